@@ -1,0 +1,32 @@
+# scripts/lib/deps.sh - the Debian 12 packages SATH needs, and a function that installs
+# whichever are missing.  Sourced by scripts/run and scripts/test.
+
+# Build and run time.
+SATH_DEPS_BUILD=(
+  build-essential cmake ninja-build pkg-config git
+  protobuf-compiler libprotobuf-dev libprotoc-dev protobuf-c-compiler libprotobuf-c-dev
+  golang-github-gogo-googleapis-dev grpc-proto libgrpc-dev
+  libpq-dev libhiredis-dev libsodium-dev libcurl4-openssl-dev libjansson-dev
+  libmicrohttpd-dev libcrypt-dev
+)
+# Servers scripts/run starts itself (unless the operator brings their own).
+SATH_DEPS_SERVERS=(postgresql redis-server)
+# Tests only: cmocka, fuzzing with clang/libFuzzer, third-party gRPC clients for interop.
+SATH_DEPS_TEST=(
+  libcmocka-dev clang libclang-rt-14-dev
+  python3 python3-grpcio python3-grpc-tools python3-protobuf
+)
+
+# sath_install_missing PKG... : apt-get install the packages not yet installed.
+sath_install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
