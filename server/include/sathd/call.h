@@ -31,6 +31,8 @@ typedef struct sathd_identity {
     const char *issuer;   /* iss claim */
     int64_t expires_at;   /* exp claim, unix seconds */
     const char *token;    /* the raw access token */
+    const char *session_id; /* refresh-token family the token was issued for ("" if none) */
+    int64_t issued_at;    /* iat claim, unix seconds */
 } sathd_identity;
 
 /* Zeroed memory from the call's arena, aligned for any type; NULL when exhausted. */

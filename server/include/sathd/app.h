@@ -1,0 +1,29 @@
+/*
+ * app.h - the server-wide context every handler reaches through sathd_call_app().
+ *
+ * Built once by sathd's main before the servers start and read-only afterwards (the
+ * objects it points to are themselves thread-safe: pools, key set, hasher, caches).
+ * Nothing in sathd keeps server state in globals; this struct is where it lives.
+ */
+#ifndef SATHD_APP_H
+#define SATHD_APP_H
+
+#include "sathd/config.h"
+#include "sathd/jwt.h"
+#include "sathd/password.h"
+#include "sathd/pg.h"
+#include "sathd/redis.h"
+
+typedef struct sathd_plans_cache sathd_plans_cache;
+
+struct sathd_app {
+    const sathd_config *cfg;
+    sathd_pg_pool *pg;
+    sathd_redis_pool *redis;
+    sathd_jwt_keys *jwt;
+    sathd_jwt_policy jwt_policy; /* issuer, audience, access TTL, leeway */
+    sathd_pwhash *pwhash;
+    sathd_plans_cache *plans;
+};
+
+#endif /* SATHD_APP_H */

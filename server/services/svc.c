@@ -1,0 +1,153 @@
+/*
+ * svc.c - shared plumbing of the sath.v1 handlers (see svc.h).
+ *
+ * Invariant: a connection taken for a call is always given back before the handler
+ * returns; the pools never see a connection twice.
+ */
+#include "svc.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sathd/log.h"
+
+static int64_t acquire_budget(const sathd_call *call)
+{
+    int64_t left = sathd_call_remaining_ms(call);
+    return left < SATHD_SVC_ACQUIRE_MAX_MS ? left : SATHD_SVC_ACQUIRE_MAX_MS;
+}
+
+int sathd_svc_pg_open(sathd_call *call, sathd_pg_conn **out)
+{
+    sathd_pg_error why;
+    memset(&why, 0, sizeof why);
+    int64_t budget = acquire_budget(call);
+    if (budget <= 0)
+        return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
+    *out = sathd_pg_acquire(sathd_call_app(call)->pg, budget, &why);
+    if (*out)
+        return SATHD_OK;
+    sathd_log(SATHD_LOG_WARN, "msg=\"database unavailable\" request_id=%s reason=\"%s\"",
+              sathd_call_request_id(call), why.message);
+    return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
+}
+
+void sathd_svc_pg_close(sathd_call *call, sathd_pg_conn *c)
+{
+    if (c)
+        sathd_pg_release(sathd_call_app(call)->pg, c);
+}
+
+int sathd_svc_pg_query(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *st,
+                       const char *const *params, PGresult **res)
+{
+    int64_t left = sathd_call_remaining_ms(call);
+    if (left <= 0)
+        return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
+    *res = sathd_pg_query(c, st, params, left == INT64_MAX ? 0 : left);
+    if (*res)
+        return SATHD_OK;
+    const sathd_pg_error *e = sathd_pg_last_error(c);
+    switch (e->code) {
+    case SATHD_ALREADY_EXISTS:
+        return sathd_call_error(call, SATHD_ALREADY_EXISTS, "already exists");
+    case SATHD_DEADLINE_EXCEEDED:
+        return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
+    case SATHD_UNAVAILABLE:
+        sathd_log(SATHD_LOG_WARN, "msg=\"database unavailable\" request_id=%s stmt=%s reason=\"%s\"",
+                  sathd_call_request_id(call), st->name, e->message);
+        return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
+    case SATHD_INVALID_ARGUMENT:
+        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "invalid value (%s)",
+                                e->constraint[0] ? e->constraint : "constraint");
+    default:
+        return sathd_call_error(call, SATHD_INTERNAL, "stmt %s failed: sqlstate=%s %s", st->name,
+                                e->sqlstate, e->message);
+    }
+}
+
+int sathd_svc_pg_query1(sathd_call *call, const sathd_pg_stmt *st, const char *const *params,
+                        PGresult **res)
+{
+    sathd_pg_conn *c = NULL;
+    int rc = sathd_svc_pg_open(call, &c);
+    if (rc != SATHD_OK)
+        return rc;
+    rc = sathd_svc_pg_query(call, c, st, params, res);
+    sathd_svc_pg_close(call, c);
+    return rc;
+}
+
+int sathd_svc_redis_open(sathd_call *call, redisContext **out)
+{
+    char err[128] = "";
+    int64_t budget = acquire_budget(call);
+    if (budget <= 0)
+        return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
+    *out = sathd_redis_acquire(sathd_call_app(call)->redis, budget, err, sizeof err);
+    if (*out)
+        return SATHD_OK;
+    sathd_log(SATHD_LOG_WARN, "msg=\"redis unavailable\" request_id=%s reason=\"%s\"",
+              sathd_call_request_id(call), err);
+    return sathd_call_error(call, SATHD_UNAVAILABLE, "session store unavailable, try again later");
+}
+
+void sathd_svc_redis_close(sathd_call *call, redisContext *c)
+{
+    if (c)
+        sathd_redis_release(sathd_call_app(call)->redis, c);
+}
+
+int sathd_svc_session_error(sathd_call *call, sathd_session_rc rc, const char *what)
+{
+    switch (rc) {
+    case SATHD_SESSION_UNAVAILABLE:
+        sathd_log(SATHD_LOG_WARN, "msg=\"session store failed\" request_id=%s op=%s",
+                  sathd_call_request_id(call), what);
+        return sathd_call_error(call, SATHD_UNAVAILABLE, "session store unavailable, try again later");
+    case SATHD_SESSION_REUSE_DETECTED:
+        return sathd_call_error(call, SATHD_UNAUTHENTICATED,
+                                "refresh token was already used; the session has been revoked");
+    case SATHD_SESSION_INVALID:
+    case SATHD_SESSION_REVOKED:
+        return sathd_call_error(call, SATHD_UNAUTHENTICATED, "invalid or expired refresh token");
+    case SATHD_SESSION_BAD_ARG:
+        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "malformed token");
+    default:
+        return sathd_call_error(call, SATHD_INTERNAL, "session op %s: %s", what,
+                                sathd_session_strerror(rc));
+    }
+}
+
+Google__Protobuf__Timestamp *sathd_svc_timestamp_us(sathd_call *call, const char *us_text)
+{
+    if (!us_text || !*us_text)
+        return NULL;
+    char *end = NULL;
+    long long us = strtoll(us_text, &end, 10);
+    if (!end || *end)
+        return NULL;
+    Google__Protobuf__Timestamp *ts = sathd_call_alloc(call, sizeof *ts);
+    if (!ts)
+        return NULL;
+    google__protobuf__timestamp__init(ts);
+    long long sec = us / 1000000, rem = us % 1000000;
+    if (rem < 0) { /* floor division: nanos is never negative */
+        rem += 1000000;
+        sec -= 1;
+    }
+    ts->seconds = sec;
+    ts->nanos = (int32_t)(rem * 1000);
+    return ts;
+}
+
+char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return sathd_call_strdup(call, "");
+    return sathd_call_strndup(call, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
+}
+
+int64_t sathd_svc_now(void) { return (int64_t)time(NULL); }
