@@ -1,0 +1,232 @@
+/*
+ * sathd_proc.c - see sathd_proc.h.
+ */
+#include "sathd_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+extern char **environ;
+
+const char *sathd_proc_binary(void)
+{
+    const char *b = getenv("SATHD_BIN");
+    return b && *b ? b : "sathd";
+}
+
+/* key=value conninfo for `dbname` on the server of SATH_TEST_DATABASE_URL. */
+static int conninfo_for(const char *dbname, char *out, size_t outlen)
+{
+    const char *url = getenv("SATH_TEST_DATABASE_URL");
+    if (!url) {
+        fprintf(stderr, "SATH_TEST_DATABASE_URL is not set (run through scripts/test)\n");
+        return -1;
+    }
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &err);
+    if (!opts) {
+        fprintf(stderr, "bad SATH_TEST_DATABASE_URL: %s\n", err ? err : "?");
+        PQfreemem(err);
+        return -1;
+    }
+    size_t n = 0;
+    out[0] = '\0';
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || strcmp(o->keyword, "dbname") == 0)
+            continue;
+        n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s='%s' ", o->keyword, o->val);
+    }
+    n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "dbname='%s'", dbname);
+    PQconninfoFree(opts);
+    return n < outlen ? 0 : -1;
+}
+
+static int admin_sql(const char *sql)
+{
+    char ci[1024];
+    if (conninfo_for("postgres", ci, sizeof ci) != 0)
+        return -1;
+    PGconn *c = PQconnectdb(ci);
+    PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "admin sql failed: %s\n", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+static int run_sathd(const sathd_proc *p, const char *cmd, char **envp, pid_t *pid, int wait_exit)
+{
+    char *argv[] = {(char *)sathd_proc_binary(), (char *)cmd, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, p->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawn(pid, argv[0], &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fprintf(stderr, "spawn %s: %s\n", argv[0], strerror(rc));
+        return -1;
+    }
+    if (!wait_exit)
+        return 0;
+    int st = 0;
+    while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Scans sathd's log for `msg="serving" grpc=HOST:PORT`. */
+static int read_port(const sathd_proc *p)
+{
+    FILE *f = fopen(p->log_path, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int port = 0;
+    while (!port && fgets(line, sizeof line, f)) {
+        const char *s = strstr(line, "msg=\"serving\"");
+        const char *g = s ? strstr(s, " grpc=") : NULL;
+        const char *colon = g ? strchr(g + 6, ' ') : NULL;
+        if (g) {
+            const char *last = NULL;
+            for (const char *q = g + 6; *q && q != colon; q++)
+                if (*q == ':')
+                    last = q;
+            if (last)
+                port = atoi(last + 1);
+        }
+    }
+    fclose(f);
+    return port;
+}
+
+int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
+{
+    memset(p, 0, sizeof *p);
+    unsigned char rnd[8];
+    randombytes_buf(rnd, sizeof rnd);
+    snprintf(p->dbname, sizeof p->dbname, "it_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s.log",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", p->dbname);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", p->dbname);
+    if (conninfo_for(p->dbname, p->conninfo, sizeof p->conninfo) != 0 || admin_sql(sql) != 0)
+        return -1;
+
+    const char *redis = getenv("SATH_TEST_REDIS_URL");
+    if (!redis) {
+        fprintf(stderr, "SATH_TEST_REDIS_URL is not set (run through scripts/test)\n");
+        return -1;
+    }
+    unsigned char seed[32];
+    char seed_b64[64];
+    randombytes_buf(seed, sizeof seed);
+    sodium_bin2base64(seed_b64, sizeof seed_b64, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
+
+    size_t n_env = 0, n_extra = 0;
+    while (environ[n_env])
+        n_env++;
+    while (extra_env && extra_env[n_extra])
+        n_extra++;
+    char **envp = calloc(n_env + n_extra + 16, sizeof *envp);
+    size_t k = 0;
+    static char db_env[1200], redis_env[512], key_env[128];
+    /* Our settings first: getenv() in sathd takes the first match. */
+    for (size_t i = 0; i < n_extra; i++)
+        envp[k++] = (char *)extra_env[i];
+    snprintf(db_env, sizeof db_env, "SATH_DATABASE_URL=%s", p->conninfo);
+    snprintf(redis_env, sizeof redis_env, "SATH_REDIS_URL=%s", redis);
+    snprintf(key_env, sizeof key_env, "SATH_JWT_ED25519_KEY=%s", seed_b64);
+    envp[k++] = db_env;
+    envp[k++] = redis_env;
+    envp[k++] = key_env;
+    envp[k++] = "SATH_GRPC_ADDR=127.0.0.1:0";
+    envp[k++] = "SATH_GRPC_WORKERS=2";
+    envp[k++] = "SATH_PWHASH_CONCURRENCY=2";
+    envp[k++] = "SATH_SHUTDOWN_GRACE_MS=5000";
+    for (size_t i = 0; i < n_env; i++)
+        envp[k++] = environ[i];
+    envp[k] = NULL;
+
+    pid_t pid;
+    int rc = run_sathd(p, "migrate", envp, &pid, 1);
+    if (rc != 0) {
+        fprintf(stderr, "sathd migrate exited %d (log %s)\n", rc, p->log_path);
+        free(envp);
+        return -1;
+    }
+    rc = run_sathd(p, "serve", envp, &p->pid, 0);
+    free(envp);
+    if (rc != 0)
+        return -1;
+    for (int i = 0; i < 300 && !p->port; i++) { /* up to 15 s */
+        int st;
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            fprintf(stderr, "sathd exited during start-up (log %s)\n", p->log_path);
+            p->pid = 0;
+            return -1;
+        }
+        p->port = read_port(p);
+        if (!p->port)
+            usleep(50 * 1000);
+    }
+    if (!p->port) {
+        fprintf(stderr, "sathd did not start in time (log %s)\n", p->log_path);
+        return -1;
+    }
+    snprintf(p->target, sizeof p->target, "127.0.0.1:%d", p->port);
+    return 0;
+}
+
+int sathd_proc_stop(sathd_proc *p)
+{
+    int status = -1;
+    if (p->pid > 0) {
+        kill(p->pid, SIGTERM);
+        int st = 0;
+        while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        p->pid = 0;
+    }
+    if (p->dbname[0]) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", p->dbname);
+        admin_sql(sql);
+    }
+    if (status == 0)
+        unlink(p->log_path);
+    return status;
+}
+
+char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1)
+{
+    PGconn *c = PQconnectdb(p->conninfo);
+    char *out = NULL;
+    if (PQstatus(c) == CONNECTION_OK) {
+        const char *params[] = {param1};
+        PGresult *r = PQexecParams(c, sql, param1 ? 1 : 0, NULL, params, NULL, NULL, 0);
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+            out = strdup(PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+        else
+            fprintf(stderr, "fixture sql failed: %s\n", PQerrorMessage(c));
+        PQclear(r);
+    }
+    PQfinish(c);
+    return out;
+}

@@ -1,0 +1,36 @@
+/*
+ * sathd_proc.h - test fixture: a real sathd child process with its own fresh database.
+ *
+ * sathd_proc_start() creates database it_<random> next to SATH_TEST_DATABASE_URL,
+ * runs `sathd migrate` and `sathd serve` on 127.0.0.1 with a port the kernel picks
+ * (read back from sathd's "serving" log line), and waits until it answers.  Redis is
+ * SATH_TEST_REDIS_URL, shared (every key sathd writes is scoped by random ids).
+ */
+#ifndef SATH_TEST_SATHD_PROC_H
+#define SATH_TEST_SATHD_PROC_H
+
+#include <sys/types.h>
+
+typedef struct sathd_proc {
+    pid_t pid;
+    int port;
+    char target[64];     /* "127.0.0.1:PORT" */
+    char dbname[40];
+    char conninfo[1024]; /* libpq key=value conninfo of the test database */
+    char log_path[256];  /* sathd's stderr */
+} sathd_proc;
+
+/* Path of the sathd binary: $SATHD_BIN (set by CMake for every integration test). */
+const char *sathd_proc_binary(void);
+
+/* Starts sathd with `extra_env` (NULL-terminated "KEY=VALUE" list, may be NULL) added to
+ * the test environment.  0, or -1 with a message on stderr. */
+int sathd_proc_start(sathd_proc *p, const char *const *extra_env);
+/* SIGTERM, waits for exit; returns sathd's exit status (0 for a clean shutdown), drops
+ * the database. */
+int sathd_proc_stop(sathd_proc *p);
+/* Runs one SQL statement on the test database (for fixtures that seed or inspect rows);
+ * returns the first cell of the first row as a malloc'd string ("" if none), or NULL on error. */
+char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1);
+
+#endif
