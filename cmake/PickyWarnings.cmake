@@ -4,7 +4,7 @@
 set(SATH_PICKY_WARNINGS
     -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
     -Wmissing-prototypes -Wformat=2 -Wformat-security -Wpointer-arith
-    -Wundef -Wvla -Wwrite-strings -Wcast-align -Wnull-dereference
+    -Wundef -Wvla -Wwrite-strings -Wcast-align
     -Wimplicit-fallthrough)
 option(SATH_WERROR "Treat warnings as errors" OFF)
 
