@@ -190,6 +190,13 @@ static int build_file(gen_model *m, const Google__Protobuf__FileDescriptorProto 
     return 0;
 }
 
+/* "<dir>/sath.proto" would generate "<dir>/sath.sath-client.h", the umbrella header. */
+static bool clashes_with_package_files(const gen_model *m, const char *proto_name)
+{
+    size_t n = strlen(m->dir);
+    return strncmp(proto_name, m->dir, n) == 0 && strcmp(proto_name + n, "/sath.proto") == 0;
+}
+
 int model_build(const Google__Protobuf__Compiler__CodeGeneratorRequest *req,
                 const char *package, gen_model *m, char **err)
 {
@@ -215,6 +222,12 @@ int model_build(const Google__Protobuf__Compiler__CodeGeneratorRequest *req,
         }
         if (f->n_service == 0 || f->package == NULL || strcmp(f->package, package) != 0)
             continue;
+        if (clashes_with_package_files(m, f->name)) {
+            *err = errorf("%s: the name clashes with the generated %s/sath.sath-client.h; "
+                          "rename the file", f->name, m->dir);
+            model_release(m);
+            return -1;
+        }
         if (build_file(m, f, err) != 0) {
             model_release(m);
             return -1;

@@ -122,18 +122,19 @@ static void append_to_camel(strbuf *sb, const char *s, size_t n)
     }
 }
 
-/* Appends each '.'-separated piece of `dotted`, converted by `conv`, joined by "__". */
-static void append_pieces(strbuf *sb, const char *dotted, bool camel_pieces, bool lower)
+/* Appends each '.'-separated piece of `dotted`, joined by "__": through ToCamel when
+ * `camel`, else through CamelToLower (protoc-c's FullNameToC / FullNameToLower). */
+static void append_pieces(strbuf *sb, const char *dotted, bool camel)
 {
     const char *p = dotted;
     while (*p) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (sb->len > 0)
+        if (n > 0 && sb->len > 0)
             strbuf_append(sb, "__");
-        if (camel_pieces) {
+        if (camel) {
             append_to_camel(sb, p, n);
-        } else if (lower) {
+        } else if (n > 0) {
             char *piece = strndup(p, n);
             char *snake = piece ? names_camel_to_snake(piece) : NULL;
             if (snake == NULL)
@@ -142,8 +143,6 @@ static void append_pieces(strbuf *sb, const char *dotted, bool camel_pieces, boo
                 strbuf_append(sb, snake);
             free(snake);
             free(piece);
-        } else {
-            strbuf_append_len(sb, p, n);
         }
         p += n;
         if (*p == '.')
@@ -154,15 +153,16 @@ static void append_pieces(strbuf *sb, const char *dotted, bool camel_pieces, boo
 char *names_pbc_type(const char *package, const char *rel)
 {
     strbuf sb = STRBUF_INIT;
-    append_pieces(&sb, package, true, false);
-    append_pieces(&sb, rel, false, false);
+    /* protoc-c applies ToCamel to every piece, message names included */
+    append_pieces(&sb, package, true);
+    append_pieces(&sb, rel, true);
     return strbuf_detach(&sb);
 }
 
 char *names_pbc_lower(const char *package, const char *rel)
 {
     strbuf sb = STRBUF_INIT;
-    append_pieces(&sb, package, false, true);
-    append_pieces(&sb, rel, false, true);
+    append_pieces(&sb, package, false);
+    append_pieces(&sb, rel, false);
     return strbuf_detach(&sb);
 }

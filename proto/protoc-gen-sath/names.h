@@ -32,7 +32,7 @@ char *names_identifier(const char *s);
 /* "sath/v1/auth.proto" -> "sath/v1/auth" */
 char *names_proto_stem(const char *proto_file);
 /* protobuf-c type name of message `rel` ("Outer.Inner") in `package`:
- * "Sath__V1__Outer__Inner". */
+ * "Sath__V1__Outer__Inner" (every piece through protoc-c's ToCamel: "foo_bar" -> "FooBar"). */
 char *names_pbc_type(const char *package, const char *rel);
 /* protobuf-c lower-case prefix of the same message: "sath__v1__outer__inner". */
 char *names_pbc_lower(const char *package, const char *rel);
