@@ -30,10 +30,15 @@ static void emit_doc(strbuf *sb, const gen_service *s, const gen_method *gm)
                   gm->output_lower);
 }
 
-static void emit_signature(strbuf *sb, const gen_service *s, const gen_method *gm)
+/* Writes `lead` + the stub's prototype, wrapped after the request parameter and
+ * aligned under the opening parenthesis. */
+static void emit_signature(strbuf *sb, const char *lead, const gen_service *s, const gen_method *gm)
 {
-    strbuf_printf(sb, "int sath_%s_%s(sath_client *c, const %s *req, %s **resp, sath_call_opts *opts)",
-                  s->short_snake, gm->snake, gm->input_type, gm->output_type);
+    size_t before = sb->len;
+    strbuf_printf(sb, "%sint sath_%s_%s(", lead, s->short_snake, gm->snake);
+    size_t width = sb->len - before;
+    strbuf_printf(sb, "sath_client *c, const %s *req,\n%*s%s **resp, sath_call_opts *opts)",
+                  gm->input_type, (int)width, "", gm->output_type);
 }
 
 static int emit_header(const gen_file *f, output *out, char **err)
@@ -54,8 +59,7 @@ static int emit_header(const gen_file *f, output *out, char **err)
         }
         for (size_t j = 0; j < s->n_methods; j++) {
             emit_doc(&sb, s, &s->methods[j]);
-            strbuf_append(&sb, "SATH_EXTERN ");
-            emit_signature(&sb, s, &s->methods[j]);
+            emit_signature(&sb, "SATH_EXTERN ", s, &s->methods[j]);
             strbuf_append(&sb, ";\n");
         }
     }
@@ -72,7 +76,7 @@ static int emit_header(const gen_file *f, output *out, char **err)
 static void emit_stub(strbuf *sb, const gen_service *s, const gen_method *gm)
 {
     strbuf_append(sb, "\n");
-    emit_signature(sb, s, gm);
+    emit_signature(sb, "", s, gm);
     strbuf_append(sb, "\n{\n    ProtobufCMessage *out = NULL;\n");
     strbuf_printf(sb, "    int rc = sath__unary(c, \"/%s/%s\", req != NULL ? &req->base : NULL,\n"
                       "                         &%s__descriptor, resp != NULL ? &out : NULL, opts);\n",

@@ -28,8 +28,11 @@ static void emit_table(strbuf *sb, const gen_model *m, const gen_service *s)
         strbuf_printf(sb, " -> %d%s\n", gm->opt.success_code, gm->opt.is_public ? " (public)" : "");
         emit_comment_lines(sb, "    ", gm->comment);
         strbuf_append(sb, "     */\n");
-        strbuf_printf(sb, "    int (*%s)(sathd_call *call, const %s *req, %s *resp);\n",
-                      gm->member, gm->input_type, gm->output_type);
+        size_t before = sb->len;
+        strbuf_printf(sb, "    int (*%s)(", gm->member);
+        size_t width = sb->len - before;
+        strbuf_printf(sb, "sathd_call *call, const %s *req,\n%*s%s *resp);\n", gm->input_type,
+                      (int)width, "", gm->output_type);
     }
     strbuf_printf(sb, "} %s_%s_impl;\n\n", m->prefix, s->snake);
     strbuf_printf(sb, "#define %s_%s_N_METHODS %zu\n", m->upper_prefix, s->upper, s->n_methods);

@@ -177,7 +177,8 @@ static void test_valid_proto_generates_files(void **state)
     char *header = read_output(f, "mini.sath-server.h");
     require_non_null(header);
     require_non_null(strstr(header, "typedef struct sath_v1_mini_service_impl {"));
-    require_non_null(strstr(header, "int (*do_)(sathd_call *call, const Sath__V1__Outer__Inner *req,"));
+    require_non_null(strstr(header, "int (*do_)(sathd_call *call, const Sath__V1__Outer__Inner *req,\n"
+                                    "               Sath__V1__Outer *resp);"));
     require_non_null(strstr(header, "int (*default_)("));
     require_non_null(strstr(header, "#define SATH_V1_MINI_SERVICE_N_METHODS 2"));
     require_non_null(strstr(header, "Does the thing."));             /* proto comment */
@@ -186,8 +187,9 @@ static void test_valid_proto_generates_files(void **state)
     char *client = read_output(f, "mini.sath-client.h");
     require_non_null(client);
     require_non_null(strstr(client, "SATH_EXTERN int sath_mini_do(sath_client *c, "
-                                   "const Sath__V1__Outer__Inner *req, Sath__V1__Outer **resp, "
-                                   "sath_call_opts *opts);"));
+                                    "const Sath__V1__Outer__Inner *req,\n"
+                                    "                             Sath__V1__Outer **resp, "
+                                    "sath_call_opts *opts);"));
     require_non_null(strstr(client, "sath__v1__outer__free_unpacked(*resp, NULL)"));
     free(client);
 
