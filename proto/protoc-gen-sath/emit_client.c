@@ -1,0 +1,126 @@
+/*
+ * emit_client.c - SDK client stubs per proto file: sath/v1/<stem>.sath-client.{h,c},
+ * plus the umbrella header sath/v1/sath.sath-client.h.
+ *
+ * Each stub is a one-line call of the SDK's private sath__unary() (sdk/src/unary.h)
+ * with the method's gRPC path and output descriptor.  Stubs are named
+ * sath_<service without "Service">_<method>: AuthService.Login -> sath_auth_login.
+ * They are compiled by libsathclient itself (target sath_gen_client), so SATH_EXTERN
+ * takes the SDK's visibility settings.
+ */
+#include "emit.h"
+
+#include <stdlib.h>
+
+static void emit_doc(strbuf *sb, const gen_service *s, const gen_method *gm)
+{
+    strbuf_printf(sb, "\n/*\n * %s.%s: ", s->name, gm->name);
+    strbuf_append_comment_safe(sb, gm->opt.verb);
+    strbuf_append(sb, " ");
+    strbuf_append_comment_safe(sb, gm->opt.path);
+    strbuf_append(sb, gm->opt.is_public ? " (no access token needed)\n" : "\n");
+    if (gm->comment != NULL) {
+        strbuf_append(sb, " *\n");
+        emit_comment_lines(sb, "", gm->comment);
+    }
+    strbuf_printf(sb, " *\n"
+                      " * On success *resp is a new message the caller frees with\n"
+                      " * %s__free_unpacked(*resp, NULL); on failure *resp is NULL and the\n"
+                      " * return value is the status (see sath_strerror).\n */\n",
+                  gm->output_lower);
+}
+
+/* Writes `lead` + the stub's prototype, wrapped after the request parameter and
+ * aligned under the opening parenthesis. */
+static void emit_signature(strbuf *sb, const char *lead, const gen_service *s, const gen_method *gm)
+{
+    size_t before = sb->len;
+    strbuf_printf(sb, "%sint sath_%s_%s(", lead, s->short_snake, gm->snake);
+    size_t width = sb->len - before;
+    strbuf_printf(sb, "sath_client *c, const %s *req,\n%*s%s **resp, sath_call_opts *opts)",
+                  gm->input_type, (int)width, "", gm->output_type);
+}
+
+static int emit_header(const gen_file *f, output *out, char **err)
+{
+    strbuf sb = STRBUF_INIT;
+    emit_banner(&sb, "Client stubs (libsathclient).", f->proto->name);
+    strbuf_printf(&sb, "#ifndef %s_SATH_CLIENT_H\n#define %s_SATH_CLIENT_H\n\n", f->guard, f->guard);
+    strbuf_printf(&sb, "#include \"sath/export.h\"\n#include \"sath/client.h\"\n#include \"%s.pb-c.h\"\n\n",
+                  f->stem);
+    strbuf_append(&sb, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+    for (size_t i = 0; i < f->n_services; i++) {
+        const gen_service *s = &f->services[i];
+        strbuf_printf(&sb, "\n/* ---- %s", s->full_name);
+        strbuf_append(&sb, s->comment ? "\n" : " ---- */\n");
+        if (s->comment) {
+            emit_comment_lines(&sb, "", s->comment);
+            strbuf_append(&sb, " */\n");
+        }
+        for (size_t j = 0; j < s->n_methods; j++) {
+            emit_doc(&sb, s, &s->methods[j]);
+            emit_signature(&sb, "SATH_EXTERN ", s, &s->methods[j]);
+            strbuf_append(&sb, ";\n");
+        }
+    }
+    strbuf_append(&sb, "\n#ifdef __cplusplus\n}\n#endif\n");
+    strbuf_printf(&sb, "#endif /* %s_SATH_CLIENT_H */\n", f->guard);
+    char *name = emit_path(f->stem, ".sath-client.h");
+    int rc = emit_finish(out, name, &sb, err);
+    free(name);
+    return rc;
+}
+
+/* The typed response pointer is filled from a separate ProtobufCMessage * so no object
+ * is ever written through a pointer of another type (strict aliasing). */
+static void emit_stub(strbuf *sb, const gen_service *s, const gen_method *gm)
+{
+    strbuf_append(sb, "\n");
+    emit_signature(sb, "", s, gm);
+    strbuf_append(sb, "\n{\n    ProtobufCMessage *out = NULL;\n");
+    strbuf_printf(sb, "    int rc = sath__unary(c, \"/%s/%s\", req != NULL ? &req->base : NULL,\n"
+                      "                         &%s__descriptor, resp != NULL ? &out : NULL, opts);\n",
+                  s->full_name, gm->name, gm->output_lower);
+    strbuf_printf(sb, "    if (resp != NULL)\n        *resp = (%s *)(void *)out;\n    return rc;\n}\n",
+                  gm->output_type);
+}
+
+static int emit_source(const gen_file *f, output *out, char **err)
+{
+    strbuf sb = STRBUF_INIT;
+    emit_banner(&sb, "Client stubs (libsathclient).", f->proto->name);
+    strbuf_printf(&sb, "#include \"%s.sath-client.h\"\n\n#include <stddef.h>\n\n#include \"unary.h\"\n",
+                  f->stem);
+    for (size_t i = 0; i < f->n_services; i++)
+        for (size_t j = 0; j < f->services[i].n_methods; j++)
+            emit_stub(&sb, &f->services[i], &f->services[i].methods[j]);
+    char *name = emit_path(f->stem, ".sath-client.c");
+    int rc = emit_finish(out, name, &sb, err);
+    free(name);
+    return rc;
+}
+
+static int emit_umbrella(const gen_model *m, output *out, char **err)
+{
+    strbuf sb = STRBUF_INIT;
+    emit_banner(&sb, "Every client stub header of the package.", m->package);
+    strbuf_printf(&sb, "#ifndef %s_SATH_SATH_CLIENT_H\n#define %s_SATH_SATH_CLIENT_H\n\n",
+                  m->upper_prefix, m->upper_prefix);
+    for (size_t i = 0; i < m->n_files; i++)
+        strbuf_printf(&sb, "#include \"%s.sath-client.h\"\n", m->files[i].stem);
+    strbuf_printf(&sb, "\n#endif /* %s_SATH_SATH_CLIENT_H */\n", m->upper_prefix);
+    char *name = emit_path(m->dir, "/sath.sath-client.h");
+    int rc = emit_finish(out, name, &sb, err);
+    free(name);
+    return rc;
+}
+
+int emit_client(const gen_model *m, output *out, char **err)
+{
+    if (m->n_files == 0)
+        return 0;
+    for (size_t i = 0; i < m->n_files; i++)
+        if (emit_header(&m->files[i], out, err) != 0 || emit_source(&m->files[i], out, err) != 0)
+            return -1;
+    return emit_umbrella(m, out, err);
+}

@@ -1,0 +1,20 @@
+/*
+ * client_fixture/unary.h - stand-in for the SDK's private unary.h (same signature as
+ * the real sath__unary), for tests/gen/torture_client.c.
+ */
+#ifndef SATH_TESTS_GEN_FIXTURE_UNARY_H
+#define SATH_TESTS_GEN_FIXTURE_UNARY_H
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "sath/client.h"
+
+/* Records its arguments in *c.  When c->status is 0 and resp is not NULL, *resp is a
+ * new, empty message of type `out` (unpacked from zero bytes with the default
+ * allocator, so <type>__free_unpacked releases it); otherwise *resp is NULL.
+ * Returns c->status. */
+int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
+                const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
+                sath_call_opts *opts);
+
+#endif /* SATH_TESTS_GEN_FIXTURE_UNARY_H */
