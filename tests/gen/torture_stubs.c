@@ -1,5 +1,5 @@
 /*
- * torture_client.c - the generated client stubs (sath_gen_client), compiled here with
+ * torture_stubs.c - the generated client stubs (sath_gen_client), compiled here with
  * the project's picky warnings against a recording sath__unary (client_fixture/):
  * every stub sends its request to its own gRPC path with its output descriptor, and
  * hands back the response (or NULL with the status) as its header promises.
