@@ -24,6 +24,9 @@
 
 #define LOGIN_FAILED "invalid email or password"
 
+/* token_type of every token response; protobuf-c strings are not const. */
+static char token_type_bearer[] = "bearer";
+
 static int pw_status(sathd_call *call, sathd_pw_result r, const char *what)
 {
     switch (r) {
@@ -130,7 +133,7 @@ static int auth_login(sathd_call *call, const Sath__V1__LoginRequest *req,
         return rc;
     resp->access_token = t.access_token;
     resp->refresh_token = t.refresh_token;
-    resp->token_type = "bearer";
+    resp->token_type = token_type_bearer;
     resp->expires_in = t.expires_in;
     resp->refresh_expires_in = t.refresh_expires_in;
     return SATHD_OK;
@@ -172,7 +175,7 @@ static int auth_refresh(sathd_call *call, const Sath__V1__RefreshRequest *req,
         return rc;
     resp->access_token = t.access_token;
     resp->refresh_token = t.refresh_token;
-    resp->token_type = "bearer";
+    resp->token_type = token_type_bearer;
     resp->expires_in = t.expires_in;
     resp->refresh_expires_in = t.refresh_expires_in;
     return SATHD_OK;
