@@ -8,6 +8,7 @@
 #include "tokens.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <sodium.h>
 

@@ -154,10 +154,10 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
     envp[k++] = db_env;
     envp[k++] = redis_env;
     envp[k++] = key_env;
-    envp[k++] = "SATH_GRPC_ADDR=127.0.0.1:0";
-    envp[k++] = "SATH_GRPC_WORKERS=2";
-    envp[k++] = "SATH_PWHASH_CONCURRENCY=2";
-    envp[k++] = "SATH_SHUTDOWN_GRACE_MS=5000";
+    envp[k++] = (char *)"SATH_GRPC_ADDR=127.0.0.1:0";
+    envp[k++] = (char *)"SATH_GRPC_WORKERS=2";
+    envp[k++] = (char *)"SATH_PWHASH_CONCURRENCY=2";
+    envp[k++] = (char *)"SATH_SHUTDOWN_GRACE_MS=5000";
     for (size_t i = 0; i < n_env; i++)
         envp[k++] = environ[i];
     envp[k] = NULL;

@@ -189,7 +189,7 @@ static void login_does_not_reveal_accounts(void **state)
     Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
     Sath__V1__LoginResponse *resp = NULL;
     req.email = email;
-    req.password = "wrong password";
+    req.password = (char *)"wrong password";
     assert_int_equal(sath_auth_login(f->c, &req, &resp, o1), SATH_UNAUTHENTICATED);
     req.email = unknown;
     assert_int_equal(sath_auth_login(f->c, &req, &resp, o2), SATH_UNAUTHENTICATED);
@@ -278,7 +278,7 @@ static void update_me_and_password_change(void **state)
 
     Google__Protobuf__StringValue name = GOOGLE__PROTOBUF__STRING_VALUE__INIT, mail = name,
                                   np = name, cp = name;
-    name.value = "After";
+    name.value = (char *)"After";
     mail.value = email2;
     Sath__V1__UpdateMeRequest uq = SATH__V1__UPDATE_ME_REQUEST__INIT;
     uq.name = &name;
@@ -290,13 +290,13 @@ static void update_me_and_password_change(void **state)
 
     /* A new password without the current one, or with a wrong one, is refused. */
     Sath__V1__UpdateMeRequest pq = SATH__V1__UPDATE_ME_REQUEST__INIT;
-    np.value = "second password";
+    np.value = (char *)"second password";
     pq.new_password = &np;
     assert_int_equal(sath_user_update_me(cm, &pq, &u, NULL), SATH_INVALID_ARGUMENT);
-    cp.value = "not my password";
+    cp.value = (char *)"not my password";
     pq.current_password = &cp;
     assert_int_equal(sath_user_update_me(cm, &pq, &u, NULL), SATH_PERMISSION_DENIED);
-    cp.value = "first password";
+    cp.value = (char *)"first password";
     assert_int_equal(sath_user_update_me(cm, &pq, &u, NULL), SATH_OK);
     sath__v1__user__free_unpacked(u, NULL);
 

@@ -8,6 +8,7 @@
 #ifndef SATHD_APP_H
 #define SATHD_APP_H
 
+#include "sathd/call.h"
 #include "sathd/config.h"
 #include "sathd/jwt.h"
 #include "sathd/password.h"
