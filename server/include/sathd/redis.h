@@ -7,6 +7,9 @@
  * (ctx->err != 0) is dropped on release and reopened on a later acquire; one whose
  * server closed it while idle (CLIENT KILL, restart) is noticed and reopened at
  * acquire time without a round trip.
+ *
+ * hiredis writes with write(2), so a connection the server closed raises SIGPIPE:
+ * the process must ignore SIGPIPE (signal(SIGPIPE, SIG_IGN) in main, before threads).
  */
 #ifndef SATHD_REDIS_H
 #define SATHD_REDIS_H
