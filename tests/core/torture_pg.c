@@ -220,6 +220,45 @@ static void test_statement_timeout_from_deadline(void **state)
     sathd_pg_release(f->pool, c);
 }
 
+/* Round trips of one call, counted as Sync messages in libpq's protocol trace. */
+static int syncs_of_query(sathd_pg_conn *c, int64_t timeout_ms)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *trace = open_memstream(&buf, &len);
+    assert_non_null(trace);
+    PQtrace(sathd_pg_conn_raw(c), trace);
+    PQsetTraceFlags(sathd_pg_conn_raw(c), PQTRACE_SUPPRESS_TIMESTAMPS);
+    const char *params[1] = {"1"};
+    PGresult *r = sathd_pg_query(c, &add_one, params, timeout_ms);
+    PQuntrace(sathd_pg_conn_raw(c));
+    fclose(trace);
+    assert_non_null(r);
+    PQclear(r);
+    int n = 0;
+    for (const char *p = buf; (p = strstr(p, "F\t4\tSync")) != NULL; p++)
+        n++;
+    free(buf);
+    return n;
+}
+
+static void test_common_case_is_one_round_trip(void **state)
+{
+    fixture *f = *state;
+    sathd_pg_conn *c = sathd_pg_acquire(f->pool, 1000, NULL);
+    assert_non_null(c);
+    syncs_of_query(c, 0); /* prepares on this connection if not yet done */
+    assert_int_equal(syncs_of_query(c, 0), 1);
+    assert_int_equal(syncs_of_query(c, INT64_MAX), 1);
+    assert_int_equal(syncs_of_query(c, DEFAULT_TIMEOUT_MS), 1);
+    assert_int_equal(syncs_of_query(c, 60000), 1);
+    assert_int_equal(syncs_of_query(c, 500), 2); /* lowers statement_timeout first */
+    assert_int_equal(syncs_of_query(c, 500), 1); /* already there */
+    assert_int_equal(syncs_of_query(c, 0), 2);   /* back to the default */
+    assert_int_equal(syncs_of_query(c, 0), 1);
+    sathd_pg_release(f->pool, c);
+}
+
 static void test_timeout_restored_after_rollback(void **state)
 {
     fixture *f = *state;
@@ -428,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_exhausted_pool_times_out),
         cmocka_unit_test(test_prepared_once_per_connection),
         cmocka_unit_test(test_statement_timeout_from_deadline),
+        cmocka_unit_test(test_common_case_is_one_round_trip),
         cmocka_unit_test(test_timeout_restored_after_rollback),
         cmocka_unit_test(test_error_classes),
         cmocka_unit_test(test_reconnect_after_terminate),

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -230,6 +232,86 @@ static void test_command_timeout(void **state)
     sathd_redis_release(f->pool, ctx);
 }
 
+extern char **environ;
+
+/* Starts a private redis-server on 127.0.0.1 with a password; returns its pid and
+ * port, or -1.  Retries other ports when one is taken. */
+static pid_t start_tcp_redis(int *port)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        *port = 20000 + (int)((getpid() * 7919L + attempt * 104729L + time(NULL)) % 40000);
+        char portstr[16];
+        snprintf(portstr, sizeof portstr, "%d", *port);
+        /* posix_spawn wants char *const[]; -Wwrite-strings makes literals const */
+        char a0[] = "redis-server", a1[] = "--port", a3[] = "--bind", a4[] = "127.0.0.1",
+             a5[] = "--requirepass", a6[] = "tcp-secret", a7[] = "--save", a8[] = "",
+             a9[] = "--appendonly", a10[] = "no", a11[] = "--logfile", a12[] = "/dev/null";
+        char *argv[] = {a0, a1, portstr, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, NULL};
+        pid_t pid;
+        if (posix_spawnp(&pid, "redis-server", NULL, NULL, argv, environ) != 0)
+            return -1;
+        for (int i = 0; i < 100; i++) {
+            int st;
+            if (waitpid(pid, &st, WNOHANG) == pid)
+                break; /* exited: port in use, try another */
+            redisContext *ctx = redisConnect("127.0.0.1", *port);
+            int up = ctx && !ctx->err;
+            redisFree(ctx);
+            if (up)
+                return pid;
+            usleep(20 * 1000);
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+    return -1;
+}
+
+static void test_tcp_url_auth_and_select(void **state)
+{
+    (void)state;
+    int port;
+    pid_t pid = start_tcp_redis(&port);
+    assert_true(pid > 0);
+    char url[128], err[256];
+    snprintf(url, sizeof url, "redis://:tcp-secret@127.0.0.1:%d/5", port);
+    sathd_redis_url u;
+    assert_int_equal(sathd_redis_url_parse(url, &u, err, sizeof err), 0);
+    sathd_redis_pool_options opt = {.url = &u, .size = 2, .connect_timeout_ms = 500};
+    sathd_redis_pool *p = sathd_redis_pool_new(&opt, err, sizeof err);
+    assert_non_null(p);
+    assert_int_equal(sathd_redis_ping(p, 1000), 0);
+    redisContext *ctx = sathd_redis_acquire(p, 1000, err, sizeof err);
+    assert_non_null(ctx);
+    redisReply *r = redisCommand(ctx, "CLIENT INFO");
+    assert_non_null(r);
+    assert_non_null(strstr(r->str, " db=5 "));
+    freeReplyObject(r);
+    sathd_redis_release(p, ctx);
+    sathd_redis_pool_free(p);
+
+    /* wrong password: refused, and the message does not carry it */
+    snprintf(url, sizeof url, "redis://:not-the-secret@127.0.0.1:%d", port);
+    assert_int_equal(sathd_redis_url_parse(url, &u, err, sizeof err), 0);
+    p = sathd_redis_pool_new(&opt, err, sizeof err);
+    assert_non_null(p);
+    assert_null(sathd_redis_acquire(p, 1000, err, sizeof err));
+    assert_non_null(strstr(err, "AUTH"));
+    assert_null(strstr(err, "not-the-secret"));
+    sathd_redis_pool_free(p);
+
+    /* server gone: acquire reports it instead of hanging */
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    snprintf(url, sizeof url, "redis://:tcp-secret@127.0.0.1:%d/5", port);
+    assert_int_equal(sathd_redis_url_parse(url, &u, err, sizeof err), 0);
+    p = sathd_redis_pool_new(&opt, err, sizeof err);
+    assert_non_null(p);
+    assert_null(sathd_redis_acquire(p, 1000, err, sizeof err));
+    assert_non_null(strstr(err, "cannot connect"));
+    sathd_redis_pool_free(p);
+}
+
 static void test_ping(void **state)
 {
     fixture *f = *state;
@@ -270,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_reconnect_after_client_kill),
         cmocka_unit_test(test_unix_url_selects_db),
         cmocka_unit_test(test_command_timeout),
+        cmocka_unit_test(test_tcp_url_auth_and_select),
         cmocka_unit_test(test_ping),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
