@@ -310,10 +310,10 @@ void sathd_config_print_help(FILE *out)
                  "SATH_ENV_FILE):\n");
     for (size_t i = 0; i < NVARS; i++) {
         const var_desc *d = &vars[i];
-        fprintf(out, "  %-28s %s", d->name, d->help);
+        fprintf(out, "  %-29s %s", d->name, d->help);
         if (d->type == T_CHOICE)
             fprintf(out, " [%s]", d->choices);
-        else if (d->type == T_INT && strcmp(d->def ? d->def : "", "auto") != 0)
+        else if (d->type == T_INT)
             fprintf(out, " [%lld..%lld]", (long long)d->lo, (long long)d->hi);
         if (d->def && strcmp(d->def, "auto") != 0)
             fprintf(out, " (default %s)", d->def);

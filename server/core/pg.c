@@ -40,6 +40,9 @@ struct sathd_pg_pool {
     int nfree;
     const char **kw; /* NULL-terminated connection keywords / values (owned) */
     char **vals;
+    size_t nparams;
+    size_t connect_timeout_idx; /* kw[] index of "connect_timeout" */
+    int connect_timeout_s;
     int default_timeout_ms;
 };
 
@@ -129,7 +132,8 @@ static int build_params(sathd_pg_pool *p, const sathd_pg_pool_options *opt, char
              "-c statement_timeout=%d -c TimeZone=UTC -c DateStyle=ISO",
              opt->statement_timeout_ms);
     char ct[16];
-    snprintf(ct, sizeof ct, "%d", opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 5);
+    p->connect_timeout_s = opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 5;
+    snprintf(ct, sizeof ct, "%d", p->connect_timeout_s);
     if (rc == 0)
         rc = add_param(p, &n, "options", options);
     if (rc == 0)
@@ -137,6 +141,10 @@ static int build_params(sathd_pg_pool *p, const sathd_pg_pool_options *opt, char
     if (rc == 0)
         rc = add_param(p, &n, "application_name",
                        opt->application_name ? opt->application_name : "sathd");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (strcmp(p->kw[i], "connect_timeout") == 0)
+            p->connect_timeout_idx = i;
+    p->nparams = n;
     if (rc != 0)
         snprintf(err, errlen, "out of memory");
     return rc;
@@ -228,11 +236,26 @@ static int conn_usable(const sathd_pg_conn *c)
     return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
 }
 
-static int conn_open(sathd_pg_conn *c, sathd_pg_error *why)
+/* Opens the connection, giving up after the caller's timeout when that is shorter than
+ * the pool's connect_timeout (libpq counts whole seconds, at least 2). */
+static int conn_open(sathd_pg_conn *c, int64_t timeout_ms, sathd_pg_error *why)
 {
     sathd_pg_pool *p = c->pool;
     conn_close(c);
-    c->pg = PQconnectdbParams(p->kw, (const char *const *)p->vals, 0);
+    const char **vals = malloc((p->nparams + 1) * sizeof *vals);
+    if (!vals) {
+        set_error(why, SATHD_UNAVAILABLE, NULL, "out of memory");
+        return -1;
+    }
+    memcpy(vals, p->vals, (p->nparams + 1) * sizeof *vals);
+    char ct[24];
+    int64_t secs = timeout_ms > 0 ? (timeout_ms + 999) / 1000 : p->connect_timeout_s;
+    if (secs < p->connect_timeout_s) {
+        snprintf(ct, sizeof ct, "%d", secs < 2 ? 2 : (int)secs);
+        vals[p->connect_timeout_idx] = ct;
+    }
+    c->pg = PQconnectdbParams(p->kw, vals, 0);
+    free(vals);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
         set_error(why, SATHD_UNAVAILABLE, "08001",
                   c->pg ? PQerrorMessage(c->pg) : "out of memory");
@@ -276,7 +299,7 @@ sathd_pg_conn *sathd_pg_acquire(sathd_pg_pool *p, int64_t timeout_ms, sathd_pg_e
     }
     sathd_pg_conn *c = &p->conns[p->free_stack[--p->nfree]];
     pthread_mutex_unlock(&p->mu);
-    if (!conn_usable(c) && conn_open(c, why) != 0) {
+    if (!conn_usable(c) && conn_open(c, timeout_ms, why) != 0) {
         push_free(p, c);
         return NULL;
     }

@@ -103,10 +103,15 @@ static int setup_cmd(redisContext *ctx, const char *what, char *err, size_t errl
     return ok ? 0 : -1;
 }
 
-static redisContext *open_ctx(const sathd_redis_pool *p, char *err, size_t errlen)
+/* Connects (bounded by the shorter of the pool's connect timeout and the caller's),
+ * then AUTH and SELECT as the URL asks. */
+static redisContext *open_ctx(const sathd_redis_pool *p, int64_t timeout_ms, char *err,
+                              size_t errlen)
 {
     const sathd_redis_url *u = &p->url;
-    struct timeval tv = ms_to_tv(p->connect_timeout_ms);
+    int64_t ms = timeout_ms > 0 && timeout_ms < p->connect_timeout_ms ? timeout_ms
+                                                                       : p->connect_timeout_ms;
+    struct timeval tv = ms_to_tv(ms);
     redisContext *ctx = u->is_unix ? redisConnectUnixWithTimeout(u->path, tv)
                                    : redisConnectWithTimeout(u->host, u->port, tv);
     if (!ctx || ctx->err) {
@@ -183,7 +188,7 @@ redisContext *sathd_redis_acquire(sathd_redis_pool *p, int64_t timeout_ms, char 
     if (!ctx_usable(s->ctx)) {
         if (s->ctx)
             redisFree(s->ctx);
-        s->ctx = open_ctx(p, err, errlen);
+        s->ctx = open_ctx(p, timeout_ms, err, errlen);
         if (!s->ctx) {
             push_free(p, idx);
             return NULL;

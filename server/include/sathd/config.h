@@ -45,7 +45,8 @@ typedef struct sathd_jwt_pubkey {
     unsigned char key[32]; /* raw Ed25519 public key */
 } sathd_jwt_pubkey;
 
-/* Values of the CHOICE variables, in the order their choices are listed. */
+/* Values of the CHOICE variables, in the order their choices are listed.  log_level
+ * is a sathd_log_level (debug=0 ... error=3, same order as log.h). */
 enum { SATHD_ENV_DEVELOPMENT = 0, SATHD_ENV_PRODUCTION = 1 };
 enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
 
