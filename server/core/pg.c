@@ -13,6 +13,8 @@
  */
 #include "sathd/pg.h"
 
+#include "sathd/log.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -236,6 +238,14 @@ static int conn_usable(const sathd_pg_conn *c)
     return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
 }
 
+/* Server NOTICEs (e.g. "already exists, skipping") go to the log, not to stderr. */
+static void notice_to_log(void *arg, const char *message)
+{
+    (void)arg;
+    sathd_log(SATHD_LOG_DEBUG, "msg=\"postgres notice\" notice=\"%.*s\"",
+              (int)strcspn(message, "\n\""), message);
+}
+
 /* Opens the connection, giving up after the caller's timeout when that is shorter than
  * the pool's connect_timeout (libpq counts whole seconds, at least 2). */
 static int conn_open(sathd_pg_conn *c, int64_t timeout_ms, sathd_pg_error *why)
@@ -262,6 +272,7 @@ static int conn_open(sathd_pg_conn *c, int64_t timeout_ms, sathd_pg_error *why)
         conn_close(c);
         return -1;
     }
+    PQsetNoticeProcessor(c->pg, notice_to_log, NULL);
     c->cur_timeout_ms = p->default_timeout_ms;
     return 0;
 }

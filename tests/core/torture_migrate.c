@@ -211,6 +211,46 @@ static void test_constraints_enforced_by_the_database(void **state)
     assert_null(q(f, sub, 2, sp));
     assert_int_equal(sathd_pg_last_error(f->c)->code, SATHD_INVALID_ARGUMENT);
 
+    /* AI keys: OpenAI-compatible providers need an https base URL */
+    const char *ai = "INSERT INTO ai_keys (user_id, provider, base_url, encrypted_key) "
+                     "VALUES ($1, $2, $3, 'k')";
+    const char *ap[3] = {uid, "openai_compatible", NULL};
+    assert_null(q(f, ai, 3, ap));
+    assert_int_equal(sathd_pg_last_error(f->c)->code, SATHD_INVALID_ARGUMENT);
+    ap[2] = "http://llm.internal/v1";
+    assert_null(q(f, ai, 3, ap));
+    assert_int_equal(sathd_pg_last_error(f->c)->code, SATHD_INVALID_ARGUMENT);
+    ap[2] = "https://llm.internal/v1";
+    assert_non_null(r = q(f, ai, 3, ap));
+    PQclear(r);
+}
+
+/* Inserts a user and returns its id (static buffer). */
+static const char *new_user(fixture *f, const char *email)
+{
+    static char uid[64];
+    const char *p[1] = {email};
+    PGresult *r = q(f, "INSERT INTO users (email, password_hash) VALUES ($1, 'h') RETURNING id",
+                    1, p);
+    assert_non_null(r);
+    snprintf(uid, sizeof uid, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return uid;
+}
+
+static void test_foreign_keys_and_cascades(void **state)
+{
+    fixture *f = *state;
+    migrate_all(f);
+    char uid[64];
+    snprintf(uid, sizeof uid, "%s", new_user(f, "carol@example.com"));
+    PGresult *r;
+    const char *sub = "INSERT INTO subscriptions (user_id, plan_id, status) "
+                      "SELECT $1, id, 'active' FROM plans WHERE name = 'pro'";
+    const char *sp[1] = {uid};
+    assert_non_null(r = q(f, sub, 1, sp));
+    PQclear(r);
+
     /* bot config must be an object; one bot per user */
     const char *bot = "INSERT INTO bot_instances (user_id, config) VALUES ($1, $2::jsonb)";
     const char *bp[2] = {uid, "[]"};
@@ -352,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seeded_plans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraints_enforced_by_the_database, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_keys_and_cascades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checksum_mismatch_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_migration_leaves_nothing, setup, teardown),
