@@ -1,0 +1,239 @@
+/*
+ * redis.c - the Redis connection pool (API in sathd/redis.h).
+ *
+ * Invariants: pool->mu guards the free stack only; slots[i].ctx == NULL means "not
+ * open"; a context handed out belongs to one thread until released.  The password is
+ * kept only inside the pool (wiped on free) and never put in an error message.
+ */
+#include "sathd/redis.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+typedef struct slot {
+    redisContext *ctx;
+} slot;
+
+struct sathd_redis_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sathd_redis_url url;
+    int connect_timeout_ms, command_timeout_ms;
+    slot *slots;
+    int size;
+    int *free_stack;
+    int nfree;
+};
+
+static struct timeval ms_to_tv(int64_t ms)
+{
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+    return tv;
+}
+
+sathd_redis_pool *sathd_redis_pool_new(const sathd_redis_pool_options *opt, char *err,
+                                       size_t errlen)
+{
+    if (!opt || !opt->url || opt->size < 1 || (!opt->url->is_unix && !opt->url->host[0])) {
+        snprintf(err, errlen, "redis pool needs a parsed URL and size >= 1");
+        return NULL;
+    }
+    sathd_redis_pool *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->url = *opt->url;
+    p->size = opt->size;
+    p->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 2000;
+    p->command_timeout_ms = opt->command_timeout_ms > 0 ? opt->command_timeout_ms : 2000;
+    p->slots = calloc((size_t)p->size, sizeof *p->slots);
+    p->free_stack = calloc((size_t)p->size, sizeof *p->free_stack);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&p->mu, NULL);
+    if (!p->slots || !p->free_stack) {
+        snprintf(err, errlen, "out of memory");
+        sathd_redis_pool_free(p);
+        return NULL;
+    }
+    for (int i = 0; i < p->size; i++)
+        p->free_stack[i] = p->size - 1 - i;
+    p->nfree = p->size;
+    return p;
+}
+
+void sathd_redis_pool_free(sathd_redis_pool *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; p->slots && i < p->size; i++)
+        if (p->slots[i].ctx)
+            redisFree(p->slots[i].ctx);
+    free(p->slots);
+    free(p->free_stack);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    sodium_memzero(&p->url, sizeof p->url);
+    free(p);
+}
+
+/* Runs a setup command; 0 when the reply is not an error. */
+static int setup_cmd(redisContext *ctx, const char *what, char *err, size_t errlen, int argc,
+                     const char **argv)
+{
+    redisReply *r = redisCommandArgv(ctx, argc, argv, NULL);
+    int ok = r && r->type != REDIS_REPLY_ERROR;
+    if (!ok)
+        /* the server's error text for AUTH never contains the password */
+        snprintf(err, errlen, "redis %s failed: %s", what,
+                 r ? r->str : ctx->errstr[0] ? ctx->errstr : "no reply");
+    if (r)
+        freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+/* Connects (bounded by the shorter of the pool's connect timeout and the caller's),
+ * then AUTH and SELECT as the URL asks. */
+static redisContext *open_ctx(const sathd_redis_pool *p, int64_t timeout_ms, char *err,
+                              size_t errlen)
+{
+    const sathd_redis_url *u = &p->url;
+    int64_t ms = timeout_ms > 0 && timeout_ms < p->connect_timeout_ms ? timeout_ms
+                                                                       : p->connect_timeout_ms;
+    struct timeval tv = ms_to_tv(ms);
+    redisContext *ctx = u->is_unix ? redisConnectUnixWithTimeout(u->path, tv)
+                                   : redisConnectWithTimeout(u->host, u->port, tv);
+    if (!ctx || ctx->err) {
+        snprintf(err, errlen, "cannot connect to redis at %s%s: %s",
+                 u->is_unix ? "unix:" : u->host, u->is_unix ? u->path : "",
+                 ctx ? ctx->errstr : "out of memory");
+        if (ctx)
+            redisFree(ctx);
+        return NULL;
+    }
+    redisSetTimeout(ctx, ms_to_tv(p->command_timeout_ms));
+    int rc = 0;
+    if (u->password[0]) {
+        const char *argv[3] = {"AUTH", u->username[0] ? u->username : u->password, u->password};
+        rc = setup_cmd(ctx, "AUTH", err, errlen, u->username[0] ? 3 : 2, argv);
+    }
+    if (rc == 0 && u->db != 0) {
+        char db[16];
+        snprintf(db, sizeof db, "%d", u->db);
+        const char *argv[2] = {"SELECT", db};
+        rc = setup_cmd(ctx, "SELECT", err, errlen, 2, argv);
+    }
+    if (rc != 0) {
+        redisFree(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* An idle connection has nothing to read; readability means EOF (server closed it)
+ * or junk.  Checked with poll(2), no round trip. */
+static int ctx_usable(const redisContext *ctx)
+{
+    if (!ctx || ctx->err || ctx->fd < 0)
+        return 0;
+    struct pollfd pfd = {.fd = ctx->fd, .events = POLLIN};
+    return poll(&pfd, 1, 0) == 0;
+}
+
+static void push_free(sathd_redis_pool *p, int idx)
+{
+    pthread_mutex_lock(&p->mu);
+    p->free_stack[p->nfree++] = idx;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+redisContext *sathd_redis_acquire(sathd_redis_pool *p, int64_t timeout_ms, char *err,
+                                  size_t errlen)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    if (timeout_ms > 0) {
+        int64_t ms = timeout_ms > 86400000 ? 86400000 : timeout_ms;
+        dl.tv_sec += (time_t)(ms / 1000);
+        dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+            dl.tv_sec++;
+            dl.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&p->mu);
+    int rc = 0;
+    while (p->nfree == 0 && rc != ETIMEDOUT)
+        rc = timeout_ms > 0 ? pthread_cond_timedwait(&p->cv, &p->mu, &dl) : ETIMEDOUT;
+    if (p->nfree == 0) {
+        pthread_mutex_unlock(&p->mu);
+        snprintf(err, errlen, "no redis connection free before the deadline");
+        return NULL;
+    }
+    int idx = p->free_stack[--p->nfree];
+    pthread_mutex_unlock(&p->mu);
+    slot *s = &p->slots[idx];
+    if (!ctx_usable(s->ctx)) {
+        if (s->ctx)
+            redisFree(s->ctx);
+        s->ctx = open_ctx(p, timeout_ms, err, errlen);
+        if (!s->ctx) {
+            push_free(p, idx);
+            return NULL;
+        }
+    } else {
+        redisSetTimeout(s->ctx, ms_to_tv(p->command_timeout_ms));
+    }
+    return s->ctx;
+}
+
+void sathd_redis_release(sathd_redis_pool *p, redisContext *ctx)
+{
+    if (!ctx)
+        return;
+    for (int i = 0; i < p->size; i++) {
+        if (p->slots[i].ctx != ctx)
+            continue;
+        if (ctx->err) {
+            redisFree(ctx);
+            p->slots[i].ctx = NULL;
+        }
+        push_free(p, i);
+        return;
+    }
+}
+
+int sathd_redis_set_timeout(redisContext *ctx, int64_t timeout_ms)
+{
+    if (!ctx || timeout_ms <= 0)
+        return -1;
+    return redisSetTimeout(ctx, ms_to_tv(timeout_ms)) == REDIS_OK ? 0 : -1;
+}
+
+int sathd_redis_ping(sathd_redis_pool *p, int64_t timeout_ms)
+{
+    char err[256];
+    redisContext *ctx = sathd_redis_acquire(p, timeout_ms, err, sizeof err);
+    if (!ctx)
+        return -1;
+    if (timeout_ms > 0)
+        sathd_redis_set_timeout(ctx, timeout_ms);
+    redisReply *r = redisCommand(ctx, "PING");
+    int ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+    if (r)
+        freeReplyObject(r);
+    sathd_redis_release(p, ctx);
+    return ok ? 0 : -1;
+}
