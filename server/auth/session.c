@@ -17,16 +17,17 @@
 #include <string.h>
 #include <time.h>
 
-/* KEYS: rt, rf, ru.  ARGV: user, family, exp, ttl. */
+/* KEYS: rt, rf, ru.  ARGV: user, family, exp, ttl.  Redis does not roll a failed script
+ * back, so the write most likely to fail (SADD on a key of another type) goes first. */
 static const char lua_issue[] =
-    "redis.call('HSET', KEYS[1], 'user', ARGV[1], 'family', ARGV[2], 'state', 'active',"
-    " 'exp', ARGV[3])\n"
-    "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
-    "redis.call('HSET', KEYS[2], 'user', ARGV[1], 'revoked', '0')\n"
-    "redis.call('EXPIRE', KEYS[2], ARGV[4])\n"
     "redis.call('SADD', KEYS[3], ARGV[2])\n"
     "if redis.call('TTL', KEYS[3]) < tonumber(ARGV[4]) then\n"
     "  redis.call('EXPIRE', KEYS[3], ARGV[4]) end\n"
+    "redis.call('HSET', KEYS[2], 'user', ARGV[1], 'revoked', '0')\n"
+    "redis.call('EXPIRE', KEYS[2], ARGV[4])\n"
+    "redis.call('HSET', KEYS[1], 'user', ARGV[1], 'family', ARGV[2], 'state', 'active',"
+    " 'exp', ARGV[3])\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
     "return 1\n";
 
 /* KEYS: old rt, new rt.  ARGV: now, new exp, ttl.  A missing family counts as revoked;
