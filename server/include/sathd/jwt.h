@@ -97,8 +97,8 @@ int sathd_jwt_keys_add_public(sathd_jwt_keys *k, const char *kid, const unsigned
                               const char **why);
 /* Adds the keys of SATH_JWT_EXTRA_PUBLIC_KEYS: a comma-separated list of `kid:x` where x
  * is the 32-byte public key in unpadded base64url (the "x" of the old server's JWKS).
- * An empty string adds nothing.  Returns 0 or -1 with *why set (nothing is added then
- * only if the first entry fails; earlier entries stay). */
+ * An empty string adds nothing.  Returns 0, or -1 with *why set; entries before the
+ * failing one stay added (the caller treats -1 as a fatal configuration error anyway). */
 int sathd_jwt_keys_add_public_list(sathd_jwt_keys *k, const char *list, const char **why);
 /* Wipes the secret material and frees.  NULL is fine. */
 void sathd_jwt_keys_free(sathd_jwt_keys *k);
