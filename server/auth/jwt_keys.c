@@ -145,6 +145,8 @@ static int decode_seed(const char *b64, unsigned char seed[SEED_BYTES])
         start++;
     while (end > start && isspace((unsigned char)b64[end - 1]))
         end--;
+    if (!sathd_b64url_alphabet_ok(b64 + start, end - start, "+/=-_"))
+        return -1; /* libsodium 1.0.18 would accept bytes >= 0x80 */
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         size_t n = 0;
         if (sodium_base642bin(seed, SEED_BYTES, b64 + start, end - start, NULL, &n, NULL,

@@ -81,6 +81,16 @@ static void test_rejects_non_canonical(void **state)
         size_t n = 0;
         assert_int_equal(sathd_b64url_decode(out, sizeof out, bad[i], strlen(bad[i]), &n), -1);
     }
+    /* Bytes >= 0x80 (libsodium 1.0.18 alone would map them into the alphabet). */
+    for (int c = 0x80; c <= 0xff; c++) {
+        char in[5] = {'Z', 'm', '8', (char)c, 0};
+        unsigned char o[8];
+        size_t m = 0;
+        assert_int_equal(sathd_b64url_decode(o, sizeof o, in, 4, &m), -1);
+    }
+    assert_int_equal(sathd_b64url_decode((unsigned char[16]){0}, 16, "Zm9vYmFy\xcd\xa0-_", 12,
+                                         &(size_t){0}),
+                     -1); /* the fuzzer's find */
     /* An embedded NUL stops nothing: the length says what is decoded. */
     unsigned char out[16];
     size_t n = 0;

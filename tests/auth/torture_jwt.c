@@ -623,6 +623,8 @@ static void test_standard_alphabet(void **state)
     assert_int_equal(verify_ed(f, tok, NOW), SATHD_JWT_E_BASE64);
     tok[0] = ' ';
     assert_int_equal(verify_ed(f, tok, NOW), SATHD_JWT_E_BASE64);
+    tok[0] = (char)0xcd; /* non-ASCII */
+    assert_int_equal(verify_ed(f, tok, NOW), SATHD_JWT_E_BASE64);
     free(tok);
 }
 

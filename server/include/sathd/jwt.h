@@ -174,6 +174,9 @@ size_t sathd_b64url_encoded_len(size_t len);
  * the whole input consumed.  Returns 0 and *out_len, or -1. */
 int sathd_b64url_decode(unsigned char *out, size_t out_size, const char *in, size_t len,
                         size_t *out_len);
+/* 1 if every one of the len characters is an ASCII letter, digit, or one of `extra`
+ * (e.g. "-_" for base64url, "+/=" for standard base64). */
+int sathd_b64url_alphabet_ok(const char *in, size_t len, const char *extra);
 
 #ifdef __cplusplus
 }
