@@ -53,11 +53,11 @@ sathd_session_rc sathd_session_deny(redisContext *c, const char *iss, const char
 sathd_session_rc sathd_session_set_user_cutoff(redisContext *c, const char *user_id,
                                                int64_t cutoff, int64_t ttl_s)
 {
-    char key[SATHD_KEY_MAX], val[24], ttl[24];
-    if (!c || !sathd_session_uuid_ok(user_id) || cutoff < 0 || ttl_s <= 0 ||
+    char key[SATHD_KEY_MAX], val[24], ttl[24], user[37];
+    if (!c || !sathd_session_user_canon(user, user_id) || cutoff < 0 || ttl_s <= 0 ||
         ttl_s > SATHD_SESSION_MAX_TTL)
         return SATHD_SESSION_BAD_ARG;
-    snprintf(key, sizeof key, SATHD_KEY_UCUT "%s", user_id);
+    snprintf(key, sizeof key, SATHD_KEY_UCUT "%s", user);
     snprintf(val, sizeof val, "%lld", (long long)cutoff);
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_s);
     const char *argv[] = {"SET", key, val, "EX", ttl};
@@ -71,10 +71,11 @@ sathd_session_rc sathd_session_set_user_cutoff(redisContext *c, const char *user
 sathd_session_rc sathd_session_access_ok(redisContext *c, const char *iss, const char *jti,
                                          const char *user_id, int64_t iat)
 {
-    char dkey[SATHD_KEY_MAX], ukey[SATHD_KEY_MAX];
-    if (!c || !iss || !jti || !sathd_session_uuid_ok(user_id) || deny_key(dkey, iss, jti) != 0)
+    char dkey[SATHD_KEY_MAX], ukey[SATHD_KEY_MAX], user[37];
+    if (!c || !iss || !jti || !sathd_session_user_canon(user, user_id) ||
+        deny_key(dkey, iss, jti) != 0)
         return SATHD_SESSION_BAD_ARG;
-    snprintf(ukey, sizeof ukey, SATHD_KEY_UCUT "%s", user_id);
+    snprintf(ukey, sizeof ukey, SATHD_KEY_UCUT "%s", user);
     const char *argv[] = {"MGET", dkey, ukey};
     redisReply *r = sathd_session_cmd(c, 3, argv);
     if (!r)

@@ -128,13 +128,14 @@ sathd_session_rc sathd_session_issue(redisContext *c, const char *user_id, int64
 {
     char rt[SATHD_KEY_MAX], rf[SATHD_KEY_MAX], ru[SATHD_KEY_MAX], exp[24], ttl[24];
     unsigned char fam_raw[16];
-    if (!c || !out || !sathd_session_uuid_ok(user_id) || !ttl_ok(ttl_s))
+    if (!c || !out || !ttl_ok(ttl_s))
         return SATHD_SESSION_BAD_ARG;
     memset(out, 0, sizeof *out);
+    if (!sathd_session_user_canon(out->user_id, user_id))
+        return SATHD_SESSION_BAD_ARG;
     new_token(out->token);
     randombytes_buf(fam_raw, sizeof fam_raw);
     sodium_bin2hex(out->family, sizeof out->family, fam_raw, sizeof fam_raw);
-    memcpy(out->user_id, user_id, 37);
     out->expires_at = (int64_t)time(NULL) + ttl_s;
     rt_key(rt, out->token);
     snprintf(rf, sizeof rf, SATHD_KEY_RF "%s", out->family);
@@ -220,11 +221,11 @@ sathd_session_rc sathd_session_revoke_family_by_token(redisContext *c, const cha
 sathd_session_rc sathd_session_revoke_all_for_user(redisContext *c, const char *user_id,
                                                    const char *keep_family, long long *revoked)
 {
-    char key[SATHD_KEY_MAX];
-    if (!c || !sathd_session_uuid_ok(user_id) ||
+    char key[SATHD_KEY_MAX], user[37];
+    if (!c || !sathd_session_user_canon(user, user_id) ||
         (keep_family && strlen(keep_family) > SATHD_SESSION_FAMILY_LEN))
         return SATHD_SESSION_BAD_ARG;
-    snprintf(key, sizeof key, SATHD_KEY_RU "%s", user_id);
+    snprintf(key, sizeof key, SATHD_KEY_RU "%s", user);
     const char *argv[] = {"EVAL", lua_revoke_all, "1", key, keep_family ? keep_family : ""};
     redisReply *r = sathd_session_cmd(c, 5, argv);
     if (!r)

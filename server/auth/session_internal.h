@@ -25,7 +25,8 @@ void sathd_session_sha256_hex(char out[65], const void *data, size_t len);
  * freeReplyObject), or NULL after logging when Redis failed or answered an error. */
 redisReply *sathd_session_cmd(redisContext *c, int argc, const char **argv);
 
-/* 1 if s is a canonical UUID string (any hex case). */
-int sathd_session_uuid_ok(const char *s);
+/* Copies the UUID s, lower-cased, into out (so "ABC..." and "abc..." name the same
+ * keys); returns 1, or 0 if s is not a UUID. */
+int sathd_session_user_canon(char out[37], const char *s);
 
 #endif /* SATHD_AUTH_SESSION_INTERNAL_H */

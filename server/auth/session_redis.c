@@ -42,4 +42,11 @@ redisReply *sathd_session_cmd(redisContext *c, int argc, const char **argv)
     return r;
 }
 
-int sathd_session_uuid_ok(const char *s) { return s && sathd_jwt_is_uuid(s); }
+int sathd_session_user_canon(char out[37], const char *s)
+{
+    if (!s || !sathd_jwt_is_uuid(s))
+        return 0;
+    memcpy(out, s, 37);
+    sathd_jwt_lower(out);
+    return 1;
+}

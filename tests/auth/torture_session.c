@@ -411,6 +411,11 @@ static void test_user_cutoff(void **state)
     assert_int_equal(sathd_session_access_ok(c, "i", "j2", user, now), SATHD_SESSION_OK);
     assert_int_equal(sathd_session_access_ok(c, "i", "j3", user, now + 5), SATHD_SESSION_OK);
     assert_int_equal(sathd_session_access_ok(c, "i", "j1", other, now - 10), SATHD_SESSION_OK);
+    /* The user id's hex case does not matter. */
+    char upper[37];
+    for (int i = 0; i < 37; i++)
+        upper[i] = (char)((user[i] >= 'a' && user[i] <= 'f') ? user[i] - 32 : user[i]);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j1", upper, now - 10), SATHD_SESSION_REVOKED);
     snprintf(key, sizeof key, "sath:ucut:%s", user);
     assert_in_range(ttl_of(c, key), 955, 960);
     /* A value nobody of ours wrote fails closed, as unavailable rather than "fine". */
