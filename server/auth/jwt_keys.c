@@ -11,7 +11,6 @@
 #include "sathd/log.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,9 +179,11 @@ sathd_jwt_keys *sathd_jwt_keys_from_key_file(const char *path, const char *kid,
         set_why(why, "missing key file path");
         return NULL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* Symlinks are followed (container secret mounts are links); the checks below apply
+     * to the file actually opened. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_why(why, errno == ELOOP ? "key file is a symlink" : "cannot open key file");
+        set_why(why, "cannot open key file");
         return NULL;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
