@@ -304,8 +304,7 @@ static void test_gate_deadline_gives_busy(void **state)
     nanosleep(&pause, NULL);
     sathd_pwhash_slot_release(ctx);
     pthread_join(t, NULL);
-    assert_int_equal(w.result, SATHD_PW_OK);
-    assert_true(w.waited_ms >= 90.0);
+    assert_int_equal(w.result, SATHD_PW_OK); /* got the released slot, not BUSY */
     sathd_pwhash_slot_release(ctx);
     assert_int_equal(sathd_pwhash_peak_concurrency(ctx), 2);
     sathd_pwhash_free(ctx);
