@@ -6,6 +6,8 @@
  */
 #include "session_internal.h"
 
+#include "sathd/log.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,35 +70,75 @@ sathd_session_rc sathd_session_set_user_cutoff(redisContext *c, const char *user
     return SATHD_SESSION_OK;
 }
 
-sathd_session_rc sathd_session_access_ok(redisContext *c, const char *iss, const char *jti,
-                                         const char *user_id, int64_t iat)
+/* Reads the MGET reply of {deny, cut-off}: OK, REVOKED or UNAVAILABLE. */
+static sathd_session_rc judge_token(const redisReply *r, int64_t iat)
 {
-    char dkey[SATHD_KEY_MAX], ukey[SATHD_KEY_MAX], user[37];
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+        return SATHD_SESSION_UNAVAILABLE;
+    const redisReply *deny = r->element[0], *cut = r->element[1];
+    if (deny->type != REDIS_REPLY_NIL)
+        return SATHD_SESSION_REVOKED;
+    if (cut->type == REDIS_REPLY_STRING) {
+        char *end = NULL;
+        long long v = strtoll(cut->str, &end, 10);
+        if (end == cut->str || *end != '\0')
+            return SATHD_SESSION_UNAVAILABLE; /* not written by us: fail closed */
+        return iat < v ? SATHD_SESSION_REVOKED : SATHD_SESSION_OK;
+    }
+    return cut->type == REDIS_REPLY_NIL ? SATHD_SESSION_OK : SATHD_SESSION_UNAVAILABLE;
+}
+
+/* Reads the HGET reply of the family's `revoked` field.  A missing family (expired or
+ * never issued) counts as revoked, like in rotation. */
+static sathd_session_rc judge_family(const redisReply *r)
+{
+    if (r->type == REDIS_REPLY_NIL)
+        return SATHD_SESSION_REVOKED;
+    if (r->type != REDIS_REPLY_STRING)
+        return SATHD_SESSION_UNAVAILABLE;
+    return strcmp(r->str, "0") == 0 ? SATHD_SESSION_OK : SATHD_SESSION_REVOKED;
+}
+
+sathd_session_rc sathd_session_access_ok(redisContext *c, const char *iss, const char *jti,
+                                         const char *user_id, int64_t iat, const char *sid)
+{
+    char dkey[SATHD_KEY_MAX], ukey[SATHD_KEY_MAX], fkey[SATHD_KEY_MAX], user[37];
+    int with_sid = sid && sid[0];
     if (!c || !iss || !jti || !sathd_session_user_canon(user, user_id) ||
-        deny_key(dkey, iss, jti) != 0)
+        deny_key(dkey, iss, jti) != 0 || (with_sid && !sathd_session_family_ok(sid)))
         return SATHD_SESSION_BAD_ARG;
     snprintf(ukey, sizeof ukey, SATHD_KEY_UCUT "%s", user);
-    const char *argv[] = {"MGET", dkey, ukey};
-    redisReply *r = sathd_session_cmd(c, 3, argv);
-    if (!r)
-        return SATHD_SESSION_UNAVAILABLE;
-    sathd_session_rc rc = SATHD_SESSION_UNAVAILABLE;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-        const redisReply *deny = r->element[0], *cut = r->element[1];
-        rc = SATHD_SESSION_OK;
-        if (deny->type != REDIS_REPLY_NIL) {
-            rc = SATHD_SESSION_REVOKED;
-        } else if (cut->type == REDIS_REPLY_STRING) {
-            char *end = NULL;
-            long long v = strtoll(cut->str, &end, 10);
-            if (end == cut->str || *end != '\0')
-                rc = SATHD_SESSION_UNAVAILABLE; /* not written by us: fail closed */
-            else if (iat < v)
-                rc = SATHD_SESSION_REVOKED;
-        } else if (cut->type != REDIS_REPLY_NIL) {
-            rc = SATHD_SESSION_UNAVAILABLE;
-        }
+    if (!with_sid) {
+        const char *argv[] = {"MGET", dkey, ukey};
+        redisReply *r = sathd_session_cmd(c, 3, argv);
+        if (!r)
+            return SATHD_SESSION_UNAVAILABLE;
+        sathd_session_rc rc = judge_token(r, iat);
+        freeReplyObject(r);
+        return rc;
     }
-    freeReplyObject(r);
+    /* Both commands in one round trip. */
+    snprintf(fkey, sizeof fkey, SATHD_KEY_RF "%s", sid);
+    if (redisAppendCommand(c, "MGET %s %s", dkey, ukey) != REDIS_OK ||
+        redisAppendCommand(c, "HGET %s revoked", fkey) != REDIS_OK)
+        return SATHD_SESSION_UNAVAILABLE;
+    redisReply *r1 = NULL, *r2 = NULL;
+    void *p1 = NULL, *p2 = NULL;
+    int ok1 = redisGetReply(c, &p1) == REDIS_OK;
+    int ok2 = ok1 && redisGetReply(c, &p2) == REDIS_OK;
+    r1 = p1, r2 = p2;
+    sathd_session_rc rc = SATHD_SESSION_UNAVAILABLE;
+    if (ok1 && ok2 && r1 && r2) {
+        rc = judge_token(r1, iat);
+        if (rc == SATHD_SESSION_OK)
+            rc = judge_family(r2);
+    } else {
+        sathd_log(SATHD_LOG_ERROR, "msg=\"redis command failed\" op=access_ok err=\"%s\"",
+                  c->errstr);
+    }
+    if (r1)
+        freeReplyObject(r1);
+    if (r2)
+        freeReplyObject(r2);
     return rc;
 }

@@ -25,10 +25,15 @@ static json_t *build_header(const sathd_jwt_keys *k)
 
 static json_t *build_claims(const sathd_jwt_policy *p, const sathd_jwt_claims *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s}", "iss", p->issuer, "aud",
-                     p->audience, "sub", c->sub, "iat", (json_int_t)c->iat, "nbf",
-                     (json_int_t)c->nbf, "exp", (json_int_t)c->exp, "jti", c->jti, "typ",
-                     "access");
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s}", "iss", p->issuer, "aud",
+                          p->audience, "sub", c->sub, "iat", (json_int_t)c->iat, "nbf",
+                          (json_int_t)c->nbf, "exp", (json_int_t)c->exp, "jti", c->jti, "typ",
+                          "access");
+    if (j && c->sid[0] && json_object_set_new(j, "sid", json_string(c->sid)) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 /* Appends base64url(text) to buf at *pos; buf has room (checked by the caller). */
@@ -72,7 +77,7 @@ static int policy_ok(const sathd_jwt_policy *p)
 }
 
 char *sathd_jwt_sign_access(const sathd_jwt_keys *k, const sathd_jwt_policy *p,
-                            const char *sub, int64_t now, sathd_jwt_claims *out,
+                            const char *sub, const char *sid, int64_t now, sathd_jwt_claims *out,
                             sathd_jwt_err *err)
 {
     sathd_jwt_claims c;
@@ -83,7 +88,7 @@ char *sathd_jwt_sign_access(const sathd_jwt_keys *k, const sathd_jwt_policy *p,
 
     memset(&c, 0, sizeof c);
     if (!k || !policy_ok(p) || !sub || !sathd_jwt_is_uuid(sub) || now < 0 ||
-        now > SATHD_JWT_MAX_TIME) {
+        now > SATHD_JWT_MAX_TIME || (sid && !sathd_jwt_sid_ok(sid, strlen(sid)))) {
         e = SATHD_JWT_E_INVALID_ARG;
         goto done;
     }
@@ -91,6 +96,8 @@ char *sathd_jwt_sign_access(const sathd_jwt_keys *k, const sathd_jwt_policy *p,
     sathd_jwt_lower(c.sub);
     randombytes_buf(rnd, sizeof rnd);
     sathd_b64url_encode(c.jti, sizeof c.jti, rnd, sizeof rnd);
+    if (sid)
+        strcpy(c.sid, sid);
     strcpy(c.iss, p->issuer);
     strcpy(c.kid, k->kid);
     c.iat = c.nbf = now;

@@ -34,3 +34,13 @@ void sathd_jwt_hs256(unsigned char mac[32], const sathd_jwt_keys *k, const unsig
     crypto_auth_hmacsha256_final(&st, mac);
     sodium_memzero(&st, sizeof st);
 }
+
+int sathd_jwt_sid_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > 32 || strlen(s) != len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}

@@ -12,6 +12,9 @@
 
 /* 1 if s is 36 characters of 8-4-4-4-12 hex digits (either case). */
 int sathd_jwt_is_uuid(const char *s);
+/* 1 when s (len bytes, no NUL inside) is a session id as sathd issues them: 1 to 32
+ * lower-case hex digits (session.h families are 32). */
+int sathd_jwt_sid_ok(const char *s, size_t len);
 /* Lower-cases ASCII letters in place. */
 void sathd_jwt_lower(char *s);
 /* HMAC-SHA-256 of msg with the set's secret into mac[32]. */

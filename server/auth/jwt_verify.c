@@ -198,7 +198,7 @@ static sathd_jwt_err check_claims(json_t *c, const sathd_jwt_policy *p, int64_t 
 {
     json_t *iss = json_object_get(c, "iss"), *sub = json_object_get(c, "sub");
     json_t *jti = json_object_get(c, "jti"), *typ = json_object_get(c, "typ");
-    json_t *aud = json_object_get(c, "aud");
+    json_t *aud = json_object_get(c, "aud"), *sid = json_object_get(c, "sid");
     int64_t iat, nbf, exp, lw = p->leeway_s;
 
     if (!json_is_object(c) || !json_is_string(iss) || !json_is_string(sub) ||
@@ -223,7 +223,13 @@ static sathd_jwt_err check_claims(json_t *c, const sathd_jwt_policy *p, int64_t 
     if (jl == 0 || jl >= sizeof out->jti || strlen(json_string_value(jti)) != jl)
         return SATHD_JWT_E_JTI;
 
+    if (sid && (!json_is_string(sid) || !sathd_jwt_sid_ok(json_string_value(sid), json_string_length(sid))))
+        return SATHD_JWT_E_CLAIMS;
+
     memcpy(out->sub, json_string_value(sub), 37);
+    out->sid[0] = '\0';
+    if (sid)
+        memcpy(out->sid, json_string_value(sid), json_string_length(sid) + 1);
     sathd_jwt_lower(out->sub);
     memcpy(out->jti, json_string_value(jti), jl + 1);
     strcpy(out->iss, p->issuer); /* equal to the claim, and known to fit */

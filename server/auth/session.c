@@ -62,6 +62,14 @@ static const char lua_logout[] =
     "redis.call('SREM', 'sath:ru:' .. t[1], t[2])\n"
     "return {t[1], t[2]}\n";
 
+/* KEYS: rf.  ARGV: family id.  Returns 1, or 0 when the family does not exist. */
+static const char lua_revoke_family[] =
+    "local u = redis.call('HGET', KEYS[1], 'user')\n"
+    "if not u then return 0 end\n"
+    "redis.call('HSET', KEYS[1], 'revoked', '1')\n"
+    "redis.call('SREM', 'sath:ru:' .. u, ARGV[1])\n"
+    "return 1\n";
+
 /* KEYS: ru.  ARGV: family to keep ('' = none).  Returns how many were revoked. */
 static const char lua_revoke_all[] =
     "local n = 0\n"
@@ -214,6 +222,23 @@ sathd_session_rc sathd_session_revoke_family_by_token(redisContext *c, const cha
         if (out_user && copy_str(user, sizeof user, r->element[0]) == 0)
             memcpy(out_user, user, sizeof user);
     }
+    freeReplyObject(r);
+    return rc;
+}
+
+sathd_session_rc sathd_session_revoke_family(redisContext *c, const char *family)
+{
+    char key[SATHD_KEY_MAX];
+    if (!c || !family || !sathd_session_family_ok(family))
+        return SATHD_SESSION_BAD_ARG;
+    snprintf(key, sizeof key, SATHD_KEY_RF "%s", family);
+    const char *argv[] = {"EVAL", lua_revoke_family, "1", key, family};
+    redisReply *r = sathd_session_cmd(c, 5, argv);
+    if (!r)
+        return SATHD_SESSION_UNAVAILABLE;
+    sathd_session_rc rc = SATHD_SESSION_UNAVAILABLE;
+    if (r->type == REDIS_REPLY_INTEGER)
+        rc = r->integer == 1 ? SATHD_SESSION_OK : SATHD_SESSION_INVALID;
     freeReplyObject(r);
     return rc;
 }

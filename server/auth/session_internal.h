@@ -25,6 +25,9 @@ void sathd_session_sha256_hex(char out[65], const void *data, size_t len);
  * freeReplyObject), or NULL after logging when Redis failed or answered an error. */
 redisReply *sathd_session_cmd(redisContext *c, int argc, const char **argv);
 
+/* 1 when s is a family id as sathd_session_issue makes them (32 lower-case hex). */
+int sathd_session_family_ok(const char *s);
+
 /* Copies the UUID s, lower-cased, into out (so "ABC..." and "abc..." name the same
  * keys); returns 1, or 0 if s is not a UUID. */
 int sathd_session_user_canon(char out[37], const char *s);

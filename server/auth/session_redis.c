@@ -42,6 +42,17 @@ redisReply *sathd_session_cmd(redisContext *c, int argc, const char **argv)
     return r;
 }
 
+int sathd_session_family_ok(const char *s)
+{
+    size_t n = strnlen(s, SATHD_SESSION_FAMILY_LEN + 1);
+    if (n != SATHD_SESSION_FAMILY_LEN)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
 int sathd_session_user_canon(char out[37], const char *s)
 {
     if (!s || !sathd_jwt_is_uuid(s))

@@ -241,7 +241,7 @@ static void roundtrip(sathd_jwt_keys *k, const char *want_alg)
 {
     sathd_jwt_err e = SATHD_JWT_E_INTERNAL;
     sathd_jwt_claims issued, got;
-    char *tok = sathd_jwt_sign_access(k, &POLICY, SUB, NOW, &issued, &e);
+    char *tok = sathd_jwt_sign_access(k, &POLICY, SUB, NULL, NOW, &issued, &e);
     assert_non_null(tok);
     assert_int_equal(e, SATHD_JWT_OK);
     assert_int_equal(sathd_jwt_verify_access(k, &POLICY, tok, strlen(tok), NOW + 1, &got),
@@ -254,6 +254,17 @@ static void roundtrip(sathd_jwt_keys *k, const char *want_alg)
     assert_int_equal(got.iat, NOW);
     assert_int_equal(got.nbf, NOW);
     assert_int_equal(got.exp, NOW + TTL);
+    assert_string_equal(got.sid, "");
+
+    /* With a session id, it comes back; a malformed one is refused at signing. */
+    sathd_jwt_claims with_sid;
+    char *ts = sathd_jwt_sign_access(k, &POLICY, SUB, "00ff00ff00ff00ff00ff00ff00ff00ff", NOW, NULL, &e);
+    assert_non_null(ts);
+    assert_int_equal(sathd_jwt_verify_access(k, &POLICY, ts, strlen(ts), NOW, &with_sid), SATHD_JWT_OK);
+    assert_string_equal(with_sid.sid, "00ff00ff00ff00ff00ff00ff00ff00ff");
+    free(ts);
+    assert_null(sathd_jwt_sign_access(k, &POLICY, SUB, "not hex!", NOW, NULL, &e));
+    assert_int_equal(e, SATHD_JWT_E_INVALID_ARG);
 
     /* The header really says what we claim. */
     unsigned char hdr[256];
@@ -268,7 +279,7 @@ static void roundtrip(sathd_jwt_keys *k, const char *want_alg)
 
     /* Two tokens never share a jti. */
     sathd_jwt_claims second;
-    char *tok2 = sathd_jwt_sign_access(k, &POLICY, SUB, NOW, &second, &e);
+    char *tok2 = sathd_jwt_sign_access(k, &POLICY, SUB, NULL, NOW, &second, &e);
     assert_string_not_equal(second.jti, issued.jti);
     free(tok2);
     free(tok);
@@ -299,15 +310,15 @@ static void test_sign_bad_args(void **state)
     fixture *f = *state;
     sathd_jwt_err e = SATHD_JWT_OK;
     sathd_jwt_policy bad = POLICY;
-    assert_null(sathd_jwt_sign_access(f->ed, &POLICY, "not-a-uuid", NOW, NULL, &e));
+    assert_null(sathd_jwt_sign_access(f->ed, &POLICY, "not-a-uuid", NULL, NOW, NULL, &e));
     assert_int_equal(e, SATHD_JWT_E_INVALID_ARG);
     bad.access_ttl_s = 0;
-    assert_null(sathd_jwt_sign_access(f->ed, &bad, SUB, NOW, NULL, &e));
+    assert_null(sathd_jwt_sign_access(f->ed, &bad, SUB, NULL, NOW, NULL, &e));
     assert_int_equal(e, SATHD_JWT_E_INVALID_ARG);
     bad = POLICY;
     bad.leeway_s = 61;
-    assert_null(sathd_jwt_sign_access(f->ed, &bad, SUB, NOW, NULL, &e));
-    assert_null(sathd_jwt_sign_access(NULL, &POLICY, SUB, NOW, NULL, &e));
+    assert_null(sathd_jwt_sign_access(f->ed, &bad, SUB, NULL, NOW, NULL, &e));
+    assert_null(sathd_jwt_sign_access(NULL, &POLICY, SUB, NULL, NOW, NULL, &e));
 }
 
 /* --- header rules ------------------------------------------------------------------ */
@@ -337,8 +348,8 @@ static void test_alg_swap(void **state)
 {
     fixture *f = *state;
     sathd_jwt_err e;
-    char *hs_tok = sathd_jwt_sign_access(f->hs, &POLICY, SUB, NOW, NULL, &e);
-    char *ed_tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *hs_tok = sathd_jwt_sign_access(f->hs, &POLICY, SUB, NULL, NOW, NULL, &e);
+    char *ed_tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     assert_int_equal(verify_ed(f, hs_tok, NOW), SATHD_JWT_E_ALG_MISMATCH);
     assert_int_equal(verify_hs(f, ed_tok, NOW), SATHD_JWT_E_ALG_MISMATCH);
     free(hs_tok);
@@ -383,7 +394,7 @@ static void test_rotation_extra_public_key(void **state)
     crypto_sign_seed_keypair(old_pk, old_sk, f->seed);
     sathd_jwt_keys *k = sathd_jwt_keys_new_ed25519(seed2, "ed-2", NULL);
     sathd_jwt_err e;
-    char *old_tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *old_tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     sathd_jwt_claims c;
     assert_int_equal(sathd_jwt_verify_access(k, &POLICY, old_tok, strlen(old_tok), NOW, &c),
                      SATHD_JWT_E_UNKNOWN_KID);
@@ -394,7 +405,7 @@ static void test_rotation_extra_public_key(void **state)
     assert_int_equal(sathd_jwt_keys_add_public(k, "ed-1", old_pk, &why), -1); /* duplicate */
     assert_int_equal(sathd_jwt_keys_add_public(f->hs, "x", old_pk, &why), -1); /* HS256 */
     /* The public-only key never signs: new tokens carry the new kid. */
-    char *new_tok = sathd_jwt_sign_access(k, &POLICY, SUB, NOW, &c, &e);
+    char *new_tok = sathd_jwt_sign_access(k, &POLICY, SUB, NULL, NOW, &c, &e);
     assert_string_equal(c.kid, "ed-2");
     assert_int_equal(verify_ed(f, new_tok, NOW), SATHD_JWT_E_UNKNOWN_KID);
     free(new_tok);
@@ -427,7 +438,7 @@ static void test_expiry_and_leeway(void **state)
 {
     fixture *f = *state;
     sathd_jwt_err e;
-    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     assert_int_equal(verify_ed(f, tok, NOW + TTL - 1), SATHD_JWT_OK);
     assert_int_equal(verify_ed(f, tok, NOW + TTL + 59), SATHD_JWT_OK);      /* within leeway */
     assert_int_equal(verify_ed(f, tok, NOW + TTL + 60), SATHD_JWT_E_EXPIRED);
@@ -472,7 +483,7 @@ static void test_wrong_audience(void **state)
     sathd_jwt_policy other = POLICY;
     other.audience = "billing";
     sathd_jwt_claims c;
-    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     assert_int_equal(sathd_jwt_verify_access(f->ed, &other, tok, strlen(tok), NOW, &c),
                      SATHD_JWT_E_AUDIENCE);
     free(tok);
@@ -552,7 +563,7 @@ static void test_padded_base64(void **state)
 {
     fixture *f = *state;
     sathd_jwt_err e;
-    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     char *d1 = strchr(tok, '.'), *d2 = strchr(d1 + 1, '.');
     size_t hl = (size_t)(d1 - tok), pl = (size_t)(d2 - d1 - 1);
     char h64[512], p64[2048], buf[4096];
@@ -581,7 +592,7 @@ static void test_standard_alphabet(void **state)
 {
     fixture *f = *state;
     sathd_jwt_err e;
-    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     char *sig = strrchr(tok, '.') + 1;
     char saved = sig[0];
     sig[0] = '+';
@@ -604,7 +615,7 @@ static void test_parts(void **state)
 {
     fixture *f = *state;
     sathd_jwt_err e;
-    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     char buf[4096];
     snprintf(buf, sizeof buf, "%s.AAAA", tok);
     assert_int_equal(verify_ed(f, buf, NOW), SATHD_JWT_E_MALFORMED); /* extra part */
@@ -627,7 +638,7 @@ static void test_truncated_and_tampered(void **state)
 {
     fixture *f = *state;
     sathd_jwt_err e;
-    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NOW, NULL, &e);
+    char *tok = sathd_jwt_sign_access(f->ed, &POLICY, SUB, NULL, NOW, NULL, &e);
     size_t len = strlen(tok);
     assert_int_equal(verify_ed(f, tok, NOW), SATHD_JWT_OK);
     /* 84 characters decode to 63 bytes: a short signature. */
@@ -644,7 +655,7 @@ static void test_truncated_and_tampered(void **state)
     assert_int_equal(verify_ed(f, tok, NOW), SATHD_JWT_E_SIGNATURE);
     free(tok);
     /* HS256 likewise. */
-    tok = sathd_jwt_sign_access(f->hs, &POLICY, SUB, NOW, NULL, &e);
+    tok = sathd_jwt_sign_access(f->hs, &POLICY, SUB, NULL, NOW, NULL, &e);
     len = strlen(tok);
     /* 43 signature characters; 40 decode to 30 bytes. */
     assert_int_equal(sathd_jwt_verify_access(f->hs, &POLICY, tok, len - 3, NOW,

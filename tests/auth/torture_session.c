@@ -371,12 +371,12 @@ static void test_denylist(void **state)
     sodium_bin2hex(jti2, sizeof jti2, rnd, sizeof rnd);
     const char *iss = "https://auth.sath.test";
 
-    assert_int_equal(sathd_session_access_ok(c, iss, jti, user, now), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, iss, jti, user, now, NULL), SATHD_SESSION_OK);
     assert_int_equal(sathd_session_deny(c, iss, jti, now + 100, 60, now), SATHD_SESSION_OK);
-    assert_int_equal(sathd_session_access_ok(c, iss, jti, user, now), SATHD_SESSION_REVOKED);
-    assert_int_equal(sathd_session_access_ok(c, iss, jti2, user, now), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, iss, jti, user, now, NULL), SATHD_SESSION_REVOKED);
+    assert_int_equal(sathd_session_access_ok(c, iss, jti2, user, now, NULL), SATHD_SESSION_OK);
     /* Same jti from another issuer is another token. */
-    assert_int_equal(sathd_session_access_ok(c, "https://other.test", jti, user, now),
+    assert_int_equal(sathd_session_access_ok(c, "https://other.test", jti, user, now, NULL),
                      SATHD_SESSION_OK);
 
     /* The entry lives until exp + leeway, no longer. */
@@ -394,7 +394,7 @@ static void test_denylist(void **state)
 
     /* Denying an already-expired token stores nothing. */
     assert_int_equal(sathd_session_deny(c, iss, jti2, now - 120, 60, now), SATHD_SESSION_OK);
-    assert_int_equal(sathd_session_access_ok(c, iss, jti2, user, now), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, iss, jti2, user, now, NULL), SATHD_SESSION_OK);
 }
 
 static void test_user_cutoff(void **state)
@@ -404,24 +404,24 @@ static void test_user_cutoff(void **state)
     int64_t now = (int64_t)time(NULL);
     random_uuid(user);
     random_uuid(other);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j1", user, now - 10), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j1", user, now - 10, NULL), SATHD_SESSION_OK);
     assert_int_equal(sathd_session_set_user_cutoff(c, user, now, 960), SATHD_SESSION_OK);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j1", user, now - 10), SATHD_SESSION_REVOKED);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j1", user, now - 1), SATHD_SESSION_REVOKED);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j2", user, now), SATHD_SESSION_OK);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j3", user, now + 5), SATHD_SESSION_OK);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j1", other, now - 10), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j1", user, now - 10, NULL), SATHD_SESSION_REVOKED);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j1", user, now - 1, NULL), SATHD_SESSION_REVOKED);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j2", user, now, NULL), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j3", user, now + 5, NULL), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j1", other, now - 10, NULL), SATHD_SESSION_OK);
     /* The user id's hex case does not matter. */
     char upper[37];
     for (int i = 0; i < 37; i++)
         upper[i] = (char)((user[i] >= 'a' && user[i] <= 'f') ? user[i] - 32 : user[i]);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j1", upper, now - 10), SATHD_SESSION_REVOKED);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j1", upper, now - 10, NULL), SATHD_SESSION_REVOKED);
     snprintf(key, sizeof key, "sath:ucut:%s", user);
     assert_in_range(ttl_of(c, key), 955, 960);
     /* A value nobody of ours wrote fails closed, as unavailable rather than "fine". */
     redisReply *r = redisCommand(c, "SET %s garbage EX 60", key);
     freeReplyObject(r);
-    assert_int_equal(sathd_session_access_ok(c, "i", "j2", user, now), SATHD_SESSION_UNAVAILABLE);
+    assert_int_equal(sathd_session_access_ok(c, "i", "j2", user, now, NULL), SATHD_SESSION_UNAVAILABLE);
 }
 
 static void test_redis_failures_are_unavailable(void **state)
@@ -448,7 +448,7 @@ static void test_redis_failures_are_unavailable(void **state)
     shutdown(dead->fd, SHUT_RDWR);
     sathd_refresh out;
     assert_int_equal(sathd_session_rotate(dead, s.token, TTL, &out), SATHD_SESSION_UNAVAILABLE);
-    assert_int_equal(sathd_session_access_ok(dead, "i", "j", user, 0), SATHD_SESSION_UNAVAILABLE);
+    assert_int_equal(sathd_session_access_ok(dead, "i", "j", user, 0, NULL), SATHD_SESSION_UNAVAILABLE);
     assert_int_equal(sathd_session_deny(dead, "i", "j", (int64_t)time(NULL) + 100, 60,
                                         (int64_t)time(NULL)),
                      SATHD_SESSION_UNAVAILABLE);
@@ -457,6 +457,45 @@ static void test_redis_failures_are_unavailable(void **state)
     redisFree(dead);
     /* The token is still good on a working connection: the failure changed nothing. */
     assert_int_equal(sathd_session_rotate(c, s.token, TTL, &out), SATHD_SESSION_OK);
+}
+
+/* An access token names its session (sid): revoking the session, by id, by token, for
+ * the whole user or by reuse detection, refuses the access tokens issued for it. */
+static void test_session_revocation_reaches_access_tokens(void **state)
+{
+    redisContext *c = *state;
+    char user[37];
+    sathd_refresh a, b, k, rot, out;
+    int64_t now = (int64_t)time(NULL);
+    random_uuid(user);
+    assert_int_equal(sathd_session_issue(c, user, TTL, &a), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_issue(c, user, TTL, &b), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_issue(c, user, TTL, &k), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "ja", user, now, a.family), SATHD_SESSION_OK);
+
+    assert_int_equal(sathd_session_revoke_family(c, a.family), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "ja", user, now, a.family), SATHD_SESSION_REVOKED);
+    assert_int_equal(sathd_session_rotate(c, a.token, TTL, &out), SATHD_SESSION_INVALID);
+    assert_int_equal(sathd_session_access_ok(c, "i", "jb", user, now, b.family), SATHD_SESSION_OK);
+
+    /* Revoke all but k: b's access tokens die, k's live. */
+    assert_int_equal(sathd_session_revoke_all_for_user(c, user, k.family, NULL), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "jb", user, now, b.family), SATHD_SESSION_REVOKED);
+    assert_int_equal(sathd_session_access_ok(c, "i", "jk", user, now, k.family), SATHD_SESSION_OK);
+
+    /* Reuse detection revokes k's family and so its access tokens. */
+    assert_int_equal(sathd_session_rotate(c, k.token, TTL, &rot), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_access_ok(c, "i", "jk", user, now, k.family), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_rotate(c, k.token, TTL, &out), SATHD_SESSION_REUSE_DETECTED);
+    assert_int_equal(sathd_session_access_ok(c, "i", "jk", user, now, k.family), SATHD_SESSION_REVOKED);
+
+    /* A session that never existed (or expired) is no session; bad ids are caller errors. */
+    assert_int_equal(sathd_session_access_ok(c, "i", "jx", user, now, "0123456789abcdef0123456789abcdef"),
+                     SATHD_SESSION_REVOKED);
+    assert_int_equal(sathd_session_revoke_family(c, "0123456789abcdef0123456789abcdef"),
+                     SATHD_SESSION_INVALID);
+    assert_int_equal(sathd_session_access_ok(c, "i", "jx", user, now, "NOT-HEX"), SATHD_SESSION_BAD_ARG);
+    assert_int_equal(sathd_session_revoke_family(c, "zz"), SATHD_SESSION_BAD_ARG);
 }
 
 static void test_bad_args(void **state)
@@ -472,7 +511,7 @@ static void test_bad_args(void **state)
     assert_int_equal(sathd_session_issue(NULL, user, TTL, &s), SATHD_SESSION_BAD_ARG);
     assert_int_equal(sathd_session_rotate(c, NULL, TTL, &s), SATHD_SESSION_BAD_ARG);
     assert_int_equal(sathd_session_revoke_all_for_user(c, "x", NULL, NULL), SATHD_SESSION_BAD_ARG);
-    assert_int_equal(sathd_session_access_ok(c, "i", "", user, 0), SATHD_SESSION_BAD_ARG);
+    assert_int_equal(sathd_session_access_ok(c, "i", "", user, 0, NULL), SATHD_SESSION_BAD_ARG);
     char long_jti[100];
     memset(long_jti, 'j', sizeof long_jti - 1);
     long_jti[sizeof long_jti - 1] = '\0';
@@ -494,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_denylist),
         cmocka_unit_test(test_user_cutoff),
         cmocka_unit_test(test_redis_failures_are_unavailable),
+        cmocka_unit_test(test_session_revocation_reaches_access_tokens),
         cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

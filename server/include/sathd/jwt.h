@@ -129,6 +129,7 @@ typedef struct sathd_jwt_policy {
 typedef struct sathd_jwt_claims {
     char sub[37];  /* user id, canonical UUID text */
     char jti[64];  /* token id */
+    char sid[33];  /* session (refresh family) id, "" when the token has none */
     char iss[256];
     char kid[SATHD_JWT_KID_MAX + 1]; /* key that signed it ("" if the header had none) */
     int64_t iat, nbf, exp;
@@ -140,7 +141,7 @@ typedef struct sathd_jwt_claims {
  * Returns the compact token (malloc'd, caller frees) or NULL with *err set; `out`
  * (may be NULL) receives the claims, e.g. the jti for a later deny. */
 char *sathd_jwt_sign_access(const sathd_jwt_keys *k, const sathd_jwt_policy *p,
-                            const char *sub, int64_t now, sathd_jwt_claims *out,
+                            const char *sub, const char *sid, int64_t now, sathd_jwt_claims *out,
                             sathd_jwt_err *err);
 
 /* Full access-token check at time `now`: length bound, strict parse, header rules,

@@ -77,6 +77,9 @@ sathd_session_rc sathd_session_rotate(redisContext *c, const char *token, int64_
  * owner.  INVALID if the token is unknown. */
 sathd_session_rc sathd_session_revoke_family_by_token(redisContext *c, const char *token,
                                                       char *out_user);
+/* Revokes the family (session) `family` by its id, e.g. logout with only an access token
+ * whose `sid` names it.  INVALID when no such family exists. */
+sathd_session_rc sathd_session_revoke_family(redisContext *c, const char *family);
 /* Revokes every family of user_id except keep_family (NULL: all), e.g. "end the other
  * sessions" after a password change.  *revoked (may be NULL) gets how many. */
 sathd_session_rc sathd_session_revoke_all_for_user(redisContext *c, const char *user_id,
@@ -94,10 +97,12 @@ sathd_session_rc sathd_session_deny(redisContext *c, const char *iss, const char
  * cut-off stay valid: iat has a resolution of one second. */
 sathd_session_rc sathd_session_set_user_cutoff(redisContext *c, const char *user_id,
                                                int64_t cutoff, int64_t ttl_s);
-/* The check for every authenticated call: OK, REVOKED (denied jti or iat before the
- * user's cut-off) or UNAVAILABLE.  One round trip (MGET of both keys). */
+/* The check for every authenticated call: OK, REVOKED (denied jti, iat before the
+ * user's cut-off, or -- when `sid` is non-empty -- the token's session was revoked or
+ * has expired) or UNAVAILABLE.  One round trip (MGET of the two string keys, pipelined
+ * with HGET of the family's `revoked` field). */
 sathd_session_rc sathd_session_access_ok(redisContext *c, const char *iss, const char *jti,
-                                         const char *user_id, int64_t iat);
+                                         const char *user_id, int64_t iat, const char *sid);
 
 #ifdef __cplusplus
 }
