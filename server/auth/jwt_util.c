@@ -5,6 +5,7 @@
 #include "jwt_util.h"
 
 #include <ctype.h>
+#include <string.h>
 
 int sathd_jwt_is_uuid(const char *s)
 {

@@ -193,8 +193,9 @@ static int auth_logout(sathd_call *call, const Sath__V1__LogoutRequest *req,
         return rc;
     sathd_session_rc src = SATHD_SESSION_OK;
     if (id->session_id && id->session_id[0])
-        src = sathd_session_revoke_family(redis, id->session_id, app->jwt_policy.access_ttl_s +
-                                                                     app->jwt_policy.leeway_s);
+        src = sathd_session_revoke_family(redis, id->session_id);
+    if (src == SATHD_SESSION_INVALID)
+        src = SATHD_SESSION_OK; /* the session had already ended */
     if (src == SATHD_SESSION_OK && req->refresh_token[0]) {
         char owner[37] = "";
         src = sathd_session_revoke_family_by_token(redis, req->refresh_token, owner);
