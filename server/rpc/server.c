@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sathd/log.h"
 #include "stream.h"
@@ -62,6 +63,8 @@ typedef struct active {
     grpc_byte_buffer *send;
     grpc_slice details;
     int has_details;
+    grpc_metadata rid; /* x-request-id sent back in the initial metadata */
+    int has_rid;
     int cancelled;
 } active;
 
@@ -74,6 +77,9 @@ struct worker {
     slot *slots;
     size_t n_slots;
     active *free_list;
+    /* calls taken but not yet released; read by shutdown, which must not shut the queue
+     * down under a handler that will still start its batch on it */
+    atomic_int inflight;
 };
 
 struct sathd_rpc_server {
@@ -171,14 +177,18 @@ static void active_release(worker *w, active *a)
         grpc_byte_buffer_destroy(a->send);
     if (a->has_details)
         grpc_slice_unref(a->details);
+    if (a->has_rid)
+        grpc_slice_unref(a->rid.value);
     if (a->call)
         grpc_call_unref(a->call);
     a->send = NULL;
     a->has_details = 0;
+    a->has_rid = 0;
     a->call = NULL;
     a->md.count = 0; /* entries pointed into the call; the array's capacity is kept */
     a->next = w->free_list;
     w->free_list = a;
+    atomic_fetch_sub_explicit(&w->inflight, 1, memory_order_release);
 }
 
 /* Moves the call of `s` into a fresh active record (NULL when out of memory: the call
@@ -193,6 +203,7 @@ static active *take(worker *w, slot *s)
         s->md.count = 0;
         return NULL;
     }
+    atomic_fetch_add_explicit(&w->inflight, 1, memory_order_relaxed);
     grpc_metadata_array tmp = a->md;
     a->md = s->md;
     s->md = tmp;
@@ -211,7 +222,12 @@ static void respond(worker *w, active *a, int status, const char *msg)
         a->details = grpc_slice_from_copied_string(msg);
         a->has_details = 1;
     }
-    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    if (a->has_rid) {
+        ops[n].data.send_initial_metadata.count = 1;
+        ops[n].data.send_initial_metadata.metadata = &a->rid;
+    }
+    n++;
     if (a->send) {
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n++].data.send_message.send_message = a->send;
@@ -258,6 +274,10 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
         ProtobufCMessage *req = decode(m->desc, payload, ar);
         status = sathd_call_run(call, m, req, &resp);
         msg = sathd_call_message(call);
+        memset(&a->rid, 0, sizeof a->rid);
+        a->rid.key = grpc_slice_from_static_string("x-request-id");
+        a->rid.value = grpc_slice_from_copied_string(sathd_call_request_id(call));
+        a->has_rid = 1;
         if (status == SATHD_OK && resp) {
             size_t size = protobuf_c_message_get_packed_size(resp);
             grpc_slice s = grpc_slice_malloc(size);
@@ -444,6 +464,7 @@ static int create_grpc(sathd_rpc_server *s, const sathd_rpc_opts *o)
     for (int i = 0; i < s->n_workers; i++) {
         worker *w = &s->workers[i];
         w->srv = s;
+        atomic_init(&w->inflight, 0);
         w->cq = grpc_completion_queue_create_for_next(NULL);
         w->arena = sathd_arena_new(0);
         if (!w->cq || !w->arena)
@@ -652,6 +673,12 @@ void sathd_rpc_server_shutdown(sathd_rpc_server *s, int grace_ms)
         grpc_server_destroy(s->server);
         s->server = NULL;
     }
+    /* after cancel_all_calls the server may report shutdown while handlers still run;
+     * their batches fail fast once they start, so this wait is short */
+    for (int i = 0; i < s->n_workers; i++)
+        while (s->workers[i].started &&
+               atomic_load_explicit(&s->workers[i].inflight, memory_order_acquire) > 0)
+            usleep(1000);
     for (int i = 0; i < s->n_workers; i++)
         if (s->workers[i].cq)
             grpc_completion_queue_shutdown(s->workers[i].cq);
