@@ -126,7 +126,37 @@ static int load_fds(fixture *f)
     return f->fds ? 0 : -1;
 }
 
-fixture *fx_start(size_t max_message_bytes)
+fixture *fx_start(size_t max_message_bytes) { return fx_start_ex(max_message_bytes, 0); }
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    if (buf)
+        fread(buf, 1, 65535, fp);
+    fclose(fp);
+    return buf;
+}
+
+static grpc_channel *tls_channel(const char *target)
+{
+    char *root = slurp(RPC_TEST_CERT);
+    if (!root)
+        return NULL;
+    grpc_channel_credentials *cc = grpc_ssl_credentials_create(root, NULL, NULL, NULL);
+    free(root);
+    grpc_arg arg = {.type = GRPC_ARG_STRING,
+                    .key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
+                    .value.string = (char *)"localhost"};
+    grpc_channel_args args = {1, &arg};
+    grpc_channel *ch = grpc_channel_create(target, cc, &args);
+    grpc_channel_credentials_release(cc);
+    return ch;
+}
+
+fixture *fx_start_ex(size_t max_message_bytes, int tls)
 {
     fx_global_init();
     fixture *f = calloc(1, sizeof *f);
@@ -139,7 +169,9 @@ fixture *fx_start(size_t max_message_bytes)
         return NULL;
     }
     sathd_rpc_opts o = {.addr = "127.0.0.1:0", .workers = 2, .calls_per_method = 4,
-                        .max_message_bytes = max_message_bytes, .max_streams = 8};
+                        .max_message_bytes = max_message_bytes, .max_streams = 8,
+                        .tls_cert_file = tls ? RPC_TEST_CERT : NULL,
+                        .tls_key_file = tls ? RPC_TEST_KEY : NULL};
     sathd_rpc_hooks h = {.ud = &f->app, .authenticate = authenticate, .healthy = healthy};
     char err[256];
     f->srv = sathd_rpc_server_new(&o, f->reg, &f->app, &h, f->fds, f->n_fds, err, sizeof err);
@@ -151,9 +183,17 @@ fixture *fx_start(size_t max_message_bytes)
     f->port = sathd_rpc_server_port(f->srv);
     char target[64];
     snprintf(target, sizeof target, "127.0.0.1:%d", f->port);
-    grpc_channel_credentials *cc = grpc_insecure_credentials_create();
-    f->ch = grpc_channel_create(target, cc, NULL);
-    grpc_channel_credentials_release(cc);
+    if (tls) {
+        f->ch = tls_channel(target);
+    } else {
+        grpc_channel_credentials *cc = grpc_insecure_credentials_create();
+        f->ch = grpc_channel_create(target, cc, NULL);
+        grpc_channel_credentials_release(cc);
+    }
+    if (!f->ch) {
+        fx_stop(f);
+        return NULL;
+    }
     return f;
 }
 

@@ -54,6 +54,9 @@ void fx_global_init(void);
  * NULL on failure (the test then fails).  fx_stop tears everything down. */
 fixture *fx_start(size_t max_message_bytes);
 void fx_stop(fixture *f);
+/* Same; with `tls` the server uses the test certificate (RPC_TEST_CERT, CN=localhost,
+ * made by CMake with openssl) and the client verifies it. */
+fixture *fx_start_ex(size_t max_message_bytes, int tls);
 
 /* Unary call of `method` with raw request bytes; `md` is NULL or key, value, ..., NULL.
  * timeout_ms <= 0: 10 s. */

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <grpc/grpc_security.h>
+
 #include "rpc_fixture.h"
 #include "sath/v1/auth.pb-c.h"
 #include "sath/v1/user.pb-c.h"
@@ -57,7 +59,8 @@ static void test_round_trip(void **state)
     assert_int_equal(strlen(r.request_id), 32);
     assert_string_equal(rs->token_type, r.request_id);
     assert_int_equal(strncmp(rs->refresh_token, "ipv4:127.0.0.1:", 15), 0);
-    assert_true(rs->expires_in > 9000 && rs->expires_in <= 10000); /* client deadline 10 s */
+    /* client deadline 10 s; grpc-timeout rounds up to its coarser units */
+    assert_in_range(rs->expires_in, 9000, 10200);
     sath__v1__login_response__free_unpacked(rs, NULL);
     rpc_result_clear(&r);
 }
@@ -283,6 +286,61 @@ static void test_shutdown_grace_expires(void **state)
     rpc_result_clear(&a.r);
 }
 
+static void test_tls(void **state)
+{
+    (void)state;
+    fixture *f = fx_start_ex(0, 1);
+    assert_non_null(f);
+    rpc_result r;
+    login(f, "tls-user", NULL, 0, &r);
+    assert_int_equal(r.status, 0);
+    Sath__V1__LoginResponse *rs = sath__v1__login_response__unpack(NULL, r.resp_len, r.resp);
+    assert_non_null(rs);
+    assert_string_equal(rs->access_token, "tok-tls-user");
+    sath__v1__login_response__free_unpacked(rs, NULL);
+    rpc_result_clear(&r);
+    /* a plaintext client cannot talk to the TLS port */
+    grpc_channel *tls_ch = f->ch;
+    char target[64];
+    snprintf(target, sizeof target, "127.0.0.1:%d", f->port);
+    grpc_channel_credentials *cc = grpc_insecure_credentials_create();
+    f->ch = grpc_channel_create(target, cc, NULL);
+    grpc_channel_credentials_release(cc);
+    login(f, "plain", NULL, 1000, &r);
+    assert_int_not_equal(r.status, 0);
+    rpc_result_clear(&r);
+    grpc_channel_destroy(f->ch);
+    f->ch = tls_ch;
+    fx_stop(f);
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    sathd_registry *reg = sathd_registry_new();
+    char err[256] = "";
+    sathd_rpc_opts o = {.addr = "127.0.0.1:0", .tls_cert_file = "/nonexistent/cert.pem",
+                        .tls_key_file = "/nonexistent/key.pem"};
+    assert_null(sathd_rpc_server_new(&o, reg, NULL, NULL, NULL, 0, err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/"));
+    o.tls_key_file = NULL;
+    assert_null(sathd_rpc_server_new(&o, reg, NULL, NULL, NULL, 0, err, sizeof err));
+    o.tls_cert_file = NULL;
+    const uint8_t junk[] = {0xff, 0xff};
+    sathd_file_descriptor bad = {"x.proto", junk, sizeof junk};
+    assert_null(sathd_rpc_server_new(&o, reg, NULL, NULL, &bad, 1, err, sizeof err));
+    assert_non_null(strstr(err, "x.proto"));
+    /* an address that cannot be bound: start fails, free still cleans up */
+    o.addr = "203.0.113.1:1";
+    sathd_registry_free(reg);
+    reg = sathd_registry_new();
+    sathd_rpc_server *s = sathd_rpc_server_new(&o, reg, NULL, NULL, NULL, 0, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(sathd_rpc_server_start(s), -1);
+    sathd_rpc_server_free(s);
+    sathd_registry_free(reg);
+}
+
 int main(void)
 {
     fx_global_init();
@@ -298,6 +356,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graceful_shutdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_grace_expires, setup, teardown),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_bad_options),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     grpc_shutdown();
