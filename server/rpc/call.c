@@ -58,7 +58,8 @@ char *sathd_call_strdup(sathd_call *call, const char *s)
     return s ? sathd_call_strndup(call, s, strlen(s)) : NULL;
 }
 
-static char *arena_vprintf(sathd_arena *a, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static char *arena_vprintf(sathd_arena *a, const char *fmt,
+                                                               va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
