@@ -189,9 +189,11 @@ int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessage *req
 {
     outcome res;
     memset(&res, 0, sizeof res);
-    if (resp)
-        *resp = NULL;
-    if (!c || !path || path[0] != '/' || !req || !out || !resp) {
+    ProtobufCMessage *discard = NULL;
+    if (!resp)
+        resp = &discard; /* the caller does not want the response */
+    *resp = NULL;
+    if (!c || !path || path[0] != '/' || !req || !out) {
         if (opts) {
             free(opts->status_message);
             opts->status_message = NULL;
@@ -216,6 +218,8 @@ int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessage *req
     }
     record(c, path, opts, flags, rc, &res);
     outcome_clear(&res);
+    if (discard)
+        protobuf_c_message_free_unpacked(discard, NULL);
     return rc;
 }
 

@@ -14,7 +14,8 @@
 /*
  * Calls method `path` ("/sath.v1.UserService/GetMe") with `req` and, on SATH_OK, stores
  * the decoded response (a message of type `out`) in *resp; the caller frees it with
- * protobuf_c_message_free_unpacked(*resp, NULL).  *resp is NULL on failure.  Sends the
+ * protobuf_c_message_free_unpacked(*resp, NULL).  *resp is NULL on failure; `resp` itself
+ * may be NULL when the caller does not want the response (it is decoded and dropped).  Sends the
  * client's and `opts`' metadata and, except for public methods, the access token,
  * refreshing it first when it expires within 30 s and once more after an UNAUTHENTICATED
  * answer (then the call is retried once).  Records the outcome in `opts` (may be NULL) and
