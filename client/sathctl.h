@@ -8,6 +8,8 @@
 #ifndef SATHCTL_H
 #define SATHCTL_H
 
+#include <stdio.h>
+
 #include "sath/sath.h"
 
 enum {
