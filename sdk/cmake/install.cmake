@@ -51,7 +51,9 @@ if(TARGET sath_gen_client)
   endforeach()
 endif()
 
-# pkg-config
+# pkg-config: prefix relative to lib/pkgconfig, so the tree can be installed anywhere
+file(RELATIVE_PATH SATH_PC_RELPREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" SATH_PC_RELPREFIX "${SATH_PC_RELPREFIX}")
 set(SATH_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
 set(SATH_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sathclient.pc.in ${CMAKE_CURRENT_BINARY_DIR}/sathclient.pc @ONLY)
