@@ -1,7 +1,7 @@
 """fake_server.py - a small real gRPC server (python3-grpcio) for torture_client.c.
 
 It speaks raw protobuf bytes through generic handlers, so no generated Python code is
-needed.  It prints "PORT <n>" once it listens on 127.0.0.1 and exits when its stdin
+needed.  `fake_server.py --tls CERT.pem KEY.pem` serves TLS instead of plaintext.  It prints "PORT <n>" once it listens on 127.0.0.1 and exits when its stdin
 closes (the test process ending closes it too).
 
 Methods:
@@ -204,7 +204,12 @@ def main():
         grpc.method_handlers_generic_handler("sath.test.Control", {
             "Echo": unary(echo), "Revoke": unary(revoke), "Stats": unary(stats), "Reset": unary(reset)}),
     ))
-    port = server.add_insecure_port("127.0.0.1:0")
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        with open(sys.argv[2], "rb") as c, open(sys.argv[3], "rb") as k:
+            creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+        port = server.add_secure_port("127.0.0.1:0", creds)
+    else:
+        port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print("PORT %d" % port, flush=True)
     sys.stdin.read()  # until the test closes our stdin

@@ -30,13 +30,45 @@ typedef struct fixture {
     pid_t pid;
     int to_server; /* closing it stops the server */
     char target[64];
+    pid_t tls_pid;     /* a second server speaking TLS with a self-signed certificate */
+    int to_tls_server;
+    char tls_target[64];
+    char dir[64];      /* temp dir with cert.pem, key.pem */
+    char cert[128];
     sath_client *c;
     int token_events;
     int last_event_null;
     pthread_mutex_t mu;
 } fixture;
 
-static int start_server(fixture *f)
+/* Spawns argv and waits for it; 0 when it exited 0. */
+static int run_tool(char *const argv[])
+{
+    pid_t pid;
+    int status = 0;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* A self-signed certificate for 127.0.0.1 in f->dir. */
+static int make_certificate(fixture *f)
+{
+    char key[128];
+    snprintf(f->dir, sizeof f->dir, "/tmp/sath-sdk-tls-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->cert, sizeof f->cert, "%s/cert.pem", f->dir);
+    snprintf(key, sizeof key, "%s/key.pem", f->dir);
+    char *argv[] = {(char *)"/usr/bin/openssl", (char *)"req", (char *)"-x509", (char *)"-newkey",
+                    (char *)"ec", (char *)"-pkeyopt", (char *)"ec_paramgen_curve:prime256v1",
+                    (char *)"-nodes", (char *)"-days", (char *)"2", (char *)"-subj", (char *)"/CN=127.0.0.1",
+                    (char *)"-addext", (char *)"subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    (char *)"-keyout", key, (char *)"-out", f->cert, NULL};
+    return run_tool(argv);
+}
+
+static int spawn_server(char *const argv[], pid_t *pid, int *to_server, char *target, size_t cap)
 {
     int in[2], out[2];
     if (pipe(in) != 0 || pipe(out) != 0)
@@ -47,14 +79,13 @@ static int start_server(fixture *f)
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_addclose(&fa, in[1]);
     posix_spawn_file_actions_addclose(&fa, out[0]);
-    char *argv[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, NULL};
-    int rc = posix_spawn(&f->pid, argv[0], &fa, NULL, argv, environ);
+    int rc = posix_spawn(pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
     close(out[1]);
     if (rc != 0)
         return -1;
-    f->to_server = in[1];
+    *to_server = in[1];
     FILE *r = fdopen(out[0], "r");
     int port = 0;
     if (!r || fscanf(r, "PORT %d", &port) != 1 || port <= 0) {
@@ -62,7 +93,7 @@ static int start_server(fixture *f)
         return -1;
     }
     fclose(r);
-    snprintf(f->target, sizeof f->target, "127.0.0.1:%d", port);
+    snprintf(target, cap, "127.0.0.1:%d", port);
     return 0;
 }
 
@@ -71,7 +102,14 @@ static int group_setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     pthread_mutex_init(&f->mu, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (start_server(f) != 0)
+    char key[160];
+    if (make_certificate(f) != 0)
+        return -1;
+    snprintf(key, sizeof key, "%s/key.pem", f->dir);
+    char *plain[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, NULL};
+    char *tls[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, (char *)"--tls", f->cert, key, NULL};
+    if (spawn_server(plain, &f->pid, &f->to_server, f->target, sizeof f->target) != 0 ||
+        spawn_server(tls, &f->tls_pid, &f->to_tls_server, f->tls_target, sizeof f->tls_target) != 0)
         return -1;
     *state = f;
     return 0;
@@ -81,8 +119,15 @@ static int group_teardown(void **state)
 {
     fixture *f = *state;
     close(f->to_server);
+    close(f->to_tls_server);
     int status = 0;
     waitpid(f->pid, &status, 0);
+    waitpid(f->tls_pid, &status, 0);
+    char path[160];
+    snprintf(path, sizeof path, "%s/key.pem", f->dir);
+    unlink(path);
+    unlink(f->cert);
+    rmdir(f->dir);
     pthread_mutex_destroy(&f->mu);
     free(f);
     return 0;
@@ -174,6 +219,13 @@ static void test_health_serving(void **state)
     assert_int_equal(check(f->c, "/grpc.health.v1.Health/Check", "", NULL, &serving), SATH_OK);
     assert_int_equal(serving, GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
     assert_string_equal(sath_client_last_error_message(f->c), "");
+    /* a caller that does not want the response passes resp == NULL */
+    Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+                                 &grpc__health__v1__health_check_response__descriptor, NULL, NULL), SATH_OK);
+    req.service = (char *)"fail";
+    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+                                 &grpc__health__v1__health_check_response__descriptor, NULL, NULL), SATH_NOT_FOUND);
 }
 
 static void test_server_error_status_and_message(void **state)
@@ -292,6 +344,36 @@ static void test_bad_arguments(void **state)
     assert_int_equal(sath_client_login(f->c, NULL, "x", NULL), SATH_EINVAL);
     assert_int_equal(sath_client_refresh(f->c, NULL), SATH_ENOTOKEN);
     assert_int_equal(sath_client_logout(f->c, NULL), SATH_ENOTOKEN);
+}
+
+static void test_tls(void **state)
+{
+    fixture *f = *state;
+    sath_client_options *co = NULL;
+    sath_client *c = NULL;
+    int serving = 0;
+    /* trusted through the CA file */
+    assert_int_equal(sath_client_options_new(&co), SATH_OK);
+    assert_int_equal(sath_client_options_set_root_ca_file(co, f->cert), SATH_OK);
+    assert_int_equal(sath_client_new(f->tls_target, co, &c), SATH_OK);
+    assert_int_equal(check(c, "/grpc.health.v1.Health/Check", "", NULL, &serving), SATH_OK);
+    assert_int_equal(serving, GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+    sath_client_free(c);
+    /* the default roots do not know a self-signed certificate */
+    assert_int_equal(sath_client_options_set_root_ca_file(co, NULL), SATH_OK);
+    assert_int_equal(sath_client_options_set_tls(co, 1), SATH_OK);
+    assert_int_equal(sath_client_new(f->tls_target, co, &c), SATH_OK);
+    assert_int_equal(check(c, "/grpc.health.v1.Health/Check", "", NULL, NULL), SATH_UNAVAILABLE);
+    sath_client_free(c);
+    /* plaintext against the TLS port fails too, and TLS against the plaintext one */
+    assert_int_equal(sath_client_new(f->tls_target, NULL, &c), SATH_OK);
+    assert_int_equal(check(c, "/grpc.health.v1.Health/Check", "", NULL, NULL), SATH_UNAVAILABLE);
+    sath_client_free(c);
+    assert_int_equal(sath_client_options_set_root_ca_file(co, f->cert), SATH_OK);
+    assert_int_equal(sath_client_new(f->target, co, &c), SATH_OK);
+    assert_int_equal(check(c, "/grpc.health.v1.Health/Check", "", NULL, NULL), SATH_UNAVAILABLE);
+    sath_client_free(c);
+    sath_client_options_free(co);
 }
 
 static void test_tls_bad_ca_file(void **state)
@@ -465,6 +547,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metadata_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls_bad_ca_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_and_authorised_call, setup, teardown),
