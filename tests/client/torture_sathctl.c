@@ -5,6 +5,7 @@
  * removes it, server and transport errors give exit codes 3 and 4.
  */
 #define _GNU_SOURCE /* POSIX_SPAWN_SETSID */
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -208,10 +209,51 @@ static void test_help_everywhere(void **state)
     assert_non_null(strstr(r.out, "libsathclient"));
 }
 
+/* Writes a credentials file holding a session of another server, which sathctl must keep. */
+static void seed_other_server(const fixture *f)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sath", f->home);
+    mkdir(dir, 0755); /* too wide on purpose: sathctl tightens it */
+    FILE *out = fopen(f->creds, "w");
+    assert_non_null(out);
+    fputs("{\"servers\": {\"other.example:443\": {\"access_token\": \"a.b.c\", \"refresh_token\": \"r\"}}}\n", out);
+    fclose(out);
+    chmod(f->creds, 0644);
+}
+
+static void assert_other_server_kept(const fixture *f)
+{
+    json_t *root = json_load_file(f->creds, 0, NULL);
+    assert_non_null(root);
+    json_t *other = json_object_get(json_object_get(root, "servers"), "other.example:443");
+    assert_string_equal(json_string_value(json_object_get(other, "access_token")), "a.b.c");
+    json_decref(root);
+}
+
+/* The atomic writes leave no temp files behind: the directory holds one file. */
+static void assert_only_credentials_file(const fixture *f)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sath", f->home);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            assert_string_equal(e->d_name, "credentials.json");
+            files++;
+        }
+    closedir(d);
+    assert_int_equal(files, 1);
+}
+
 static void test_session_and_credentials_file(void **state)
 {
     fixture *f = *state;
     result r;
+    seed_other_server(f);
     run(f, "wrong\n", &r, "--server", f->target, "login", "--email", "ada@example.org", "--password-stdin", NULL);
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.err, "UNAUTHENTICATED"));
@@ -233,6 +275,7 @@ static void test_session_and_credentials_file(void **state)
     assert_non_null(json_string_value(json_object_get(entry, "access_token")));
     assert_non_null(json_string_value(json_object_get(entry, "refresh_token")));
     json_decref(root);
+    assert_other_server_kept(f);
 
     run(f, NULL, &r, "--server", f->target, "me", NULL);
     assert_int_equal(r.code, 0);
@@ -254,6 +297,8 @@ static void test_session_and_credentials_file(void **state)
     json_decref(root);
     assert_int_equal(stat(f->creds, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
+    assert_other_server_kept(f);
+    assert_only_credentials_file(f);
 
     run(f, NULL, &r, "--server", f->target, "--json", "me", NULL);
     assert_int_equal(r.code, 3);
