@@ -149,6 +149,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "sathctl: cannot initialise libsodium\n");
         return SATHCTL_EXIT_OTHER;
     }
+    /* gRPC logs connection failures to stderr itself; sathctl reports them as its own
+     * errors, so keep gRPC quiet unless the user asked for its logs. */
+    setenv("GRPC_VERBOSITY", "NONE", 0);
     int cmd_index = 0;
     int rc = sathctl_parse_global(&ctx, argc, argv, &cmd_index);
     if (rc >= 0)
