@@ -1,0 +1,349 @@
+/*
+ * torture_sathctl.c - sathctl as a user runs it: exit codes of usage errors, --help of
+ * every command, and a session against a real gRPC server (tests/sdk/fake_server.py):
+ * login writes credentials.json 0600 in a 0700 directory, me/--json use it, logout
+ * removes it, server and transport errors give exit codes 3 and 4.
+ */
+#define _GNU_SOURCE /* POSIX_SPAWN_SETSID */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+typedef struct fixture {
+    pid_t server_pid;
+    int to_server;
+    char target[64];
+    char home[256];   /* XDG_CONFIG_HOME of the runs */
+    char creds[300];  /* credentials.json under it */
+} fixture;
+
+typedef struct result {
+    int code;
+    char out[8192];
+    char err[8192];
+} result;
+
+static void slurp(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(fd, buf + len, cap - 1 - len)) > 0 && len + (size_t)n < cap - 1)
+        len += (size_t)n;
+    buf[len] = '\0';
+}
+
+/* Runs sathctl with `args` (NULL-terminated), stdin `input` (may be NULL), and
+ * XDG_CONFIG_HOME = f->home; SATH_PASSWORD etc. are never inherited. */
+static void run(const fixture *f, const char *input, result *r, ...)
+{
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = (char *)SATHCTL_PATH;
+    va_list ap;
+    va_start(ap, r);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    char xdg[300], home[300];
+    snprintf(xdg, sizeof xdg, "XDG_CONFIG_HOME=%s", f->home);
+    snprintf(home, sizeof home, "HOME=%s", f->home);
+    char *envp[] = {xdg, home, (char *)"PATH=/usr/bin:/bin", NULL};
+
+    int in[2], out[2], err[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(err), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    posix_spawn_file_actions_addclose(&fa, err[0]);
+    /* a new session: no controlling terminal, so prompts cannot hang the test */
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, &attr, argv, envp), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    if (input)
+        assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+    close(in[1]);
+    slurp(out[0], r->out, sizeof r->out);
+    slurp(err[0], r->err, sizeof r->err);
+    close(out[0]);
+    close(err[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    r->code = WEXITSTATUS(status);
+}
+
+static int start_server(fixture *f)
+{
+    int in[2], out[2];
+    if (pipe(in) != 0 || pipe(out) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    char *argv[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, NULL};
+    char *envp[] = {NULL};
+    int rc = posix_spawn(&f->server_pid, argv[0], &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0)
+        return -1;
+    f->to_server = in[1];
+    FILE *r = fdopen(out[0], "r");
+    int port = 0;
+    if (!r || fscanf(r, "PORT %d", &port) != 1)
+        return -1;
+    fclose(r);
+    snprintf(f->target, sizeof f->target, "127.0.0.1:%d", port);
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    signal(SIGPIPE, SIG_IGN);
+    snprintf(f->home, sizeof f->home, "/tmp/sathctl-test-XXXXXX");
+    if (!mkdtemp(f->home) || start_server(f) != 0)
+        return -1;
+    snprintf(f->creds, sizeof f->creds, "%s/sath/credentials.json", f->home);
+    *state = f;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    fixture *f = *state;
+    close(f->to_server);
+    waitpid(f->server_pid, NULL, 0);
+    unlink(f->creds);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sath", f->home);
+    rmdir(dir);
+    rmdir(f->home);
+    free(f);
+    return 0;
+}
+
+static void test_usage_errors(void **state)
+{
+    fixture *f = *state;
+    result r;
+    run(f, NULL, &r, NULL); /* no command */
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "frobnicate", NULL);
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "unknown command"));
+    run(f, NULL, &r, "--bogus", "me", NULL);
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "--timeout", "soon", "me", NULL);
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "--server", f->target, "login", NULL); /* --email missing */
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "--server", f->target, "login", "--email", NULL); /* argument missing */
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "--server", f->target, "me", "extra", NULL);
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "--server", f->target, "update-me", NULL); /* nothing to change */
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "--server", f->target, "register", "--name", "x", NULL);
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "help", "nope", NULL);
+    assert_int_equal(r.code, 2);
+}
+
+static void test_help_everywhere(void **state)
+{
+    fixture *f = *state;
+    const char *cmds[] = {"register", "login", "logout", "me", "update-me", "delete-me", "help"};
+    result r;
+    run(f, NULL, &r, "--help", NULL);
+    assert_int_equal(r.code, 0);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        assert_non_null(strstr(r.out, cmds[i]));
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "usage: sathctl %s", cmds[i]);
+        run(f, NULL, &r, cmds[i], "--help", NULL);
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.out, want));
+        run(f, NULL, &r, "help", cmds[i], NULL);
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.out, want));
+    }
+    run(f, NULL, &r, "--version", NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "libsathclient"));
+}
+
+/* Writes a credentials file holding a session of another server, which sathctl must keep. */
+static void seed_other_server(const fixture *f)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sath", f->home);
+    mkdir(dir, 0755); /* too wide on purpose: sathctl tightens it */
+    FILE *out = fopen(f->creds, "w");
+    assert_non_null(out);
+    fputs("{\"servers\": {\"other.example:443\": {\"access_token\": \"a.b.c\", \"refresh_token\": \"r\"}}}\n", out);
+    fclose(out);
+    chmod(f->creds, 0644);
+}
+
+static void assert_other_server_kept(const fixture *f)
+{
+    json_t *root = json_load_file(f->creds, 0, NULL);
+    assert_non_null(root);
+    json_t *other = json_object_get(json_object_get(root, "servers"), "other.example:443");
+    assert_string_equal(json_string_value(json_object_get(other, "access_token")), "a.b.c");
+    json_decref(root);
+}
+
+/* The atomic writes leave no temp files behind: the directory holds one file. */
+static void assert_only_credentials_file(const fixture *f)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sath", f->home);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            assert_string_equal(e->d_name, "credentials.json");
+            files++;
+        }
+    closedir(d);
+    assert_int_equal(files, 1);
+}
+
+static void test_session_and_credentials_file(void **state)
+{
+    fixture *f = *state;
+    result r;
+    seed_other_server(f);
+    run(f, "wrong\n", &r, "--server", f->target, "login", "--email", "ada@example.org", "--password-stdin", NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.err, "UNAUTHENTICATED"));
+    assert_non_null(strstr(r.err, "invalid email or password"));
+
+    run(f, "correct horse\n", &r, "--server", f->target, "login", "--email", "ada@example.org",
+        "--password-stdin", NULL);
+    assert_int_equal(r.code, 0);
+    struct stat st;
+    assert_int_equal(stat(f->creds, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sath", f->home);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    json_t *root = json_load_file(f->creds, 0, NULL);
+    assert_non_null(root);
+    json_t *entry = json_object_get(json_object_get(root, "servers"), f->target);
+    assert_non_null(json_string_value(json_object_get(entry, "access_token")));
+    assert_non_null(json_string_value(json_object_get(entry, "refresh_token")));
+    json_decref(root);
+    assert_other_server_kept(f);
+
+    run(f, NULL, &r, "--server", f->target, "me", NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "ada@example.org"));
+
+    run(f, NULL, &r, "--server", f->target, "--json", "me", NULL);
+    assert_int_equal(r.code, 0);
+    root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "email")), "ada@example.org");
+    assert_string_equal(json_string_value(json_object_get(root, "id")), "u-1");
+    json_decref(root);
+
+    run(f, NULL, &r, "--server", f->target, "logout", NULL);
+    assert_int_equal(r.code, 0);
+    root = json_load_file(f->creds, 0, NULL);
+    assert_non_null(root);
+    assert_null(json_object_get(json_object_get(root, "servers"), f->target));
+    json_decref(root);
+    assert_int_equal(stat(f->creds, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_other_server_kept(f);
+    assert_only_credentials_file(f);
+
+    run(f, NULL, &r, "--server", f->target, "--json", "me", NULL);
+    assert_int_equal(r.code, 3);
+    root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(root, "error"), "name")),
+                        "UNAUTHENTICATED");
+    json_decref(root);
+}
+
+static void test_unreachable_exit_4(void **state)
+{
+    fixture *f = *state;
+    result r;
+    run(f, NULL, &r, "--server", "127.0.0.1:1", "--timeout", "3000", "me", NULL);
+    assert_int_equal(r.code, 4);
+    assert_non_null(strstr(r.err, "UNAVAILABLE"));
+}
+
+static void test_delete_needs_confirmation(void **state)
+{
+    fixture *f = *state;
+    result r;
+    run(f, "correct horse\n", &r, "--server", f->target, "login", "--email", "ada@example.org",
+        "--password-stdin", NULL);
+    assert_int_equal(r.code, 0);
+    /* no terminal and no --yes: refused as a usage error; the fake server has no DeleteMe,
+     * so getting past the confirmation would give UNIMPLEMENTED (3) instead */
+    run(f, NULL, &r, "--server", f->target, "delete-me", NULL);
+    assert_int_equal(r.code, 2);
+    run(f, NULL, &r, "--server", f->target, "delete-me", "--yes", NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.err, "UNIMPLEMENTED"));
+    run(f, NULL, &r, "--server", f->target, "logout", NULL);
+    assert_int_equal(r.code, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_help_everywhere),
+        cmocka_unit_test(test_session_and_credentials_file),
+        cmocka_unit_test(test_unreachable_exit_4),
+        cmocka_unit_test(test_delete_needs_confirmation),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
