@@ -17,11 +17,12 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: sathd [--env-file PATH] [serve|migrate|version|help]\n"
+            "usage: sathd [--env-file PATH] [serve|migrate|jwks|version|help]\n"
             "\n"
             "commands:\n"
             "  serve     run the gRPC server (default)\n"
             "  migrate   apply the database migrations (sql/NNN_*.sql) and exit\n"
+            "  jwks      print the access-token verification keys as a JWK Set (RFC 7517)\n"
             "  version   print the version\n"
             "\n"
             "Configuration comes from environment variables, optionally read from an env\n"
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
         } else if (strncmp(argv[i], "--env-file=", 11) == 0) {
             env_file = argv[i] + 11;
         } else if (argv[i][0] != '-' && (strcmp(argv[i], "serve") == 0 ||
-                                         strcmp(argv[i], "migrate") == 0)) {
+                                         strcmp(argv[i], "migrate") == 0 ||
+                                         strcmp(argv[i], "jwks") == 0)) {
             cmd = argv[i];
         } else {
             fprintf(stderr, "sathd: unknown argument '%s' (try --help)\n", argv[i]);
@@ -63,7 +65,13 @@ int main(int argc, char **argv)
         return 2;
     }
     sathd_log_set_level((sathd_log_level)cfg.log_level);
-    int rc = strcmp(cmd, "migrate") == 0 ? sathd_cmd_migrate(&cfg) : sathd_cmd_serve(&cfg);
+    int rc;
+    if (strcmp(cmd, "migrate") == 0)
+        rc = sathd_cmd_migrate(&cfg);
+    else if (strcmp(cmd, "jwks") == 0)
+        rc = sathd_cmd_jwks(&cfg);
+    else
+        rc = sathd_cmd_serve(&cfg);
     sathd_config_free(&cfg);
     return rc;
 }
