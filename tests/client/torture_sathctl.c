@@ -309,6 +309,43 @@ static void test_session_and_credentials_file(void **state)
     json_decref(root);
 }
 
+static void test_register_and_update(void **state)
+{
+    fixture *f = *state;
+    result r;
+    run(f, "short\n", &r, "--server", f->target, "register", "--email", "bob@example.org", "--name", "Bob",
+        "--password-stdin", NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.err, "INVALID_ARGUMENT: password too short"));
+    run(f, "long enough\n", &r, "--server", f->target, "--json", "register", "--email", "bob@example.org",
+        "--name", "Bob", "--password-stdin", NULL);
+    assert_int_equal(r.code, 0);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "email")), "bob@example.org");
+    assert_string_equal(json_string_value(json_object_get(root, "name")), "Bob");
+    json_decref(root);
+
+    run(f, "correct horse\n", &r, "--server", f->target, "login", "--email", "ada@example.org",
+        "--password-stdin", NULL);
+    assert_int_equal(r.code, 0);
+    run(f, NULL, &r, "--server", f->target, "update-me", "--name", "Zed", NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "Zed"));
+    /* current password on line 1, new one on line 2 */
+    run(f, "wrong\nnew password\n", &r, "--server", f->target, "update-me", "--new-password",
+        "--password-stdin", NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.err, "PERMISSION_DENIED: current password is wrong"));
+    run(f, "correct horse\nnew password\n", &r, "--server", f->target, "update-me", "--new-password",
+        "--password-stdin", NULL);
+    assert_int_equal(r.code, 0);
+    run(f, "correct horse\n", &r, "--server", f->target, "update-me", "--new-password", "--password-stdin", NULL);
+    assert_int_equal(r.code, 1); /* no new password on stdin */
+    run(f, NULL, &r, "--server", f->target, "logout", NULL);
+    assert_int_equal(r.code, 0);
+}
+
 static void test_unreachable_exit_4(void **state)
 {
     fixture *f = *state;
@@ -342,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_help_everywhere),
         cmocka_unit_test(test_session_and_credentials_file),
+        cmocka_unit_test(test_register_and_update),
         cmocka_unit_test(test_unreachable_exit_4),
         cmocka_unit_test(test_delete_needs_confirmation),
     };

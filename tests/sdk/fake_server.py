@@ -11,7 +11,10 @@ Methods:
                                      token whose exp is now + x-access-ttl, default 3600 s)
   /sath.v1.AuthService/Refresh      rotates a valid refresh token (slowly, 0.3 s)
   /sath.v1.AuthService/Logout       needs a valid access token; revokes everything
+  /sath.v1.AuthService/Register     answers the new User (email, name from the request)
   /sath.v1.UserService/GetMe        needs a valid access token
+  /sath.v1.UserService/UpdateMe     needs a valid access token; a new password needs
+                                     current_password "correct horse"; answers the changed User
   /sath.test.Control/Echo           trailing metadata echo-<key> for every x-* and authorization
   /sath.test.Control/Revoke         invalidates every access token (not refresh tokens)
   /sath.test.Control/Stats          trailing metadata x-refresh-count, x-login-count
@@ -40,7 +43,7 @@ def varint(n):
 
 
 def field_str(num, s):
-    data = s.encode() if isinstance(s, str) else s
+    data = s.encode() if isinstance(s, str) else s  # bytes: an embedded message
     return varint(num << 3 | 2) + varint(len(data)) + data
 
 
@@ -162,7 +165,27 @@ def logout(req, context):
 def get_me(req, context):
     if not authorised(context):
         context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid token")
-    return field_str(1, "u-1") + field_str(2, "ada@example.org") + field_str(3, "Ada") + field_int(4, 1)
+    return user()
+
+
+def user(email="ada@example.org", name="Ada"):
+    return field_str(1, "u-1") + field_str(2, email) + field_str(3, name) + field_int(4, 1)
+
+
+def register(req, context):
+    f = parse(req)
+    if len(f.get(2, "")) < 8:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, "password too short")
+    return field_str(1, user(f.get(1, ""), f.get(3, "")))  # RegisterResponse{user}
+
+
+def update_me(req, context):
+    if not authorised(context):
+        context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid token")
+    f = {k: parse(v.encode()).get(1, "") for k, v in parse(req).items()}  # StringValue wrappers
+    if 3 in f and f.get(4) != "correct horse":
+        context.abort(grpc.StatusCode.PERMISSION_DENIED, "current password is wrong")
+    return user(f.get(2, "ada@example.org"), f.get(1, "Ada"))
 
 
 def echo(req, context):
@@ -199,8 +222,10 @@ def main():
     server.add_generic_rpc_handlers((
         grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": unary(health_check)}),
         grpc.method_handlers_generic_handler("sath.v1.AuthService", {
-            "Login": unary(login), "Refresh": unary(refresh), "Logout": unary(logout)}),
-        grpc.method_handlers_generic_handler("sath.v1.UserService", {"GetMe": unary(get_me)}),
+            "Register": unary(register), "Login": unary(login), "Refresh": unary(refresh),
+            "Logout": unary(logout)}),
+        grpc.method_handlers_generic_handler("sath.v1.UserService", {
+            "GetMe": unary(get_me), "UpdateMe": unary(update_me)}),
         grpc.method_handlers_generic_handler("sath.test.Control", {
             "Echo": unary(echo), "Revoke": unary(revoke), "Stats": unary(stats), "Reset": unary(reset)}),
     ))

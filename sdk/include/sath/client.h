@@ -119,7 +119,8 @@ SATH_EXTERN void sath_client_free(sath_client *client);
  * local explanation for SATH_E... codes; "" when that thread's last call succeeded or it
  * made none.  The string belongs to the client and stays valid until the same thread makes
  * another call on this client or the client is freed.  Each thread sees only its own last
- * error.  Never contains a password or token.
+ * error.  Never contains a password or token.  (The client keeps one small entry per
+ * thread that ever called it, released by sath_client_free().)
  */
 SATH_EXTERN const char *sath_client_last_error_message(sath_client *client);
 
