@@ -22,6 +22,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,8 +308,28 @@ static void on_unary(worker *w, slot *s)
         grpc_byte_buffer_destroy(payload);
 }
 
+/* The access line of an unknown method; the path is client input, so only a safe
+ * subset of it is logged. */
+static void log_unknown(grpc_call *call, grpc_slice method)
+{
+    if (!sathd_log_enabled(SATHD_LOG_INFO))
+        return;
+    char path[129];
+    size_t n = GRPC_SLICE_LENGTH(method) < 128 ? GRPC_SLICE_LENGTH(method) : 128;
+    const unsigned char *p = GRPC_SLICE_START_PTR(method);
+    for (size_t i = 0; i < n; i++)
+        path[i] = (isalnum(p[i]) || strchr("./_-", p[i])) && p[i] ? (char)p[i] : '_';
+    path[n] = '\0';
+    char *peer = grpc_call_get_peer(call);
+    sathd_log(SATHD_LOG_INFO, "msg=access request_id=- method=%s peer=%s user=- status=UNIMPLEMENTED",
+              n ? path : "-", peer ? peer : "-");
+    gpr_free(peer);
+}
+
 static void on_generic(worker *w, slot *s)
 {
+    if (s->call)
+        log_unknown(s->call, s->details.method);
     active *a = take(w, s);
     grpc_call_details_destroy(&s->details);
     grpc_call_details_init(&s->details);
