@@ -128,7 +128,8 @@ typedef struct sathd_rpc_opts {
  * added to `reg` as a public method, so the REST gateway and metrics see it too) and
  * grpc.reflection.v1alpha.ServerReflection over `fds` (serialized FileDescriptorProtos,
  * may be empty; the array is referenced, not copied, and must outlive the server).
- * `reg`, `app` must outlive the server; `hooks` is copied.  Call grpc_init() first.
+ * `reg`, `app` must outlive the server; `hooks` is copied.  Call grpc_init() and
+ * sodium_init() first (request ids use randombytes_buf).
  * On failure returns NULL with a message in `err`. */
 sathd_rpc_server *sathd_rpc_server_new(const sathd_rpc_opts *o, sathd_registry *reg,
                                        sathd_app *app, const sathd_rpc_hooks *hooks,
