@@ -519,6 +519,8 @@ sathd_rpc_server *sathd_rpc_server_new(const sathd_rpc_opts *o, sathd_registry *
     s->health = (sathd_health_ctx){reg, &s->env.hooks, &s->stopping};
     s->addr = strdup(o->addr);
     s->workers = calloc((size_t)s->n_workers, sizeof *s->workers);
+    if (!s->workers)
+        s->n_workers = 0; /* nothing for the cleanup to walk */
     if (!s->addr || !s->workers || sathd_streams_init(&s->streams, o->max_streams) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;

@@ -130,7 +130,8 @@ typedef struct sathd_rpc_opts {
  * may be empty; the array is referenced, not copied, and must outlive the server).
  * `reg`, `app` must outlive the server; `hooks` is copied.  Call grpc_init() and
  * sodium_init() first (request ids use randombytes_buf).
- * On failure returns NULL with a message in `err`. */
+ * On failure returns NULL with a message in `err`; `reg` may then already hold
+ * Health/Check, so build a fresh registry before trying again. */
 sathd_rpc_server *sathd_rpc_server_new(const sathd_rpc_opts *o, sathd_registry *reg,
                                        sathd_app *app, const sathd_rpc_hooks *hooks,
                                        const sathd_file_descriptor *fds, size_t n_fds,
