@@ -78,8 +78,8 @@ struct worker {
     slot *slots;
     size_t n_slots;
     active *free_list;
-    /* calls taken but not yet released; read by shutdown, which must not shut the queue
-     * down under a handler that will still start its batch on it */
+    /* calls taken but not yet released, plus one while a new call is being handled;
+     * shutdown waits for 0 before destroying the server and shutting the queue down */
     atomic_int inflight;
 };
 
@@ -376,12 +376,16 @@ static void *worker_main(void *p)
             s->md.count = 0;
             continue;
         }
+        /* counted while handling, so shutdown cannot destroy the server between the
+         * stopping check in post() and the request it makes */
+        atomic_fetch_add(&w->inflight, 1);
         if (kind == TAG_UNARY)
             on_unary(w, s);
         else if (kind == TAG_GENERIC)
             on_generic(w, s);
         else
             on_stream(w, s);
+        atomic_fetch_sub_explicit(&w->inflight, 1, memory_order_release);
     }
     return NULL;
 }
@@ -693,15 +697,15 @@ void sathd_rpc_server_shutdown(sathd_rpc_server *s, int grace_ms)
     atomic_store(&s->stopping, 1);
     if (s->server) {
         wait_server(s, grace_ms);
+        /* after cancel_all_calls the server may report shutdown while handlers still
+         * run; they must not start batches on shut-down queues nor post requests to a
+         * destroyed server.  Their batches fail fast, so this wait is short. */
+        for (int i = 0; i < s->n_workers; i++)
+            while (s->workers[i].started && atomic_load(&s->workers[i].inflight) > 0)
+                usleep(1000);
         grpc_server_destroy(s->server);
         s->server = NULL;
     }
-    /* after cancel_all_calls the server may report shutdown while handlers still run;
-     * their batches fail fast once they start, so this wait is short */
-    for (int i = 0; i < s->n_workers; i++)
-        while (s->workers[i].started &&
-               atomic_load_explicit(&s->workers[i].inflight, memory_order_acquire) > 0)
-            usleep(1000);
     for (int i = 0; i < s->n_workers; i++)
         if (s->workers[i].cq)
             grpc_completion_queue_shutdown(s->workers[i].cq);
