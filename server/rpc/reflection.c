@@ -4,9 +4,10 @@
  * The descriptor set (serialized FileDescriptorProtos, e.g. the generated
  * sath_v1_file_descriptors) is parsed once at start-up; requests are answered from the
  * parsed form.  A file answer carries the file and all its transitive dependencies,
- * the file first, as grpc's own reflection service does.  Supported requests:
- * list_services, file_by_filename, file_containing_symbol; others get UNIMPLEMENTED
- * and unknown names NOT_FOUND, both as error_response on an open stream.
+ * the file first, as grpc's own reflection service does.  All five request kinds are
+ * answered (list_services, file_by_filename, file_containing_symbol,
+ * file_containing_extension, all_extension_numbers_of_type); unknown names get a
+ * NOT_FOUND error_response on the still open stream.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,45 @@ static int file_has_symbol(const file_proto *f, const char *sym)
     return in_messages(sym, pkg, f->message_type, f->n_message_type);
 }
 
+/* Extensions of one type: with number >= 0 looks for that extension, otherwise collects
+ * every number into out (when non-NULL) and counts them in n. */
+typedef struct ext_query {
+    const char *extendee; /* fully qualified, leading dot */
+    int32_t number;
+    int32_t *out;
+    size_t n;
+} ext_query;
+
+static int scan_fields(Google__Protobuf__FieldDescriptorProto **f, size_t n, ext_query *q)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!f[i]->extendee || strcmp(f[i]->extendee, q->extendee) != 0)
+            continue;
+        if (q->number >= 0 && f[i]->number == q->number)
+            return 1;
+        if (q->out)
+            q->out[q->n] = f[i]->number;
+        q->n++;
+    }
+    return 0;
+}
+
+static int scan_messages(msg_proto **m, size_t n, ext_query *q)
+{
+    for (size_t i = 0; i < n; i++)
+        if (scan_fields(m[i]->extension, m[i]->n_extension, q) ||
+            scan_messages(m[i]->nested_type, m[i]->n_nested_type, q))
+            return 1;
+    return 0;
+}
+
+/* 1 when file f declares the extension q looks for (number >= 0); else collects. */
+static int scan_file(const file_proto *f, ext_query *q)
+{
+    return scan_fields(f->extension, f->n_extension, q) ||
+           scan_messages(f->message_type, f->n_message_type, q);
+}
+
 /* Appends file i and its transitive imports (depth first) to `out`, once each. */
 static void add_with_deps(const sathd_reflection *r, size_t i, unsigned char *seen, size_t *order,
                           size_t *n)
@@ -217,6 +257,69 @@ static void answer_list(const sathd_reflection *r, refl_resp *rs, sathd_arena *a
     rs->list_services_response = lr;
 }
 
+static long file_of_symbol(const sathd_reflection *r, const char *sym)
+{
+    if (*sym == '.')
+        sym++;
+    for (size_t i = 0; i < r->n; i++)
+        if (file_has_symbol(r->files[i], sym))
+            return (long)i;
+    return -1;
+}
+
+static long file_of_extension(const sathd_reflection *r, const Grpc__Reflection__V1alpha__ExtensionRequest *e,
+                              sathd_arena *a)
+{
+    if (!e || !e->containing_type || !*e->containing_type || e->extension_number < 0)
+        return -1;
+    ext_query q = {sathd_arena_alloc(a, strlen(e->containing_type) + 2), e->extension_number, NULL, 0};
+    if (!q.extendee)
+        return -1;
+    strcpy((char *)q.extendee + 1, e->containing_type);
+    *(char *)q.extendee = '.';
+    for (size_t i = 0; i < r->n; i++)
+        if (scan_file(r->files[i], &q))
+            return (long)i;
+    return -1;
+}
+
+static void answer_extension_numbers(const sathd_reflection *r, refl_resp *rs, sathd_arena *a,
+                                     const char *type)
+{
+    if (*type == '.')
+        type++;
+    if (file_of_symbol(r, type) < 0) {
+        set_error(rs, a, GRPC_STATUS_NOT_FOUND, "type not found");
+        return;
+    }
+    char *dotted = sathd_arena_alloc(a, strlen(type) + 2);
+    Grpc__Reflection__V1alpha__ExtensionNumberResponse *er = sathd_arena_alloc(a, sizeof *er);
+    if (!dotted || !er) {
+        set_error(rs, a, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    dotted[0] = '.';
+    strcpy(dotted + 1, type);
+    ext_query q = {dotted, -1, NULL, 0};
+    for (size_t i = 0; i < r->n; i++) /* count, then fill */
+        scan_file(r->files[i], &q);
+    q.out = sathd_arena_alloc(a, (q.n ? q.n : 1) * sizeof *q.out);
+    if (!q.out) {
+        set_error(rs, a, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    q.n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        scan_file(r->files[i], &q);
+    grpc__reflection__v1alpha__extension_number_response__init(er);
+    er->base_type_name = dotted + 1;
+    er->n_extension_number = q.n;
+    er->extension_number = q.out;
+    rs->message_response_case =
+        GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ALL_EXTENSION_NUMBERS_RESPONSE;
+    rs->all_extension_numbers_response = er;
+}
+
 static void answer(const sathd_reflection *r, const refl_req *rq, refl_resp *rs, sathd_arena *a)
 {
     rs->valid_host = rq->host;
@@ -228,17 +331,15 @@ static void answer(const sathd_reflection *r, const refl_req *rq, refl_resp *rs,
     case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_BY_FILENAME:
         answer_file(r, rs, a, file_index(r, rq->file_by_filename));
         break;
-    case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_SYMBOL: {
-        const char *sym = rq->file_containing_symbol;
-        if (*sym == '.')
-            sym++;
-        long idx = -1;
-        for (size_t i = 0; i < r->n && idx < 0; i++)
-            if (file_has_symbol(r->files[i], sym))
-                idx = (long)i;
-        answer_file(r, rs, a, idx);
+    case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_SYMBOL:
+        answer_file(r, rs, a, file_of_symbol(r, rq->file_containing_symbol));
         break;
-    }
+    case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_EXTENSION:
+        answer_file(r, rs, a, file_of_extension(r, rq->file_containing_extension, a));
+        break;
+    case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_ALL_EXTENSION_NUMBERS_OF_TYPE:
+        answer_extension_numbers(r, rs, a, rq->all_extension_numbers_of_type);
+        break;
     default:
         set_error(rs, a, GRPC_STATUS_UNIMPLEMENTED, "request type not supported");
         break;

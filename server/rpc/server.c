@@ -22,6 +22,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +78,8 @@ struct worker {
     slot *slots;
     size_t n_slots;
     active *free_list;
-    /* calls taken but not yet released; read by shutdown, which must not shut the queue
-     * down under a handler that will still start its batch on it */
+    /* calls taken but not yet released, plus one while a new call is being handled;
+     * shutdown waits for 0 before destroying the server and shutting the queue down */
     atomic_int inflight;
 };
 
@@ -307,8 +308,28 @@ static void on_unary(worker *w, slot *s)
         grpc_byte_buffer_destroy(payload);
 }
 
+/* The access line of an unknown method; the path is client input, so only a safe
+ * subset of it is logged. */
+static void log_unknown(grpc_call *call, grpc_slice method)
+{
+    if (!sathd_log_enabled(SATHD_LOG_INFO))
+        return;
+    char path[129];
+    size_t n = GRPC_SLICE_LENGTH(method) < 128 ? GRPC_SLICE_LENGTH(method) : 128;
+    const unsigned char *p = GRPC_SLICE_START_PTR(method);
+    for (size_t i = 0; i < n; i++)
+        path[i] = (isalnum(p[i]) || strchr("./_-", p[i])) && p[i] ? (char)p[i] : '_';
+    path[n] = '\0';
+    char *peer = grpc_call_get_peer(call);
+    sathd_log(SATHD_LOG_INFO, "msg=access request_id=- method=%s peer=%s user=- status=UNIMPLEMENTED",
+              n ? path : "-", peer ? peer : "-");
+    gpr_free(peer);
+}
+
 static void on_generic(worker *w, slot *s)
 {
+    if (s->call)
+        log_unknown(s->call, s->details.method);
     active *a = take(w, s);
     grpc_call_details_destroy(&s->details);
     grpc_call_details_init(&s->details);
@@ -355,12 +376,16 @@ static void *worker_main(void *p)
             s->md.count = 0;
             continue;
         }
+        /* counted while handling, so shutdown cannot destroy the server between the
+         * stopping check in post() and the request it makes */
+        atomic_fetch_add(&w->inflight, 1);
         if (kind == TAG_UNARY)
             on_unary(w, s);
         else if (kind == TAG_GENERIC)
             on_generic(w, s);
         else
             on_stream(w, s);
+        atomic_fetch_sub_explicit(&w->inflight, 1, memory_order_release);
     }
     return NULL;
 }
@@ -498,6 +523,8 @@ sathd_rpc_server *sathd_rpc_server_new(const sathd_rpc_opts *o, sathd_registry *
     s->health = (sathd_health_ctx){reg, &s->env.hooks, &s->stopping};
     s->addr = strdup(o->addr);
     s->workers = calloc((size_t)s->n_workers, sizeof *s->workers);
+    if (!s->workers)
+        s->n_workers = 0; /* nothing for the cleanup to walk */
     if (!s->addr || !s->workers || sathd_streams_init(&s->streams, o->max_streams) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -670,15 +697,15 @@ void sathd_rpc_server_shutdown(sathd_rpc_server *s, int grace_ms)
     atomic_store(&s->stopping, 1);
     if (s->server) {
         wait_server(s, grace_ms);
+        /* after cancel_all_calls the server may report shutdown while handlers still
+         * run; they must not start batches on shut-down queues nor post requests to a
+         * destroyed server.  Their batches fail fast, so this wait is short. */
+        for (int i = 0; i < s->n_workers; i++)
+            while (s->workers[i].started && atomic_load(&s->workers[i].inflight) > 0)
+                usleep(1000);
         grpc_server_destroy(s->server);
         s->server = NULL;
     }
-    /* after cancel_all_calls the server may report shutdown while handlers still run;
-     * their batches fail fast once they start, so this wait is short */
-    for (int i = 0; i < s->n_workers; i++)
-        while (s->workers[i].started &&
-               atomic_load_explicit(&s->workers[i].inflight, memory_order_acquire) > 0)
-            usleep(1000);
     for (int i = 0; i < s->n_workers; i++)
         if (s->workers[i].cq)
             grpc_completion_queue_shutdown(s->workers[i].cq);

@@ -156,6 +156,27 @@ static grpc_channel *tls_channel(const char *target)
     return ch;
 }
 
+/* Connects the channel and waits (up to 10 s) until it is READY, so a slow first
+ * connection on a loaded machine does not fail the first call with UNAVAILABLE. */
+static int wait_ready(grpc_channel *ch)
+{
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+    gpr_timespec end = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(10, GPR_TIMESPAN));
+    grpc_connectivity_state st = grpc_channel_check_connectivity_state(ch, 1);
+    int tag;
+    while (st != GRPC_CHANNEL_READY) {
+        grpc_channel_watch_connectivity_state(ch, st, end, cq, &tag);
+        grpc_event ev = grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (!ev.success)
+            break; /* deadline reached */
+        st = grpc_channel_check_connectivity_state(ch, 1);
+    }
+    grpc_completion_queue_shutdown(cq);
+    grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    grpc_completion_queue_destroy(cq);
+    return st == GRPC_CHANNEL_READY ? 0 : -1;
+}
+
 fixture *fx_start_ex(size_t max_message_bytes, int tls)
 {
     fx_global_init();
@@ -190,7 +211,8 @@ fixture *fx_start_ex(size_t max_message_bytes, int tls)
         f->ch = grpc_channel_create(target, cc, NULL);
         grpc_channel_credentials_release(cc);
     }
-    if (!f->ch) {
+    if (!f->ch || wait_ready(f->ch) != 0) {
+        fprintf(stderr, "cannot connect to %s\n", target);
         fx_stop(f);
         return NULL;
     }

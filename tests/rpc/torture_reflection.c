@@ -187,6 +187,47 @@ static void test_file_by_filename(void **state)
     assert_int_equal(fx_stream_recv(&r->st, 5000, &d, &n), 0);
 }
 
+static void test_extensions(void **state)
+{
+    rfx *r = *state;
+    req_t rq = GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__INIT;
+    rq.message_request_case =
+        GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_ALL_EXTENSION_NUMBERS_OF_TYPE;
+    rq.all_extension_numbers_of_type = (char *)"google.protobuf.MethodOptions";
+    resp_t *rs = ask(r, &rq);
+    assert_int_equal(rs->message_response_case,
+                     GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ALL_EXTENSION_NUMBERS_RESPONSE);
+    const Grpc__Reflection__V1alpha__ExtensionNumberResponse *er = rs->all_extension_numbers_response;
+    assert_string_equal(er->base_type_name, "google.protobuf.MethodOptions");
+    int seen = 0; /* google.api.http and our two options */
+    for (size_t i = 0; i < er->n_extension_number; i++)
+        seen |= (er->extension_number[i] == 72295728) | (er->extension_number[i] == 51001) << 1 |
+                (er->extension_number[i] == 51002) << 2;
+    assert_int_equal(seen, 7);
+    grpc__reflection__v1alpha__server_reflection_response__free_unpacked(rs, NULL);
+
+    Grpc__Reflection__V1alpha__ExtensionRequest ext = GRPC__REFLECTION__V1ALPHA__EXTENSION_REQUEST__INIT;
+    ext.containing_type = (char *)"google.protobuf.MethodOptions";
+    ext.extension_number = 51002;
+    req_t rq2 = GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__INIT;
+    rq2.message_request_case =
+        GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_EXTENSION;
+    rq2.file_containing_extension = &ext;
+    rs = ask(r, &rq2);
+    char names[512];
+    file_names(rs, names, sizeof names);
+    assert_string_equal(names, "sath/v1/options.proto,google/protobuf/descriptor.proto,");
+    grpc__reflection__v1alpha__server_reflection_response__free_unpacked(rs, NULL);
+    ext.extension_number = 4242;
+    rs = ask(r, &rq2);
+    assert_int_equal(rs->error_response->error_code, SATHD_NOT_FOUND);
+    grpc__reflection__v1alpha__server_reflection_response__free_unpacked(rs, NULL);
+    rq.all_extension_numbers_of_type = (char *)"no.such.Type";
+    rs = ask(r, &rq);
+    assert_int_equal(rs->error_response->error_code, SATHD_NOT_FOUND);
+    grpc__reflection__v1alpha__server_reflection_response__free_unpacked(rs, NULL);
+}
+
 int main(void)
 {
     fx_global_init();
@@ -195,6 +236,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_containing_symbol, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_by_filename, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     grpc_shutdown();

@@ -286,6 +286,48 @@ static void test_shutdown_grace_expires(void **state)
     rpc_result_clear(&a.r);
 }
 
+typedef struct load_arg {
+    fixture *f;
+    int ok, refused, other;
+} load_arg;
+
+static void *load_until_refused(void *p)
+{
+    load_arg *a = p;
+    for (int i = 0; i < 5000 && a->refused == 0; i++) {
+        rpc_result r;
+        login(a->f, "load", NULL, 2000, &r);
+        if (r.status == 0)
+            a->ok++;
+        else if (r.status == SATHD_UNAVAILABLE || r.status == SATHD_CANCELLED)
+            a->refused++;
+        else
+            a->other++;
+        rpc_result_clear(&r);
+    }
+    return NULL;
+}
+
+static void test_shutdown_under_load(void **state)
+{
+    fixture *f = *state;
+    enum { T = 4 };
+    pthread_t t[T];
+    load_arg a[T];
+    for (int i = 0; i < T; i++) {
+        a[i] = (load_arg){f, 0, 0, 0};
+        pthread_create(&t[i], NULL, load_until_refused, &a[i]);
+    }
+    usleep(300 * 1000);
+    sathd_rpc_server_shutdown(f->srv, 200);
+    for (int i = 0; i < T; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(a[i].ok > 0);
+        assert_true(a[i].refused > 0); /* every client noticed the shutdown */
+        assert_int_equal(a[i].other, 0);
+    }
+}
+
 static void test_tls(void **state)
 {
     (void)state;
@@ -356,6 +398,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graceful_shutdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_grace_expires, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_under_load, setup, teardown),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_bad_options),
     };

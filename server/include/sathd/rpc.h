@@ -11,6 +11,20 @@
  *        -> access log -> metrics.
  *   2. The gRPC server (sathd_rpc_server_*), which also serves grpc.health.v1.Health
  *      and grpc.reflection.v1alpha.ServerReflection.
+ *
+ * Wiring in main (block SIGTERM/SIGINT before grpc_init so no grpc thread takes them):
+ *
+ *     sigprocmask/pthread_sigmask(SIG_BLOCK, {SIGTERM, SIGINT});
+ *     sodium_init(); grpc_init();
+ *     sathd_registry *reg = sathd_registry_new();
+ *     sath_v1_auth_service_bind(reg, &auth_impl); ...            (generated)
+ *     sathd_rpc_hooks hooks = {app, auth_authenticate, app_healthy};
+ *     sathd_rpc_server *srv = sathd_rpc_server_new(&opts, reg, app, &hooks,
+ *         sath_v1_file_descriptors, sath_v1_n_file_descriptors, err, sizeof err);
+ *     sathd_rpc_server_start(srv);
+ *     sigwait(...);
+ *     sathd_rpc_server_shutdown(srv, grace_ms);
+ *     sathd_rpc_server_free(srv); sathd_registry_free(reg); grpc_shutdown();
  */
 #ifndef SATHD_RPC_H
 #define SATHD_RPC_H
@@ -128,8 +142,10 @@ typedef struct sathd_rpc_opts {
  * added to `reg` as a public method, so the REST gateway and metrics see it too) and
  * grpc.reflection.v1alpha.ServerReflection over `fds` (serialized FileDescriptorProtos,
  * may be empty; the array is referenced, not copied, and must outlive the server).
- * `reg`, `app` must outlive the server; `hooks` is copied.  Call grpc_init() first.
- * On failure returns NULL with a message in `err`. */
+ * `reg`, `app` must outlive the server; `hooks` is copied.  Call grpc_init() and
+ * sodium_init() first (request ids use randombytes_buf).
+ * On failure returns NULL with a message in `err`; `reg` may then already hold
+ * Health/Check, so build a fresh registry before trying again. */
 sathd_rpc_server *sathd_rpc_server_new(const sathd_rpc_opts *o, sathd_registry *reg,
                                        sathd_app *app, const sathd_rpc_hooks *hooks,
                                        const sathd_file_descriptor *fds, size_t n_fds,
