@@ -14,7 +14,7 @@ SATH_DEPS_SERVERS=(postgresql redis-server)
 # Tests only: cmocka, fuzzing with clang/libFuzzer, third-party gRPC clients for interop.
 SATH_DEPS_TEST=(
   libcmocka-dev clang libclang-rt-14-dev
-  python3 python3-grpcio python3-grpc-tools python3-protobuf
+  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests openssl npm
 )
 
 # sath_install_missing PKG... : apt-get install the packages not yet installed.
