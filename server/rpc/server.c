@@ -31,6 +31,7 @@
 
 #include "sathd/log.h"
 #include "stream.h"
+#include "wire_check.h"
 
 enum { TAG_UNARY = 1, TAG_GENERIC, TAG_STREAM, TAG_ACTIVE, TAG_SHUTDOWN };
 enum { STREAM_WATCH, STREAM_REFLECTION };
@@ -246,17 +247,24 @@ static void respond(worker *w, active *a, int status, const char *msg)
     }
 }
 
-/* Decodes the request payload into the arena; NULL when absent or malformed. */
-static ProtobufCMessage *decode(const sathd_method_desc *d, grpc_byte_buffer *payload,
-                                sathd_arena *ar)
+/* Decodes the request payload into the arena; NULL when absent or malformed (with the
+ * call's error set when a string field is the reason). */
+static ProtobufCMessage *decode(sathd_call *call, const sathd_method_desc *d,
+                                grpc_byte_buffer *payload, sathd_arena *ar)
 {
     grpc_byte_buffer_reader r;
     if (!payload || !grpc_byte_buffer_reader_init(&r, payload))
         return NULL;
     grpc_slice s = grpc_byte_buffer_reader_readall(&r); /* no copy when one slice */
     grpc_byte_buffer_reader_destroy(&r);
-    ProtobufCMessage *m = protobuf_c_message_unpack(d->input, sathd_arena_allocator(ar),
-                                                    GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
+    ProtobufCMessage *m = NULL;
+    const ProtobufCFieldDescriptor *bad = NULL;
+    if (sathd_wire_check_strings(d->input, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), &bad) == 0)
+        m = protobuf_c_message_unpack(d->input, sathd_arena_allocator(ar), GRPC_SLICE_LENGTH(s),
+                                      GRPC_SLICE_START_PTR(s));
+    else if (bad)
+        sathd_call_error(call, SATHD_INVALID_ARGUMENT,
+                         "field %s: string is not valid UTF-8 or contains NUL", bad->name);
     grpc_slice_unref(s);
     return m;
 }
@@ -272,7 +280,7 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
     const char *msg = "out of memory";
     if (call) {
         ProtobufCMessage *resp = NULL;
-        ProtobufCMessage *req = decode(m->desc, payload, ar);
+        ProtobufCMessage *req = decode(call, m->desc, payload, ar);
         status = sathd_call_run(call, m, req, &resp);
         msg = sathd_call_message(call);
         memset(&a->rid, 0, sizeof a->rid);

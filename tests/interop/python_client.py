@@ -116,6 +116,16 @@ try:
             check(c == grpc.StatusCode.INVALID_ARGUMENT, f"{p} malformed {body!r}: {c}")
         c = code_of(lambda: call(b"\x0a" + b"\x80\x80\x80\x03" + b"x" * (6 << 20), metadata=md, timeout=30))
         check(c == grpc.StatusCode.RESOURCE_EXHAUSTED, f"{p} oversized: {c}")
+    # proto3 strings must be UTF-8; an embedded NUL would truncate the password in C.
+    reg = ch.unary_unary("/sath.v1.AuthService/Register")
+    for pw, name in ((b"abcdefgh\x00rest", b"x"), (b"abcdefghij", b"\xff\xfe"), (b"abcdefghij", b"\xc0\xaf")):
+        body = b"\x0a\x0dz@example.org" + b"\x12" + bytes([len(pw)]) + pw + b"\x1a" + bytes([len(name)]) + name
+        try:
+            reg(body, timeout=10)
+            check(False, f"Register with bad string {pw!r}/{name!r} accepted")
+        except grpc.RpcError as e:
+            check(e.code() == grpc.StatusCode.INVALID_ARGUMENT and "UTF-8" in e.details(),
+                  f"bad string -> INVALID_ARGUMENT naming UTF-8: {e.code()} {e.details()}")
     c = code_of(lambda: ch.unary_unary("/sath.v1.NoSuch/Method")(b"", timeout=10))
     check(c == grpc.StatusCode.UNIMPLEMENTED, f"unknown method: {c}")
 
