@@ -14,6 +14,7 @@
 #include "sathd/pg.h"
 
 #include "sathd/log.h"
+#include "slots.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -34,12 +35,9 @@ struct sathd_pg_conn {
 };
 
 struct sathd_pg_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    sathd_slots slots; /* free indexes into conns */
     sathd_pg_conn *conns;
     int size;
-    int *free_stack; /* indexes into conns */
-    int nfree;
     const char **kw; /* NULL-terminated connection keywords / values (owned) */
     char **vals;
     size_t nparams;
@@ -166,14 +164,7 @@ sathd_pg_pool *sathd_pg_pool_new(const sathd_pg_pool_options *opt, char *err, si
     p->size = opt->size;
     p->default_timeout_ms = opt->statement_timeout_ms;
     p->conns = calloc((size_t)opt->size, sizeof *p->conns);
-    p->free_stack = calloc((size_t)opt->size, sizeof *p->free_stack);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&p->mu, NULL);
-    if (!p->conns || !p->free_stack) {
+    if (sathd_slots_init(&p->slots, opt->size) != 0 || !p->conns) {
         snprintf(err, errlen, "out of memory");
         sathd_pg_pool_free(p);
         return NULL;
@@ -182,13 +173,10 @@ sathd_pg_pool *sathd_pg_pool_new(const sathd_pg_pool_options *opt, char *err, si
         sathd_pg_pool_free(p);
         return NULL;
     }
-    /* stack order: conns[0] is handed out first, so a quiet server opens few */
     for (int i = 0; i < p->size; i++) {
         p->conns[i].pool = p;
         p->conns[i].cur_timeout_ms = -1;
-        p->free_stack[i] = p->size - 1 - i;
     }
-    p->nfree = p->size;
     return p;
 }
 
@@ -217,9 +205,7 @@ void sathd_pg_pool_free(sathd_pg_pool *p)
     free(p->kw);
     free(p->vals);
     free(p->conns);
-    free(p->free_stack);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
+    sathd_slots_destroy(&p->slots);
     free(p);
 }
 
@@ -279,37 +265,18 @@ static int conn_open(sathd_pg_conn *c, int64_t timeout_ms, sathd_pg_error *why)
 
 static void push_free(sathd_pg_pool *p, sathd_pg_conn *c)
 {
-    pthread_mutex_lock(&p->mu);
-    p->free_stack[p->nfree++] = (int)(c - p->conns);
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    sathd_slots_give(&p->slots, (int)(c - p->conns));
 }
 
 sathd_pg_conn *sathd_pg_acquire(sathd_pg_pool *p, int64_t timeout_ms, sathd_pg_error *why)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    if (timeout_ms > 0) {
-        int64_t ms = timeout_ms > 86400000 ? 86400000 : timeout_ms;
-        dl.tv_sec += (time_t)(ms / 1000);
-        dl.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-    }
-    pthread_mutex_lock(&p->mu);
-    int rc = 0;
-    while (p->nfree == 0 && rc != ETIMEDOUT)
-        rc = timeout_ms > 0 ? pthread_cond_timedwait(&p->cv, &p->mu, &dl) : ETIMEDOUT;
-    if (p->nfree == 0) {
-        pthread_mutex_unlock(&p->mu);
+    int idx = sathd_slots_take(&p->slots, timeout_ms);
+    if (idx < 0) {
         set_error(why, SATHD_RESOURCE_EXHAUSTED, NULL,
                   "no database connection free before the deadline");
         return NULL;
     }
-    sathd_pg_conn *c = &p->conns[p->free_stack[--p->nfree]];
-    pthread_mutex_unlock(&p->mu);
+    sathd_pg_conn *c = &p->conns[idx];
     if (!conn_usable(c) && conn_open(c, timeout_ms, why) != 0) {
         push_free(p, c);
         return NULL;

@@ -6,6 +6,7 @@
  * kept only inside the pool (wiped on free) and never put in an error message.
  */
 #include "sathd/redis.h"
+#include "slots.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -22,14 +23,11 @@ typedef struct slot {
 } slot;
 
 struct sathd_redis_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    sathd_slots free_slots; /* free indexes into slots */
     sathd_redis_url url;
     int connect_timeout_ms, command_timeout_ms;
     slot *slots;
     int size;
-    int *free_stack;
-    int nfree;
 };
 
 static struct timeval ms_to_tv(int64_t ms)
@@ -55,21 +53,11 @@ sathd_redis_pool *sathd_redis_pool_new(const sathd_redis_pool_options *opt, char
     p->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 2000;
     p->command_timeout_ms = opt->command_timeout_ms > 0 ? opt->command_timeout_ms : 2000;
     p->slots = calloc((size_t)p->size, sizeof *p->slots);
-    p->free_stack = calloc((size_t)p->size, sizeof *p->free_stack);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&p->mu, NULL);
-    if (!p->slots || !p->free_stack) {
+    if (sathd_slots_init(&p->free_slots, p->size) != 0 || !p->slots) {
         snprintf(err, errlen, "out of memory");
         sathd_redis_pool_free(p);
         return NULL;
     }
-    for (int i = 0; i < p->size; i++)
-        p->free_stack[i] = p->size - 1 - i;
-    p->nfree = p->size;
     return p;
 }
 
@@ -81,9 +69,7 @@ void sathd_redis_pool_free(sathd_redis_pool *p)
         if (p->slots[i].ctx)
             redisFree(p->slots[i].ctx);
     free(p->slots);
-    free(p->free_stack);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
+    sathd_slots_destroy(&p->free_slots);
     sodium_memzero(&p->url, sizeof p->url);
     free(p);
 }
@@ -153,37 +139,17 @@ static int ctx_usable(const redisContext *ctx)
 
 static void push_free(sathd_redis_pool *p, int idx)
 {
-    pthread_mutex_lock(&p->mu);
-    p->free_stack[p->nfree++] = idx;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    sathd_slots_give(&p->free_slots, idx);
 }
 
 redisContext *sathd_redis_acquire(sathd_redis_pool *p, int64_t timeout_ms, char *err,
                                   size_t errlen)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    if (timeout_ms > 0) {
-        int64_t ms = timeout_ms > 86400000 ? 86400000 : timeout_ms;
-        dl.tv_sec += (time_t)(ms / 1000);
-        dl.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-    }
-    pthread_mutex_lock(&p->mu);
-    int rc = 0;
-    while (p->nfree == 0 && rc != ETIMEDOUT)
-        rc = timeout_ms > 0 ? pthread_cond_timedwait(&p->cv, &p->mu, &dl) : ETIMEDOUT;
-    if (p->nfree == 0) {
-        pthread_mutex_unlock(&p->mu);
+    int idx = sathd_slots_take(&p->free_slots, timeout_ms);
+    if (idx < 0) {
         snprintf(err, errlen, "no redis connection free before the deadline");
         return NULL;
     }
-    int idx = p->free_stack[--p->nfree];
-    pthread_mutex_unlock(&p->mu);
     slot *s = &p->slots[idx];
     if (!ctx_usable(s->ctx)) {
         if (s->ctx)

@@ -27,6 +27,17 @@
 /* token_type of every token response; protobuf-c strings are not const. */
 static char token_type_bearer[] = "bearer";
 
+/* LoginResponse and RefreshResponse are distinct types with the same fields (the
+ * FastAPI platform answered both with one JSON shape). */
+#define FILL_TOKEN_RESPONSE(resp, t)                                                     \
+    do {                                                                                 \
+        (resp)->access_token = (t).access_token;                                         \
+        (resp)->refresh_token = (t).refresh_token;                                       \
+        (resp)->token_type = token_type_bearer;                                          \
+        (resp)->expires_in = (t).expires_in;                                             \
+        (resp)->refresh_expires_in = (t).refresh_expires_in;                             \
+    } while (0)
+
 static int pw_status(sathd_call *call, sathd_pw_result r, const char *what)
 {
     switch (r) {
@@ -129,14 +140,9 @@ static int auth_login(sathd_call *call, const Sath__V1__LoginRequest *req,
     sathd_token_pair t;
     rc = sathd_tokens_issue(call, &refresh, &t);
     sodium_memzero(refresh.token, sizeof refresh.token);
-    if (rc != SATHD_OK)
-        return rc;
-    resp->access_token = t.access_token;
-    resp->refresh_token = t.refresh_token;
-    resp->token_type = token_type_bearer;
-    resp->expires_in = t.expires_in;
-    resp->refresh_expires_in = t.refresh_expires_in;
-    return SATHD_OK;
+    if (rc == SATHD_OK)
+        FILL_TOKEN_RESPONSE(resp, t);
+    return rc;
 }
 
 static int auth_refresh(sathd_call *call, const Sath__V1__RefreshRequest *req,
@@ -171,14 +177,9 @@ static int auth_refresh(sathd_call *call, const Sath__V1__RefreshRequest *req,
     if (rc == SATHD_OK)
         rc = sathd_tokens_issue(call, &refresh, &t);
     sodium_memzero(refresh.token, sizeof refresh.token);
-    if (rc != SATHD_OK)
-        return rc;
-    resp->access_token = t.access_token;
-    resp->refresh_token = t.refresh_token;
-    resp->token_type = token_type_bearer;
-    resp->expires_in = t.expires_in;
-    resp->refresh_expires_in = t.refresh_expires_in;
-    return SATHD_OK;
+    if (rc == SATHD_OK)
+        FILL_TOKEN_RESPONSE(resp, t);
+    return rc;
 }
 
 static int auth_logout(sathd_call *call, const Sath__V1__LogoutRequest *req,
