@@ -2,7 +2,7 @@
 # validator from the npm registry into the build tree once (a stamp keeps later runs
 # offline), then runs validate.js on the generated openapi.json.
 #
-# -DNPM= -DNODE= -DDIR=<install prefix> -DPACKAGES=<pinned specs> -DSCRIPT=validate.js -DSPEC=openapi.json
+# -DNPM= -DNODE= -DDIR=<install prefix> -DPACKAGES=<pinned specs> -DSCRIPT=validate.js -DSPECS=<openapi.json files>
 # A missing npm/node is a FAILURE with instructions, never a skip.
 
 if(NOT NPM OR NOT NODE)
@@ -27,7 +27,9 @@ if(NOT have STREQUAL "${specs}")
   endif()
   file(WRITE ${stamp} "${specs}")
 endif()
-execute_process(COMMAND ${NODE} ${SCRIPT} ${DIR}/node_modules ${SPEC} RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "openapi.json did not validate (see above)")
-endif()
+foreach(spec ${SPECS})
+  execute_process(COMMAND ${NODE} ${SCRIPT} ${DIR}/node_modules ${spec} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${spec} did not validate (see above)")
+  endif()
+endforeach()

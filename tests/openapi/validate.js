@@ -9,7 +9,7 @@
 const path = require("path");
 const fs = require("fs");
 const [modules, spec] = process.argv.slice(2);
-const SwaggerParser = require(path.join(modules, "@apidevtools/swagger-parser"));
+const SwaggerParser = require(path.resolve(modules, "@apidevtools/swagger-parser"));
 
 async function main() {
   const api = await SwaggerParser.validate(spec);
