@@ -6,6 +6,7 @@
  */
 #include "openapi_html.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "strbuf.h"
@@ -105,12 +106,12 @@ static void parameters(strbuf *sb, const json_t *params, const json_t *body)
     strbuf_append(sb, "</table>\n");
 }
 
-static void responses(strbuf *sb, const json_t *resp)
+static void responses(strbuf *sb, json_t *resp)
 {
     const char *code;
-    const json_t *r;
+    json_t *r;
     strbuf_append(sb, "<p class=\"responses\">Responses: ");
-    json_object_foreach((json_t *)resp, code, r) {
+    json_object_foreach(resp, code, r) {
         const json_t *schema = json_object_get(
             json_object_get(json_object_get(r, "content"), "application/json"), "schema");
         strbuf_append(sb, "<span class=\"code\">");
@@ -124,17 +125,19 @@ static void responses(strbuf *sb, const json_t *resp)
     strbuf_append(sb, "</p>\n");
 }
 
-static void operations(strbuf *sb, const json_t *paths)
+static void operations(strbuf *sb, json_t *paths)
 {
     const char *path, *verb;
-    const json_t *item, *op;
-    json_object_foreach((json_t *)paths, path, item) {
-        json_object_foreach((json_t *)item, verb, op) {
+    json_t *item, *op;
+    json_object_foreach(paths, path, item) {
+        json_object_foreach(item, verb, op) {
             strbuf_append(sb, "<section class=\"op\" id=\"op-");
             esc(sb, str(op, "operationId"));
             strbuf_append(sb, "\"><h3><span class=\"verb\">");
-            for (const char *v = verb; *v; v++)
-                strbuf_append_len(sb, (const char[]){ (char)(*v >= 'a' && *v <= 'z' ? *v - 32 : *v) }, 1);
+            for (const char *v = verb; *v; v++) {
+                char up = (char)toupper((unsigned char)*v);
+                strbuf_append_len(sb, &up, 1);
+            }
             strbuf_append(sb, "</span> <code>");
             esc(sb, path);
             strbuf_append(sb, "</code> <small>");
@@ -150,21 +153,21 @@ static void operations(strbuf *sb, const json_t *paths)
     }
 }
 
-static void schemas(strbuf *sb, const json_t *all)
+static void schemas(strbuf *sb, json_t *all)
 {
     const char *name, *prop;
-    const json_t *schema, *ps;
-    json_object_foreach((json_t *)all, name, schema) {
+    json_t *schema, *ps;
+    json_object_foreach(all, name, schema) {
         strbuf_append(sb, "<section class=\"schema\" id=\"schema-");
         esc(sb, name);
         strbuf_append(sb, "\"><h3>");
         esc(sb, name);
         strbuf_append(sb, "</h3>\n");
         para(sb, str(schema, "description"));
-        const json_t *props = json_object_get(schema, "properties");
+        json_t *props = json_object_get(schema, "properties");
         if (json_object_size(props) > 0) {
             strbuf_append(sb, "<table><tr><th>Field</th><th>Type</th><th>Description</th></tr>\n");
-            json_object_foreach((json_t *)props, prop, ps) {
+            json_object_foreach(props, prop, ps) {
                 strbuf_append(sb, "<tr><td><code>");
                 esc(sb, prop);
                 strbuf_append(sb, "</code></td><td>");
