@@ -87,6 +87,7 @@ endif()
 
 if(SATH_SWAGGER_STEP STREQUAL "assemble")
   file(READ ${FETCH_STAMP} fetched)
+  string(STRIP "${fetched}" fetched)
   set(dist ${WORK}/node_modules/swagger-ui-dist)
   file(REMOVE_RECURSE ${DOCS})
   file(MAKE_DIRECTORY ${DOCS})

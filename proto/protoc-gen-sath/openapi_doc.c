@@ -205,17 +205,16 @@ static bool standard_verb(const char *verb)
     return false;
 }
 
-/* Adds method `gm` to `paths`.  -1 with *err set for a rule OpenAPI cannot express. */
+/* Adds method `gm` to `paths` (nothing for a custom verb).  -1 with *err set for a
+ * rule that names no field or binds a path and verb twice. */
 static int add_method(oa_schemas *s, json_t *paths, const gen_service *svc, const gen_method *gm,
                       const char *input, const char *output_, char **err)
 {
     oa_type req, resp;
     oa_template tmpl;
-    if (!standard_verb(gm->opt.verb)) {
-        *err = errorf("%s/%s: custom HTTP verb %s has no OpenAPI form", svc->full_name, gm->name,
-                      gm->opt.verb);
-        return -1;
-    }
+    /* OpenAPI 3.0 has no custom methods: such a route is served but not documented. */
+    if (!standard_verb(gm->opt.verb))
+        return 0;
     if (!oa_type_find(s->req, input, &req) || !oa_type_find(s->req, output_, &resp) ||
         req.msg == NULL || resp.msg == NULL) {
         *err = errorf("%s/%s: cannot resolve %s or %s", svc->full_name, gm->name, input, output_);

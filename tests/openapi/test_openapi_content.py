@@ -300,6 +300,12 @@ class FixtureDocument(unittest.TestCase):
         self.assertEqual(self.schemas["Thing.Kind"]["enum"], ["KIND_UNSPECIFIED", "KIND_GOOD"])
         self.assertIn("The good kind.", self.schemas["Thing.Kind"]["description"])
 
+    def test_custom_verb_left_out(self):
+        ids = sorted(op["operationId"] for _, _, op in operations(self.doc))
+        self.assertEqual(ids, ["FixtureService_ListThings", "FixtureService_Nop",
+                               "FixtureService_PatchThing"])
+        self.assertNotIn("/v1/things", self.doc["paths"])
+
     def test_empty_in_and_out(self):
         _, _, op = op_by_id(self.doc, "FixtureService_Nop")
         self.assertEqual(body_schema(op), {"type": "object"})
