@@ -60,14 +60,24 @@ static uint8_t *read_all(FILE *in, size_t *len)
 
 /* Parses "package=NAME" (the only parameter).  Returns the package (pointing into
  * `param` or a literal), or NULL with *err set for an unknown parameter. */
-static const char *parse_package(const char *param, char **err)
+/* The plugin parameter is a comma-separated list of key=value: package=NAME (default
+ * sath.v1) and openapi_version=X (read by emit_openapi).  Anything else is refused so a
+ * typo does not go unnoticed.  The package name is copied into buf. */
+static const char *parse_package(const char *param, char *buf, size_t buflen, char **err)
 {
-    if (param == NULL || *param == '\0')
-        return DEFAULT_PACKAGE;
-    if (strncmp(param, "package=", 8) == 0 && param[8] != '\0' && strchr(param, ',') == NULL)
-        return param + 8;
-    *err = strdup("unknown parameter (expected package=NAME)");
-    return NULL;
+    snprintf(buf, buflen, "%s", DEFAULT_PACKAGE);
+    for (const char *p = param ? param : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n > 8 && strncmp(p, "package=", 8) == 0 && n - 8 < buflen) {
+            memcpy(buf, p + 8, n - 8);
+            buf[n - 8] = '\0';
+        } else if (!(n > 16 && strncmp(p, "openapi_version=", 16) == 0)) {
+            *err = strdup("unknown parameter (expected package=NAME and/or openapi_version=X)");
+            return NULL;
+        }
+        p += n + (p[n] == ',');
+    }
+    return buf;
 }
 
 /* Runs the model and all emitters, filling `out` with files or an error.  Returns -1
@@ -76,7 +86,8 @@ static int generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *req,
 {
     char *err = NULL;
     int ok = 0;
-    const char *package = parse_package(req->parameter, &err);
+    char package_buf[256];
+    const char *package = parse_package(req->parameter, package_buf, sizeof package_buf, &err);
     gen_model model;
     if (package != NULL && model_build(req, package, &model, &err) == 0) {
         ok = 1;

@@ -14,7 +14,7 @@ SATH_DEPS_SERVERS=(postgresql redis-server)
 # Tests only: cmocka, fuzzing with clang/libFuzzer, third-party gRPC clients for interop.
 SATH_DEPS_TEST=(
   libcmocka-dev clang libclang-rt-14-dev
-  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests openssl npm
+  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests openssl
 )
 
 # sath_install_missing PKG... : apt-get install the packages not yet installed.
@@ -29,4 +29,11 @@ sath_install_missing() {
   [ "$(id -u)" = 0 ] || sudo=(sudo)
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# npm (Swagger UI for /docs, the OpenAPI validator in the tests).  Some images ship
+# Node.js with its own npm outside Debian's npm package; only install Debian's when no npm
+# is on PATH, so an existing Node.js is never replaced.
+sath_install_npm() {
+  command -v npm >/dev/null 2>&1 || sath_install_missing npm
 }

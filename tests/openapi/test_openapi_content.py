@@ -21,6 +21,7 @@ ENV = os.environ
 def run_plugin(out_dir, proto_root, files):
     """Runs protoc with protoc-gen-sath over `files`; returns the CompletedProcess."""
     cmd = [ENV["PROTOC"], "--plugin=protoc-gen-sath=" + ENV["SATH_PLUGIN"],
+           "--sath_opt=openapi_version=" + ENV["SATH_VERSION"],
            "--sath_out=" + out_dir, "-I" + proto_root]
     cmd += shlex.split(ENV["SATH_PROTO_INCLUDES"]) + files
     return subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -60,7 +61,7 @@ class ContractDocument(unittest.TestCase):
     def test_header(self):
         self.assertEqual(self.doc["openapi"], "3.0.3")
         self.assertEqual(self.doc["info"]["title"], "SATH Platform API")
-        self.assertEqual(self.doc["info"]["version"], "1.0.0")
+        self.assertEqual(self.doc["info"]["version"], ENV["SATH_VERSION"])
         self.assertEqual(self.doc["servers"], [{"url": "/"}])
         scheme = self.doc["components"]["securitySchemes"]["bearerAuth"]
         self.assertEqual((scheme["type"], scheme["scheme"], scheme["bearerFormat"]),
