@@ -156,7 +156,7 @@ static int to_double(pbj_ctx *ctx, const json_t *j, bool is_float, double *out)
     } else {
         return pbj_fail(ctx, "expected a number, got %s", json_kind(j));
     }
-    if (!isfinite(*out) || (is_float && fabs(*out) > FLT_MAX))
+    if (!isfinite(*out) || (is_float && isinf((float)*out)))
         return pbj_fail(ctx, "number out of range");
     return 0;
 }

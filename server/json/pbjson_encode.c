@@ -69,14 +69,15 @@ static json_t *double_value(double d)
     return json_real(d);
 }
 
-/* The shortest decimal that reads back as the same float, as a double: what python
- * prints for float fields, so 0.1f is 0.1 and not 0.10000000149011612. */
+/* The shortest decimal of at least 6 significant digits that reads back as the same
+ * float, as a double: what python's json_format prints for float fields (its
+ * ToShortestFloat), so 0.1f is 0.1 and not 0.10000000149011612. */
 static json_t *float_value(float f)
 {
     if (isnan(f) || isinf(f))
         return double_value(f);
     char buf[48];
-    for (int prec = 1; prec <= 9; prec++) {
+    for (int prec = 6; prec <= 9; prec++) {
         snprintf(buf, sizeof(buf), "%.*g", prec, (double)f);
         if (strtof(buf, NULL) == f)
             break;
