@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """oracle_pbjson.py - checks our proto3 JSON mapping (server/json) against python3-protobuf's
-json_format, both directions, on randomly built sathtest.json.All messages with edge cases.
+json_format, both directions, on randomly built messages with edge cases: the test-only
+sathtest.json.All (hand-written filler: every scalar kind, maps, oneof, well-known types)
+and every request and response type of the sath.v1 contract (descriptor-driven filler).
 
 usage: oracle_pbjson.py <pbjson_tool> <dir holding json_test_pb2.py> [count] [seed]
 
@@ -21,7 +23,9 @@ import sys
 
 sys.path.insert(0, sys.argv[2])
 import json_test_pb2 as pb  # noqa: E402
-from google.protobuf import json_format  # noqa: E402
+from google.protobuf import json_format, symbol_database  # noqa: E402
+from google.protobuf.descriptor import FieldDescriptor as FD  # noqa: E402
+from sath.v1 import auth_pb2, billing_pb2, bot_pb2, keys_pb2, user_pb2  # noqa: E402
 
 R = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 1234)
 COUNT = int(sys.argv[3]) if len(sys.argv) > 3 else 400
@@ -208,6 +212,59 @@ def build():
     return a
 
 
+SCALAR_GEN = {
+    FD.TYPE_INT32: lambda: rint(32, True), FD.TYPE_SINT32: lambda: rint(32, True),
+    FD.TYPE_SFIXED32: lambda: rint(32, True), FD.TYPE_INT64: lambda: rint(64, True),
+    FD.TYPE_SINT64: lambda: rint(64, True), FD.TYPE_SFIXED64: lambda: rint(64, True),
+    FD.TYPE_UINT32: lambda: rint(32, False), FD.TYPE_FIXED32: lambda: rint(32, False),
+    FD.TYPE_UINT64: lambda: rint(64, False), FD.TYPE_FIXED64: lambda: rint(64, False),
+    FD.TYPE_FLOAT: rfloat32, FD.TYPE_DOUBLE: rdouble, FD.TYPE_BOOL: lambda: R.random() < 0.5,
+    FD.TYPE_STRING: rstr, FD.TYPE_BYTES: rbytes,
+}
+
+
+def rscalar(f):
+    if f.type == FD.TYPE_ENUM:
+        return R.choice(f.enum_type.values).number
+    return SCALAR_GEN[f.type]()
+
+
+def fill_generic(msg, depth=0):
+    """Random values for any message of the contract, by its descriptor."""
+    name = msg.DESCRIPTOR.full_name
+    if name == "google.protobuf.Timestamp":
+        msg.seconds = R.randint(-62135596800, 253402300799)
+        msg.nanos = rnanos()
+        return
+    msg.SetInParent()
+    for f in msg.DESCRIPTOR.fields:
+        if R.random() < 0.25:
+            continue
+        if f.label == FD.LABEL_REPEATED:
+            for _ in range(R.randint(0, 3)):
+                if f.type == FD.TYPE_MESSAGE:
+                    if depth < 4:
+                        fill_generic(getattr(msg, f.name).add(), depth + 1)
+                else:
+                    getattr(msg, f.name).append(rscalar(f))
+        elif f.type == FD.TYPE_MESSAGE:
+            if depth < 4:
+                fill_generic(getattr(msg, f.name), depth + 1)
+        else:
+            setattr(msg, f.name, rscalar(f))
+
+
+def contract_types():
+    """Full names of every request and response type of the sath.v1 services."""
+    names = set()
+    for mod in (auth_pb2, billing_pb2, bot_pb2, keys_pb2, user_pb2):
+        for svc in mod.DESCRIPTOR.services_by_name.values():
+            for m in svc.methods:
+                names.add(m.input_type.full_name)
+                names.add(m.output_type.full_name)
+    return sorted(names)
+
+
 def same(x, y, path="$"):
     if isinstance(x, bool) or isinstance(y, bool):
         return x is y or (x == y and type(x) is type(y)) or fail(path, x, y)
@@ -242,13 +299,22 @@ def main():
         tool.stdin.flush()
         return tool.stdout.readline().rstrip("\n")
 
+    db = symbol_database.Default()
+    kinds = [("sathtest.json.All", pb.All)]
+    kinds += [(name, db.GetSymbol(name)) for name in contract_types()]
     failures = checked = 0
-    for i in range(COUNT):
-        msg = build()
+    total = COUNT + 20 * (len(kinds) - 1)
+    for i in range(total):
+        tname, cls = kinds[0] if i < COUNT else kinds[1 + (i - COUNT) % (len(kinds) - 1)]
+        if i < COUNT:
+            msg = build()
+        else:
+            msg = cls()
+            fill_generic(msg)
         data = msg.SerializeToString(deterministic=True)
         try:
             # 1. message -> JSON
-            ours_text = ask("E " + data.hex())
+            ours_text = ask("E %s %s" % (tname, data.hex()))
             if ours_text.startswith("ERR"):
                 raise Mismatch("encode: " + ours_text)
             ours = json.loads(ours_text)
@@ -258,11 +324,11 @@ def main():
             # 2. JSON -> message, camelCase and proto names
             for text in (json_format.MessageToJson(msg, indent=None),
                          json_format.MessageToJson(msg, indent=None, preserving_proto_field_name=True)):
-                expect = json_format.Parse(text, pb.All())
-                got_hex = ask("D " + text)
+                expect = json_format.Parse(text, cls())
+                got_hex = ask("D %s %s" % (tname, text))
                 if got_hex.startswith("ERR"):
                     raise Mismatch("decode: " + got_hex + " of " + text[:300])
-                got = pb.All.FromString(bytes.fromhex(got_hex))
+                got = cls.FromString(bytes.fromhex(got_hex))
                 if got.SerializeToString(deterministic=True) != expect.SerializeToString(deterministic=True):
                     # protobuf-c's packer leaves out a proto3 singular float/double of -0.0
                     # (python writes it): then compare the messages' values, -0.0 == 0.0
@@ -270,20 +336,20 @@ def main():
                          json_format.MessageToDict(expect, including_default_value_fields=True),
                          "decode")
             # 3. python reads our JSON back to its own round trip
-            back = json_format.Parse(ours_text, pb.All()).SerializeToString(deterministic=True)
-            python_rt = json_format.Parse(json_format.MessageToJson(msg), pb.All()).SerializeToString(deterministic=True)
+            back = json_format.Parse(ours_text, cls()).SerializeToString(deterministic=True)
+            python_rt = json_format.Parse(json_format.MessageToJson(msg), cls()).SerializeToString(deterministic=True)
             if back != python_rt:
                 raise Mismatch("python reading our JSON gives a different message")
             checked += 1
         except Mismatch as e:
             failures += 1
-            print("message %d: %s" % (i, e))
+            print("message %d (%s): %s" % (i, tname, e))
             if failures > 10:
                 break
     tool.stdin.close()
     tool.wait()
-    print("%d messages, %d fully checked, %d failures" % (COUNT, checked, failures))
-    return 1 if failures or tool.returncode or checked != COUNT else 0
+    print("%d messages (%d types), %d fully checked, %d failures" % (total, len(kinds), checked, failures))
+    return 1 if failures or tool.returncode or checked != total else 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 /*
  * pbjson_tool.c - the C side of the python json_format oracle test (oracle_pbjson.py):
- * converts sathtest.json.All messages between protobuf bytes and JSON with our code.
+ * converts messages between protobuf bytes and JSON with our code.  Types: the request
+ * and response types of every sath.v1 method (route table) and sathtest.json.All.
  * One request per stdin line, one answer per stdout line:
- *   "E <hex bytes>"  -> the JSON of the message (default flags), or "ERR <reason>"
- *   "D <json text>"  -> the hex bytes of the decoded message, or "ERR <reason>"
+ *   "E <type> <hex bytes>"  -> the JSON of the message (default flags), or "ERR <reason>"
+ *   "D <type> <json text>"  -> the hex bytes of the decoded message, or "ERR <reason>"
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -11,11 +12,24 @@
 #include <string.h>
 
 #include "json_test.pb-c.h"
+#include "sath/v1/routes.sath.h"
 #include "sathd/pbjson.h"
 
-static const ProtobufCMessageDescriptor *const DESC = &sathtest__json__all__descriptor;
+/* The descriptor of a full type name among the known ones, or NULL. */
+static const ProtobufCMessageDescriptor *find_type(const char *name)
+{
+    if (strcmp(name, sathtest__json__all__descriptor.name) == 0)
+        return &sathtest__json__all__descriptor;
+    for (size_t i = 0; i < sath_v1_n_all_methods; i++) {
+        if (strcmp(name, sath_v1_all_methods[i]->input->name) == 0)
+            return sath_v1_all_methods[i]->input;
+        if (strcmp(name, sath_v1_all_methods[i]->output->name) == 0)
+            return sath_v1_all_methods[i]->output;
+    }
+    return NULL;
+}
 
-static void encode_line(const char *hex)
+static void encode_line(const ProtobufCMessageDescriptor *desc, const char *hex)
 {
     size_t n = strlen(hex) / 2;
     uint8_t *buf = malloc(n + 1);
@@ -24,7 +38,7 @@ static void encode_line(const char *hex)
         sscanf(hex + 2 * i, "%2x", &v);
         buf[i] = (uint8_t)v;
     }
-    ProtobufCMessage *m = buf ? protobuf_c_message_unpack(DESC, NULL, n, buf) : NULL;
+    ProtobufCMessage *m = buf ? protobuf_c_message_unpack(desc, NULL, n, buf) : NULL;
     free(buf);
     if (!m) {
         printf("ERR unpack failed\n");
@@ -38,7 +52,7 @@ static void encode_line(const char *hex)
     protobuf_c_message_free_unpacked(m, NULL);
 }
 
-static void decode_line(const char *text)
+static void decode_line(const ProtobufCMessageDescriptor *desc, const char *text)
 {
     json_error_t jerr;
     json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
@@ -48,7 +62,7 @@ static void decode_line(const char *text)
     }
     ProtobufCMessage *m = NULL;
     sathd_pbjson_error err;
-    if (sathd_pbjson_decode(DESC, j, NULL, &m, &err) < 0) {
+    if (sathd_pbjson_decode(desc, j, NULL, &m, &err) < 0) {
         printf("ERR %s (at %s)\n", err.message, err.field);
     } else {
         size_t n = protobuf_c_message_get_packed_size(m);
@@ -73,10 +87,15 @@ int main(void)
     while ((len = getline(&line, &cap, stdin)) > 0) {
         if (line[len - 1] == '\n')
             line[--len] = '\0';
-        if (len >= 2 && line[0] == 'E')
-            encode_line(line + 2);
-        else if (len >= 2 && line[0] == 'D')
-            decode_line(line + 2);
+        char *type = len >= 2 ? line + 2 : line;
+        char *arg = strchr(type, ' ');
+        if (arg)
+            *arg++ = '\0';
+        const ProtobufCMessageDescriptor *desc = arg ? find_type(type) : NULL;
+        if (desc && line[0] == 'E')
+            encode_line(desc, arg);
+        else if (desc && line[0] == 'D')
+            decode_line(desc, arg);
         else
             printf("ERR bad request\n");
         fflush(stdout);
