@@ -480,9 +480,12 @@ static int decode_object(pbj_ctx *ctx, ProtobufCMessage *msg, const json_t *j)
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     if (!json_is_object(j))
         return pbj_fail(ctx, "expected an object (%s), got %s", desc->name, json_kind(j));
-    unsigned char *seen = pbj_alloc(ctx, desc->n_fields + 1);
-    if (!seen)
-        return -1;
+    /* fields seen so far; on the stack for ordinary messages, so a call arena is not
+     * charged for bookkeeping */
+    unsigned char local[128];
+    unsigned char *seen = local;
+    if (desc->n_fields + 1 > sizeof(local) && !(seen = malloc(desc->n_fields + 1)))
+        return pbj_fail(ctx, "out of memory");
     memset(seen, 0, desc->n_fields + 1);
     const char *key;
     json_t *val;
@@ -502,7 +505,8 @@ static int decode_object(pbj_ctx *ctx, ProtobufCMessage *msg, const json_t *j)
         if (rc < 0)
             break;
     }
-    pbj_free(ctx, seen);
+    if (seen != local)
+        free(seen);
     return rc;
 }
 
