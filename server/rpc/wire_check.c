@@ -6,7 +6,8 @@
  * password "abcdefgh\0rest" would become "abcdefgh") and invalid bytes look valid.  A
  * single pass over the bytes before unpacking sees the real lengths.  Framing errors are
  * left to protobuf-c, which reports them as a malformed message anyway; only the bounds
- * needed to walk safely are checked here.
+ * needed to walk safely are checked here, plus field number 0, which protobuf-c 1.4.1
+ * accepts (as an unknown field) although the wire format forbids it.
  */
 #include "wire_check.h"
 
@@ -38,6 +39,8 @@ static int check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t l
         if (!k)
             return -1;
         i += k;
+        if (tag >> 3 == 0 || tag >> 3 > 536870911)
+            return -1; /* field numbers are 1..2^29-1; protobuf-c would keep 0 as unknown */
         switch (tag & 7) {
         case 0:
             if (!(k = varint(p + i, len - i, &n)))
@@ -55,9 +58,7 @@ static int check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t l
                 return -1;
             i += k;
             const ProtobufCFieldDescriptor *f =
-                tag >> 3 <= UINT32_MAX
-                    ? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3))
-                    : NULL;
+                protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3));
             if (f && f->type == PROTOBUF_C_TYPE_STRING && !sathd_utf8_valid(p + i, (size_t)n)) {
                 *bad = f;
                 return -1;

@@ -3,7 +3,7 @@
  * contract, the first thing sathd does with bytes from the network.
  *
  * The first input byte picks the method (from the generated route table), the rest is
- * the payload.  Whatever unpacks is packed again and must unpack to the same size:
+ * the payload, checked by the same wire pass sathd runs before unpacking.  Whatever unpacks is packed again and must unpack to the same size:
  * that catches decoders that accept what the encoder cannot reproduce.
  */
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "sath/v1/routes.sath.h"
+#include "wire_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     const sathd_method_desc *m = sath_v1_all_methods[data[0] % sath_v1_n_all_methods];
+    if (sathd_wire_check_strings(m->input, data + 1, size - 1, NULL) != 0)
+        return 0;
     ProtobufCMessage *msg = protobuf_c_message_unpack(m->input, NULL, size - 1, data + 1);
     if (!msg)
         return 0;
