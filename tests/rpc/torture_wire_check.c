@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sath/v1/auth.pb-c.h"
+#include "sath/v1/bot.pb-c.h"
 #include "sath/v1/user.pb-c.h"
 #include "wire_check.h"
 
@@ -90,6 +91,10 @@ static void refuses_broken_framing(void **state)
                                               sizeof group, NULL), -1);
     assert_int_equal(sathd_wire_check_strings(&sath__v1__register_request__descriptor, long_varint,
                                               sizeof long_varint, NULL), -1);
+    /* Field number 0 is invalid on the wire (protobuf-c would keep it as unknown). */
+    const uint8_t field_zero[] = {0x80, 0x00, 0x64};
+    assert_int_equal(sathd_wire_check_strings(&sath__v1__stop_bot_request__descriptor, field_zero,
+                                              sizeof field_zero, NULL), -1);
     /* Unknown fields are skipped, not judged. */
     const uint8_t unknown[] = {0x7a, 0x02, 0xff, 0x00, 0x78, 0x05};
     assert_int_equal(sathd_wire_check_strings(&sath__v1__register_request__descriptor, unknown,
