@@ -1,5 +1,5 @@
 /*
- * main.c - the sathd command line: `sathd [serve]`, `sathd migrate`, `sathd --help`,
+ * main.c - the sathd command line: `sathd [serve]`, `sathd migrate`, `sathd rotate-keys`, `sathd --help`,
  * `sathd --version`.  Global options: `--env-file PATH` (or SATH_ENV_FILE).
  *
  * Exit codes: 0 success, 1 runtime failure (cannot bind, database down, migration
@@ -17,11 +17,12 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: sathd [--env-file PATH] [serve|migrate|version|help]\n"
+            "usage: sathd [--env-file PATH] [serve|migrate|rotate-keys|version|help]\n"
             "\n"
             "commands:\n"
             "  serve     run the gRPC server (default)\n"
             "  migrate   apply the database migrations (sql/NNN_*.sql) and exit\n"
+            "  rotate-keys  re-encrypt stored API keys under the first SATH_ENCRYPTION_KEYS key\n"
             "  version   print the version\n"
             "\n"
             "Configuration comes from environment variables, optionally read from an env\n"
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
         } else if (strncmp(argv[i], "--env-file=", 11) == 0) {
             env_file = argv[i] + 11;
         } else if (argv[i][0] != '-' && (strcmp(argv[i], "serve") == 0 ||
-                                         strcmp(argv[i], "migrate") == 0)) {
+                                         strcmp(argv[i], "migrate") == 0 ||
+                                         strcmp(argv[i], "rotate-keys") == 0)) {
             cmd = argv[i];
         } else {
             fprintf(stderr, "sathd: unknown argument '%s' (try --help)\n", argv[i]);
@@ -63,7 +65,9 @@ int main(int argc, char **argv)
         return 2;
     }
     sathd_log_set_level((sathd_log_level)cfg.log_level);
-    int rc = strcmp(cmd, "migrate") == 0 ? sathd_cmd_migrate(&cfg) : sathd_cmd_serve(&cfg);
+    int rc = strcmp(cmd, "migrate") == 0       ? sathd_cmd_migrate(&cfg)
+             : strcmp(cmd, "rotate-keys") == 0 ? sathd_cmd_rotate_keys(&cfg)
+                                               : sathd_cmd_serve(&cfg);
     sathd_config_free(&cfg);
     return rc;
 }
