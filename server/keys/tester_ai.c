@@ -58,13 +58,13 @@ void sathd_keytest_ai(const sathd_keytest_endpoints *ep, int provider, const cha
         sodium_memzero(bearer, sizeof bearer);
     }
     if (hrc != 0) {
-        curl_slist_free_all(h);
+        kt_headers_free(h);
         kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
         return;
     }
     kt_http r;
     int rc = kt_http_get(url, h, timeout_ms, &r, out);
-    curl_slist_free_all(h);
+    kt_headers_free(h);
     if (rc != 0)
         return;
     json_t *j = kt_json(&r);

@@ -71,7 +71,7 @@ static void test_binance(const char *base, const char *key, const char *secret, 
     }
     kt_http r;
     int rc = kt_http_get(url, h, timeout_ms, &r, out);
-    curl_slist_free_all(h);
+    kt_headers_free(h);
     if (rc != 0)
         return;
     json_t *j = kt_json(&r);
@@ -132,13 +132,13 @@ static void test_bybit(const char *base, const char *key, const char *secret, lo
     if (kt_header(&h, "X-BAPI-API-KEY", key) != 0 || kt_header(&h, "X-BAPI-TIMESTAMP", ts) != 0 ||
         kt_header(&h, "X-BAPI-RECV-WINDOW", RECV_WINDOW) != 0 ||
         kt_header(&h, "X-BAPI-SIGN", sig) != 0) {
-        curl_slist_free_all(h);
+        kt_headers_free(h);
         kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
         return;
     }
     kt_http r;
     int rc = kt_http_get(url, h, timeout_ms, &r, out);
-    curl_slist_free_all(h);
+    kt_headers_free(h);
     if (rc != 0)
         return;
     json_t *j = kt_json(&r);

@@ -76,15 +76,28 @@ int kt_header(struct curl_slist **list, const char *name, const char *value)
     return 0;
 }
 
+void kt_headers_free(struct curl_slist *list)
+{
+    for (struct curl_slist *l = list; l; l = l->next)
+        sodium_memzero(l->data, strlen(l->data));
+    curl_slist_free_all(list);
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     kt_http *r = ud;
     size_t n = size * nmemb;
     if (r->len + n > SATHD_KEYTEST_MAX_BODY)
         return 0; /* aborts the transfer: no provider answer to these calls is this big */
-    char *b = realloc(r->body, r->len + n + 1);
+    /* grow by copy, so a moved-from buffer can be wiped rather than left to realloc */
+    char *b = malloc(r->len + n + 1);
     if (!b)
         return 0;
+    if (r->body) {
+        memcpy(b, r->body, r->len);
+        sodium_memzero(r->body, r->len);
+        free(r->body);
+    }
     memcpy(b + r->len, data, n);
     r->len += n;
     b[r->len] = '\0';
@@ -135,6 +148,8 @@ int kt_http_get(const char *url, struct curl_slist *headers, long timeout_ms, kt
 
 void kt_http_free(kt_http *resp)
 {
+    if (resp->body)
+        sodium_memzero(resp->body, resp->len); /* providers may echo the key back */
     free(resp->body);
     memset(resp, 0, sizeof *resp);
 }

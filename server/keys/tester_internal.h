@@ -29,6 +29,8 @@ void kt_fail(sathd_keytest_result *out, sathd_keytest_outcome outcome, const cha
 /* Adds a permission / warning (silently dropped past the limits). */
 void kt_add_perm(sathd_keytest_result *out, const char *perm);
 void kt_add_warning(sathd_keytest_result *out, const char *warning);
+/* Wipes every header line (they carry credentials) and frees the list. */
+void kt_headers_free(struct curl_slist *list);
 /* Parses the body as a JSON object; NULL when it is not one. */
 json_t *kt_json(const kt_http *resp);
 /* Unix time in milliseconds. */

@@ -31,6 +31,12 @@
 #define SECRET_MAX 512 /* longest API secret / passphrase accepted */
 #define URL_MAX 512
 
+static void wipe(char *s)
+{
+    if (s)
+        sodium_memzero(s, strlen(s));
+}
+
 /* 0 when `s` is 1..max printable ASCII characters without spaces (what every provider's
  * keys look like); the reason goes to the client, never the value. */
 static int check_credential(sathd_call *call, const char *field, const char *s, size_t max,
@@ -170,6 +176,10 @@ static int keys_create_exchange_key(sathd_call *call, const Sath__V1__CreateExch
             *resp = *out;
     }
     free(ek), free(es), free(ep);
+    /* The request is ours to scribble on (unpacked for this call); the secret is not
+     * needed after sealing, so it does not linger in the arena until the call ends. */
+    wipe((char *)req->api_secret);
+    wipe((char *)req->passphrase);
     return rc;
 }
 
@@ -226,6 +236,7 @@ static int keys_create_ai_key(sathd_call *call, const Sath__V1__CreateAiKeyReque
             *resp = *out;
     }
     free(ek);
+    wipe((char *)req->api_key);
     return rc;
 }
 
