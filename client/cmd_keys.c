@@ -328,7 +328,8 @@ int sathctl_cmd_keys(sathctl *ctx, int argc, char **argv)
     keys_args a = {0};
     /* `keys rm ID` / `keys test ID`: a trailing id is taken as --id */
     int n = argc - 1;
-    if ((cmd == &sub_rm || cmd == &sub_test) && n >= 2 && argv[argc - 1][0] != '-') {
+    if ((cmd == &sub_rm || cmd == &sub_test) && n >= 2 && argv[argc - 1][0] != '-' &&
+        strcmp(argv[argc - 2], "--id") != 0) {
         a.id = argv[argc - 1];
         n--;
     }
