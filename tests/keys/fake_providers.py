@@ -15,12 +15,15 @@ scenario comes from the credentials themselves:
   anything else                      unknown key
 
 A key stored in sathd with a different secret than the table's gets "bad signature".
-Binds 127.0.0.1 on a port the kernel picks and prints "PORT <n>" on stdout.
+Binds 127.0.0.1 on a port the kernel picks and prints "PORT <n>" on stdout; exits
+when its parent (the test) goes away.
 """
 import hashlib
 import hmac
 import json
+import os
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -142,7 +145,17 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"data": [{"id": "claude-3-5-sonnet", "type": "model"}], "has_more": False})
 
 
+def watchdog(parent):
+    """Exit when the test that started us is gone (even if it crashed), and after
+    10 minutes at most: a fake must never outlive its test."""
+    deadline = time.monotonic() + 600
+    while os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
+    threading.Thread(target=watchdog, args=(os.getppid(),), daemon=True).start()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     print("PORT %d" % srv.server_address[1], flush=True)
