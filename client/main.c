@@ -42,6 +42,16 @@ static const sathctl_command commands[] = {
      "Deactivates the account and ends all its sessions.  Without --yes, asks on the terminal\n"
      "for confirmation (type the account's email).\n",
      sathctl_cmd_delete_me},
+    {"keys", "manage exchange and AI keys",
+     "usage: sathctl keys add-exchange|add-ai|list|rm|test [OPTIONS]\n"
+     "  add-exchange --exchange binance|bybit|other --api-key KEY [--label L] [--testnet]\n"
+     "               [--secret-stdin]   (secret: stdin, $SATH_API_SECRET or the terminal)\n"
+     "  add-ai --provider openai|anthropic|openai-compatible [--label L] [--base-url URL]\n"
+     "         [--key-stdin]            (key: stdin, $SATH_AI_KEY or the terminal)\n"
+     "  list                            your keys, masked, with the last test\n"
+     "  rm ID                           delete a key of either kind\n"
+     "  test ID                         test a key against its provider\n",
+     sathctl_cmd_keys},
     {"help", "show help for a command",
      "usage: sathctl help [COMMAND]\nShows the overall help, or the help of COMMAND.\n", sathctl_cmd_help},
 };

@@ -207,6 +207,31 @@ static int check_jwt(sathd_config *cfg, char *err, size_t errlen)
 }
 
 /* Derived defaults and checks spanning several variables. */
+/* The key testers' provider base URLs: http(s), no whitespace.  The keyring itself
+ * (SATH_ENCRYPTION_KEYS) is parsed by the keys layer when the app is built, where the
+ * key material is turned into subkeys and wiped. */
+static int check_provider_urls(const sathd_config *cfg, char *err, size_t errlen)
+{
+    const struct { const char *name, *value; } urls[] = {
+        {"SATH_BINANCE_URL", cfg->binance_url}, {"SATH_BINANCE_TESTNET_URL", cfg->binance_testnet_url},
+        {"SATH_BYBIT_URL", cfg->bybit_url},     {"SATH_BYBIT_TESTNET_URL", cfg->bybit_testnet_url},
+        {"SATH_OPENAI_URL", cfg->openai_url},   {"SATH_ANTHROPIC_URL", cfg->anthropic_url},
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        const char *u = urls[i].value;
+        if (!u)
+            continue;
+        int ok = (strncmp(u, "https://", 8) == 0 && u[8]) || (strncmp(u, "http://", 7) == 0 && u[7]);
+        for (const char *c = u; ok && *c; c++)
+            ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7f;
+        if (!ok) {
+            snprintf(err, errlen, "%s: expected an http:// or https:// base URL", urls[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int finish(sathd_config *cfg, char *err, size_t errlen)
 {
     int cpus = sathd_cpu_count();
@@ -235,6 +260,8 @@ static int finish(sathd_config *cfg, char *err, size_t errlen)
         }
         PQconninfoFree(opts);
     }
+    if (check_provider_urls(cfg, err, errlen) != 0)
+        return -1;
     return check_jwt(cfg, err, errlen);
 }
 

@@ -14,7 +14,9 @@
 #include <sodium.h>
 
 #include "sathd/log.h"
+#include "keyring.h"
 #include "plans_cache.h"
+#include "tester.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {
@@ -64,6 +66,35 @@ static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t 
     return k;
 }
 
+/* The keyring for users' API keys follows the same rules as the signing key: required
+ * in production, ephemeral with a warning in development (keys stored then cannot be
+ * read after a restart). */
+static int build_keyring(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
+{
+    if (sathd_keytest_global_init() != 0) {
+        snprintf(err, errlen, "libcurl failed to initialise");
+        return -1;
+    }
+    if (cfg->encryption_keys) {
+        app->keyring = sathd_keyring_parse(cfg->encryption_keys, err, errlen);
+        return app->keyring ? 0 : -1;
+    }
+    if (cfg->env == SATHD_ENV_PRODUCTION) {
+        snprintf(err, errlen,
+                 "SATH_ENCRYPTION_KEYS: required in production to encrypt users' API keys; "
+                 "set it to kid:base64key, e.g. k1:$(head -c32 /dev/urandom | base64)");
+        return -1;
+    }
+    if (!(app->keyring = sathd_keyring_ephemeral("ephemeral"))) {
+        snprintf(err, errlen, "generating an encryption key failed");
+        return -1;
+    }
+    sathd_log(SATHD_LOG_WARN,
+              "msg=\"no SATH_ENCRYPTION_KEYS: using an ephemeral key; stored API keys cannot be "
+              "read after sathd restarts (generate one: head -c32 /dev/urandom | base64)\"");
+    return 0;
+}
+
 static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
 {
     if (!(app->jwt = load_jwt_keys(cfg, err, errlen)))
@@ -106,6 +137,8 @@ int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, cha
     }
     if ((needs & SATHD_APP_AUTH) && build_auth(app, cfg, err, errlen) != 0)
         goto fail;
+    if ((needs & SATHD_APP_AUTH) && build_keyring(app, cfg, err, errlen) != 0)
+        goto fail;
     if ((needs & SATHD_APP_DB) && !(app->plans = sathd_plans_cache_new(cfg->plans_cache_ttl_ms))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -118,6 +151,7 @@ fail:
 
 void sathd_app_destroy(sathd_app *app)
 {
+    sathd_keyring_free(app->keyring);
     sathd_plans_cache_free(app->plans);
     sathd_pwhash_free(app->pwhash);
     sathd_jwt_keys_free(app->jwt);

@@ -9,5 +9,6 @@
 int sathd_cmd_serve(const sathd_config *cfg);
 int sathd_cmd_migrate(const sathd_config *cfg);
 int sathd_cmd_jwks(const sathd_config *cfg);
+int sathd_cmd_rotate_keys(const sathd_config *cfg);
 
 #endif

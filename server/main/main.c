@@ -1,5 +1,5 @@
 /*
- * main.c - the sathd command line: `sathd [serve]`, `sathd migrate`, `sathd --help`,
+ * main.c - the sathd command line: `sathd [serve]`, `sathd migrate`, `sathd rotate-keys`, `sathd --help`,
  * `sathd --version`.  Global options: `--env-file PATH` (or SATH_ENV_FILE).
  *
  * Exit codes: 0 success, 1 runtime failure (cannot bind, database down, migration
@@ -17,11 +17,12 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: sathd [--env-file PATH] [serve|migrate|jwks|version|help]\n"
+            "usage: sathd [--env-file PATH] [serve|migrate|rotate-keys|jwks|version|help]\n"
             "\n"
             "commands:\n"
             "  serve     run the gRPC server (default)\n"
             "  migrate   apply the database migrations (sql/NNN_*.sql) and exit\n"
+            "  rotate-keys  re-encrypt stored API keys under the first SATH_ENCRYPTION_KEYS key\n"
             "  jwks      print the access-token verification keys as a JWK Set (RFC 7517)\n"
             "  version   print the version\n"
             "\n"
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
             env_file = argv[i] + 11;
         } else if (argv[i][0] != '-' && (strcmp(argv[i], "serve") == 0 ||
                                          strcmp(argv[i], "migrate") == 0 ||
+                                         strcmp(argv[i], "rotate-keys") == 0 ||
                                          strcmp(argv[i], "jwks") == 0)) {
             cmd = argv[i];
         } else {
@@ -68,6 +70,8 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(cmd, "migrate") == 0)
         rc = sathd_cmd_migrate(&cfg);
+    else if (strcmp(cmd, "rotate-keys") == 0)
+        rc = sathd_cmd_rotate_keys(&cfg);
     else if (strcmp(cmd, "jwks") == 0)
         rc = sathd_cmd_jwks(&cfg);
     else

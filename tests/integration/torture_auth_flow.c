@@ -408,9 +408,6 @@ static void later_methods_unimplemented(void **state)
     Sath__V1__GetBotStatusRequest bq = SATH__V1__GET_BOT_STATUS_REQUEST__INIT;
     Sath__V1__BotStatus *bs = NULL;
     assert_int_equal(sath_bot_get_bot_status(c, &bq, &bs, NULL), SATH_UNIMPLEMENTED);
-    Sath__V1__ListExchangeKeysRequest kq = SATH__V1__LIST_EXCHANGE_KEYS_REQUEST__INIT;
-    Sath__V1__ListExchangeKeysResponse *ks = NULL;
-    assert_int_equal(sath_keys_list_exchange_keys(c, &kq, &ks, NULL), SATH_UNIMPLEMENTED);
     Sath__V1__GetSubscriptionRequest sq = SATH__V1__GET_SUBSCRIPTION_REQUEST__INIT;
     Sath__V1__Subscription *ss = NULL;
     assert_int_equal(sath_billing_get_subscription(c, &sq, &ss, NULL), SATH_UNIMPLEMENTED);

@@ -16,6 +16,7 @@
 #include "sathd/redis.h"
 
 typedef struct sathd_plans_cache sathd_plans_cache;
+typedef struct sathd_keyring sathd_keyring; /* server/keys/keyring.h */
 
 struct sathd_app {
     const sathd_config *cfg;
@@ -25,6 +26,7 @@ struct sathd_app {
     sathd_jwt_policy jwt_policy; /* issuer, audience, access TTL, leeway */
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
+    sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
 };
 
 #endif /* SATHD_APP_H */

@@ -110,7 +110,24 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_LOG_LEVEL, log_level, CHOICE, "info", 0, 0, "debug|info|warn|error",                \
       "Lowest log level written")                                                              \
     X(SATH_PLANS_CACHE_TTL_MS, plans_cache_ttl_ms, INT, "30000", 0, 86400000, NULL,            \
-      "How long the plan catalogue is cached, ms (0 = no cache)")
+      "How long the plan catalogue is cached, ms (0 = no cache)")                              \
+    X(SATH_ENCRYPTION_KEYS, encryption_keys, SECRET, NULL, 0, 0, NULL,                         \
+      "Master keys for API keys at rest, kid:base64(32 bytes),...; the first encrypts, all "   \
+      "decrypt (generate: head -c32 /dev/urandom | base64); required in production")          \
+    X(SATH_BINANCE_URL, binance_url, STR, "https://api.binance.com", 0, 0, NULL,               \
+      "Binance REST base URL (key tests)")                                                     \
+    X(SATH_BINANCE_TESTNET_URL, binance_testnet_url, STR, "https://testnet.binance.vision", 0, \
+      0, NULL, "Binance testnet REST base URL (key tests)")                                    \
+    X(SATH_BYBIT_URL, bybit_url, STR, "https://api.bybit.com", 0, 0, NULL,                     \
+      "Bybit v5 REST base URL (key tests)")                                                    \
+    X(SATH_BYBIT_TESTNET_URL, bybit_testnet_url, STR, "https://api-testnet.bybit.com", 0, 0,   \
+      NULL, "Bybit testnet REST base URL (key tests)")                                         \
+    X(SATH_OPENAI_URL, openai_url, STR, "https://api.openai.com", 0, 0, NULL,                  \
+      "OpenAI API base URL (key tests)")                                                       \
+    X(SATH_ANTHROPIC_URL, anthropic_url, STR, "https://api.anthropic.com", 0, 0, NULL,         \
+      "Anthropic API base URL (key tests)")                                                    \
+    X(SATH_PROVIDER_TIMEOUT_MS, provider_timeout_ms, INT, "10000", 100, 120000, NULL,          \
+      "Total time a key test may take talking to the provider, ms")
 
 #define SATHD_CFG_CTYPE_STR char *
 #define SATHD_CFG_CTYPE_SECRET char *

@@ -1,0 +1,79 @@
+/*
+ * tester_ai.c - connection tests of AI-provider keys: GET {base}/v1/models with
+ * "Authorization: Bearer <key>" (OpenAI and compatible) or "x-api-key: <key>" and
+ * "anthropic-version: 2023-06-01" (Anthropic).  Both answer errors as
+ * {"error":{"message":"..."}} with a 4xx status; OpenAI's message may quote part of
+ * the key, which kt_fail scrubs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "tester_internal.h"
+
+static void read_error(sathd_keytest_result *out, const kt_http *r, json_t *j, const char *who,
+                       const char *key)
+{
+    json_t *e = j ? json_object_get(j, "error") : NULL;
+    const char *m = json_string_value(json_object_get(e, "message"));
+    char msg[1024];
+    if (m)
+        snprintf(msg, sizeof msg, "%s %ld: %s", who, r->status, m);
+    else
+        snprintf(msg, sizeof msg, "%s answered HTTP %ld", who, r->status);
+    sathd_keytest_outcome o = r->status >= 500 ? SATHD_KT_UNREACHABLE
+                              : r->status >= 400 ? SATHD_KT_REJECTED
+                                                 : SATHD_KT_BAD_RESPONSE;
+    kt_fail(out, o, msg, key, NULL);
+}
+
+void sathd_keytest_ai(const sathd_keytest_endpoints *ep, int provider, const char *base_url,
+                      const char *api_key, long timeout_ms, sathd_keytest_result *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *base = provider == SATHD_KT_ANTHROPIC           ? ep->anthropic
+                       : provider == SATHD_KT_OPENAI_COMPATIBLE ? base_url
+                                                                : ep->openai;
+    const char *who = provider == SATHD_KT_ANTHROPIC ? "anthropic" : "openai";
+    if (!base || !*base) {
+        kt_fail(out, SATHD_KT_BAD_RESPONSE, "no base URL for this provider", NULL, NULL);
+        return;
+    }
+    size_t blen = strlen(base);
+    while (blen && base[blen - 1] == '/')
+        blen--;
+    char url[2048];
+    snprintf(url, sizeof url, "%.*s/v1/models", (int)blen, base);
+    struct curl_slist *h = NULL;
+    int hrc;
+    if (provider == SATHD_KT_ANTHROPIC) {
+        hrc = kt_header(&h, "x-api-key", api_key);
+        if (hrc == 0)
+            hrc = kt_header(&h, "anthropic-version", "2023-06-01");
+    } else {
+        char bearer[1100];
+        snprintf(bearer, sizeof bearer, "Bearer %s", api_key);
+        hrc = kt_header(&h, "Authorization", bearer);
+        sodium_memzero(bearer, sizeof bearer);
+    }
+    if (hrc != 0) {
+        kt_headers_free(h);
+        kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
+        return;
+    }
+    kt_http r;
+    int rc = kt_http_get(url, h, timeout_ms, &r, out);
+    kt_headers_free(h);
+    if (rc != 0)
+        return;
+    json_t *j = kt_json(&r);
+    if (r.status == 200 && j && json_is_array(json_object_get(j, "data"))) {
+        out->outcome = SATHD_KT_OK;
+        kt_add_perm(out, "models:list");
+    } else {
+        read_error(out, &r, j, who, api_key);
+    }
+    json_decref(j);
+    kt_http_free(&r);
+}
