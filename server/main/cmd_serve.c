@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,6 +109,8 @@ int sathd_cmd_serve(const sathd_config *cfg)
     }
     int rc = 1;
     if (check_schema(&app) == 0) {
+        /* The schema check just reached PostgreSQL: that is the first health verdict. */
+        atomic_store(&app.health.ok, 1);
         grpc_init();
         rc = serve(&app, cfg, &stop);
         grpc_shutdown();

@@ -50,9 +50,3 @@ int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_t
         return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
     return SATHD_OK;
 }
-
-int sathd_services_healthy(void *ud)
-{
-    sathd_app *app = ud;
-    return sathd_pg_ping(app->pg, 1000) == 0;
-}

@@ -16,6 +16,15 @@
 #include "sathd/redis.h"
 
 typedef struct sathd_plans_cache sathd_plans_cache;
+
+/* The last PostgreSQL probe of the health check.  Health checks arrive far more often
+ * than the database's state changes (load balancers poll hard), so one probe per
+ * SATHD_HEALTH_PROBE_MS serves them all; the other callers read the cached verdict. */
+#define SATHD_HEALTH_PROBE_MS 1000
+typedef struct sathd_health_probe {
+    _Atomic int64_t next_ms; /* monotonic ms when the next probe is due */
+    _Atomic int ok;          /* verdict of the last probe */
+} sathd_health_probe;
 typedef struct sathd_keyring sathd_keyring; /* server/keys/keyring.h */
 
 struct sathd_app {
@@ -27,6 +36,7 @@ struct sathd_app {
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
+    sathd_health_probe health;
 };
 
 #endif /* SATHD_APP_H */
