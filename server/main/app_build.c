@@ -103,6 +103,11 @@ static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t
     app->jwt_policy.audience = cfg->jwt_audience;
     app->jwt_policy.access_ttl_s = cfg->access_ttl;
     app->jwt_policy.leeway_s = SATHD_JWT_MAX_LEEWAY;
+    /* Sized for the tokens alive at once: one per active session within a 15-minute TTL. */
+    if (!(app->verified = sathd_token_cache_new(16384))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     sathd_pwhash_params pp = {
         .opslimit = (unsigned long long)cfg->pwhash_opslimit,
         .memlimit_kib = (size_t)cfg->pwhash_memlimit_kib,
@@ -155,6 +160,7 @@ void sathd_app_destroy(sathd_app *app)
     sathd_plans_cache_free(app->plans);
     sathd_pwhash_free(app->pwhash);
     sathd_jwt_keys_free(app->jwt);
+    sathd_token_cache_free(app->verified);
     if (app->redis)
         sathd_redis_pool_free(app->redis);
     if (app->pg)

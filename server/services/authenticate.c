@@ -1,8 +1,8 @@
 /*
  * authenticate.c - turning a bearer token into the caller's identity.
  *
- * Runs on every authenticated call, so it costs one signature check and one Redis
- * round trip (sathd_session_access_ok reads the token, session and user revocation
+ * Runs on every authenticated call, so it costs one signature check (skipped for a
+ * token verified before, see sathd/token_cache.h) and one Redis round trip (sathd_session_access_ok reads the token, session and user revocation
  * keys together).  The reason a token was refused goes to the debug log only: telling
  * the client "expired" versus "bad signature" helps nobody but an attacker.
  */
@@ -22,12 +22,18 @@ int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_t
 {
     sathd_app *app = ud;
     sathd_jwt_claims cl;
-    sathd_jwt_err err = sathd_jwt_verify_access(app->jwt, &app->jwt_policy, bearer_token,
-                                                strlen(bearer_token), sathd_svc_now(), &cl);
-    if (err != SATHD_JWT_OK) {
-        sathd_log(SATHD_LOG_DEBUG, "msg=\"access token refused\" request_id=%s reason=%s",
-                  sathd_call_request_id(call), sathd_jwt_strerror(err));
-        return sathd_call_error(call, SATHD_UNAUTHENTICATED, BAD_TOKEN);
+    size_t len = strlen(bearer_token);
+    int64_t now = sathd_svc_now();
+    if (len > SATHD_JWT_MAX_TOKEN_LEN ||
+        !sathd_token_cache_get(app->verified, bearer_token, len, now, app->jwt_policy.leeway_s, &cl)) {
+        sathd_jwt_err err = sathd_jwt_verify_access(app->jwt, &app->jwt_policy, bearer_token, len,
+                                                    now, &cl);
+        if (err != SATHD_JWT_OK) {
+            sathd_log(SATHD_LOG_DEBUG, "msg=\"access token refused\" request_id=%s reason=%s",
+                      sathd_call_request_id(call), sathd_jwt_strerror(err));
+            return sathd_call_error(call, SATHD_UNAUTHENTICATED, BAD_TOKEN);
+        }
+        sathd_token_cache_put(app->verified, bearer_token, len, &cl);
     }
     redisContext *redis = NULL;
     int rc = sathd_svc_redis_open(call, &redis);

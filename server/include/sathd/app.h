@@ -14,6 +14,7 @@
 #include "sathd/password.h"
 #include "sathd/pg.h"
 #include "sathd/redis.h"
+#include "sathd/token_cache.h"
 
 typedef struct sathd_plans_cache sathd_plans_cache;
 
@@ -33,6 +34,7 @@ struct sathd_app {
     sathd_redis_pool *redis;
     sathd_jwt_keys *jwt;
     sathd_jwt_policy jwt_policy; /* issuer, audience, access TTL, leeway */
+    sathd_token_cache *verified;  /* access tokens already verified (signature, claims) */
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
