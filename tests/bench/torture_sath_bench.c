@@ -1,7 +1,8 @@
 /*
  * torture_sath_bench.c - smoke test of sath-bench: it drives a real sathd (started by
  * tests/integration's sathd_proc) for 200 calls of each method and its JSON report must
- * say 200 calls, 200 OK, 0 errors.  Also checks that it refuses non-loopback targets.
+ * say 200 calls, 200 OK, 0 errors.  Also covers duration mode with a warm-up, login, the
+ * counting of failed calls, and the refusal of non-loopback targets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,6 +96,38 @@ static void test_get_me(void **state)
     check_method(*state, "get-me");
 }
 
+/* Duration mode with a warm-up: some calls, all OK, measured time close to --duration. */
+static void test_duration_with_warmup(void **state)
+{
+    sathd_proc *p = *state;
+    char args[256];
+    snprintf(args, sizeof args, "--target %s --warmup 0.3 --duration 0.7 --concurrency 3", p->target);
+    int status = -1;
+    json_t *j = run_bench(args, &status);
+    assert_non_null(j);
+    assert_int_equal(status, 0);
+    json_int_t calls = json_integer_value(json_object_get(j, "calls"));
+    assert_true(calls > 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "ok")), calls);
+    double elapsed = json_real_value(json_object_get(j, "elapsed_s"));
+    assert_true(elapsed >= 0.6 && elapsed < 5.0);
+    json_decref(j);
+}
+
+/* Login runs Argon2id on the server: a handful of calls is enough to prove it works. */
+static void test_login(void **state)
+{
+    sathd_proc *p = *state;
+    char args[256];
+    snprintf(args, sizeof args, "--target %s --method login --requests 3", p->target);
+    int status = -1;
+    json_t *j = run_bench(args, &status);
+    assert_non_null(j);
+    assert_int_equal(status, 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "ok")), 3);
+    json_decref(j);
+}
+
 /* A server that does not exist: every call fails, the report counts UNAVAILABLE, exit 1. */
 static void test_errors_counted(void **state)
 {
@@ -127,6 +160,8 @@ int main(void)
         cmocka_unit_test(test_health),
         cmocka_unit_test(test_list_plans),
         cmocka_unit_test(test_get_me),
+        cmocka_unit_test(test_duration_with_warmup),
+        cmocka_unit_test(test_login),
         cmocka_unit_test(test_errors_counted),
         cmocka_unit_test(test_refuses_remote_target),
     };
