@@ -27,9 +27,8 @@ const char *bench_method_path(bench_method m)
     return (unsigned)m < 4 ? method_paths[m] : "?";
 }
 
-void bench_opts_usage(void *fp)
+void bench_opts_usage(FILE *f)
 {
-    FILE *f = fp;
     fputs("usage: sath-bench --target HOST:PORT [options]\n"
           "  --target HOST:PORT     loopback sathd (127.0.0.1:P, localhost:P, [::1]:P, unix:PATH)\n"
           "  --connections N        separate client handles / HTTP/2 connections (default 1)\n"

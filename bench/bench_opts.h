@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum bench_method {
     BENCH_HEALTH,     /* grpc.health.v1.Health/Check (no stub: generic SDK call) */
@@ -41,7 +42,7 @@ const char *bench_method_path(bench_method m);
  * -1 with a message in err. */
 int bench_opts_parse(int argc, char **argv, bench_opts *o, char *err, size_t errlen);
 
-/* Prints the usage text to `f` (a FILE *). */
-void bench_opts_usage(void *f);
+/* Prints the usage text to `f`. */
+void bench_opts_usage(FILE *f);
 
 #endif
