@@ -48,11 +48,16 @@ int sath__channel_new(const char *target, int tls, const char *root_pem, sath__c
         free(ch);
         return tls ? SATH_ETLS : SATH_ENOMEM;
     }
-    grpc_arg arg;
-    arg.type = GRPC_ARG_STRING;
-    arg.key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
-    arg.value.string = (char *)"sathclient/" SATH_VERSION_STRING;
-    grpc_channel_args args = {1, &arg};
+    grpc_arg arg[2];
+    arg[0].type = GRPC_ARG_STRING;
+    arg[0].key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
+    arg[0].value.string = (char *)"sathclient/" SATH_VERSION_STRING;
+    /* One sath_client, one connection: gRPC core would otherwise share a subchannel (and
+     * so one TCP connection) among every channel to the same target in the process. */
+    arg[1].type = GRPC_ARG_INTEGER;
+    arg[1].key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+    arg[1].value.integer = 1;
+    grpc_channel_args args = {2, arg};
     ch->channel = grpc_channel_create(target, creds, &args);
     grpc_channel_credentials_release(creds);
     if (!ch->channel) {
