@@ -483,12 +483,17 @@ static int create_grpc(sathd_rpc_server *s, const sathd_rpc_opts *o)
     size_t max = o->max_message_bytes ? o->max_message_bytes : 4u << 20;
     if (max > INT32_MAX)
         max = INT32_MAX;
-    grpc_arg args[2];
-    args[0].type = args[1].type = GRPC_ARG_INTEGER;
+    grpc_arg args[3];
+    args[0].type = args[1].type = args[2].type = GRPC_ARG_INTEGER;
     args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
     args[1].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
     args[0].value.integer = args[1].value.integer = (int)max;
-    grpc_channel_args ca = {2, args};
+    /* No SO_REUSEPORT: with it another process of the same user could bind our port and
+     * take a share of the connections, and with port 0 grpc core binds one listener per
+     * polling thread, each on a different random port. */
+    args[2].key = (char *)GRPC_ARG_ALLOW_REUSEPORT;
+    args[2].value.integer = 0;
+    grpc_channel_args ca = {3, args};
     s->server = grpc_server_create(&ca, NULL);
     s->shutdown_cq = grpc_completion_queue_create_for_next(NULL);
     if (!s->server || !s->shutdown_cq)
