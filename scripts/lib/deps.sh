@@ -31,6 +31,10 @@ sath_install_missing() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Benchmarks only (scripts/bench): the grpc++ reference server, h2load/nghttp, wrk for
+# REST, jq for the figures, perf for CPU per call.
+SATH_DEPS_BENCH=(libgrpc++-dev protobuf-compiler-grpc nghttp2-client wrk jq linux-perf)
+
 # npm (Swagger UI for /docs, the OpenAPI validator in the tests).  Some images ship
 # Node.js with its own npm outside Debian's npm package; only install Debian's when no npm
 # is on PATH, so an existing Node.js is never replaced.
