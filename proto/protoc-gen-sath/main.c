@@ -30,6 +30,7 @@ static const struct {
     { "server", emit_server },
     { "client", emit_client },
     { "routes", emit_routes },
+    { "openapi", emit_openapi },
 };
 
 /* Reads all of `in`.  Returns a malloc'd buffer (caller frees) or NULL on error. */

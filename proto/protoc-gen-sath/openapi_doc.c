@@ -1,0 +1,311 @@
+/*
+ * openapi_doc.c - the OpenAPI document: info, tags, paths, operations, shared error
+ * responses and the bearer security scheme (see openapi_doc.h).  Schemas of the
+ * messages come from openapi_types.c, parameters and bodies from openapi_params.c.
+ */
+#include "openapi_doc.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "openapi_params.h"
+#include "openapi_types.h"
+
+/* The error responses every operation may refer to: HTTP status, component name,
+ * description (which gRPC codes produce it). */
+static const struct {
+    const char *code;
+    const char *name;
+    const char *description;
+} ERRORS[] = {
+    { "400", "BadRequest", "INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE: the request "
+                           "is malformed, names an unknown field, or is not allowed in the current state." },
+    { "401", "Unauthorized", "UNAUTHENTICATED: the bearer token (or the credentials) is missing, "
+                             "invalid or expired." },
+    { "403", "Forbidden", "PERMISSION_DENIED: the caller may not do this." },
+    { "404", "NotFound", "NOT_FOUND: the resource does not exist or belongs to someone else." },
+    { "409", "Conflict", "ALREADY_EXISTS or ABORTED: the resource exists already or changed concurrently." },
+    { "429", "TooManyRequests", "RESOURCE_EXHAUSTED: rate or quota limit reached; retry after "
+                                "the `Retry-After` seconds." },
+    { "500", "InternalError", "INTERNAL, UNKNOWN or DATA_LOSS: the server failed." },
+    { "501", "NotImplemented", "UNIMPLEMENTED: this server does not implement the method." },
+    { "503", "Unavailable", "UNAVAILABLE: a backing service is down; retry later." },
+    { "default", "Error", "Any other error, as a google.rpc.Status." },
+};
+
+static char *errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *errorf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return strdup(buf);
+}
+
+static json_t *status_schema(void)
+{
+    return json_pack(
+        "{s:s,s:s,s:[s,s],s:{s:{s:s,s:s,s:s},s:{s:s,s:s},s:{s:s,s:{s:s,s:{s:{s:s}},s:b},s:s},"
+        "s:{s:s,s:s}}}",
+        "type", "object", "description",
+        "The error body of every failed call: google.rpc.Status in the proto3 JSON mapping, plus "
+        "`detail`, the same text as `message`, for clients of the earlier FastAPI platform.",
+        "required", "code", "message", "properties",
+        "code", "type", "integer", "format", "int32", "description", "The google.rpc.Code value.",
+        "message", "type", "string", "description", "Developer-facing error message in English.",
+        "details", "type", "array", "items", "type", "object", "properties", "@type", "type", "string",
+        "additionalProperties", 1, "description", "Error details (google.protobuf.Any objects).",
+        "detail", "type", "string", "description", "Same as message (FastAPI compatibility).");
+}
+
+static json_t *error_responses(void)
+{
+    json_t *out = json_object();
+    for (size_t i = 0; out != NULL && i < sizeof ERRORS / sizeof ERRORS[0]; i++) {
+        json_t *r = json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", ERRORS[i].description,
+                              "content", "application/json", "schema", "$ref",
+                              "#/components/schemas/Status");
+        if (r != NULL && strcmp(ERRORS[i].code, "401") == 0)
+            json_object_set_new(r, "headers",
+                json_pack("{s:{s:s,s:{s:s}}}", "WWW-Authenticate", "description",
+                          "`Bearer` (RFC 6750).", "schema", "type", "string"));
+        if (r != NULL && strcmp(ERRORS[i].code, "429") == 0)
+            json_object_set_new(r, "headers",
+                json_pack("{s:{s:s,s:{s:s}}}", "Retry-After", "description",
+                          "Seconds to wait before retrying.", "schema", "type", "integer"));
+        if (r == NULL || json_object_set_new(out, ERRORS[i].name, r) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* Which error responses an operation lists: the ones its contract implies, plus
+ * those its comment names by gRPC code. */
+static json_t *operation_errors(const gen_method *gm, const oa_template *tmpl)
+{
+    const char *c = gm->comment ? gm->comment : "";
+    bool want[sizeof ERRORS / sizeof ERRORS[0]] = { false };
+    want[0] = want[5] = want[6] = want[7] = want[8] = want[9] = true;
+    want[1] = want[2] = !gm->opt.is_public;
+    want[1] = want[1] || strstr(c, "UNAUTHENTICATED") != NULL;
+    want[2] = want[2] || strstr(c, "PERMISSION_DENIED") != NULL;
+    want[3] = tmpl->n_vars > 0 || strstr(c, "NOT_FOUND") != NULL;
+    want[4] = gm->opt.success_code == 201 || strstr(c, "ALREADY_EXISTS") != NULL ||
+              strstr(c, "ABORTED") != NULL;
+    json_t *out = json_object();
+    for (size_t i = 0; out != NULL && i < sizeof ERRORS / sizeof ERRORS[0]; i++) {
+        if (!want[i])
+            continue;
+        char ref[96];
+        snprintf(ref, sizeof ref, "#/components/responses/%s", ERRORS[i].name);
+        json_object_set_new(out, ERRORS[i].code, json_pack("{s:s}", "$ref", ref));
+    }
+    return out;
+}
+
+static const char *reason(int code)
+{
+    switch (code) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content (empty body)";
+    default: return "Success";
+    }
+}
+
+static json_t *success_response(oa_schemas *s, const gen_method *gm, const oa_type *resp)
+{
+    if (gm->opt.success_code == 204)
+        return json_pack("{s:s}", "description", reason(204));
+    json_t *schema = NULL;
+    if (*gm->opt.response_body != '\0') {
+        const Google__Protobuf__FieldDescriptorProto *f =
+            oa_field_find(resp->msg, gm->opt.response_body, NULL);
+        schema = f ? oa_schema_for_field_type(s, f) : NULL;
+    } else {
+        schema = oa_schema_for_type(s, resp->full_name, false);
+    }
+    if (schema == NULL)
+        return NULL;
+    return json_pack("{s:s,s:{s:{s:o}}}", "description", reason(gm->opt.success_code), "content",
+                     "application/json", "schema", schema);
+}
+
+/* First sentence (or line) of a cleaned comment; caller frees. */
+static char *summary_of(const char *doc)
+{
+    size_t n = strcspn(doc, "\n");
+    for (size_t i = 0; i + 1 < n; i++)
+        if (doc[i] == '.' && isspace((unsigned char)doc[i + 1])) {
+            n = i + 1;
+            break;
+        }
+    return strndup(doc, n);
+}
+
+static json_t *operation(oa_schemas *s, const gen_service *svc, const gen_method *gm,
+                         const oa_type *req, const oa_type *resp, const oa_template *tmpl)
+{
+    char op_id[256];
+    snprintf(op_id, sizeof op_id, "%s_%s", svc->name, gm->name);
+    json_t *params = oa_path_params(s, req, tmpl);
+    if (params == NULL)
+        return NULL;
+    oa_query_params(s, req, tmpl, gm->opt.body, params);
+    json_t *op = json_pack("{s:[s],s:s}", "tags", svc->name, "operationId", op_id);
+    char *doc = oa_clean_comment(gm->comment);
+    char *summary = doc ? summary_of(doc) : NULL;
+    if (op != NULL && summary != NULL)
+        json_object_set_new(op, "summary", json_string(summary));
+    if (op != NULL && doc != NULL)
+        json_object_set_new(op, "description", json_string(doc));
+    free(summary);
+    free(doc);
+    if (op != NULL && json_array_size(params) > 0)
+        json_object_set(op, "parameters", params);
+    json_decref(params);
+    json_t *body = oa_request_body(s, req, tmpl, gm->opt.body);
+    if (op != NULL && body != NULL)
+        json_object_set(op, "requestBody", body);
+    json_decref(body);
+    json_t *responses = operation_errors(gm, tmpl);
+    json_t *ok = success_response(s, gm, resp);
+    char code[8];
+    snprintf(code, sizeof code, "%d", gm->opt.success_code);
+    if (op == NULL || responses == NULL || ok == NULL) {
+        json_decref(op);
+        json_decref(responses);
+        json_decref(ok);
+        return NULL;
+    }
+    json_t *all = json_object(); /* success first, then the errors in code order */
+    json_object_set_new(all, code, ok);
+    json_object_update(all, responses);
+    json_decref(responses);
+    json_object_set_new(op, "responses", all);
+    json_object_set_new(op, "security", gm->opt.is_public ? json_array()
+                                                           : json_pack("[{s:[]}]", "bearerAuth"));
+    return op;
+}
+
+static bool standard_verb(const char *verb)
+{
+    static const char *const V[] = { "GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS" };
+    for (size_t i = 0; i < sizeof V / sizeof V[0]; i++)
+        if (strcmp(V[i], verb) == 0)
+            return true;
+    return false;
+}
+
+/* Adds method `gm` to `paths`.  -1 with *err set for a rule OpenAPI cannot express. */
+static int add_method(oa_schemas *s, json_t *paths, const gen_service *svc, const gen_method *gm,
+                      const char *input, const char *output_, char **err)
+{
+    oa_type req, resp;
+    oa_template tmpl;
+    if (!standard_verb(gm->opt.verb)) {
+        *err = errorf("%s/%s: custom HTTP verb %s has no OpenAPI form", svc->full_name, gm->name,
+                      gm->opt.verb);
+        return -1;
+    }
+    if (!oa_type_find(s->req, input, &req) || !oa_type_find(s->req, output_, &resp) ||
+        req.msg == NULL || resp.msg == NULL) {
+        *err = errorf("%s/%s: cannot resolve %s or %s", svc->full_name, gm->name, input, output_);
+        return -1;
+    }
+    if (oa_template_parse(gm->opt.path, &tmpl) != 0) {
+        *err = errorf("%s/%s: malformed path template %s", svc->full_name, gm->name, gm->opt.path);
+        return -1;
+    }
+    json_t *op = operation(s, svc, gm, &req, &resp, &tmpl);
+    if (op == NULL) {
+        *err = errorf("%s/%s: path %s, body \"%s\" or response_body \"%s\" names no field",
+                      svc->full_name, gm->name, gm->opt.path, gm->opt.body, gm->opt.response_body);
+        oa_template_release(&tmpl);
+        return -1;
+    }
+    json_t *item = json_object_get(paths, tmpl.path);
+    if (item == NULL) {
+        item = json_object();
+        json_object_set_new(paths, tmpl.path, item);
+    }
+    char verb[16];
+    size_t i = 0;
+    for (; gm->opt.verb[i] && i + 1 < sizeof verb; i++)
+        verb[i] = (char)tolower((unsigned char)gm->opt.verb[i]);
+    verb[i] = '\0';
+    int rc = 0;
+    if (item == NULL || json_object_get(item, verb) != NULL) {
+        *err = errorf("%s/%s: %s %s is bound twice", svc->full_name, gm->name, gm->opt.verb,
+                      tmpl.path);
+        rc = -1;
+    } else {
+        json_object_set(item, verb, op);
+    }
+    json_decref(op);
+    oa_template_release(&tmpl);
+    return rc;
+}
+
+/* The method's input/output full names (".sath.v1.X") from its descriptor. */
+static const Google__Protobuf__MethodDescriptorProto *
+method_proto(const gen_file *gf, size_t s, size_t i)
+{
+    return gf->proto->service[s]->method[i];
+}
+
+static int add_paths(oa_schemas *s, const gen_model *m, json_t *paths, json_t *tags, char **err)
+{
+    for (size_t f = 0; f < m->n_files; f++)
+        for (size_t k = 0; k < m->files[f].n_services; k++) {
+            const gen_service *svc = &m->files[f].services[k];
+            char *doc = oa_clean_comment(svc->comment);
+            json_t *tag = json_pack("{s:s}", "name", svc->name);
+            if (tag != NULL && doc != NULL)
+                json_object_set_new(tag, "description", json_string(doc));
+            free(doc);
+            json_array_append_new(tags, tag);
+            for (size_t i = 0; i < svc->n_methods; i++) {
+                const Google__Protobuf__MethodDescriptorProto *md = method_proto(&m->files[f], k, i);
+                if (add_method(s, paths, svc, &svc->methods[i], md->input_type, md->output_type,
+                               err) != 0)
+                    return -1;
+            }
+        }
+    return s->failed ? -1 : 0;
+}
+
+json_t *openapi_doc_build(const gen_model *m, const char *version, char **err)
+{
+    *err = NULL;
+    oa_schemas s;
+    oa_schemas_init(&s, m->req, m->package);
+    json_t *paths = json_object(), *tags = json_array();
+    json_t *doc = NULL;
+    if (!s.failed && paths && tags && json_object_set_new(s.schemas, "Status", status_schema()) == 0 &&
+        add_paths(&s, m, paths, tags, err) == 0) {
+        json_t *schemas = oa_schemas_flush(&s);
+        doc = json_pack(
+            "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:O,s:O,s:{s:o*,s:o*,s:{s:{s:s,s:s,s:s,s:s}}}}",
+            "openapi", "3.0.3", "info", "title", "SATH Platform API", "version", version,
+            "description", "REST/JSON gateway of the SATH platform: every call is transcoded onto "
+            "the gRPC method named by its operationId (package sath.v1). JSON follows the proto3 "
+            "JSON mapping with the proto field names; 64-bit integers are strings.",
+            "servers", "url", "/", "tags", tags, "paths", paths, "components", "schemas", schemas,
+            "responses", error_responses(), "securitySchemes", "bearerAuth", "type", "http",
+            "scheme", "bearer", "bearerFormat", "JWT", "description",
+            "The access token from AuthService.Login or Refresh, as `Authorization: Bearer <token>`.");
+    }
+    json_decref(paths);
+    json_decref(tags);
+    oa_schemas_release(&s);
+    return doc;
+}
