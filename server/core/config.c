@@ -243,6 +243,8 @@ static int finish(sathd_config *cfg, char *err, size_t errlen)
         cfg->redis_pool_size = 2 * cfg->grpc_workers;
     if (cfg->pwhash_concurrency == 0)
         cfg->pwhash_concurrency = cpus;
+    if (cfg->http_threads == 0)
+        cfg->http_threads = 4 * cpus > 256 ? 256 : 4 * cpus;
     if (!cfg->tls_cert_file != !cfg->tls_key_file) {
         snprintf(err, errlen, "%s: SATH_TLS_CERT_FILE and SATH_TLS_KEY_FILE go together",
                  cfg->tls_cert_file ? "SATH_TLS_KEY_FILE" : "SATH_TLS_CERT_FILE");

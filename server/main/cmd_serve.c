@@ -1,6 +1,8 @@
 /*
- * cmd_serve.c - `sathd serve`: build the app, check the schema, serve gRPC until
- * SIGTERM/SIGINT, then drain in-flight calls within SATH_SHUTDOWN_GRACE_MS and exit 0.
+ * cmd_serve.c - `sathd serve`: build the app, check the schema, serve gRPC (and, with
+ * SATH_HTTP_ENABLED, the in-process REST gateway on SATH_HTTP_ADDR, started after the gRPC
+ * server and stopped before it) until SIGTERM/SIGINT, then drain in-flight calls within
+ * SATH_SHUTDOWN_GRACE_MS and exit 0.
  *
  * Signals are blocked before any thread starts, so every thread inherits the mask and
  * only the main thread's sigwait() sees them: no async-signal-safety concerns, and the
@@ -21,6 +23,10 @@
 #include "app_build.h"
 #include "commands.h"
 #include "services.h"
+#ifdef SATHD_HAVE_GATEWAY
+#include "gateway.h"
+#include "gateway_config.h"
+#endif
 
 /* The database must be migrated, and not by a newer sathd than this one. */
 static int check_schema(sathd_app *app)
@@ -71,8 +77,30 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
         sathd_registry_free(reg);
         return 1;
     }
-    sathd_log(SATHD_LOG_INFO, "msg=\"serving\" grpc=%s:%d tls=%s workers=%d env=%s",
-              cfg->grpc_addr.host, sathd_rpc_server_port(srv),
+    char http[300] = "off";
+#ifdef SATHD_HAVE_GATEWAY
+    /* REST over the same registry, chain environment and app: no loopback hop. */
+    sathd_gw_local gw_ctx = {.app = app, .reg = reg, .srv = srv};
+    sathd_gateway *gw = NULL;
+    if (cfg->http_enabled) {
+        sathd_gw_backend be;
+        sathd_gateway_opts go;
+        sathd_gw_local_backend(&be, &gw_ctx);
+        sathd_gw_opts_from_config(&go, cfg);
+        gw = sathd_gateway_start(&go, sath_v1_all_methods, sath_v1_n_all_methods, &be, err,
+                                 sizeof err);
+        if (!gw) {
+            fprintf(stderr, "sathd: cannot serve REST: %s\n", err);
+            sathd_rpc_server_free(srv);
+            sathd_registry_free(reg);
+            return 1;
+        }
+        snprintf(http, sizeof http, strchr(cfg->http_addr.host, ':') ? "[%s]:%d" : "%s:%d",
+                 cfg->http_addr.host, sathd_gateway_port(gw));
+    }
+#endif
+    sathd_log(SATHD_LOG_INFO, "msg=\"serving\" grpc=%s:%d http=%s tls=%s workers=%d env=%s",
+              cfg->grpc_addr.host, sathd_rpc_server_port(srv), http,
               cfg->tls_cert_file ? "on" : "off", (int)cfg->grpc_workers,
               cfg->env == SATHD_ENV_PRODUCTION ? "production" : "development");
 
@@ -80,6 +108,9 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
     sigwait(stop, &sig);
     sathd_log(SATHD_LOG_INFO, "msg=\"shutting down\" signal=%d grace_ms=%d", sig,
               (int)cfg->shutdown_grace_ms);
+#ifdef SATHD_HAVE_GATEWAY
+    sathd_gateway_stop(gw); /* REST first: its calls run on the gRPC server's chain */
+#endif
     sathd_rpc_server_shutdown(srv, (int)cfg->shutdown_grace_ms);
     sathd_rpc_server_free(srv);
     sathd_registry_free(reg);

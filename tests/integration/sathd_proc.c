@@ -88,21 +88,23 @@ static int run_sathd(const sathd_proc *p, const char *cmd, char **envp, pid_t *p
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Scans sathd's log for `msg="serving" grpc=HOST:PORT`. */
-static int read_port(const sathd_proc *p)
+/* Scans sathd's log for `msg="serving" grpc=HOST:PORT` (key " grpc=") or the
+ * gateway's `http=HOST:PORT` (key " http=") on the same line; 0 when not there (yet). */
+static int read_port(const sathd_proc *p, const char *key)
 {
     FILE *f = fopen(p->log_path, "r");
     if (!f)
         return 0;
     char line[4096];
     int port = 0;
+    size_t klen = strlen(key);
     while (!port && fgets(line, sizeof line, f)) {
         const char *s = strstr(line, "msg=\"serving\"");
-        const char *g = s ? strstr(s, " grpc=") : NULL;
-        const char *colon = g ? strchr(g + 6, ' ') : NULL;
+        const char *g = s ? strstr(s, key) : NULL;
+        const char *colon = g ? strchr(g + klen, ' ') : NULL;
         if (g) {
             const char *last = NULL;
-            for (const char *q = g + 6; *q && q != colon; q++)
+            for (const char *q = g + klen; *q && q != colon; q++)
                 if (*q == ':')
                     last = q;
             if (last)
@@ -155,6 +157,7 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
     envp[k++] = redis_env;
     envp[k++] = key_env;
     envp[k++] = (char *)"SATH_GRPC_ADDR=127.0.0.1:0";
+    envp[k++] = (char *)"SATH_HTTP_ADDR=127.0.0.1:0"; /* never the shared default 8080 */
     envp[k++] = (char *)"SATH_GRPC_WORKERS=2";
     envp[k++] = (char *)"SATH_PWHASH_CONCURRENCY=2";
     envp[k++] = (char *)"SATH_SHUTDOWN_GRACE_MS=5000";
@@ -180,7 +183,7 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
             p->pid = 0;
             return -1;
         }
-        p->port = read_port(p);
+        p->port = read_port(p, " grpc=");
         if (!p->port)
             usleep(50 * 1000);
     }
@@ -189,6 +192,9 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
         return -1;
     }
     snprintf(p->target, sizeof p->target, "127.0.0.1:%d", p->port);
+    p->http_port = read_port(p, " http=");
+    if (p->http_port)
+        snprintf(p->http_base, sizeof p->http_base, "http://127.0.0.1:%d", p->http_port);
     return 0;
 }
 

@@ -15,6 +15,8 @@ typedef struct sathd_proc {
     pid_t pid;
     int port;
     char target[64];     /* "127.0.0.1:PORT" */
+    int http_port;       /* in-process REST gateway (SATH_HTTP_ADDR=127.0.0.1:0), 0 when off */
+    char http_base[64];  /* "http://127.0.0.1:PORT" or "" */
     char dbname[40];
     char conninfo[1024]; /* libpq key=value conninfo of the test database */
     char log_path[256];  /* sathd's stderr */

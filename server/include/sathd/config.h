@@ -64,6 +64,24 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
       "gRPC listen address host:port")                                                         \
     X(SATH_HTTP_ADDR, http_addr, ADDR, "127.0.0.1:8080", 0, 0, NULL,                           \
       "REST gateway listen address host:port")                                                 \
+    X(SATH_HTTP_ENABLED, http_enabled, CHOICE, "on", 0, 0, "off|on",                           \
+      "Serve the REST gateway in-process next to gRPC")                                        \
+    X(SATH_HTTP_THREADS, http_threads, INT, "auto", 1, 256, NULL,                              \
+      "REST gateway threads (default: 4 x number of CPUs)")                                    \
+    X(SATH_HTTP_MAX_BODY_BYTES, http_max_body_bytes, INT, "1048576", 256, 67108864, NULL,      \
+      "Largest REST request body in bytes (larger: 413)")                                      \
+    X(SATH_HTTP_MAX_HEADER_BYTES, http_max_header_bytes, INT, "16384", 2048, 1048576, NULL,    \
+      "Memory per REST connection for the request line and headers, bytes")                    \
+    X(SATH_HTTP_MAX_CONNECTIONS, http_max_connections, INT, "1024", 1, 65536, NULL,            \
+      "Concurrent REST connections")                                                           \
+    X(SATH_HTTP_REQUEST_TIMEOUT_MS, http_request_timeout_ms, INT, "30000", 100, 3600000, NULL, \
+      "Deadline of a REST call when the client sets none, and idle connection timeout, ms")    \
+    X(SATH_CORS_ORIGINS, cors_origins, STR, NULL, 0, 0, NULL,                                  \
+      "Comma-separated origins allowed by CORS (\"*\" for any); unset: CORS off")               \
+    X(SATH_DOCS_DIR, docs_dir, STR, NULL, 0, 0, NULL,                                          \
+      "Directory served at /docs (default: the installed docs, else the build tree's)")        \
+    X(SATH_UPSTREAM_GRPC, upstream_grpc, STR, "127.0.0.1:50051", 0, 0, NULL,                   \
+      "sath-gateway only: the sathd it forwards to, host:port")                                \
     X(SATH_DATABASE_URL, database_url, STR, NULL, 0, 0, NULL,                                  \
       "PostgreSQL connection string (libpq URL or key=value); required for serve/migrate")     \
     X(SATH_REDIS_URL, redis_url, REDIS, NULL, 0, 0, NULL,                                      \

@@ -1,0 +1,74 @@
+/*
+ * gateway_local.c - the in-process backend: a REST request becomes a sathd_call run
+ * through the same interceptor chain and handlers as a gRPC call (authentication, access
+ * log, metrics, error mapping), on the gateway thread, with no loopback hop.
+ */
+#include <string.h>
+
+#include "gateway.h"
+#include "sathd/app.h"
+#include "sathd/jwt.h"
+#include "sathd/metrics.h"
+#include "sathd/rpc.h"
+
+/* sathd_metadata_fn over the header-derived pairs of the request. */
+static const char *md_lookup(void *ud, sathd_call *call, const char *key)
+{
+    (void)call;
+    const sathd_gw_call *c = ud;
+    for (size_t i = 0; i < c->n_md; i++)
+        if (strcmp(c->md[i].key, key) == 0)
+            return c->md[i].value;
+    return NULL;
+}
+
+static int local_invoke(void *ud, sathd_gw_call *c)
+{
+    sathd_gw_local *l = ud;
+    const sathd_registry_entry *e = sathd_registry_lookup(l->reg, c->method->path,
+                                                          strlen(c->method->path));
+    if (!e) {
+        c->message = "method not served";
+        return SATHD_UNIMPLEMENTED;
+    }
+    sathd_call *call = sathd_call_new(c->arena, sathd_rpc_server_env(l->srv), e, md_lookup, c,
+                                      c->peer, c->deadline_ns);
+    if (!call) {
+        c->message = "out of memory";
+        return SATHD_RESOURCE_EXHAUSTED;
+    }
+    if (!c->req)
+        sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s",
+                         c->decode_error ? c->decode_error : "malformed request");
+    int st = sathd_call_run(call, e, c->req, &c->resp);
+    c->message = sathd_call_message(call);
+    return st;
+}
+
+static int local_ready(void *ud)
+{
+    sathd_gw_local *l = ud;
+    return sathd_pg_ping(l->app->pg, 1000) == 0 && sathd_redis_ping(l->app->redis, 1000) == 0;
+}
+
+static char *local_jwks(void *ud)
+{
+    sathd_gw_local *l = ud;
+    return l->app->jwt ? sathd_jwks_json(l->app->jwt) : NULL;
+}
+
+static char *local_metrics(void *ud)
+{
+    sathd_gw_local *l = ud;
+    sathd_metrics *m = sathd_rpc_server_metrics(l->srv);
+    return m ? sathd_metrics_render(m) : NULL;
+}
+
+void sathd_gw_local_backend(sathd_gw_backend *out, sathd_gw_local *ctx)
+{
+    out->ud = ctx;
+    out->invoke = local_invoke;
+    out->ready = local_ready;
+    out->jwks = local_jwks;
+    out->metrics = local_metrics;
+}

@@ -1,0 +1,148 @@
+/*
+ * gateway_remote.c - the standalone backend of sath-gateway: each REST call is
+ * forwarded as one gRPC unary call to a sathd through libsathclient's transport
+ * (sath__channel_unary), with the caller's own metadata (authorization included) and
+ * deadline.  The channel is shared by all gateway threads (it is thread-safe); nothing
+ * else is shared.  The response is unpacked straight into the request arena.
+ */
+#include "gateway_remote.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "sath/error.h"
+#include "sathd/rpc.h"
+#include "transport.h"
+
+struct sathd_gw_remote {
+    sath__channel *chan;
+};
+
+sathd_gw_remote *sathd_gw_remote_new(const char *target, char *err, size_t errlen)
+{
+    sathd_gw_remote *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    sath__transport_acquire();
+    if (sath__channel_new(target, 0, NULL, &r->chan) != SATH_OK) {
+        snprintf(err, errlen, "cannot create a channel to %s", target);
+        sath__transport_release();
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void sathd_gw_remote_free(sathd_gw_remote *r)
+{
+    if (!r)
+        return;
+    sath__channel_free(r->chan);
+    sath__transport_release();
+    free(r);
+}
+
+/* One unary call; the response bytes are unpacked into `a`. */
+static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
+                   const ProtobufCMessageDescriptor *out, const sath__md *md, size_t n_md,
+                   int64_t timeout_ms, sathd_arena *a, ProtobufCMessage **resp,
+                   const char **message)
+{
+    size_t len = protobuf_c_message_get_packed_size(req);
+    uint8_t *buf = sathd_arena_alloc(a, len ? len : 1);
+    if (!buf) {
+        *message = "out of memory";
+        return SATHD_RESOURCE_EXHAUSTED;
+    }
+    protobuf_c_message_pack(req, buf);
+    sath__rpc rpc;
+    memset(&rpc, 0, sizeof rpc);
+    rpc.path = path;
+    rpc.req = buf;
+    rpc.req_len = len;
+    rpc.md = md;
+    rpc.n_md = n_md;
+    rpc.timeout_ms = timeout_ms;
+    int rc = sath__channel_unary(r->chan, &rpc);
+    int st = rc == SATH_OK ? rpc.status : SATHD_UNAVAILABLE;
+    if (rpc.status_message && rpc.status_message[0]) {
+        size_t ml = strlen(rpc.status_message);
+        char *m = sathd_arena_alloc(a, ml + 1);
+        if (m)
+            memcpy(m, rpc.status_message, ml + 1);
+        *message = m;
+    } else if (rc != SATH_OK) {
+        *message = "upstream unavailable";
+    }
+    if (st == SATHD_OK) {
+        *resp = protobuf_c_message_unpack(out, sathd_arena_allocator(a), rpc.resp_len,
+                                          rpc.resp ? rpc.resp : (const uint8_t *)"");
+        if (!*resp) {
+            st = SATHD_INTERNAL;
+            *message = "malformed upstream response";
+        }
+    }
+    sath__rpc_clear(&rpc);
+    return st;
+}
+
+static int remote_invoke(void *ud, sathd_gw_call *c)
+{
+    sathd_gw_remote *r = ud;
+    if (!c->req) {
+        c->message = c->decode_error ? c->decode_error : "malformed request";
+        return SATHD_INVALID_ARGUMENT;
+    }
+    sath__md *md = sathd_arena_alloc(c->arena, (c->n_md ? c->n_md : 1) * sizeof *md);
+    if (!md)
+        return SATHD_RESOURCE_EXHAUSTED;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_md; i++) {
+        if (!sath__md_legal(c->md[i].key, c->md[i].value))
+            continue; /* gRPC would refuse the whole call */
+        md[n].key = (char *)(uintptr_t)c->md[i].key;
+        md[n++].value = (char *)(uintptr_t)c->md[i].value;
+    }
+    int64_t timeout_ms = 0;
+    if (c->deadline_ns != INT64_MAX) {
+        timeout_ms = (c->deadline_ns - sathd_rpc_now_ns()) / 1000000;
+        if (timeout_ms <= 0) {
+            c->message = "deadline exceeded";
+            return SATHD_DEADLINE_EXCEEDED;
+        }
+    }
+    return forward(r, c->method->path, c->req, c->method->output, md, n, timeout_ms, c->arena,
+                   &c->resp, &c->message);
+}
+
+static int remote_ready(void *ud)
+{
+    sathd_gw_remote *r = ud;
+    sathd_arena *a = sathd_arena_new(4096);
+    if (!a)
+        return 0;
+    Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    const char *msg = NULL;
+    int st = forward(r, "/grpc.health.v1.Health/Check", &req.base,
+                     &grpc__health__v1__health_check_response__descriptor, NULL, 0, 2000, a,
+                     &resp, &msg);
+    int ok = st == SATHD_OK && resp &&
+             ((Grpc__Health__V1__HealthCheckResponse *)resp)->status ==
+                 GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+    sathd_arena_free(a);
+    return ok;
+}
+
+void sathd_gw_remote_backend(sathd_gw_backend *out, sathd_gw_remote *r)
+{
+    memset(out, 0, sizeof *out);
+    out->ud = r;
+    out->invoke = remote_invoke;
+    out->ready = remote_ready;
+}
