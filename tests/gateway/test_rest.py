@@ -212,12 +212,9 @@ class AuthUserFlow(unittest.TestCase):
         _, tok3 = (email, req("POST", "/api/v1/auth/login",
                               json={"email": email, "password": "pa55word-long"}).json())
         r = req("DELETE", "/api/v1/users/me", headers=bearer(tok3))
-        # the success code is the contract's (sath.v1.http_success_code): 204 means no body
-        self.assertIn(r.status_code, (200, 204), r.text)
-        if r.status_code == 204:
-            self.assertEqual(r.content, b"")
-        else:
-            self.assertEqual(r.json(), {})
+        # deletions answer 204 with no body (sath.v1.http_success_code in the contract)
+        self.assertEqual(r.status_code, 204, r.text)
+        self.assertEqual(r.content, b"")
         r = req("POST", "/api/v1/auth/login", json={"email": email, "password": "pa55word-long"})
         assert_error(self, r, 401, 16)
 
@@ -270,17 +267,40 @@ class EveryRoute(unittest.TestCase):
                 r = req(verb, path, headers=bearer(self.tok), json=body)
                 assert_error(self, r, 501, 12)
 
-    def test_keys_reached(self):
-        # issue 4 implements these; before that they answer 501.  Either way the route
-        # resolves (never 404/405) and answers JSON.
-        for verb, path, body in ROUTES_KEYS:
-            with self.subTest(route=f"{verb} {path}"):
-                r = req(verb, path, headers=bearer(self.tok), json=body)
-                self.assertNotIn(r.status_code, (404, 405, 415), r.text)
-                if r.status_code >= 400:
-                    body = r.json()
-                    self.assertIn("code", body)
-                    self.assertEqual(body["detail"], body["message"])
+    def test_keys_over_rest(self):
+        # KeysService (issue 4) over REST: 201 on creation, 204 with no body on deletion,
+        # masked listing, and the gRPC statuses mapped (404 for unknown ids, 400 malformed).
+        secret = "s3cr3t-" + uuid.uuid4().hex
+        r = req("POST", "/api/v1/keys/exchange", headers=bearer(self.tok),
+                json={"exchange": "EXCHANGE_BINANCE", "label": "main", "api_key": "ABCDEFGHIJKLMNOP",
+                      "api_secret": secret, "is_testnet": True})
+        self.assertEqual(r.status_code, 201, r.text)
+        ex = r.json()
+        self.assertNotIn(secret, r.text)
+        self.assertNotIn("ABCDEFGHIJKLMNOP", r.text)
+        self.assertTrue(ex["api_key_masked"].startswith("ABCD") and ex["api_key_masked"].endswith("MNOP"))
+        self.assertEqual(ex["exchange"], "EXCHANGE_BINANCE")
+        r = req("GET", "/api/v1/keys/exchange", headers=bearer(self.tok))
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertIn(ex["id"], [k["id"] for k in r.json()["keys"]])
+        self.assertNotIn(secret, r.text)
+
+        r = req("POST", "/api/v1/keys/ai", headers=bearer(self.tok),
+                json={"provider": "AI_PROVIDER_OPENAI", "label": "gpt", "api_key": "sk-0123456789abcdef"})
+        self.assertEqual(r.status_code, 201, r.text)
+        ai = r.json()
+        r = req("GET", "/api/v1/keys/ai", headers=bearer(self.tok))
+        self.assertIn(ai["id"], [k["id"] for k in r.json()["keys"]])
+
+        unknown = "123e4567-e89b-12d3-a456-426614174000"
+        assert_error(self, req("POST", "/api/v1/keys/test", headers=bearer(self.tok), json={"id": unknown}), 404, 5)
+        assert_error(self, req("POST", "/api/v1/keys/test", headers=bearer(self.tok), json={"id": "nope"}), 400, 3)
+        assert_error(self, req("DELETE", "/api/v1/keys/exchange/not-a-uuid", headers=bearer(self.tok)), 400, 3)
+        for kind, key in (("exchange", ex), ("ai", ai)):
+            r = req("DELETE", f"/api/v1/keys/{kind}/{key['id']}", headers=bearer(self.tok))
+            self.assertEqual(r.status_code, 204, r.text)
+            self.assertEqual(r.content, b"")
+            assert_error(self, req("DELETE", f"/api/v1/keys/{kind}/{key['id']}", headers=bearer(self.tok)), 404, 5)
 
     def test_needs_token_401(self):
         for verb, path, body in ROUTES_501 + [("GET", "/api/v1/users/me", None)]:
