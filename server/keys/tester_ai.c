@@ -57,17 +57,10 @@ void sathd_keytest_ai(const sathd_keytest_endpoints *ep, int provider, const cha
         hrc = kt_header(&h, "Authorization", bearer);
         sodium_memzero(bearer, sizeof bearer);
     }
-    if (hrc != 0) {
-        kt_headers_free(h);
-        kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
-        return;
-    }
     kt_http r;
-    int rc = kt_http_get(url, h, timeout_ms, &r, out);
-    kt_headers_free(h);
-    if (rc != 0)
+    json_t *j;
+    if (kt_get_json(url, h, hrc, timeout_ms, &r, &j, out) != 0)
         return;
-    json_t *j = kt_json(&r);
     if (r.status == 200 && j && json_is_array(json_object_get(j, "data"))) {
         out->outcome = SATHD_KT_OK;
         kt_add_perm(out, "models:list");

@@ -48,6 +48,17 @@ static void provider_error(sathd_keytest_result *out, long status, const char *m
         kt_fail(out, SATHD_KT_REJECTED, buf, key, secret);
 }
 
+/* An answer that is neither a success nor a provider error we can read. */
+static void unreadable(sathd_keytest_result *out, const char *who, long status, const char *key,
+                       const char *secret)
+{
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s answered HTTP %ld without a readable body", who, status);
+    provider_error(out, status >= 400 ? status : 500, msg, key, secret);
+    if (status < 400)
+        out->outcome = SATHD_KT_BAD_RESPONSE;
+}
+
 static void binance_read(sathd_keytest_result *out, json_t *j)
 {
     out->can_trade = json_is_true(json_object_get(j, "canTrade"));
@@ -65,16 +76,11 @@ static void test_binance(const char *base, const char *key, const char *secret, 
     sathd_keytest_binance_sign(secret, kt_now_ms(), query, sizeof query, sig);
     snprintf(url, sizeof url, "%s/api/v3/account?%s&signature=%s", base, query, sig);
     struct curl_slist *h = NULL;
-    if (kt_header(&h, "X-MBX-APIKEY", key) != 0) {
-        kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
-        return;
-    }
+    int hrc = kt_header(&h, "X-MBX-APIKEY", key);
     kt_http r;
-    int rc = kt_http_get(url, h, timeout_ms, &r, out);
-    kt_headers_free(h);
-    if (rc != 0)
+    json_t *j;
+    if (kt_get_json(url, h, hrc, timeout_ms, &r, &j, out) != 0)
         return;
-    json_t *j = kt_json(&r);
     if (r.status == 200 && j) {
         out->outcome = SATHD_KT_OK;
         binance_read(out, j);
@@ -85,11 +91,7 @@ static void test_binance(const char *base, const char *key, const char *secret, 
                  json_string_value(json_object_get(j, "msg")));
         provider_error(out, r.status, msg, key, secret);
     } else {
-        char msg[64];
-        snprintf(msg, sizeof msg, "binance answered HTTP %ld without a readable body", r.status);
-        provider_error(out, r.status >= 400 ? r.status : 500, msg, key, secret);
-        if (r.status < 400)
-            out->outcome = SATHD_KT_BAD_RESPONSE;
+        unreadable(out, "binance", r.status, key, secret);
     }
     json_decref(j);
     kt_http_free(&r);
@@ -129,19 +131,13 @@ static void test_bybit(const char *base, const char *key, const char *secret, lo
     sathd_keytest_bybit_sign(secret, now, key, RECV_WINDOW, "", sig);
     snprintf(url, sizeof url, "%s/v5/user/query-api", base);
     struct curl_slist *h = NULL;
-    if (kt_header(&h, "X-BAPI-API-KEY", key) != 0 || kt_header(&h, "X-BAPI-TIMESTAMP", ts) != 0 ||
-        kt_header(&h, "X-BAPI-RECV-WINDOW", RECV_WINDOW) != 0 ||
-        kt_header(&h, "X-BAPI-SIGN", sig) != 0) {
-        kt_headers_free(h);
-        kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
-        return;
-    }
+    int hrc = kt_header(&h, "X-BAPI-API-KEY", key) != 0 || kt_header(&h, "X-BAPI-TIMESTAMP", ts) != 0 ||
+              kt_header(&h, "X-BAPI-RECV-WINDOW", RECV_WINDOW) != 0 ||
+              kt_header(&h, "X-BAPI-SIGN", sig) != 0;
     kt_http r;
-    int rc = kt_http_get(url, h, timeout_ms, &r, out);
-    kt_headers_free(h);
-    if (rc != 0)
+    json_t *j;
+    if (kt_get_json(url, h, hrc, timeout_ms, &r, &j, out) != 0)
         return;
-    json_t *j = kt_json(&r);
     json_t *code = j ? json_object_get(j, "retCode") : NULL;
     if (r.status == 200 && json_is_integer(code) && json_integer_value(code) == 0 &&
         json_is_object(json_object_get(j, "result"))) {
@@ -153,11 +149,7 @@ static void test_bybit(const char *base, const char *key, const char *secret, lo
                  json_string_value(json_object_get(j, "retMsg")) ? json_string_value(json_object_get(j, "retMsg")) : "");
         provider_error(out, r.status, msg, key, secret);
     } else {
-        char msg[64];
-        snprintf(msg, sizeof msg, "bybit answered HTTP %ld without a readable body", r.status);
-        provider_error(out, r.status >= 400 ? r.status : 500, msg, key, secret);
-        if (r.status < 400)
-            out->outcome = SATHD_KT_BAD_RESPONSE;
+        unreadable(out, "bybit", r.status, key, secret);
     }
     json_decref(j);
     kt_http_free(&r);

@@ -163,3 +163,20 @@ json_t *kt_json(const kt_http *resp)
     }
     return j;
 }
+
+int kt_get_json(const char *url, struct curl_slist *headers, int header_rc, long timeout_ms,
+                kt_http *resp, json_t **json, sathd_keytest_result *out)
+{
+    *json = NULL;
+    if (header_rc != 0) {
+        kt_headers_free(headers);
+        kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
+        return -1;
+    }
+    int rc = kt_http_get(url, headers, timeout_ms, resp, out);
+    kt_headers_free(headers);
+    if (rc != 0)
+        return -1;
+    *json = kt_json(resp);
+    return 0;
+}

@@ -23,6 +23,12 @@ typedef struct kt_http {
 int kt_http_get(const char *url, struct curl_slist *headers, long timeout_ms, kt_http *resp,
                 sathd_keytest_result *out);
 void kt_http_free(kt_http *resp);
+/* The common request of every tester: `header_rc` is the result of building `headers`
+ * (non-zero: out of memory); the headers are always wiped and freed.  GETs `url` and
+ * parses the body: 0 with *resp filled (free with kt_http_free) and *json the body as a
+ * JSON object or NULL (json_decref it); -1 when no answer came (out says why). */
+int kt_get_json(const char *url, struct curl_slist *headers, int header_rc, long timeout_ms,
+                kt_http *resp, json_t **json, sathd_keytest_result *out);
 /* Sets the outcome and message (copied, scrubbed of key and secret, bounded). */
 void kt_fail(sathd_keytest_result *out, sathd_keytest_outcome outcome, const char *msg,
              const char *key, const char *secret);

@@ -182,45 +182,29 @@ int sathd_keys_store_insert_ai(sathd_call *call, const sathd_keys_new_ai *k, Sat
     return rc;
 }
 
-int sathd_keys_store_list_exchange(sathd_call *call, const char *user_id,
-                                   Sath__V1__ExchangeKey ***out, size_t *n)
-{
-    const char *params[] = {user_id};
-    PGresult *res = NULL;
-    int rc = sathd_svc_pg_query1(call, &st_list_ex, params, &res);
-    if (rc != SATHD_OK)
-        return rc;
-    int rows = PQntuples(res);
-    *n = 0;
-    *out = rows ? sathd_call_alloc(call, (size_t)rows * sizeof **out) : NULL;
-    if (rows && !*out)
-        rc = oom(call);
-    for (int r = 0; rc == SATHD_OK && r < rows; r++)
-        if (!((*out)[(*n)++] = exchange_from_row(call, res, r)))
-            rc = oom(call);
-    PQclear(res);
-    return rc;
-}
+/* The two listings differ only in statement and row type: one body, generated twice. */
+#define DEFINE_LIST(fn, T, stmt, from_row)                                                     \
+    int fn(sathd_call *call, const char *user_id, T ***out, size_t *n)                        \
+    {                                                                                          \
+        const char *params[] = {user_id};                                                      \
+        PGresult *res = NULL;                                                                  \
+        int rc = sathd_svc_pg_query1(call, &stmt, params, &res);                               \
+        if (rc != SATHD_OK)                                                                    \
+            return rc;                                                                         \
+        int rows = PQntuples(res);                                                             \
+        *n = 0;                                                                                \
+        *out = rows ? sathd_call_alloc(call, (size_t)rows * sizeof **out) : NULL;              \
+        if (rows && !*out)                                                                     \
+            rc = oom(call);                                                                    \
+        for (int r = 0; rc == SATHD_OK && r < rows; r++)                                       \
+            if (!((*out)[(*n)++] = from_row(call, res, r)))                                    \
+                rc = oom(call);                                                                \
+        PQclear(res);                                                                          \
+        return rc;                                                                             \
+    }
 
-int sathd_keys_store_list_ai(sathd_call *call, const char *user_id, Sath__V1__AiKey ***out,
-                             size_t *n)
-{
-    const char *params[] = {user_id};
-    PGresult *res = NULL;
-    int rc = sathd_svc_pg_query1(call, &st_list_ai, params, &res);
-    if (rc != SATHD_OK)
-        return rc;
-    int rows = PQntuples(res);
-    *n = 0;
-    *out = rows ? sathd_call_alloc(call, (size_t)rows * sizeof **out) : NULL;
-    if (rows && !*out)
-        rc = oom(call);
-    for (int r = 0; rc == SATHD_OK && r < rows; r++)
-        if (!((*out)[(*n)++] = ai_from_row(call, res, r)))
-            rc = oom(call);
-    PQclear(res);
-    return rc;
-}
+DEFINE_LIST(sathd_keys_store_list_exchange, Sath__V1__ExchangeKey, st_list_ex, exchange_from_row)
+DEFINE_LIST(sathd_keys_store_list_ai, Sath__V1__AiKey, st_list_ai, ai_from_row)
 
 int sathd_keys_store_delete(sathd_call *call, bool is_ai, const char *user_id, const char *id)
 {
