@@ -150,6 +150,20 @@ try:
     if user_fd:
         methods = [m.name for s in user_fd.service for m in s.method]
         check(methods == ["GetMe", "UpdateMe", "DeleteMe"], f"UserService methods {methods}")
+
+    # PostgreSQL gone (the database dropped under sathd's feet): health turns NOT_SERVING
+    # within the probe interval, calls that need the database answer UNAVAILABLE, and
+    # sathd itself keeps running.
+    subprocess.run(["psql", "-q", "-d", db_url, "-c", f"DROP DATABASE {dbname} WITH (FORCE)"], check=True)
+    status = None
+    for _ in range(60):
+        status = health.Check(health_pb2.HealthCheckRequest(service="")).status
+        if status == health_pb2.HealthCheckResponse.NOT_SERVING:
+            break
+        time.sleep(0.1)
+    check(status == health_pb2.HealthCheckResponse.NOT_SERVING, f"health NOT_SERVING without PostgreSQL ({status})")
+    c = code_of(lambda: users.GetMe(user_pb2.GetMeRequest(), metadata=md, timeout=15))
+    check(c == grpc.StatusCode.UNAVAILABLE, f"GetMe without PostgreSQL is UNAVAILABLE ({c})")
 finally:
     proc.terminate()
     rc = proc.wait(timeout=30)
