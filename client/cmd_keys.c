@@ -85,6 +85,22 @@ static void free_secret(char *s)
     }
 }
 
+/* Reads the secret (stdin, `env` or the terminal) and connects; on failure nothing is
+ * left to free.  On success the caller owns *secret (free_secret). */
+static int secret_and_connect(sathctl *ctx, const char *prompt, int from_stdin, const char *env,
+                              char **secret)
+{
+    *secret = NULL;
+    if (sathctl_read_password(prompt, from_stdin, env, secret) != 0)
+        return SATHCTL_EXIT_OTHER;
+    int rc = sathctl_connect(ctx);
+    if (rc != SATHCTL_EXIT_OK) {
+        free_secret(*secret);
+        *secret = NULL;
+    }
+    return rc;
+}
+
 static const char *const exchange_names[] = {"?", "binance", "bybit", "other"};
 static const char *const provider_names[] = {"?", "openai", "anthropic", "openai-compatible"};
 
@@ -124,13 +140,9 @@ static int add_exchange(sathctl *ctx, const keys_args *a)
     if (!ex || !a->api_key)
         return sathctl_usage_error("keys add-exchange", "--exchange binance|bybit|other and --api-key are required");
     char *secret = NULL;
-    if (sathctl_read_password("API secret: ", a->from_stdin, "SATH_API_SECRET", &secret) != 0)
-        return SATHCTL_EXIT_OTHER;
-    int rc = sathctl_connect(ctx);
-    if (rc != SATHCTL_EXIT_OK) {
-        free_secret(secret);
+    int rc = secret_and_connect(ctx, "API secret: ", a->from_stdin, "SATH_API_SECRET", &secret);
+    if (rc != SATHCTL_EXIT_OK)
         return rc;
-    }
     Sath__V1__CreateExchangeKeyRequest req = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
     req.exchange = (Sath__V1__Exchange)ex;
     req.label = (char *)(a->label ? a->label : "");
@@ -157,13 +169,9 @@ static int add_ai(sathctl *ctx, const keys_args *a)
     if (!p)
         return sathctl_usage_error("keys add-ai", "--provider openai|anthropic|openai-compatible is required");
     char *key = NULL;
-    if (sathctl_read_password("API key: ", a->from_stdin, "SATH_AI_KEY", &key) != 0)
-        return SATHCTL_EXIT_OTHER;
-    int rc = sathctl_connect(ctx);
-    if (rc != SATHCTL_EXIT_OK) {
-        free_secret(key);
+    int rc = secret_and_connect(ctx, "API key: ", a->from_stdin, "SATH_AI_KEY", &key);
+    if (rc != SATHCTL_EXIT_OK)
         return rc;
-    }
     Sath__V1__CreateAiKeyRequest req = SATH__V1__CREATE_AI_KEY_REQUEST__INIT;
     req.provider = (Sath__V1__AiProvider)p;
     req.label = (char *)(a->label ? a->label : "");
