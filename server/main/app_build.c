@@ -15,7 +15,8 @@
 
 #include "sathd/log.h"
 #include "keyring.h"
-#include "plans_cache.h"
+#include "sathd/billing.h"
+#include "sathd/plans.h"
 #include "tester.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
@@ -121,6 +122,20 @@ static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t
     return 0;
 }
 
+/* Billing: provider none says so loudly (config refuses it in production); stripe
+ * needs its secrets (checked by the config too). */
+static int build_billing(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
+{
+    if (sathd_billing_new(cfg, &app->billing, err, errlen) != 0)
+        return -1;
+    if (sathd_billing_is_free_mode(app->billing))
+        sathd_log(SATHD_LOG_WARN, "msg=\"billing provider none: Subscribe activates plans at once "
+                                  "and nothing is charged (set SATH_BILLING_PROVIDER=stripe)\"");
+    else
+        sathd_log(SATHD_LOG_INFO, "msg=\"billing provider stripe\" url=%s", cfg->stripe_url);
+    return 0;
+}
+
 int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, char *err,
                     size_t errlen)
 {
@@ -148,6 +163,8 @@ int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, cha
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if ((needs & SATHD_APP_DB) && build_billing(app, cfg, err, errlen) != 0)
+        goto fail;
     return 0;
 fail:
     sathd_app_destroy(app);
@@ -157,6 +174,7 @@ fail:
 void sathd_app_destroy(sathd_app *app)
 {
     sathd_keyring_free(app->keyring);
+    sathd_billing_free(app->billing);
     sathd_plans_cache_free(app->plans);
     sathd_pwhash_free(app->pwhash);
     sathd_jwt_keys_free(app->jwt);

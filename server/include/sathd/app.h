@@ -16,7 +16,8 @@
 #include "sathd/redis.h"
 #include "sathd/token_cache.h"
 
-typedef struct sathd_plans_cache sathd_plans_cache;
+typedef struct sathd_plans_cache sathd_plans_cache; /* server/billing: sathd/plans.h */
+typedef struct sathd_billing sathd_billing;         /* server/billing: sathd/billing.h */
 
 /* The last PostgreSQL probe of the health check.  Health checks arrive far more often
  * than the database's state changes (load balancers poll hard), so one probe per
@@ -37,6 +38,7 @@ struct sathd_app {
     sathd_token_cache *verified;  /* access tokens already verified (signature, claims) */
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
+    sathd_billing *billing; /* SATH_BILLING_PROVIDER: Stripe or none */
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
     sathd_health_probe health;
 };
