@@ -104,6 +104,15 @@ class ContractDocument(unittest.TestCase):
                                   "AuthService_Refresh", "BillingService_ListPlans",
                                   "BillingService_StripeWebhook"})
 
+    def test_stripe_webhook_is_raw_bytes(self):
+        # google.api.HttpBody in and out: any content type, binary, no JSON schema
+        path, verb, op = op_by_id(self.doc, "BillingService_StripeWebhook")
+        self.assertEqual((path, verb), ("/api/v1/billing/webhook", "post"))
+        binary = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+        self.assertEqual(op["requestBody"]["content"], binary)
+        self.assertEqual(op["responses"]["200"]["content"], binary)
+        self.assertNotIn("google.api.HttpBody", self.doc["components"]["schemas"])
+
     def test_delete_exchange_key_is_204_with_path_id(self):
         path, verb, op = op_by_id(self.doc, "KeysService_DeleteExchangeKey")
         self.assertEqual((path, verb), ("/api/v1/keys/exchange/{id}", "delete"))
