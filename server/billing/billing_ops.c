@@ -141,6 +141,37 @@ int sathd__billing_store_stripe(sathd_call *call, const char *user_id, const str
     return sathd__billing_end(call, c, rc);
 }
 
+/* No subscription in force: the user's Stripe customer (created once), then a Checkout
+ * Session; the row is INCOMPLETE until Stripe confirms the payment.  *url in the arena. */
+static int start_checkout(sathd_call *call, const char *user_id, const sathd_plan_info *plan,
+                          int yearly, const char *price, char customer[256], const char *email,
+                          char **url)
+{
+    sathd_pg_conn *c = NULL;
+    int rc;
+    if (!customer[0]) {
+        char fresh[256];
+        if ((rc = sathd__stripe_create_customer(call, user_id, email, fresh)) != SATHD_OK)
+            return rc;
+        if ((rc = sathd_svc_pg_open(call, &c)) != SATHD_OK)
+            return rc;
+        rc = sathd__billing_set_customer(call, c, user_id, fresh); /* a racing call's wins */
+        sathd_svc_pg_close(call, c);
+        if (rc != SATHD_OK)
+            return rc;
+        snprintf(customer, 256, "%s", fresh);
+    }
+    char session[256];
+    rc = sathd__stripe_create_checkout(call, customer, price, user_id, plan->id, url, session);
+    if (rc != SATHD_OK || (rc = sathd__billing_begin(call, &c)) != SATHD_OK)
+        return rc;
+    billing_target t = {.user_id = user_id, .plan = plan, .yearly = yearly,
+                        .status = SATHD_SUB_INCOMPLETE, .checkout_session = session};
+    const char *outcome;
+    rc = sathd__billing_apply(call, c, &t, &outcome);
+    return sathd__billing_end(call, c, rc);
+}
+
 /* Stripe: change plan in place when a subscription is in force, else a Checkout. */
 static int subscribe_stripe(sathd_call *call, const char *user_id, const sathd_plan_info *plan,
                             int yearly, Sath__V1__SubscribeResponse *resp)
@@ -161,7 +192,8 @@ static int subscribe_stripe(sathd_call *call, const char *user_id, const sathd_p
     sathd_svc_pg_close(call, c);
     if (rc != SATHD_OK)
         return rc;
-    const char *msg = NULL, *url = NULL;
+    const char *msg;
+    char *url = NULL;
     int in_force = row.id[0] && row.stripe_id[0] &&
                    (row.status == SATHD_SUB_ACTIVE || row.status == SATHD_SUB_PAST_DUE);
     if (in_force && strcmp(row.plan_id, plan->id) == 0 && row.yearly == yearly) {
@@ -175,36 +207,10 @@ static int subscribe_stripe(sathd_call *call, const char *user_id, const sathd_p
             rc = sathd__billing_store_stripe(call, user_id, &upd);
         msg = "plan changed on the current subscription; Stripe prorates the difference";
     } else {
-        if (!customer[0]) {
-            char fresh[256];
-            if ((rc = sathd__stripe_create_customer(call, user_id, email, fresh)) != SATHD_OK)
-                return rc;
-            if ((rc = sathd_svc_pg_open(call, &c)) != SATHD_OK)
-                return rc;
-            rc = sathd__billing_set_customer(call, c, user_id, fresh);
-            sathd_svc_pg_close(call, c);
-            if (rc != SATHD_OK)
-                return rc;
-            snprintf(customer, sizeof customer, "%s", fresh);
-        }
-        char session[256];
-        char *checkout = NULL;
-        rc = sathd__stripe_create_checkout(call, customer, price, user_id, plan->id, &checkout, session);
-        if (rc != SATHD_OK)
-            return rc;
-        if ((rc = sathd__billing_begin(call, &c)) != SATHD_OK)
-            return rc;
-        billing_target t = {.user_id = user_id, .plan = plan, .yearly = yearly,
-                            .status = SATHD_SUB_INCOMPLETE, .checkout_session = session};
-        const char *outcome;
-        rc = sathd__billing_apply(call, c, &t, &outcome);
-        rc = sathd__billing_end(call, c, rc);
+        rc = start_checkout(call, user_id, plan, yearly, price, customer, email, &url);
         msg = "complete the payment at checkout_url; the plan applies once Stripe confirms it";
-        url = checkout;
     }
-    if (rc != SATHD_OK)
-        return rc;
-    if ((rc = sathd_svc_pg_open(call, &c)) != SATHD_OK)
+    if (rc != SATHD_OK || (rc = sathd_svc_pg_open(call, &c)) != SATHD_OK)
         return rc;
     rc = respond(call, c, user_id, resp, msg, url);
     sathd_svc_pg_close(call, c);

@@ -71,8 +71,13 @@ static int process(sathd_call *call, sathd_pg_conn *c, const char *sub_id, const
         return rc;
     PQclear(res);
     stripe_sub s;
-    if ((rc = sathd__stripe_get_subscription(call, sub_id, &s)) != SATHD_OK)
-        return rc == SATHD_NOT_FOUND || rc == SATHD_INVALID_ARGUMENT ? (*outcome = "ignored: unknown subscription", SATHD_OK) : rc;
+    rc = sathd__stripe_get_subscription(call, sub_id, &s);
+    if (rc == SATHD_NOT_FOUND || rc == SATHD_INVALID_ARGUMENT) {
+        *outcome = "ignored: no such subscription at Stripe"; /* nothing a retry would change */
+        return SATHD_OK;
+    }
+    if (rc != SATHD_OK)
+        return rc;
     char user_id[37];
     if ((rc = sathd__billing_user_of_customer(call, c, s.customer, user_id)) != SATHD_OK)
         return rc;
@@ -98,7 +103,8 @@ int sathd_billing_webhook(sathd_call *call, const Google__Api__HttpBody *in, Goo
                                                     SATHD_STRIPE_SIG_TOLERANCE);
     if (v != SATHD_STRIPE_SIG_OK) {
         /* never the body: it is unauthenticated input */
-        sathd_log(SATHD_LOG_WARN, "msg=\"webhook rejected\" request_id=%s peer=%s reason=\"%s\" bytes=%zu",
+        sathd_log(SATHD_LOG_WARN,
+                  "msg=\"webhook rejected\" request_id=%s peer=%s reason=\"%s\" bytes=%zu",
                   sathd_call_request_id(call), sathd_call_peer(call), sathd_stripe_sig_strerror(v),
                   in->data.len);
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s", sathd_stripe_sig_strerror(v));
