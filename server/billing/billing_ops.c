@@ -21,6 +21,18 @@ static const char *caller(sathd_call *call)
     return id ? id->user_id : NULL;
 }
 
+/* The user's live row, read on a connection taken and given back around it. */
+static int live_row_now(sathd_call *call, const char *user_id, billing_row *row)
+{
+    sathd_pg_conn *c = NULL;
+    int rc = sathd_svc_pg_open(call, &c);
+    if (rc != SATHD_OK)
+        return rc;
+    rc = sathd__billing_live_row(call, c, user_id, 0, row);
+    sathd_svc_pg_close(call, c);
+    return rc;
+}
+
 /* The subscription message of the user's live row, else of row `fallback_id`, else the
  * implicit free plan. */
 static int current_proto(sathd_call *call, sathd_pg_conn *c, const char *user_id,
@@ -246,12 +258,8 @@ int sathd_billing_cancel(sathd_call *call, const Sath__V1__CancelSubscriptionReq
 {
     const char *user_id = caller(call);
     sathd_pg_conn *c = NULL;
-    int rc = sathd_svc_pg_open(call, &c);
-    if (rc != SATHD_OK)
-        return rc;
     billing_row row;
-    rc = sathd__billing_live_row(call, c, user_id, 0, &row);
-    sathd_svc_pg_close(call, c);
+    int rc = live_row_now(call, user_id, &row);
     if (rc != SATHD_OK)
         return rc;
     if (!row.id[0])

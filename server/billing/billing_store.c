@@ -141,33 +141,35 @@ int sathd__billing_customer(sathd_call *call, sathd_pg_conn *c, const char *user
     return SATHD_OK;
 }
 
+/* Runs `st` and copies the first cell of its first row into out[cap] ("" when no row). */
+static int query_cell(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *st,
+                      const char *const *params, char *out, size_t cap)
+{
+    PGresult *res = NULL;
+    int rc = sathd_svc_pg_query(call, c, st, params, &res);
+    if (rc != SATHD_OK)
+        return rc;
+    snprintf(out, cap, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+    return SATHD_OK;
+}
+
 int sathd__billing_set_customer(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                                 char customer[256])
 {
-    PGresult *res = NULL;
     const char *p[] = {user_id, customer};
-    int rc = sathd_svc_pg_query(call, c, &st_set_customer, p, &res);
-    if (rc != SATHD_OK)
-        return rc;
-    if (PQntuples(res) == 1)
-        snprintf(customer, 256, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return SATHD_OK;
+    char stored[256];
+    int rc = query_cell(call, c, &st_set_customer, p, stored, sizeof stored);
+    if (rc == SATHD_OK && stored[0])
+        snprintf(customer, 256, "%s", stored);
+    return rc;
 }
 
 int sathd__billing_user_of_customer(sathd_call *call, sathd_pg_conn *c, const char *customer,
                                     char user_id[37])
 {
-    PGresult *res = NULL;
     const char *p[] = {customer};
-    user_id[0] = '\0';
-    int rc = sathd_svc_pg_query(call, c, &st_user_of_customer, p, &res);
-    if (rc != SATHD_OK)
-        return rc;
-    if (PQntuples(res) == 1)
-        snprintf(user_id, 37, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return SATHD_OK;
+    return query_cell(call, c, &st_user_of_customer, p, user_id, 37);
 }
 
 static Google__Protobuf__Timestamp *ts_us(sathd_call *call, int64_t us)

@@ -13,29 +13,14 @@
 
 #include <sodium.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 64 hex digits -> 32 bytes; -1 when not exactly that. */
 static int decode_v1(const char *v, size_t n, unsigned char out[32])
 {
-    if (n != 64)
+    size_t len = 0;
+    const char *stop = NULL;
+    if (n != 64 || sodium_hex2bin(out, 32, v, n, NULL, &len, &stop) != 0)
         return -1;
-    for (size_t i = 0; i < 32; i++) {
-        int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
+    return len == 32 && stop == v + n ? 0 : -1;
 }
 
 static int parse_t(const char *v, size_t n, int64_t *t)
