@@ -6,9 +6,10 @@
 -- included); only the billing layer writes it, in the same transaction as the
 -- subscription change that causes it (server/billing/billing_apply.c).
 
--- Live trading is what separates the free plan from the paid ones.
-ALTER TABLE plans ADD COLUMN live_trading boolean NOT NULL DEFAULT true;
-UPDATE plans SET live_trading = false WHERE name = 'free';
+-- Live trading is what separates the free plan from the paid ones.  003_bots.sql adds
+-- the same column (the bot limits need it too); whichever of the two runs first makes it.
+ALTER TABLE plans ADD COLUMN IF NOT EXISTS live_trading boolean NOT NULL DEFAULT false;
+UPDATE plans SET live_trading = (name <> 'free');
 
 -- Stripe Price ids (price_...) per period; NULL = not sold through Stripe.  Operators set
 -- them for their Stripe account (ids are per account, so none are seeded).
