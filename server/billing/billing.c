@@ -47,8 +47,13 @@ static int split_secrets(sathd_billing *b, char *err, size_t errlen)
 
 int sathd_billing_new(const sathd_config *cfg, sathd_billing **out, char *err, size_t errlen)
 {
-    sathd_billing *b = calloc(1, sizeof *b);
     *out = NULL;
+    if (cfg->billing_provider == SATHD_BILLING_NONE && cfg->env == SATHD_ENV_PRODUCTION) {
+        snprintf(err, errlen, "SATH_BILLING_PROVIDER: none is refused in production (it "
+                              "activates paid plans without charging); set stripe and its keys");
+        return -1;
+    }
+    sathd_billing *b = calloc(1, sizeof *b);
     if (!b) {
         snprintf(err, errlen, "out of memory");
         return -1;

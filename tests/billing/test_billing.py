@@ -12,6 +12,7 @@ cancel at period end / now; invoices paged; sathctl billing; provider none; prod
 refusing provider none.  Environment: SATHD_BIN, FAKE_STRIPE, SATH_TEST_DATABASE_URL,
 SATH_TEST_REDIS_URL (fails, never skips, when missing).
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -401,7 +402,10 @@ class ProviderNone(unittest.TestCase):
         self.assertIn("billing provider none", d.log())
 
     def test_production_refuses_none_and_missing_keys(self):
+        key = base64.b64encode(os.urandom(32)).decode()
         base = {"PATH": os.environ.get("PATH", ""), "SATH_ENV": "production",
+                "SATH_GRPC_ADDR": "127.0.0.1:0", "SATH_HTTP_ADDR": "127.0.0.1:0",
+                "SATH_JWT_ED25519_KEY": key, "SATH_ENCRYPTION_KEYS": "k1:" + key,
                 "SATH_DATABASE_URL": S["none"].db, "SATH_REDIS_URL": rest._need("SATH_TEST_REDIS_URL")}
         for extra, needle in (({"SATH_BILLING_PROVIDER": "none"}, "SATH_BILLING_PROVIDER: none is refused"),
                               ({"SATH_BILLING_PROVIDER": "stripe"}, "SATH_STRIPE_SECRET_KEY: required"),
