@@ -31,23 +31,12 @@
 
 int sathd_gw_http_status(int code)
 {
+#define HTTP_CASE_(name, grpc, http, text) case grpc: return http;
     switch (code) {
-    case SATHD_OK: return 200;
-    case SATHD_CANCELLED: return 499;
-    case SATHD_INVALID_ARGUMENT: return 400;
-    case SATHD_DEADLINE_EXCEEDED: return 504;
-    case SATHD_NOT_FOUND: return 404;
-    case SATHD_ALREADY_EXISTS: return 409;
-    case SATHD_PERMISSION_DENIED: return 403;
-    case SATHD_RESOURCE_EXHAUSTED: return 429;
-    case SATHD_FAILED_PRECONDITION: return 400;
-    case SATHD_ABORTED: return 409;
-    case SATHD_OUT_OF_RANGE: return 400;
-    case SATHD_UNIMPLEMENTED: return 501;
-    case SATHD_UNAVAILABLE: return 503;
-    case SATHD_UNAUTHENTICATED: return 401;
+    SATHD_STATUS_MAP(HTTP_CASE_)
     default: return 500;
     }
+#undef HTTP_CASE_
 }
 
 /* grpc code for an HTTP status the gateway itself answers with. */

@@ -10,7 +10,7 @@
 
 #include <microhttpd.h>
 
-#include "gateway.h"
+#include "sathd/gateway.h"
 #include "route.h"
 
 #define SATHD_GW_MAX_ORIGINS 32

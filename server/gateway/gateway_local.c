@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "gateway.h"
+#include "sathd/gateway.h"
 #include "sathd/app.h"
 #include "sathd/jwt.h"
 #include "sathd/metrics.h"

@@ -15,7 +15,7 @@
 #include "sathd/log.h"
 #include "app_build.h"
 #include "commands.h"
-#include "keyring.h"
+#include "sathd/keyring.h"
 
 #define BATCH "100"
 

@@ -131,16 +131,14 @@ int sathd_call_status(const sathd_call *call) { return call->status; }
 const char *sathd_call_message(const sathd_call *call) { return call->message; }
 sathd_arena *sathd_call_arena(sathd_call *call) { return call->arena; }
 
-static const char *const status_names[] = {
-    "OK",          "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",   "ALREADY_EXISTS",   "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",        "UNAVAILABLE",      "DATA_LOSS",
-    "UNAUTHENTICATED"};
+#define STATUS_NAME_(name, grpc, http, text) [grpc] = #name,
+static const char *const status_names[] = {SATHD_STATUS_MAP(STATUS_NAME_)};
+#undef STATUS_NAME_
 
 const char *sathd_status_name(int code)
 {
-    if (code < 0 || code >= (int)(sizeof status_names / sizeof status_names[0]))
+    if (code < 0 || code >= (int)(sizeof status_names / sizeof status_names[0]) ||
+        status_names[code] == NULL)
         return "UNKNOWN";
     return status_names[code];
 }

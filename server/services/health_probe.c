@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "sathd/app.h"
-#include "services.h"
+#include "sathd/services.h"
 
 static int64_t mono_ms(void)
 {

@@ -5,7 +5,7 @@
  * under `lock`; callers copy what they need into their call arena while holding the
  * lock, so no response ever points into memory the cache may free.
  */
-#include "plans_cache.h"
+#include "sathd/plans_cache.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "sathd/app.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 typedef struct plan_entry {
     char *id, *name, *currency;

@@ -46,6 +46,8 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "sathd/status.h" /* sathd_status, SATHD_OK... */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -53,26 +55,6 @@ extern "C" {
 typedef struct sathd_call sathd_call;         /* per-call context, see call.h */
 typedef struct sathd_registry sathd_registry; /* method table, see below */
 
-/* gRPC status codes (numerically equal to grpc_status_code and google.rpc.Code). */
-typedef enum sathd_status {
-    SATHD_OK = 0,
-    SATHD_CANCELLED = 1,
-    SATHD_UNKNOWN = 2,
-    SATHD_INVALID_ARGUMENT = 3,
-    SATHD_DEADLINE_EXCEEDED = 4,
-    SATHD_NOT_FOUND = 5,
-    SATHD_ALREADY_EXISTS = 6,
-    SATHD_PERMISSION_DENIED = 7,
-    SATHD_RESOURCE_EXHAUSTED = 8,
-    SATHD_FAILED_PRECONDITION = 9,
-    SATHD_ABORTED = 10,
-    SATHD_OUT_OF_RANGE = 11,
-    SATHD_UNIMPLEMENTED = 12,
-    SATHD_INTERNAL = 13,
-    SATHD_UNAVAILABLE = 14,
-    SATHD_DATA_LOSS = 15,
-    SATHD_UNAUTHENTICATED = 16
-} sathd_status;
 
 /* Method flags. */
 #define SATHD_METHOD_PUBLIC 0x1u /* (sath.v1.public_method) = true: no access token needed */

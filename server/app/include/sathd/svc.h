@@ -1,12 +1,13 @@
 /*
- * svc.h - what the sath.v1 handlers share: bounded access to PostgreSQL and Redis
- * on behalf of a call, status mapping, and building response fields in the call arena.
+ * svc.h - what the sath.v1 handlers and the domain stores share: bounded access to
+ * PostgreSQL and Redis on behalf of a call (svc_pg.c, svc_redis.c), status mapping
+ * (svc_session.c), and response fields built in the call arena (svc_fields.c).
  *
  * Every function that fails has already recorded the call's status and message
  * (sathd_call_error) and returns that status, so handlers just `return` it.
  */
-#ifndef SATHD_SERVICES_SVC_H
-#define SATHD_SERVICES_SVC_H
+#ifndef SATHD_SVC_H
+#define SATHD_SVC_H
 
 #include <stdint.h>
 
@@ -52,4 +53,4 @@ char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col);
 /* Unix time in seconds. */
 int64_t sathd_svc_now(void);
 
-#endif /* SATHD_SERVICES_SVC_H */
+#endif /* SATHD_SVC_H */

@@ -21,7 +21,7 @@
 
 #include <libpq-fe.h>
 
-#include "sathd/registry.h" /* sathd_status */
+#include "sathd/status.h"
 
 #ifdef __cplusplus
 extern "C" {

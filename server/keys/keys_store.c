@@ -4,14 +4,14 @@
  * Text arrays (permissions, warnings) travel as JSON both ways (array_to_json out,
  * json_array_elements_text in), so no PostgreSQL array literal is ever built by hand.
  */
-#include "keys_store.h"
+#include "sathd/keys_store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "svc.h"
+#include "sathd/svc.h"
 
 #define TS_US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 #define EX_COLUMNS                                                                          \

@@ -4,7 +4,7 @@
 #ifndef SATHD_GW_CONFIG_H
 #define SATHD_GW_CONFIG_H
 
-#include "gateway.h"
+#include "sathd/gateway.h"
 #include "sathd/config.h"
 
 /* Fills *o from cfg; strings point into cfg (or static data) and live as long as it. */

@@ -16,6 +16,8 @@
 #include "sathd/redis.h"
 #include "sathd/token_cache.h"
 
+/* Owned by sathd/plans_cache.h (server/services, then server/billing), which builds on
+ * this library: declared here for the same reason as sathd_keyring below. */
 typedef struct sathd_plans_cache sathd_plans_cache;
 
 /* The last PostgreSQL probe of the health check.  Health checks arrive far more often
@@ -26,7 +28,9 @@ typedef struct sathd_health_probe {
     _Atomic int64_t next_ms; /* monotonic ms when the next probe is due */
     _Atomic int ok;          /* verdict of the last probe */
 } sathd_health_probe;
-typedef struct sathd_keyring sathd_keyring; /* server/keys/keyring.h */
+/* Owned by sathd/keyring.h (server/keys).  Declared, not included: the keys domain builds
+ * on this library (its store uses sathd/svc.h), so this library cannot link it. */
+typedef struct sathd_keyring sathd_keyring;
 
 struct sathd_app {
     const sathd_config *cfg;

@@ -5,11 +5,11 @@
  * parsed on the hot path; emails are stored normalised (lower case), which the table's
  * CHECK constraint and unique index rely on.
  */
-#include "users_store.h"
+#include "sathd/users_store.h"
 
 #include <string.h>
 
-#include "svc.h"
+#include "sathd/svc.h"
 
 #define USER_COLUMNS                                                                   \
     "u.id, u.email, u.name, u.is_active, p.name, "                                     \
