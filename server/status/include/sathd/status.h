@@ -4,7 +4,7 @@
  *
  * Every other status table is derived from SATHD_STATUS_MAP, in the way libuv's
  * UV_ERRNO_MAP drives uv_strerror/uv_err_name: the enum below, sathd_status_name()
- * (server/rpc/call.c), the gateway's HTTP mapping (server/gateway/reply.c) and the
+ * (server/rpc/call.c), the gateway's HTTP mapping (server/gateway/gateway_reply.c) and the
  * error responses of the OpenAPI document (proto/protoc-gen-sath/openapi_doc.c).  A
  * change here changes all of them; nothing else lists statuses by hand.
  *

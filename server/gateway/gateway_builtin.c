@@ -1,6 +1,6 @@
 /*
- * gateway_extra.c - the endpoints that are not RPC methods (/healthz, /readyz,
- * /openapi.json, /docs, /.well-known/jwks.json, /metrics) and CORS.
+ * gateway_builtin.c - the endpoints that are not RPC methods (/healthz, /readyz,
+ * /openapi.json, /docs, /.well-known/jwks.json, /metrics).
  *
  * /docs serves files below the configured directory only: the path is percent-decoded
  * once, and any segment that is empty-dot ("." / ".."), hidden (".x"), or contains a
@@ -124,7 +124,7 @@ static enum MHD_Result serve_docs(const sathd_gateway *g, struct MHD_Connection 
     return sathd_gw_send(g, conn, rq, 404, "application/json", json404, sizeof json404 - 1, NULL);
 }
 
-int sathd_gw_extra(const sathd_gateway *g, struct MHD_Connection *conn, const sathd_gw_req *rq,
+int sathd_gw_builtin(const sathd_gateway *g, struct MHD_Connection *conn, const sathd_gw_req *rq,
                    const char *method, const char *url, enum MHD_Result *res)
 {
     if (strncmp(url, "/api/", 5) == 0)
@@ -165,33 +165,5 @@ int sathd_gw_extra(const sathd_gateway *g, struct MHD_Connection *conn, const sa
         else
             *res = sathd_gw_send_error(g, conn, rq, SATHD_NOT_FOUND, "not available here");
     }
-    return 1;
-}
-
-const char *sathd_gw_cors_origin(const sathd_gateway *g, const char *origin)
-{
-    if (!origin || (!g->cors_any && g->n_origins == 0))
-        return NULL;
-    for (size_t i = 0; i < g->n_origins; i++)
-        if (strcmp(g->origins[i], origin) == 0)
-            return g->origins[i];
-    return g->cors_any ? "*" : NULL;
-}
-
-int sathd_gw_cors_preflight(const sathd_gateway *g, struct MHD_Connection *conn,
-                            const sathd_gw_req *rq, const char *method, enum MHD_Result *res)
-{
-    if (strcmp(method, "OPTIONS") != 0 || !rq->origin ||
-        !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Access-Control-Request-Method"))
-        return 0;
-    const char *hdrs = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                   "Access-Control-Request-Headers");
-    const char *extra[] = {
-        "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-        "Access-Control-Allow-Headers",
-        hdrs ? hdrs : "Authorization, Content-Type, X-Request-Id, X-Timeout-Ms, Grpc-Timeout",
-        "Access-Control-Max-Age", "600",
-        NULL};
-    *res = sathd_gw_send(g, conn, rq, 204, NULL, NULL, 0, extra);
     return 1;
 }
