@@ -3,6 +3,7 @@
  */
 #include "sathd/svc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -36,3 +37,9 @@ char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col)
 }
 
 int64_t sathd_svc_now(void) { return (int64_t)time(NULL); }
+
+long sathd_svc_affected(const PGresult *res)
+{
+    /* PQcmdTuples only reads, but libpq declares it on a non-const result. */
+    return strtol(PQcmdTuples((PGresult *)(uintptr_t)res), NULL, 10);
+}

@@ -3,8 +3,9 @@
  * bounded by the call's deadline, statements bounded by it too, and libpq's failures
  * mapped to statuses.
  *
- * Invariant: a connection taken for a call is always given back before the handler
- * returns; the pool never sees a connection twice.
+ * Invariant: a connection taken for a call goes back to the pool exactly once: early by
+ * sathd_svc_pg_close or when the call ends (sathd_call_defer); results are cleared when
+ * the call ends.  A handler cannot leak either on any path.
  */
 #include "svc_internal.h"
 
@@ -18,6 +19,17 @@ int64_t sathd_svc_acquire_budget(const sathd_call *call)
     return left < SATHD_SVC_ACQUIRE_MAX_MS ? left : SATHD_SVC_ACQUIRE_MAX_MS;
 }
 
+static void release_conn(sathd_call *call, void *c)
+{
+    sathd_pg_release(sathd_call_app(call)->pg, c);
+}
+
+static void clear_result(sathd_call *call, void *res)
+{
+    (void)call;
+    PQclear(res);
+}
+
 int sathd_svc_pg_open(sathd_call *call, sathd_pg_conn **out)
 {
     sathd_pg_error why;
@@ -26,8 +38,13 @@ int sathd_svc_pg_open(sathd_call *call, sathd_pg_conn **out)
     if (budget <= 0)
         return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
     *out = sathd_pg_acquire(sathd_call_app(call)->pg, budget, &why);
-    if (*out)
-        return SATHD_OK;
+    if (*out) {
+        if (sathd_call_defer(call, release_conn, *out) == 0)
+            return SATHD_OK;
+        release_conn(call, *out);
+        *out = NULL;
+        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
+    }
     sathd_log(SATHD_LOG_WARN, "msg=\"database unavailable\" request_id=%s reason=\"%s\"",
               sathd_call_request_id(call), why.message);
     return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
@@ -36,18 +53,25 @@ int sathd_svc_pg_open(sathd_call *call, sathd_pg_conn **out)
 void sathd_svc_pg_close(sathd_call *call, sathd_pg_conn *c)
 {
     if (c)
-        sathd_pg_release(sathd_call_app(call)->pg, c);
+        sathd_call_defer_run(call, release_conn, c);
 }
 
 int sathd_svc_pg_query(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *st,
-                       const char *const *params, PGresult **res)
+                       const char *const *params, const PGresult **res)
 {
+    *res = NULL;
     int64_t left = sathd_call_remaining_ms(call);
     if (left <= 0)
         return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
-    *res = sathd_pg_query(c, st, params, left == INT64_MAX ? 0 : left);
-    if (*res)
+    PGresult *r = sathd_pg_query(c, st, params, left == INT64_MAX ? 0 : left);
+    if (r) {
+        if (sathd_call_defer(call, clear_result, r) != 0) {
+            PQclear(r);
+            return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
+        }
+        *res = r;
         return SATHD_OK;
+    }
     const sathd_pg_error *e = sathd_pg_last_error(c);
     switch (e->code) {
     case SATHD_ALREADY_EXISTS:
@@ -68,7 +92,7 @@ int sathd_svc_pg_query(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *
 }
 
 int sathd_svc_pg_query1(sathd_call *call, const sathd_pg_stmt *st, const char *const *params,
-                        PGresult **res)
+                        const PGresult **res)
 {
     sathd_pg_conn *c = NULL;
     int rc = sathd_svc_pg_open(call, &c);

@@ -158,13 +158,12 @@ int sathd_keys_store_insert_exchange(sathd_call *call, const sathd_keys_new_exch
     const char *params[] = {k->id,         k->user_id,        k->exchange, k->label,
                             k->enc_key,    k->enc_secret,     k->enc_passphrase,
                             k->kid,        k->hint,           k->testnet ? "true" : "false"};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_ins_ex, params, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) != 1 || !(*out = exchange_from_row(call, res, 0)))
         rc = oom(call);
-    PQclear(res);
     return rc;
 }
 
@@ -172,13 +171,12 @@ int sathd_keys_store_insert_ai(sathd_call *call, const sathd_keys_new_ai *k, Sat
 {
     const char *params[] = {k->id,       k->user_id, k->provider, k->label,
                             k->base_url, k->enc_key, k->kid,      k->hint};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_ins_ai, params, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) != 1 || !(*out = ai_from_row(call, res, 0)))
         rc = oom(call);
-    PQclear(res);
     return rc;
 }
 
@@ -187,7 +185,7 @@ int sathd_keys_store_insert_ai(sathd_call *call, const sathd_keys_new_ai *k, Sat
     int fn(sathd_call *call, const char *user_id, T ***out, size_t *n)                        \
     {                                                                                          \
         const char *params[] = {user_id};                                                      \
-        PGresult *res = NULL;                                                                  \
+        const PGresult *res = NULL;                                                            \
         int rc = sathd_svc_pg_query1(call, &stmt, params, &res);                               \
         if (rc != SATHD_OK)                                                                    \
             return rc;                                                                         \
@@ -199,7 +197,6 @@ int sathd_keys_store_insert_ai(sathd_call *call, const sathd_keys_new_ai *k, Sat
         for (int r = 0; rc == SATHD_OK && r < rows; r++)                                       \
             if (!((*out)[(*n)++] = from_row(call, res, r)))                                    \
                 rc = oom(call);                                                                \
-        PQclear(res);                                                                          \
         return rc;                                                                             \
     }
 
@@ -209,13 +206,12 @@ DEFINE_LIST(sathd_keys_store_list_ai, Sath__V1__AiKey, st_list_ai, ai_from_row)
 int sathd_keys_store_delete(sathd_call *call, bool is_ai, const char *user_id, const char *id)
 {
     const char *params[] = {id, user_id};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, is_ai ? &st_del_ai : &st_del_ex, params, &res);
     if (rc != SATHD_OK)
         return rc;
-    if (strcmp(PQcmdTuples(res), "1") != 0)
+    if (sathd_svc_affected(res) != 1)
         rc = sathd_call_error(call, SATHD_NOT_FOUND, "key not found");
-    PQclear(res);
     return rc;
 }
 
@@ -223,7 +219,7 @@ int sathd_keys_store_get(sathd_call *call, const char *user_id, const char *id,
                          sathd_keys_row *row)
 {
     const char *params[] = {id, user_id};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_get, params, &res);
     if (rc != SATHD_OK)
         return rc;
@@ -243,7 +239,6 @@ int sathd_keys_store_get(sathd_call *call, const char *user_id, const char *id,
             !row->enc_secret)
             rc = oom(call);
     }
-    PQclear(res);
     return rc;
 }
 
@@ -268,9 +263,8 @@ int sathd_keys_store_record_test(sathd_call *call, const sathd_keys_row *row,
     } else {
         const char *params[] = {row->id, row->user_id, rec->ok ? "true" : "false",
                                 rec->message ? rec->message : "", perms, warns};
-        PGresult *res = NULL;
+        const PGresult *res = NULL;
         rc = sathd_svc_pg_query1(call, row->is_ai ? &st_rec_ai : &st_rec_ex, params, &res);
-        PQclear(res);
     }
     free(perms);
     free(warns);

@@ -169,6 +169,7 @@ int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const Protob
         else
             run_handler(call, m, req, resp);
     }
+    sathd_call_run_defers(call);
     map_error(call);
     if (call->status != SATHD_OK)
         *resp = NULL;

@@ -73,7 +73,7 @@ static int user_from_row(sathd_call *call, const PGresult *res, Sath__V1__User *
 static int query_user(sathd_call *call, const sathd_pg_stmt *st, const char *const *params,
                       Sath__V1__User **out)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, st, params, &res);
     if (rc != SATHD_OK)
         return rc;
@@ -81,7 +81,6 @@ static int query_user(sathd_call *call, const sathd_pg_stmt *st, const char *con
         rc = sathd_call_error(call, SATHD_NOT_FOUND, "account not found");
     else
         rc = user_from_row(call, res, out);
-    PQclear(res);
     return rc;
 }
 
@@ -98,7 +97,7 @@ int sathd_users_insert(sathd_call *call, const char *email, const char *hash, co
 int sathd_users_find_login(sathd_call *call, const char *email, sathd_login_row *row)
 {
     const char *params[] = {email};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     memset(row, 0, sizeof *row);
     int rc = sathd_svc_pg_query1(call, &st_find_login, params, &res);
     if (rc != SATHD_OK)
@@ -111,7 +110,6 @@ int sathd_users_find_login(sathd_call *call, const char *email, sathd_login_row 
         if (!row->id || !row->password_hash)
             rc = sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
     }
-    PQclear(res);
     return rc;
 }
 
@@ -124,7 +122,7 @@ int sathd_users_get(sathd_call *call, const char *id, Sath__V1__User **out)
 int sathd_users_get_hash(sathd_call *call, const char *id, const char **hash)
 {
     const char *params[] = {id};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_get_hash, params, &res);
     if (rc != SATHD_OK)
         return rc;
@@ -132,16 +130,14 @@ int sathd_users_get_hash(sathd_call *call, const char *id, const char **hash)
         rc = sathd_call_error(call, SATHD_NOT_FOUND, "account not found");
     else if (!(*hash = sathd_svc_cell(call, res, 0, 0)))
         rc = sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
-    PQclear(res);
     return rc;
 }
 
 int sathd_users_rehash(sathd_call *call, const char *id, const char *old_hash, const char *new_hash)
 {
     const char *params[] = {id, old_hash, new_hash};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_rehash, params, &res);
-    PQclear(res);
     return rc;
 }
 
@@ -158,24 +154,22 @@ int sathd_users_update(sathd_call *call, const char *id, const char *name, const
 int sathd_users_deactivate(sathd_call *call, const char *id)
 {
     const char *params[] = {id};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_deactivate, params, &res);
     if (rc != SATHD_OK)
         return rc;
-    if (strcmp(PQcmdTuples(res), "1") != 0)
+    if (sathd_svc_affected(res) != 1)
         rc = sathd_call_error(call, SATHD_NOT_FOUND, "account not found");
-    PQclear(res);
     return rc;
 }
 
 int sathd_users_is_active(sathd_call *call, const char *id, bool *active)
 {
     const char *params[] = {id};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_is_active, params, &res);
     if (rc != SATHD_OK)
         return rc;
     *active = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
-    PQclear(res);
     return rc;
 }

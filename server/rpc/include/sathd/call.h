@@ -69,6 +69,19 @@ const char *sathd_call_peer(const sathd_call *call);
  * Database work of the call is bounded by this (statement_timeout). */
 int64_t sathd_call_remaining_ms(const sathd_call *call);
 
+/* Cleanup tied to the call, in the way h2o ties disposers to its pool: fn(call, arg) runs
+ * once, when the handler (and the interceptors around it) have returned and before the
+ * call's status is logged, latest registered first.  Pooled connections and PostgreSQL
+ * results taken through sathd/svc.h are released this way, so no path of a handler can
+ * leak them.  Returns 0, or -1 when the arena is exhausted (then fn is not registered:
+ * the caller releases `arg` itself). */
+typedef void (*sathd_defer_fn)(sathd_call *call, void *arg);
+int sathd_call_defer(sathd_call *call, sathd_defer_fn fn, void *arg);
+/* Runs now, and removes, the deferred fn(call, arg) registered earlier with the same fn
+ * and arg (to give a pooled connection back before a slow step).  0, or -1 when no such
+ * cleanup is pending. */
+int sathd_call_defer_run(sathd_call *call, sathd_defer_fn fn, void *arg);
+
 #ifdef __cplusplus
 }
 #endif
