@@ -20,7 +20,7 @@
  * this library: declared here for the same reason as sathd_keyring below. */
 typedef struct sathd_plans_cache sathd_plans_cache;
 
-/* The last PostgreSQL probe of the health check.  Health checks arrive far more often
+/* The last PostgreSQL and Redis probe of the health check.  Health checks arrive far more often
  * than the database's state changes (load balancers poll hard), so one probe per
  * SATHD_HEALTH_PROBE_MS serves them all; the other callers read the cached verdict. */
 #define SATHD_HEALTH_PROBE_MS 1000
