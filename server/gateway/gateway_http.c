@@ -19,8 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <sodium.h>
-
 #include "gateway_internal.h"
 #include "sathd/log.h"
 #include "sathd/rpc.h"
@@ -31,28 +29,6 @@
 #define SATHD_GW_MAX_QUERY 64
 
 /* ---- request parts -------------------------------------------------------------- */
-
-static int request_id_ok(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!(isalnum((unsigned char)s[n]) || s[n] == '.' || s[n] == '_' || s[n] == '-') || n >= 64)
-            return 0;
-    return n > 0;
-}
-
-static const char *make_request_id(sathd_arena *a, const char *given)
-{
-    if (given && request_id_ok(given))
-        return given;
-    unsigned char rnd[16];
-    char *hex = sathd_arena_alloc(a, 33);
-    if (!hex)
-        return "-";
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(hex, 33, rnd, sizeof rnd);
-    return hex;
-}
 
 typedef struct md_collect {
     sathd_arena *arena;
@@ -248,7 +224,7 @@ static sathd_gw_req *request_begin(const sathd_gateway *g, struct MHD_Connection
     if (!rq)
         return NULL;
     rq->arena = a;
-    rq->request_id = make_request_id(
+    rq->request_id = sathd_request_id(
         a, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"));
     rq->origin = sathd_gw_cors_origin(
         g, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"));

@@ -30,8 +30,6 @@ struct sathd_call {
 /* Runs the call's pending cleanups, latest first (call.c; by sathd_call_run). */
 void sathd_call_run_defers(sathd_call *call);
 
-/* Request id: 32 lower-case hex characters of fresh randomness plus NUL. */
-#define SATHD_REQUEST_ID_GEN_LEN 32
 
 /* ---- health (health.c) ---- */
 

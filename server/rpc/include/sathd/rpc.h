@@ -4,11 +4,12 @@
  *
  * Two layers:
  *   1. Transport-neutral (no grpc types): a transport (the gRPC server here, the REST
- *      gateway later) creates a sathd_call for a matched registry entry, decodes the
- *      request into the call's arena and calls sathd_call_run(), which runs the single
- *      interceptor chain every call goes through:
- *        request id -> authentication -> deadline -> handler -> error mapping
- *        -> access log -> metrics.
+ *      gateway's in-process backend in server/gateway/gateway_local.c) creates a
+ *      sathd_call for a matched registry entry, decodes the request into the call's
+ *      arena and calls sathd_call_run(), which runs the single interceptor chain every
+ *      call goes through:
+ *        request id -> authentication -> deadline -> handler -> cleanups
+ *        (sathd_call_defer) -> error mapping -> access log -> metrics.
  *   2. The gRPC server (sathd_rpc_server_*), which also serves grpc.health.v1.Health
  *      and grpc.reflection.v1alpha.ServerReflection.
  *
@@ -98,6 +99,14 @@ typedef const char *(*sathd_metadata_fn)(void *ud, sathd_call *call, const char 
 
 /* Monotonic clock in nanoseconds (CLOCK_MONOTONIC), the time base of deadlines. */
 int64_t sathd_rpc_now_ns(void);
+
+/* Request ids (request_id.c), for every transport.  A client's id (x-request-id) is kept
+ * when it is 1 to SATHD_REQUEST_ID_MAX characters of [A-Za-z0-9._-] (safe in logs and
+ * headers); sathd_request_id_ok says whether `s` is.  sathd_request_id returns `given`
+ * when it is, else a fresh random id in `arena` ("-" when the arena is exhausted). */
+#define SATHD_REQUEST_ID_MAX 64
+int sathd_request_id_ok(const char *s);
+const char *sathd_request_id(sathd_arena *arena, const char *given);
 
 /* Creates a call in `arena` (the call and everything it allocates live until the
  * arena is reset).  `peer` is copied; `deadline_ns` is absolute on sathd_rpc_now_ns()'s
