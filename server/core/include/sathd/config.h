@@ -107,9 +107,9 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_GRPC_CALLS_PER_METHOD, grpc_calls_per_method, INT, "8", 1, 1024, NULL,              \
       "Calls requested in advance per method and worker")                                      \
     X(SATH_DB_POOL_SIZE, db_pool_size, INT, "auto", 1, 1024, NULL,                             \
-      "PostgreSQL connections (default: 2 x workers)")                                         \
+      "PostgreSQL connections (default: 2 x (workers + REST threads))")                        \
     X(SATH_REDIS_POOL_SIZE, redis_pool_size, INT, "auto", 1, 1024, NULL,                       \
-      "Redis connections (default: 2 x workers)")                                              \
+      "Redis connections (default: 2 x (workers + REST threads))")                             \
     X(SATH_DB_STATEMENT_TIMEOUT_MS, db_statement_timeout_ms, INT, "5000", 10, 3600000, NULL,   \
       "Default statement_timeout of every PostgreSQL connection, ms")                          \
     X(SATH_PWHASH_MEMLIMIT_KIB, pwhash_memlimit_kib, INT, "19456", 19456, 4194304, NULL,       \
@@ -154,12 +154,17 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
 #define SATHD_CFG_CTYPE_ADDR sathd_hostport
 #define SATHD_CFG_CTYPE_REDIS sathd_redis_url
 
+/* Number of variables in SATHD_CONFIG_VARS. */
+#define SATHD_CFG_ONE_(var, field, type, def, lo, hi, choices, help) +1
+enum { SATHD_CONFIG_NVARS = 0 SATHD_CONFIG_VARS(SATHD_CFG_ONE_) };
+#undef SATHD_CFG_ONE_
+
 typedef struct sathd_config {
 #define SATHD_CFG_FIELD(var, field, type, def, lo, hi, choices, help) SATHD_CFG_CTYPE_##type field;
     SATHD_CONFIG_VARS(SATHD_CFG_FIELD)
 #undef SATHD_CFG_FIELD
     /* Which variables were given (environment or file), by table order. */
-    unsigned char is_set[64];
+    unsigned char is_set[SATHD_CONFIG_NVARS];
     /* SATH_JWT_EXTRA_PUBLIC_KEYS, parsed; `extra_keys` is owned by the config. */
     sathd_jwt_pubkey *extra_keys;
     size_t n_extra_keys;
