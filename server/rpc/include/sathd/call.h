@@ -4,7 +4,8 @@
  * A sathd_call lives from the moment a request (gRPC or REST) is matched to a method
  * until its response has been sent.  It owns an arena: every allocation made through
  * it is released in one place when the call ends, so handlers never free anything
- * they got from here.  Handlers reach server-wide state (configuration, pools, keys)
+ * they got from here; other resources (pooled connections, PostgreSQL results) are
+ * tied to the call with sathd_call_defer and released when the handler has returned.  Handlers reach server-wide state (configuration, pools, keys)
  * only through sathd_call_app(); there are no mutable globals.
  *
  * All functions are for the thread that runs the call; a sathd_call is never shared.
@@ -21,7 +22,7 @@
 extern "C" {
 #endif
 
-typedef struct sathd_app sathd_app; /* server-wide context, server/app.h */
+typedef struct sathd_app sathd_app; /* server-wide context, sathd/app.h (server/app) */
 
 /* Who made the call, set by the authentication interceptor from a verified access
  * token.  All strings are owned by the call. */
