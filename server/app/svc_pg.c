@@ -13,12 +13,6 @@
 
 #include "sathd/log.h"
 
-int64_t sathd_svc_acquire_budget(const sathd_call *call)
-{
-    int64_t left = sathd_call_remaining_ms(call);
-    return left < SATHD_SVC_ACQUIRE_MAX_MS ? left : SATHD_SVC_ACQUIRE_MAX_MS;
-}
-
 static void release_conn(sathd_call *call, void *c)
 {
     sathd_pg_release(sathd_call_app(call)->pg, c);
@@ -37,17 +31,10 @@ int sathd_svc_pg_open(sathd_call *call, sathd_pg_conn **out)
     int64_t budget = sathd_svc_acquire_budget(call);
     if (budget <= 0)
         return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
-    *out = sathd_pg_acquire(sathd_call_app(call)->pg, budget, &why);
-    if (*out) {
-        if (sathd_call_defer(call, release_conn, *out) == 0)
-            return SATHD_OK;
-        release_conn(call, *out);
-        *out = NULL;
-        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
-    }
-    sathd_log(SATHD_LOG_WARN, "msg=\"database unavailable\" request_id=%s reason=\"%s\"",
-              sathd_call_request_id(call), why.message);
-    return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
+    void *c = sathd_pg_acquire(sathd_call_app(call)->pg, budget, &why);
+    int rc = sathd_svc_hold(call, &c, release_conn, "database", "database", why.message);
+    *out = c;
+    return rc;
 }
 
 void sathd_svc_pg_close(sathd_call *call, sathd_pg_conn *c)
