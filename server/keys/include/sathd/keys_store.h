@@ -6,8 +6,8 @@
  * are built in the call's arena; the encrypted columns are returned as stored (the
  * service opens them).  On failure the call's status is set (see svc.h).
  */
-#ifndef SATHD_SERVICES_KEYS_STORE_H
-#define SATHD_SERVICES_KEYS_STORE_H
+#ifndef SATHD_KEYS_STORE_H
+#define SATHD_KEYS_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * tester.h - real, authenticated connection tests of stored keys against their
+ * keytest.h - real, authenticated connection tests of stored keys against their
  * providers (Binance, Bybit v5, OpenAI and compatible, Anthropic) over libcurl.
  *
  * Every request has bounded connect and total timeouts, follows no redirects, speaks
@@ -9,8 +9,8 @@
  *
  * curl_global_init must have run before the first test (sathd_keytest_global_init).
  */
-#ifndef SATHD_KEYS_TESTER_H
-#define SATHD_KEYS_TESTER_H
+#ifndef SATHD_KEYTEST_H
+#define SATHD_KEYTEST_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * All functions run one parameterised statement for a call and, on failure, have set
  * the call's status (see svc.h).  Users handed back are built in the call's arena.
  */
-#ifndef SATHD_SERVICES_USERS_STORE_H
-#define SATHD_SERVICES_USERS_STORE_H
+#ifndef SATHD_USERS_STORE_H
+#define SATHD_USERS_STORE_H
 
 #include <stdbool.h>
 
