@@ -14,7 +14,7 @@
 #include "billing_internal.h"
 #include "sathd/app.h"
 #include "sathd/log.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 static const sathd_pg_stmt st_by_stripe = {
     "billing_by_stripe",
@@ -75,7 +75,7 @@ static const sathd_pg_stmt st_bot = {
 static int enforce(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                    const sathd_plan_info *plan)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     const char *p[] = {user_id};
     int rc = sathd_svc_pg_query(call, c, &st_bot, p, &res);
     if (rc != SATHD_OK)
@@ -86,7 +86,6 @@ static int enforce(sathd_call *call, sathd_pg_conn *c, const char *user_id,
         reason = sathd_billing_bot_violation(plan, atoi(PQgetvalue(res, 0, 1)),
                                              strtoll(PQgetvalue(res, 0, 2), NULL, 10),
                                              PQgetvalue(res, 0, 0)[0] == 't', why, sizeof why);
-    PQclear(res);
     if (!reason)
         return SATHD_OK;
     sathd_billing *b = sathd__billing_of(call);
@@ -106,13 +105,12 @@ static int enforce(sathd_call *call, sathd_pg_conn *c, const char *user_id,
 int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                              sathd_plan_info *out)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     const char *p[] = {user_id};
     int rc = sathd_svc_pg_query(call, c, &st_effective, p, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) < 1) {
-        PQclear(res);
         return sathd_call_error(call, SATHD_NOT_FOUND, "account not found");
     }
     char current[37], target[37];
@@ -121,7 +119,6 @@ int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *use
     int64_t since = strtoll(PQgetvalue(res, 0, 4), NULL, 10), now = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
     int grants = sathd_sub_grants_plan(st, since, now, sathd__billing_of(call)->grace_s);
     snprintf(target, sizeof target, "%s", PQgetvalue(res, 0, grants ? 2 : 1));
-    PQclear(res);
     sathd_plan_info plan;
     rc = sathd_plans_find(sathd_call_app(call)->plans, call, target, &plan);
     if (rc != SATHD_OK)
@@ -132,7 +129,6 @@ int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *use
         rc = sathd_svc_pg_query(call, c, &st_set_plan, q, &res);
         if (rc != SATHD_OK)
             return rc;
-        PQclear(res);
         sathd_log(SATHD_LOG_INFO, "msg=\"plan changed\" request_id=%s user_id=%s plan=%s",
                   sathd_call_request_id(call), user_id, plan.name);
         if ((rc = enforce(call, c, user_id, &plan)) != SATHD_OK)
@@ -153,7 +149,7 @@ int sathd_billing_effective_plan(sathd_call *call, sathd_pg_conn *c, const char 
 static int find_row(sathd_call *call, sathd_pg_conn *c, const billing_target *t, char id[37],
                     sathd_sub_status *st)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     id[0] = '\0';
     *st = SATHD_SUB_NONE;
     int rc = SATHD_OK;
@@ -165,7 +161,6 @@ static int find_row(sathd_call *call, sathd_pg_conn *c, const billing_target *t,
             snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
             *st = sathd_sub_status_parse(PQgetvalue(res, 0, 1));
         }
-        PQclear(res);
         if (id[0])
             return SATHD_OK;
     }
@@ -176,7 +171,6 @@ static int find_row(sathd_call *call, sathd_pg_conn *c, const billing_target *t,
         snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
         *st = sathd_sub_status_parse(PQgetvalue(res, 0, 1));
     }
-    PQclear(res);
     return SATHD_OK;
 }
 
@@ -196,12 +190,11 @@ int sathd__billing_apply(sathd_call *call, sathd_pg_conn *c, const billing_targe
         *outcome = "ignored: transition not allowed";
         return SATHD_OK;
     }
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     if (t->status != SATHD_SUB_CANCELED) { /* one live subscription per user */
         const char *p[] = {t->user_id, id[0] ? id : NULL};
         if ((rc = sathd_svc_pg_query(call, c, &st_cancel_others, p, &res)) != SATHD_OK)
             return rc;
-        PQclear(res);
     }
     char started[24], end[24];
     snprintf(started, sizeof started, "%" PRId64, t->started_at);
@@ -221,6 +214,5 @@ int sathd__billing_apply(sathd_call *call, sathd_pg_conn *c, const billing_targe
     }
     if (rc != SATHD_OK)
         return rc;
-    PQclear(res);
     return sathd__billing_sync_plan(call, c, t->user_id, NULL);
 }

@@ -15,7 +15,7 @@
 #include "billing_internal.h"
 #include "sathd/app.h"
 #include "sathd/log.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 static Sath__V1__InvoiceStatus invoice_status(const char *s)
 {

@@ -13,7 +13,7 @@
 #include "billing_internal.h"
 #include "sathd/app.h"
 #include "sathd/log.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 static const char *caller(sathd_call *call)
 {

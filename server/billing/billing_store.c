@@ -10,7 +10,7 @@
 
 #include "billing_internal.h"
 #include "sathd/app.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -60,28 +60,26 @@ int sathd__billing_live_row(sathd_call *call, sathd_pg_conn *c, const char *user
                             billing_row *row)
 {
     memset(row, 0, sizeof *row);
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     const char *p[] = {user_id};
     int rc = sathd_svc_pg_query(call, c, lock ? &st_live_lock : &st_live, p, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) > 0)
         sathd__billing_row_read(res, 0, row);
-    PQclear(res);
     return SATHD_OK;
 }
 
 int sathd__billing_row_by_id(sathd_call *call, sathd_pg_conn *c, const char *id, billing_row *row)
 {
     memset(row, 0, sizeof *row);
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     const char *p[] = {id};
     int rc = sathd_svc_pg_query(call, c, &st_row_by_id, p, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) > 0)
         sathd__billing_row_read(res, 0, row);
-    PQclear(res);
     return SATHD_OK;
 }
 
@@ -126,18 +124,16 @@ Google__Protobuf__Timestamp *sathd__billing_ts(sathd_call *call, int64_t unix_s)
 int sathd__billing_customer(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                             char customer[256], char email[256])
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     const char *p[] = {user_id};
     int rc = sathd_svc_pg_query(call, c, &st_customer, p, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) != 1) {
-        PQclear(res);
         return sathd_call_error(call, SATHD_NOT_FOUND, "account not found");
     }
     snprintf(customer, 256, "%s", PQgetvalue(res, 0, 0));
     snprintf(email, 256, "%s", PQgetvalue(res, 0, 1));
-    PQclear(res);
     return SATHD_OK;
 }
 
@@ -145,12 +141,11 @@ int sathd__billing_customer(sathd_call *call, sathd_pg_conn *c, const char *user
 static int query_cell(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *st,
                       const char *const *params, char *out, size_t cap)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query(call, c, st, params, &res);
     if (rc != SATHD_OK)
         return rc;
     snprintf(out, cap, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
-    PQclear(res);
     return SATHD_OK;
 }
 

@@ -20,7 +20,7 @@
 #include "sathd/app.h"
 #include "sathd/log.h"
 #include "sathd/stripe_sig.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 static const sathd_pg_stmt st_event = {
     "billing_event_insert",
@@ -64,12 +64,11 @@ static int reply(sathd_call *call, Google__Api__HttpBody *out, const char *outco
 /* Inside the transaction: the subscription's current state from Stripe, stored. */
 static int process(sathd_call *call, sathd_pg_conn *c, const char *sub_id, const char **outcome)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     const char *p[] = {sub_id};
     int rc = sathd_svc_pg_query(call, c, &st_sub_lock, p, &res);
     if (rc != SATHD_OK)
         return rc;
-    PQclear(res);
     stripe_sub s;
     rc = sathd__stripe_get_subscription(call, sub_id, &s);
     if (rc == SATHD_NOT_FOUND || rc == SATHD_INVALID_ARGUMENT) {
@@ -131,13 +130,11 @@ int sathd_billing_webhook(sathd_call *call, const Google__Api__HttpBody *in, Goo
     int rc = sathd__billing_begin(call, &c);
     if (rc != SATHD_OK)
         return rc;
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     const char *p[] = {eid, etype, ecreated, sub_id};
     const char *outcome = "ignored: event type not handled";
     rc = sathd_svc_pg_query(call, c, &st_event, p, &res);
     int fresh = rc == SATHD_OK && PQntuples(res) == 1;
-    if (rc == SATHD_OK)
-        PQclear(res);
     if (rc == SATHD_OK && !fresh) {
         sathd__billing_end(call, c, SATHD_CANCELLED); /* roll back: nothing to do */
         sathd_log(SATHD_LOG_INFO, "msg=\"duplicate webhook event\" request_id=%s event=%s",
@@ -148,8 +145,7 @@ int sathd_billing_webhook(sathd_call *call, const Google__Api__HttpBody *in, Goo
         rc = process(call, c, sub_id, &outcome);
     if (rc == SATHD_OK) {
         const char *q[] = {eid, outcome};
-        if ((rc = sathd_svc_pg_query(call, c, &st_event_outcome, q, &res)) == SATHD_OK)
-            PQclear(res);
+        rc = sathd_svc_pg_query(call, c, &st_event_outcome, q, &res);
     }
     rc = sathd__billing_end(call, c, rc);
     if (rc != SATHD_OK)

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "sathd/app.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -106,7 +106,7 @@ static int parse_features(const char *text, plan_entry *e)
 /* Reads the table into a new entry array; replaces the cached one on success. */
 static int reload(sathd_plans_cache *c, sathd_call *call)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_plans, NULL, &res);
     if (rc != SATHD_OK)
         return rc;
@@ -128,7 +128,6 @@ static int reload(sathd_plans_cache *c, sathd_call *call)
         bad = !p[i].id || !p[i].name || !p[i].currency || !p[i].price_monthly || !p[i].price_yearly ||
               parse_features(PQgetvalue(res, r, 7), &p[i]);
     }
-    PQclear(res);
     if (bad) {
         free_entries(p, n);
         return sathd_call_error(call, SATHD_INTERNAL, "loading plans failed");

@@ -14,10 +14,10 @@
 #include <sodium.h>
 
 #include "sathd/log.h"
-#include "keyring.h"
 #include "sathd/billing.h"
+#include "sathd/keyring.h"
+#include "sathd/keytest.h"
 #include "sathd/plans.h"
-#include "tester.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {

@@ -7,7 +7,7 @@
 #include "sathd/billing.h"
 #include "sathd/plans.h"
 #include "sath/v1/billing.sath-server.h"
-#include "services.h"
+#include "sathd/services.h"
 
 static int billing_list_plans(sathd_call *call, const Sath__V1__ListPlansRequest *req,
                               Sath__V1__ListPlansResponse *resp)
