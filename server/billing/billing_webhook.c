@@ -32,9 +32,11 @@ static const sathd_pg_stmt st_event_outcome = {
 static const sathd_pg_stmt st_sub_lock = {
     "billing_sub_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", 1};
 
-/* The Stripe subscription an event concerns (NULL: none / not a type we act on). */
-static const char *subscription_of(const char *type, const json_t *obj)
+/* The Stripe subscription an event concerns; NULL when the type is not one we act on
+ * (*handled 0) or it concerns none (a one-off payment: *handled 1). */
+static const char *subscription_of(const char *type, const json_t *obj, int *handled)
 {
+    *handled = 1;
     if (strcmp(type, "checkout.session.completed") == 0) {
         const char *mode = json_string_value(json_object_get(obj, "mode"));
         return mode && strcmp(mode, "subscription") == 0
@@ -47,6 +49,7 @@ static const char *subscription_of(const char *type, const json_t *obj)
         strcmp(type, "customer.subscription.updated") == 0 ||
         strcmp(type, "customer.subscription.deleted") == 0)
         return json_string_value(json_object_get(obj, "id"));
+    *handled = 0;
     return NULL;
 }
 
@@ -120,7 +123,8 @@ int sathd_billing_webhook(sathd_call *call, const Google__Api__HttpBody *in, Goo
     }
     char *eid = sathd_call_strdup(call, id), *etype = sathd_call_strdup(call, type);
     char *ecreated = sathd_call_printf(call, "%lld", (long long)json_integer_value(created));
-    const char *s = subscription_of(type, obj);
+    int handled = 0;
+    const char *s = subscription_of(type, obj, &handled);
     char *sub_id = s ? sathd_call_strdup(call, s) : NULL;
     json_decref(ev);
     if (!eid || !etype || !ecreated || (s && !sub_id))
@@ -132,7 +136,8 @@ int sathd_billing_webhook(sathd_call *call, const Google__Api__HttpBody *in, Goo
         return rc;
     const PGresult *res = NULL;
     const char *p[] = {eid, etype, ecreated, sub_id};
-    const char *outcome = "ignored: event type not handled";
+    const char *outcome = handled ? "ignored: no subscription in the event"
+                                  : "ignored: event type not handled";
     rc = sathd_svc_pg_query(call, c, &st_event, p, &res);
     int fresh = rc == SATHD_OK && PQntuples(res) == 1;
     if (rc == SATHD_OK && !fresh) {

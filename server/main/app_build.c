@@ -163,7 +163,7 @@ int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, cha
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if ((needs & SATHD_APP_DB) && build_billing(app, cfg, err, errlen) != 0)
+    if ((needs & SATHD_APP_BILLING) && build_billing(app, cfg, err, errlen) != 0)
         goto fail;
     return 0;
 fail:
