@@ -34,7 +34,7 @@ static int setup(void **state)
     *state = f;
     if (!f || sodium_init() < 0 || fake_providers_start(&f->fake) != 0)
         return -1; /* cmocka still runs teardown, which stops what was started */
-    static char env[8][160];
+    static char env[9][160];
     int P = f->fake.port, C = f->fake.closed_port;
     snprintf(env[0], sizeof env[0], "SATH_ENCRYPTION_KEYS=%s", KEY_A);
     snprintf(env[1], sizeof env[1], "SATH_BINANCE_URL=http://127.0.0.1:%d/binance", P);
@@ -44,8 +44,10 @@ static int setup(void **state)
     snprintf(env[5], sizeof env[5], "SATH_OPENAI_URL=http://127.0.0.1:%d/openai", P);
     snprintf(env[6], sizeof env[6], "SATH_ANTHROPIC_URL=http://127.0.0.1:%d/anthropic", P);
     snprintf(env[7], sizeof env[7], "SATH_PROVIDER_TIMEOUT_MS=1000");
+    /* user-supplied base URLs reach the fake only because the operator allows it */
+    snprintf(env[8], sizeof env[8], "SATH_OUTBOUND_ALLOW=127.0.0.1:%d", P);
     const char *extra[] = {env[0], env[1], env[2], env[3], env[4], env[5], env[6], env[7],
-                           "SATH_ENV=development", NULL};
+                           env[8], "SATH_ENV=development", NULL};
     if (sathd_proc_start(&f->proc, extra) != 0)
         return -1;
     f->a = keys_user_client(&f->proc, f->a_id);

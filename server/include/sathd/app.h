@@ -27,6 +27,7 @@ typedef struct sathd_health_probe {
     _Atomic int ok;          /* verdict of the last probe */
 } sathd_health_probe;
 typedef struct sathd_keyring sathd_keyring; /* server/keys/keyring.h */
+typedef struct sathd_httpc sathd_httpc;     /* server/httpc: <sathd/httpc.h> */
 
 struct sathd_app {
     const sathd_config *cfg;
@@ -38,6 +39,7 @@ struct sathd_app {
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
+    sathd_httpc *http;      /* outbound HTTP (key tests), SSRF guard per SATH_OUTBOUND_ALLOW */
     sathd_health_probe health;
 };
 
