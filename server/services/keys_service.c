@@ -170,7 +170,8 @@ static int keys_create_exchange_key(sathd_call *call, const Sath__V1__CreateExch
             .id = id, .user_id = user, .exchange = exchange, .label = req->label ? req->label : "",
             .enc_key = ek, .enc_secret = es, .enc_passphrase = ep,
             .kid = sathd_keyring_current_kid(sathd_call_app(call)->keyring), .hint = hint,
-            .testnet = req->is_testnet};
+            .testnet = req->is_testnet,
+            .max_per_user = sathd_call_app(call)->cfg->max_exchange_keys};
         Sath__V1__ExchangeKey *out = NULL;
         if ((rc = sathd_keys_store_insert_exchange(call, &k, &out)) == SATHD_OK)
             *resp = *out;
@@ -230,7 +231,8 @@ static int keys_create_ai_key(sathd_call *call, const Sath__V1__CreateAiKeyReque
         sathd_keys_new_ai k = {
             .id = id, .user_id = user, .provider = provider, .label = req->label ? req->label : "",
             .base_url = base, .enc_key = ek,
-            .kid = sathd_keyring_current_kid(sathd_call_app(call)->keyring), .hint = hint};
+            .kid = sathd_keyring_current_kid(sathd_call_app(call)->keyring), .hint = hint,
+            .max_per_user = sathd_call_app(call)->cfg->max_ai_keys};
         Sath__V1__AiKey *out = NULL;
         if ((rc = sathd_keys_store_insert_ai(call, &k, &out)) == SATHD_OK)
             *resp = *out;
