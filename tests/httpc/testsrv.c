@@ -177,7 +177,7 @@ static int start(testsrv *s)
     return 0;
 }
 
-int testsrv_start_tcp(testsrv *s, const char *ip)
+int testsrv_start_tcp(testsrv *s, const char *ip, int port)
 {
     memset(s, 0, sizeof *s);
     struct sockaddr_storage ss = {0};
@@ -185,12 +185,14 @@ int testsrv_start_tcp(testsrv *s, const char *ip)
     if (strchr(ip, ':')) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
         if (inet_pton(AF_INET6, ip, &a->sin6_addr) != 1)
             return -1;
         sl = sizeof *a;
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
         if (inet_pton(AF_INET, ip, &a->sin_addr) != 1)
             return -1;
         sl = sizeof *a;

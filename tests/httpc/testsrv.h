@@ -31,8 +31,8 @@ typedef struct testsrv {
     size_t body_len;
 } testsrv;
 
-/* Listens on `ip`:0 (port in s->port).  0 or -1. */
-int testsrv_start_tcp(testsrv *s, const char *ip);
+/* Listens on `ip`:`port` (0: one the kernel picks; the port in s->port).  0 or -1. */
+int testsrv_start_tcp(testsrv *s, const char *ip, int port);
 /* Listens on the unix socket `path`.  0 or -1. */
 int testsrv_start_unix(testsrv *s, const char *path);
 void testsrv_stop(testsrv *s);

@@ -3,8 +3,11 @@
  * bodies, headers both ways, form encoding, a unix socket, timeouts and deadlines,
  * refused connections, the size cap, streaming, redirects not followed, the SSRF guard
  * (a loopback listener that must see no connection unless the allow-list names it),
- * scrubbing, and that secrets never reach the log.
+ * DNS rebinding (getaddrinfo is interposed below), scrubbing, and that secrets never
+ * reach the log.
  */
+#define _GNU_SOURCE /* RTLD_NEXT */
+#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,12 +20,35 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "sathd/httpc.h"
 #include "sathd/log.h"
 #include "testsrv.h"
+
+/* DNS for the rebinding test: "rebind.test" answers 127.0.0.3 (allowed by the test's
+ * allow-list) the first time and 127.0.0.1 (not allowed) every time after, as an
+ * attacker's DNS server with a zero TTL would.  Every other name goes to the real
+ * resolver.  Defined in the executable, this getaddrinfo is the one libcurl and
+ * server/httpc call. */
+static atomic_int rebind_lookups;
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res)
+{
+    static int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+    if (node && strcmp(node, "rebind.test") == 0) {
+        int n = atomic_fetch_add(&rebind_lookups, 1);
+        struct addrinfo h = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICHOST};
+        return real(n == 0 ? "127.0.0.3" : "127.0.0.1", service, &h, res);
+    }
+    return real(node, service, hints, res);
+}
 
 typedef struct fixture {
     testsrv srv;
@@ -33,7 +59,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    if (!f || testsrv_start_tcp(&f->srv, "127.0.0.1") != 0)
+    if (!f || testsrv_start_tcp(&f->srv, "127.0.0.1", 0) != 0)
         return -1;
     sathd_httpc_config cfg = {.user_agent = "torture/1"};
     if (sathd_httpc_new(&cfg, &f->c) != 0)
@@ -427,6 +453,41 @@ static void ssrf_guard_classes(void **state)
     }
 }
 
+/* The guard resolves once and pins: a second lookup answering a forbidden address is
+ * never made, so the forbidden listener sees nothing and the checked one the request. */
+static void ssrf_dns_rebinding(void **state)
+{
+    fixture *f = *state;
+    testsrv allowed;
+    assert_int_equal(testsrv_start_tcp(&allowed, "127.0.0.3", f->srv.port), 0);
+    const char *allow[] = {"127.0.0.3", NULL};
+    sathd_httpc_config cfg = {.outbound_allow = allow};
+    sathd_httpc *c;
+    assert_int_equal(sathd_httpc_new(&cfg, &c), 0);
+    char url[96];
+    snprintf(url, sizeof url, "http://rebind.test:%d/echo", f->srv.port);
+    sathd_httpc_request req = {.url = url, .flags = SATHD_HTTPC_GUARD_SSRF, .timeout_ms = 3000};
+    sathd_httpc_response r;
+    atomic_store(&rebind_lookups, 0);
+    assert_int_equal(sathd_httpc_do(c, &req, &r), SATHD_HTTPC_OK);
+    assert_int_equal(r.status, 200);
+    sathd_httpc_response_free(&r);
+    assert_int_equal(atomic_load(&rebind_lookups), 1);
+    assert_int_equal(atomic_load(&allowed.accepted), 1);
+    assert_int_equal(atomic_load(&f->srv.accepted), 0);
+    /* the next request resolves again, gets 127.0.0.1 and is refused before connecting */
+    assert_int_equal(sathd_httpc_do(c, &req, &r), SATHD_HTTPC_EBLOCKED);
+    assert_int_equal(atomic_load(&rebind_lookups), 2);
+    assert_int_equal(atomic_load(&f->srv.accepted), 0);
+    /* unguarded, the same name does reach the forbidden listener: the test can see it */
+    req.flags = 0;
+    assert_int_equal(sathd_httpc_do(c, &req, &r), SATHD_HTTPC_OK);
+    sathd_httpc_response_free(&r);
+    assert_int_equal(atomic_load(&f->srv.accepted), 1);
+    sathd_httpc_free(c);
+    testsrv_stop(&allowed);
+}
+
 static void scrub_and_lists(void **state)
 {
     (void)state;
@@ -537,6 +598,7 @@ int main(void)
         /* the guard's "no connection" check runs first, on a fresh listener */
         cmocka_unit_test_setup_teardown(ssrf_guard_loopback_listener, setup, teardown),
         cmocka_unit_test_setup_teardown(ssrf_guard_classes, setup, teardown),
+        cmocka_unit_test_setup_teardown(ssrf_dns_rebinding, setup, teardown),
         cmocka_unit_test_setup_teardown(get_with_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(methods_and_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(form_encoding, setup, teardown),
