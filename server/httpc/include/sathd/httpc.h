@@ -7,9 +7,10 @@
  *   - a connect and a total timeout, both cut to the caller's deadline (a request whose
  *     deadline has passed is not sent: SATHD_HTTPC_ETIMEOUT);
  *   - a response size cap (SATHD_HTTPC_ETOOBIG past it), or a streaming callback;
- *   - header lines marked secret are copied only into buffers this library wipes after
- *     the transfer, and no header or body is ever logged (the debug line per request
- *     names method, host, status, size and time);
+ *   - header lines (secret or not) are copied only into buffers this library wipes
+ *     after the transfer (curl's own request buffer is outside our reach), and no header
+ *     or body is ever logged (the debug line per request names method, host, status,
+ *     size and time);
  *   - errors come back as a short category (sathd_httpc_err), never the remote text:
  *     an HTTP answer of any status is not an error, the caller reads resp->status.
  *
@@ -72,7 +73,10 @@ typedef struct sathd_httpc_request {
     const char *url;                   /* absolute; with unix_socket e.g. "http://localhost/v1.41/info" */
     const char *unix_socket;           /* NULL, or the path of a unix socket to connect to */
     const char *const *headers;        /* NULL-terminated "Name: value" lines, or NULL */
-    unsigned secret_headers;           /* bit i set: headers[i] is a secret (i < 32) */
+    unsigned secret_headers;           /* bit i set: headers[i] is a secret (i < 32).  Today
+                                          every copied line is wiped and none is logged
+                                          whatever the mark; it stays the contract for any
+                                          future header dump (which must redact these). */
     const void *body;                  /* request body, or NULL */
     size_t body_len;
     const char *content_type;          /* Content-Type of the body, e.g. "application/json" */
