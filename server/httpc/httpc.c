@@ -382,6 +382,10 @@ static sathd_httpc_err perform(sathd_httpc *c, CURL *h, CURLU *u, const sathd_ht
         curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+        if (req->flags & SATHD_HTTPC_FRESH) {
+            curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+            curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+        }
         if (req->unix_socket) {
             curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
             curl_easy_setopt(h, CURLOPT_PROXY, "");

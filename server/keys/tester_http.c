@@ -93,7 +93,8 @@ int kt_get_json(const sathd_keytest_endpoints *ep, const char *url, kt_headers *
         .timeout_ms = timeout_ms,
         .connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000,
         .max_response = SATHD_KEYTEST_MAX_BODY,
-        .flags = guarded ? SATHD_HTTPC_GUARD_SSRF : 0,
+        /* one user's credentials: never a connection another request used or will use */
+        .flags = SATHD_HTTPC_FRESH | (guarded ? SATHD_HTTPC_GUARD_SSRF : 0u),
     };
     sathd_httpc_err err = sathd_httpc_do(ep->http, &req, resp);
     sodium_memzero(h->lines, sizeof h->lines);

@@ -33,14 +33,18 @@ static void send_all(int fd, const char *p, size_t n)
     }
 }
 
+/* Set by serve for the request being answered: a HEAD answer has no body. */
+static _Thread_local int answering_head;
+
 static void reply(int fd, int status, const char *extra, const char *body, size_t len)
 {
     char head[512];
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
+                     "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%s\r\n",
                      status, len, extra ? extra : "");
     send_all(fd, head, (size_t)n);
-    send_all(fd, body, len);
+    if (!answering_head)
+        send_all(fd, body, len);
 }
 
 static void chunk(int fd, const char *p, size_t n)
@@ -52,21 +56,33 @@ static void chunk(int fd, const char *p, size_t n)
     send_all(fd, "\r\n", 2);
 }
 
-static void serve(testsrv *s, int fd)
+/* recv that gives up when the server stops (keep-alive connections idle in here). */
+static ssize_t recv_wait(testsrv *s, int fd, char *p, size_t n)
+{
+    while (!atomic_load(&s->stop)) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (poll(&pf, 1, 50) > 0)
+            return recv(fd, p, n, 0);
+    }
+    return -1;
+}
+
+/* One request and its answer; -1 when the connection is done. */
+static int serve(testsrv *s, int fd)
 {
     char buf[16384];
     size_t len = 0;
     char *end = NULL;
     while (!end && len < sizeof buf - 1) {
-        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        ssize_t r = recv_wait(s, fd, buf + len, sizeof buf - 1 - len);
         if (r <= 0)
-            return;
+            return -1;
         len += (size_t)r;
         buf[len] = '\0';
         end = strstr(buf, "\r\n\r\n");
     }
     if (!end)
-        return;
+        return -1;
     size_t head_len = (size_t)(end - buf) + 4, clen = 0;
     const char *cl = strcasestr(buf, "\r\nContent-Length:");
     if (cl && cl < end)
@@ -74,9 +90,9 @@ static void serve(testsrv *s, int fd)
     if (clen > sizeof s->body)
         clen = sizeof s->body;
     while (len < head_len + clen && len < sizeof buf - 1) {
-        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        ssize_t r = recv_wait(s, fd, buf + len, sizeof buf - 1 - len);
         if (r <= 0)
-            break;
+            return -1;
         len += (size_t)r;
     }
     pthread_mutex_lock(&s->mu);
@@ -88,7 +104,9 @@ static void serve(testsrv *s, int fd)
     size_t body_len = s->body_len;
     memcpy(target, s->target, sizeof target);
     memcpy(body, s->body, body_len);
+    answering_head = strcmp(s->method, "HEAD") == 0;
     pthread_mutex_unlock(&s->mu);
+    atomic_fetch_add(&s->requests, 1);
 
     long n = 0;
     if ((strncmp(target, "/echo", 5) == 0 && (target[5] == '\0' || target[5] == '?')) ||
@@ -102,7 +120,7 @@ static void serve(testsrv *s, int fd)
         if (target[1] == 'b') {
             reply(fd, 200, NULL, big, (size_t)n);
         } else {
-            send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", 66);
+            send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 47);
             for (long off = 0; off < n; off += 100)
                 chunk(fd, big + off, (size_t)(n - off < 100 ? n - off : 100));
             send_all(fd, "0\r\n\r\n", 5);
@@ -115,7 +133,7 @@ static void serve(testsrv *s, int fd)
     } else if (strcmp(target, "/redirect") == 0) {
         reply(fd, 302, "Location: /echo\r\n", "", 0);
     } else if (strcmp(target, "/stream") == 0) {
-        send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", 66);
+        send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 47);
         for (int i = 0; i < 5; i++) {
             char c[16];
             int cn = snprintf(c, sizeof c, "chunk%d\n", i);
@@ -127,12 +145,14 @@ static void serve(testsrv *s, int fd)
     } else {
         reply(fd, 404, NULL, "no", 2);
     }
+    return 0;
 }
 
 static void *conn_main(void *arg)
 {
     conn *c = arg;
-    serve(c->s, c->fd);
+    while (serve(c->s, c->fd) == 0)
+        ;
     shutdown(c->fd, SHUT_WR);
     close(c->fd);
     free(c);

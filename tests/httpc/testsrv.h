@@ -5,8 +5,8 @@
  *
  * Paths: /echo (answers the request body, header X-Test: yes), /status/N, /big/N
  * (N bytes, Content-Length), /chunked/N (N bytes, chunked), /slow/MS (answers after
- * MS ms), /redirect (302 to /echo), /stream (5 chunks 20 ms apart).  Every answer
- * closes the connection.
+ * MS ms), /redirect (302 to /echo), /stream (5 chunks 20 ms apart).  Connections
+ * are kept alive (HTTP/1.1), so `accepted` counts connections and `requests` requests.
  */
 #ifndef HTTPC_TESTSRV_H
 #define HTTPC_TESTSRV_H
@@ -21,7 +21,7 @@ typedef struct testsrv {
     int fd, port;
     char path[108]; /* unix socket path, "" for TCP */
     pthread_t thread;
-    atomic_int stop, accepted;
+    atomic_int stop, accepted, requests;
     pthread_mutex_t mu;
     pthread_t workers[TESTSRV_MAX_CONN];
     int n_workers;

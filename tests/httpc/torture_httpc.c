@@ -145,7 +145,7 @@ static void methods_and_bodies(void **state)
     assert_int_equal(r.body_len, 0);
     sathd_httpc_response_free(&r);
 
-    int before = atomic_load(&f->srv.accepted);
+    int before = atomic_load(&f->srv.requests);
     sathd_httpc_request bad = {.method = "BREW"};
     assert_int_equal(get(f, "/echo", &bad, &r), SATHD_HTTPC_EINVAL);
     sathd_httpc_request getbody = {.body = "x", .body_len = 1};
@@ -154,7 +154,7 @@ static void methods_and_bodies(void **state)
     assert_int_equal(sathd_httpc_do(f->c, &ftp, &r), SATHD_HTTPC_EINVAL);
     ftp.url = "not a url";
     assert_int_equal(sathd_httpc_do(f->c, &ftp, &r), SATHD_HTTPC_EINVAL);
-    assert_int_equal(atomic_load(&f->srv.accepted), before);
+    assert_int_equal(atomic_load(&f->srv.requests), before);
 }
 
 static void form_encoding(void **state)
@@ -241,10 +241,10 @@ static void timeouts_and_deadlines(void **state)
     took = sathd_httpc_now_ms() - t0;
     assert_true(took >= 250 && took < 1500);
     /* a deadline already gone: nothing is sent */
-    int before = atomic_load(&f->srv.accepted);
+    int before = atomic_load(&f->srv.requests);
     sathd_httpc_request gone = {.deadline_ms = sathd_httpc_now_ms() - 1};
     assert_int_equal(get(f, "/echo", &gone, &r), SATHD_HTTPC_ETIMEOUT);
-    assert_int_equal(atomic_load(&f->srv.accepted), before);
+    assert_int_equal(atomic_load(&f->srv.requests), before);
     /* within time: fine */
     sathd_httpc_request ok = {.timeout_ms = 3000};
     assert_int_equal(get(f, "/slow/100", &ok, &r), SATHD_HTTPC_OK);
@@ -340,6 +340,31 @@ static void streaming(void **state)
     assert_true(big.len <= 20);
 }
 
+/* Pooled handles keep their connections; SATHD_HTTPC_FRESH (key tests) never shares one. */
+static void connection_reuse(void **state)
+{
+    fixture *f = *state;
+    sathd_httpc_request req = {0};
+    sathd_httpc_response r;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(get(f, "/echo", &req, &r), SATHD_HTTPC_OK);
+        sathd_httpc_response_free(&r);
+    }
+    assert_int_equal(atomic_load(&f->srv.requests), 3);
+    assert_int_equal(atomic_load(&f->srv.accepted), 1);
+    sathd_httpc_request fresh = {.flags = SATHD_HTTPC_FRESH};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(get(f, "/echo", &fresh, &r), SATHD_HTTPC_OK);
+        sathd_httpc_response_free(&r);
+    }
+    assert_int_equal(atomic_load(&f->srv.requests), 6);
+    assert_int_equal(atomic_load(&f->srv.accepted), 4);
+    /* and the one after a fresh request does not pick up its connection either */
+    assert_int_equal(get(f, "/echo", &req, &r), SATHD_HTTPC_OK);
+    sathd_httpc_response_free(&r);
+    assert_int_equal(atomic_load(&f->srv.accepted), 4);
+}
+
 static void statuses_and_redirects(void **state)
 {
     fixture *f = *state;
@@ -349,11 +374,11 @@ static void statuses_and_redirects(void **state)
     assert_int_equal(r.status, 503);
     assert_string_equal(r.body, "status body");
     sathd_httpc_response_free(&r);
-    int before = atomic_load(&f->srv.accepted);
+    int before = atomic_load(&f->srv.requests);
     assert_int_equal(get(f, "/redirect", &req, &r), SATHD_HTTPC_OK);
     assert_int_equal(r.status, 302);
     assert_string_equal(sathd_httpc_header(&r, "Location"), "/echo");
-    assert_int_equal(atomic_load(&f->srv.accepted), before + 1); /* not followed */
+    assert_int_equal(atomic_load(&f->srv.requests), before + 1); /* not followed */
     assert_string_equal(f->srv.target, "/redirect");
     sathd_httpc_response_free(&r);
 }
@@ -608,6 +633,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(size_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(streaming, setup, teardown),
         cmocka_unit_test_setup_teardown(statuses_and_redirects, setup, teardown),
+        cmocka_unit_test_setup_teardown(connection_reuse, setup, teardown),
         cmocka_unit_test(scrub_and_lists),
         cmocka_unit_test_setup_teardown(nothing_secret_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(shared_by_threads, setup, teardown),

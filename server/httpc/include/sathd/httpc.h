@@ -66,6 +66,9 @@ void sathd_httpc_list_free(char **list);
 enum {
     SATHD_HTTPC_GUARD_SSRF = 1u << 0,   /* see the top of this file */
     SATHD_HTTPC_NO_REDIRECTS = 1u << 1, /* accepted for clarity: redirects are never followed */
+    SATHD_HTTPC_FRESH = 1u << 2,        /* a new connection, closed afterwards: for requests
+                                           carrying one user's credentials (key tests), so
+                                           no connection state is shared between users */
 };
 
 typedef struct sathd_httpc_request {
