@@ -10,6 +10,7 @@
 #include "httpc_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,15 +236,38 @@ static void slist_wipe_free(struct curl_slist *l)
     curl_slist_free_all(l);
 }
 
-/* The request's header lines (and Content-Type) as a curl list; -1 when out of memory.
- * "Expect:" turns off curl's 100-continue round trip for larger bodies. */
+/* Whether a header line is one line of printable text with a name (no CR/LF smuggling
+ * a second header or a request into the stream). */
+static int header_ok(const char *line)
+{
+    const char *colon = strchr(line, ':');
+    if (!colon || colon == line)
+        return 0;
+    for (const char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t')
+            return 0;
+    return 1;
+}
+
+/* The request's header lines (and Content-Type) as a curl list: 0, -1 when out of
+ * memory, -2 for a malformed line.  "Expect:" turns off curl's 100-continue round trip
+ * for larger bodies. */
 static int build_headers(const sathd_httpc_request *req, struct curl_slist **out)
 {
     struct curl_slist *l = NULL, *n;
+    int rc = -1;
     for (size_t i = 0; req->headers && req->headers[i]; i++) {
+        if (!header_ok(req->headers[i])) {
+            rc = -2;
+            goto fail;
+        }
         if (!(n = curl_slist_append(l, req->headers[i])))
             goto fail;
         l = n;
+    }
+    if (req->content_type && strpbrk(req->content_type, "\r\n")) {
+        rc = -2;
+        goto fail;
     }
     if (req->content_type) {
         char line[256];
@@ -258,7 +282,7 @@ static int build_headers(const sathd_httpc_request *req, struct curl_slist **out
     return 0;
 fail:
     slist_wipe_free(l);
-    return -1;
+    return rc;
 }
 
 /* Method and body options; EINVAL for a method we do not speak. */
@@ -363,8 +387,9 @@ static sathd_httpc_err perform(sathd_httpc *c, CURL *h, CURLU *u, const sathd_ht
     if (timeouts(req, &connect_ms, &total_ms) != 0)
         return SATHD_HTTPC_ETIMEOUT;
     struct curl_slist *headers = NULL, *resolve = NULL;
-    if (build_headers(req, &headers) != 0)
-        return SATHD_HTTPC_EINTERNAL;
+    int hrc = build_headers(req, &headers);
+    if (hrc != 0)
+        return hrc == -2 ? SATHD_HTTPC_EINVAL : SATHD_HTTPC_EINTERNAL;
     sathd_httpc_err err = set_method(h, req);
     if (err == SATHD_HTTPC_OK && pin && httpc_guard_pin(h, host, port, pin, &resolve) != 0)
         err = SATHD_HTTPC_EINTERNAL;
@@ -377,7 +402,8 @@ static sathd_httpc_err perform(sathd_httpc *c, CURL *h, CURLU *u, const sathd_ht
         curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-        curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
+        if (x->max <= (size_t)INT64_MAX && !(req->method && strcmp(req->method, "HEAD") == 0))
+            curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max); /* early no */
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -154,6 +154,16 @@ static void methods_and_bodies(void **state)
     assert_int_equal(sathd_httpc_do(f->c, &ftp, &r), SATHD_HTTPC_EINVAL);
     ftp.url = "not a url";
     assert_int_equal(sathd_httpc_do(f->c, &ftp, &r), SATHD_HTTPC_EINVAL);
+    /* no header smuggling: CR/LF in a line or the content type, a line without a name */
+    const char *smuggle[][2] = {{"X-A: 1\r\nX-Injected: 1", NULL}, {"X-A: 1\nGET / HTTP/1.1", NULL},
+                                {"no colon here", NULL}, {": no name", NULL}};
+    for (size_t i = 0; i < sizeof smuggle / sizeof smuggle[0]; i++) {
+        sathd_httpc_request sm = {.headers = smuggle[i]};
+        assert_int_equal(get(f, "/echo", &sm, &r), SATHD_HTTPC_EINVAL);
+    }
+    sathd_httpc_request ct = {.method = "POST", .body = "x", .body_len = 1,
+                              .content_type = "text/plain\r\nX-Injected: 1"};
+    assert_int_equal(get(f, "/echo", &ct, &r), SATHD_HTTPC_EINVAL);
     assert_int_equal(atomic_load(&f->srv.requests), before);
 }
 
@@ -333,6 +343,11 @@ static void streaming(void **state)
     assert_int_equal(get(f, "/stream", &req, &r), SATHD_HTTPC_EABORTED);
     assert_int_equal(stop.calls, 1);
     assert_int_equal(r.status, 200);
+    /* no cap at all when asked (docker logs --follow) */
+    sink all = {0};
+    sathd_httpc_request nocap = {.on_data = on_data, .on_data_arg = &all, .max_response = SIZE_MAX};
+    assert_int_equal(get(f, "/stream", &nocap, &r), SATHD_HTTPC_OK);
+    assert_int_equal(all.len, 35);
     /* the cap bounds a stream too */
     sink big = {0};
     sathd_httpc_request capped = {.on_data = on_data, .on_data_arg = &big, .max_response = 20};

@@ -75,7 +75,9 @@ typedef struct sathd_httpc_request {
     const char *method;                /* "GET", "POST", "PUT", "DELETE", "HEAD"; NULL = GET */
     const char *url;                   /* absolute; with unix_socket e.g. "http://localhost/v1.41/info" */
     const char *unix_socket;           /* NULL, or the path of a unix socket to connect to */
-    const char *const *headers;        /* NULL-terminated "Name: value" lines, or NULL */
+    const char *const *headers;        /* NULL-terminated "Name: value" lines, or NULL; a
+                                          line with CR, LF or another control character
+                                          (tab aside) is refused: SATHD_HTTPC_EINVAL */
     unsigned secret_headers;           /* bit i set: headers[i] is a secret (i < 32).  Today
                                           every copied line is wiped and none is logged
                                           whatever the mark; it stays the contract for any
@@ -86,7 +88,7 @@ typedef struct sathd_httpc_request {
     int64_t deadline_ms;               /* absolute CLOCK_MONOTONIC ms (sathd_httpc_now_ms), 0 = none */
     long connect_timeout_ms;           /* 0 = 5000 */
     long timeout_ms;                   /* whole transfer; 0 = 30000 */
-    size_t max_response;               /* 0 = the client's default */
+    size_t max_response;               /* 0 = the client's default; SIZE_MAX = no cap (streams) */
     unsigned flags;                    /* SATHD_HTTPC_* */
     /* Streaming: when set, body bytes are handed here as they arrive instead of being
      * collected (max_response still bounds the total).  Return non-zero to stop the
