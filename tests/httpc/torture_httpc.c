@@ -348,6 +348,7 @@ static void streaming(void **state)
     sathd_httpc_request nocap = {.on_data = on_data, .on_data_arg = &all, .max_response = SIZE_MAX};
     assert_int_equal(get(f, "/stream", &nocap, &r), SATHD_HTTPC_OK);
     assert_int_equal(all.len, 35);
+    sathd_httpc_response_free(&r);
     /* the cap bounds a stream too */
     sink big = {0};
     sathd_httpc_request capped = {.on_data = on_data, .on_data_arg = &big, .max_response = 20};
