@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "sathd/httpc.h"
-#include "tester.h"
+#include "sathd/keytest.h"
 
 #define KT_MAX_HEADERS 6
 

@@ -16,8 +16,8 @@
 
 #include "sathd/httpc.h"
 #include "sathd/log.h"
-#include "keyring.h"
-#include "plans_cache.h"
+#include "sathd/keyring.h"
+#include "sathd/plans_cache.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {
