@@ -45,7 +45,8 @@ static int split_secrets(sathd_billing *b, char *err, size_t errlen)
     return 0;
 }
 
-int sathd_billing_new(const sathd_config *cfg, sathd_billing **out, char *err, size_t errlen)
+int sathd_billing_new(const sathd_config *cfg, sathd_httpc *http, sathd_billing **out, char *err,
+                      size_t errlen)
 {
     *out = NULL;
     if (cfg->billing_provider == SATHD_BILLING_NONE && cfg->env == SATHD_ENV_PRODUCTION) {
@@ -82,8 +83,8 @@ int sathd_billing_new(const sathd_config *cfg, sathd_billing **out, char *err, s
     size_t n = b->stripe_url ? strlen(b->stripe_url) : 0;
     while (n > 0 && b->stripe_url[n - 1] == '/')
         b->stripe_url[--n] = '\0';
-    sathd_httpc_config hc = {.default_max_response = 1u << 20};
-    if (bad || sathd_httpc_new(&hc, &b->http) != 0) {
+    b->http = http;
+    if (bad || !http) {
         snprintf(err, errlen, "billing: out of memory");
         sathd_billing_free(b);
         return -1;
@@ -96,7 +97,6 @@ void sathd_billing_free(sathd_billing *b)
 {
     if (!b)
         return;
-    sathd_httpc_free(b->http);
     free_secret(b->secret_key);
     if (b->secrets_buf)
         sodium_memzero(b->secrets_buf, b->secrets_len); /* split: strlen would stop early */

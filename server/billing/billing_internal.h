@@ -25,7 +25,7 @@ struct sathd_billing {
     char *return_url;
     int64_t grace_s;
     int64_t timeout_ms;
-    sathd_httpc *http;
+    sathd_httpc *http;            /* borrowed: the server's shared client */
     sathd_billing_bot_stopper stop_bot;
     void *stop_bot_arg;
 };

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -38,13 +37,6 @@ void sathd__billing_idem_key(const char *user_id, const char *action, const char
     }
     crypto_generichash_final(&st, h, sizeof h);
     sodium_bin2hex(out, 33, h, sizeof h);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Maps a failed Stripe answer to the call's status; logs Stripe's own words. */
@@ -104,7 +96,7 @@ static int stripe_request(sathd_call *call, const char *method, const char *path
         .body = body,
         .body_len = body_len,
         .content_type = form ? "application/x-www-form-urlencoded" : NULL,
-        .deadline_ms = left == INT64_MAX ? 0 : mono_ms() + left,
+        .deadline_ms = left == INT64_MAX ? 0 : sathd_httpc_now_ms() + left,
         .timeout_ms = (long)b->timeout_ms,
     };
     sathd_httpc_response resp;

@@ -8,11 +8,13 @@
  */
 #include "app_build.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "sathd/httpc.h"
 #include "sathd/log.h"
 #include "sathd/billing.h"
 #include "sathd/keyring.h"
@@ -72,10 +74,6 @@ static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t 
  * read after a restart). */
 static int build_keyring(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
 {
-    if (sathd_keytest_global_init() != 0) {
-        snprintf(err, errlen, "libcurl failed to initialise");
-        return -1;
-    }
     if (cfg->encryption_keys) {
         app->keyring = sathd_keyring_parse(cfg->encryption_keys, err, errlen);
         return app->keyring ? 0 : -1;
@@ -94,6 +92,32 @@ static int build_keyring(sathd_app *app, const sathd_config *cfg, char *err, siz
               "msg=\"no SATH_ENCRYPTION_KEYS: using an ephemeral key; stored API keys cannot be "
               "read after sathd restarts (generate one: head -c32 /dev/urandom | base64)\"");
     return 0;
+}
+
+/* The outbound client; each SATH_OUTBOUND_ALLOW entry is tried alone first so a
+ * bad one is named.  curl_global_init has run in main. */
+static int build_http(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
+{
+    char **allow = sathd_httpc_list_split(cfg->outbound_allow);
+    int rc = allow ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && allow[i]; i++) {
+        const char *one[] = {allow[i], NULL};
+        sathd_httpc_config probe = {.outbound_allow = one};
+        sathd_httpc *c = NULL;
+        if ((rc = sathd_httpc_new(&probe, &c)) == -EINVAL)
+            snprintf(err, errlen,
+                     "SATH_OUTBOUND_ALLOW: \"%s\" is not host[:port], IP[:port], [IPv6][:port] "
+                     "or a CIDR", allow[i]);
+        sathd_httpc_free(c);
+    }
+    sathd_httpc_config hc = {.user_agent = "sathd/" SATHD_VERSION,
+                             .outbound_allow = (const char *const *)allow};
+    if (rc == 0)
+        rc = sathd_httpc_new(&hc, &app->http);
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    sathd_httpc_list_free(allow);
+    return rc == 0 ? 0 : -1;
 }
 
 static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
@@ -126,7 +150,7 @@ static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t
  * needs its secrets (checked by the config too). */
 static int build_billing(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
 {
-    if (sathd_billing_new(cfg, &app->billing, err, errlen) != 0)
+    if (sathd_billing_new(cfg, app->http, &app->billing, err, errlen) != 0)
         return -1;
     if (sathd_billing_is_free_mode(app->billing))
         sathd_log(SATHD_LOG_WARN, "msg=\"billing provider none: Subscribe activates plans at once "
@@ -159,6 +183,8 @@ int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, cha
         goto fail;
     if ((needs & SATHD_APP_AUTH) && build_keyring(app, cfg, err, errlen) != 0)
         goto fail;
+    if ((needs & SATHD_APP_AUTH) && build_http(app, cfg, err, errlen) != 0)
+        goto fail;
     if ((needs & SATHD_APP_DB) && !(app->plans = sathd_plans_cache_new(cfg->plans_cache_ttl_ms))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -175,6 +201,7 @@ void sathd_app_destroy(sathd_app *app)
 {
     sathd_keyring_free(app->keyring);
     sathd_billing_free(app->billing);
+    sathd_httpc_free(app->http);
     sathd_plans_cache_free(app->plans);
     sathd_pwhash_free(app->pwhash);
     sathd_jwt_keys_free(app->jwt);

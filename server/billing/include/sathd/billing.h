@@ -20,6 +20,7 @@
 
 #include "sathd/call.h"
 #include "sathd/config.h"
+#include "sathd/httpc.h"
 #include "sathd/pg.h"
 #include "sathd/plans.h"
 #include "google/api/httpbody.pb-c.h"
@@ -46,9 +47,11 @@ typedef struct sathd_billing sathd_billing;
 typedef int (*sathd_billing_bot_stopper)(void *arg, sathd_call *call, sathd_pg_conn *c,
                                          const char *user_id, const char *reason);
 
-/* Builds billing from the configuration (provider, Stripe URL/keys, grace, return URL).
- * 0, or -1 with a reason in err.  Free with sathd_billing_free. */
-int sathd_billing_new(const sathd_config *cfg, sathd_billing **out, char *err, size_t errlen);
+/* Builds billing from the configuration (provider, Stripe URL/keys, grace, return URL),
+ * talking to Stripe through `http` (the server's shared client, borrowed: it must
+ * outlive billing).  0, or -1 with a reason in err.  Free with sathd_billing_free. */
+int sathd_billing_new(const sathd_config *cfg, sathd_httpc *http, sathd_billing **out, char *err,
+                      size_t errlen);
 void sathd_billing_free(sathd_billing *b);
 /* Wires the bots layer's stop function (see sathd_billing_bot_stopper); NULL unwires. */
 void sathd_billing_set_bot_stopper(sathd_billing *b, sathd_billing_bot_stopper fn, void *arg);
