@@ -25,7 +25,10 @@ status sathd answered for each:
   POST /_test/pay           {"subscription": id}           -> active again; invoice.paid
   POST /_test/delete        {"subscription": id}           -> canceled; customer.subscription.deleted
   POST /_test/send          {"type", "subscription", "object_status", "event_id",
-                             "bad_signature", "age_s"}      -> one crafted event
+                             "bad_signature", "age_s", "times", "parallel"}
+                                                           -> one crafted event (delivered
+                                                           `times` times, at once if parallel)
+  POST /_test/fail_next     {"method", "path", "status"}   -> the next such API request fails
   GET  /_test/log           every API request seen: method, path, idempotency key, replayed
 Binds 127.0.0.1 on a port the kernel picks, prints "PORT <n>", exits with its parent.
 """
@@ -49,7 +52,7 @@ KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[A-Za-z0-9_]*\])*$")
 
 LOCK = threading.RLock()
 STATE = {"webhook_url": None, "customers": {}, "sessions": {}, "subs": {}, "invoices": [],
-         "idem": {}, "log": [], "seq": 0}
+         "idem": {}, "log": [], "seq": 0, "fail_next": {}}
 
 
 def new_id(prefix):
@@ -133,23 +136,38 @@ def sign(body, t, secret=None):
     return f"t={t},v1={mac}"
 
 
-def send_event(etype, obj, event_id=None, bad_signature=False, age_s=0, times=1):
+def deliver(body, header):
+    rq = urllib.request.Request(STATE["webhook_url"], data=body, method="POST",
+                                headers={"Content-Type": "application/json",
+                                         "Stripe-Signature": header})
+    try:
+        with urllib.request.urlopen(rq, timeout=30) as r:
+            return {"status": r.status, "body": r.read().decode()}
+    except urllib.error.HTTPError as e:
+        return {"status": e.code, "body": e.read().decode()}
+
+
+def send_event(etype, obj, event_id=None, bad_signature=False, age_s=0, times=1, parallel=False):
     ev = {"id": event_id or new_id("evt"), "object": "event", "type": etype,
           "api_version": API_VERSION, "created": int(time.time()) - age_s,
           "data": {"object": obj}}
     body = json.dumps(ev).encode()
     t = int(time.time()) - age_s
     header = sign(body, t, "whsec_wrong_secret" if bad_signature else None)
-    codes = []
-    for _ in range(times):
-        rq = urllib.request.Request(STATE["webhook_url"], data=body, method="POST",
-                                    headers={"Content-Type": "application/json",
-                                             "Stripe-Signature": header})
-        try:
-            with urllib.request.urlopen(rq, timeout=30) as r:
-                codes.append({"status": r.status, "body": r.read().decode()})
-        except urllib.error.HTTPError as e:
-            codes.append({"status": e.code, "body": e.read().decode()})
+    if not parallel:
+        return {"id": ev["id"], "results": [deliver(body, header) for _ in range(times)]}
+    codes = [None] * times
+    barrier = threading.Barrier(times)
+
+    def one(i):
+        barrier.wait()
+        codes[i] = deliver(body, header)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return {"id": ev["id"], "results": codes}
 
 
@@ -186,6 +204,11 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["log"].append(entry)
         try:
+            with LOCK:
+                injected = STATE["fail_next"].pop((method, path), None)
+            if injected:
+                raise BadRequest(injected, "injected_failure", "failure injected by the test",
+                                 "api_error")
             if self.headers.get("Authorization") != "Bearer " + SECRET_KEY:
                 raise BadRequest(401, "api_key_invalid", "Invalid API Key provided")
             if self.headers.get("Stripe-Version") != API_VERSION:
@@ -298,6 +321,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"log": STATE["log"]})
         args = json.loads(self.body() or b"{}")
         now = int(time.time())
+        if path == "/_test/fail_next":
+            with LOCK:
+                STATE["fail_next"][(args["method"], args["path"])] = int(args["status"])
+            return self.reply(200, {})
         if path == "/_test/config":
             STATE["webhook_url"] = args["webhook_url"]
             return self.reply(200, {})
@@ -333,7 +360,8 @@ class Handler(BaseHTTPRequestHandler):
                 obj["status"] = args["object_status"]  # what a stale event would say
             r = send_event(args["type"], obj, event_id=args.get("event_id"),
                            bad_signature=args.get("bad_signature", False),
-                           age_s=args.get("age_s", 0), times=args.get("times", 1))
+                           age_s=args.get("age_s", 0), times=args.get("times", 1),
+                           parallel=args.get("parallel", False))
             return self.reply(200, r)
         self.reply(404, {"error": "unknown control path"})
 

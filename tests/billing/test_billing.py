@@ -53,8 +53,8 @@ def ensure(cond, what):
         raise AssertionError(what)
 
 
-def fake(path, **body):
-    r = requests.post(S["fake"] + path, json=body, timeout=60)
+def fake(control, **body):
+    r = requests.post(S["fake"] + control, json=body, timeout=60)
     ensure(r.status_code == 200, r.text)
     return r.json()
 
@@ -242,6 +242,24 @@ class StripeFlow(unittest.TestCase):
         self.assertEqual([x["status"] for x in dup["results"]], [200, 200])
         self.assertIn('"duplicate"', dup["results"][1]["body"])
         self.assertEqual(d.sql(f"SELECT count(*) FROM billing_events WHERE id = '{ev}'"), "1")
+        # the same event delivered 4 times at once: processed once, the others duplicates
+        ev = "evt_par" + uuid.uuid4().hex[:16]
+        par = fake("/_test/send", type="invoice.paid", subscription=stripe_sub, event_id=ev,
+                   times=4, parallel=True)
+        self.assertEqual([x["status"] for x in par["results"]], [200] * 4)
+        self.assertEqual(sum('"duplicate"' in x["body"] for x in par["results"]), 3)
+        self.assertEqual(d.sql(f"SELECT count(*) FROM billing_events WHERE id = '{ev}'"), "1")
+        # Stripe failing while the event is processed: 503, nothing kept (the event row is
+        # rolled back with the rest), so Stripe's retry of the same event completes it
+        ev = "evt_retry" + uuid.uuid4().hex[:16]
+        fake("/_test/fail_next", method="GET", path=f"/v1/subscriptions/{stripe_sub}", status=500)
+        r = fake("/_test/send", type="customer.subscription.updated", subscription=stripe_sub, event_id=ev)
+        self.assertEqual(r["results"][0]["status"], 503)
+        self.assertEqual(d.sql(f"SELECT count(*) FROM billing_events WHERE id = '{ev}'"), "0")
+        r = fake("/_test/send", type="customer.subscription.updated", subscription=stripe_sub, event_id=ev)
+        self.assertEqual(r["results"][0]["status"], 200)
+        self.assertIn('"updated"', r["results"][0]["body"])
+        self.assertEqual(d.sql(f"SELECT outcome FROM billing_events WHERE id = '{ev}'"), "updated")
         # out of order: a late `created` saying incomplete; sathd fetches the truth (active)
         late = fake("/_test/send", type="customer.subscription.created", subscription=stripe_sub,
                     object_status="incomplete", age_s=120)
@@ -293,6 +311,11 @@ class StripeFlow(unittest.TestCase):
         self.assertEqual(r.status_code, 200, r.text)
         self.assertNotEqual(r.json()["invoices"][0]["id"], page1["invoices"][0]["id"])
         self.assertEqual(d.req("GET", "/api/v1/billing/invoices?page_size=101", tok).status_code, 400)
+        # the same page again within the cache time: served from Redis, not from Stripe
+        before = len([e for e in fake_log() if e["path"] == "/v1/invoices"])
+        r2 = d.req("GET", "/api/v1/billing/invoices?page_size=1", tok)
+        self.assertEqual(r2.json(), page1)
+        self.assertEqual(len([e for e in fake_log() if e["path"] == "/v1/invoices"]), before)
 
         # a running live bot with 5 symbols, then the subscription is deleted at Stripe
         d.sql("INSERT INTO bot_instances (user_id, status, mode, config) VALUES "
