@@ -61,47 +61,6 @@ static const sathd_pg_stmt st_effective = {
     1};
 static const sathd_pg_stmt st_set_plan = {
     "billing_set_plan", "UPDATE users SET plan_id = $2, updated_at = now() WHERE id = $1", 2};
-/* The user's running bot as the limits see it (bot_instances, sql/001). */
-static const sathd_pg_stmt st_bot = {
-    "billing_bot",
-    "SELECT mode = 'live', CASE WHEN jsonb_typeof(config->'symbols') = 'array' "
-    "THEN jsonb_array_length(config->'symbols') ELSE 0 END, "
-    "CASE WHEN jsonb_typeof(config->'capital_cents') = 'number' "
-    "THEN (config->>'capital_cents')::numeric::bigint ELSE 0 END "
-    "FROM bot_instances WHERE user_id = $1 AND status IN ('starting', 'running')",
-    1};
-
-/* Stops the user's bot when it does not fit `plan` (the plan just took effect). */
-static int enforce(sathd_call *call, sathd_pg_conn *c, const char *user_id,
-                   const sathd_plan_info *plan)
-{
-    const PGresult *res = NULL;
-    const char *p[] = {user_id};
-    int rc = sathd_svc_pg_query(call, c, &st_bot, p, &res);
-    if (rc != SATHD_OK)
-        return rc;
-    char why[200];
-    const char *reason = NULL;
-    if (PQntuples(res) > 0)
-        reason = sathd_billing_bot_violation(plan, atoi(PQgetvalue(res, 0, 1)),
-                                             strtoll(PQgetvalue(res, 0, 2), NULL, 10),
-                                             PQgetvalue(res, 0, 0)[0] == 't', why, sizeof why);
-    if (!reason)
-        return SATHD_OK;
-    sathd_billing *b = sathd__billing_of(call);
-    if (!b->stop_bot) {
-        /* the bots layer wires its stopper in app_build; without it nothing can stop a bot */
-        sathd_log(SATHD_LOG_WARN, "msg=\"bot exceeds the new plan but no bot stopper is wired\" "
-                                  "request_id=%s user_id=%s reason=\"%s\"",
-                  sathd_call_request_id(call), user_id, reason);
-        return SATHD_OK;
-    }
-    sathd_log(SATHD_LOG_INFO, "msg=\"stopping bot over plan limits\" request_id=%s user_id=%s "
-                              "plan=%s reason=\"%s\"",
-              sathd_call_request_id(call), user_id, plan->name, reason);
-    return b->stop_bot(b->stop_bot_arg, call, c, user_id, reason);
-}
-
 int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                              sathd_plan_info *out)
 {
@@ -131,7 +90,7 @@ int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *use
             return rc;
         sathd_log(SATHD_LOG_INFO, "msg=\"plan changed\" request_id=%s user_id=%s plan=%s",
                   sathd_call_request_id(call), user_id, plan.name);
-        if ((rc = enforce(call, c, user_id, &plan)) != SATHD_OK)
+        if ((rc = sathd__billing_enforce(call, c, user_id, &plan)) != SATHD_OK)
             return rc;
     }
     if (out)

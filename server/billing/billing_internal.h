@@ -115,6 +115,10 @@ int sathd__billing_target_of(sathd_call *call, const char *user_id, const stripe
                              sathd_plan_info *plan, billing_target *t);
 /* Stores a subscription as Stripe just returned it, in its own transaction. */
 int sathd__billing_store_stripe(sathd_call *call, const char *user_id, const stripe_sub *s);
+/* Stops the user's bot when it does not fit `plan`, which just took effect (inside the
+ * caller's transaction on c). */
+int sathd__billing_enforce(sathd_call *call, sathd_pg_conn *c, const char *user_id,
+                           const sathd_plan_info *plan);
 /* Recomputes users.plan_id and enforces bot limits when it changed; *out when not NULL. */
 int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                              sathd_plan_info *out);

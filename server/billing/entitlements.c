@@ -1,13 +1,16 @@
 /*
  * entitlements.c - what a plan allows a bot: at most max_symbols symbols, at most
- * max_capital of capital, and live trading only on plans with live_trading.  Used when
- * a plan changes (billing_apply.c stops a bot that no longer fits) and by the bots
- * layer before it starts one.
+ * max_capital of capital, and live trading only on plans with live_trading; and
+ * stopping the bot that no longer fits when a plan takes effect (billing_apply.c calls
+ * sathd__billing_enforce inside its transaction).
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "sathd/billing.h"
+#include "billing_internal.h"
+#include "sathd/log.h"
+#include "sathd/svc.h"
 
 const char *sathd_billing_bot_violation(const sathd_plan_info *plan, int n_symbols,
                                         int64_t capital_cents, int live, char *buf, size_t len)
@@ -25,4 +28,45 @@ const char *sathd_billing_bot_violation(const sathd_plan_info *plan, int n_symbo
     else
         return NULL;
     return buf;
+}
+
+/* The user's running bot as the limits see it (bot_instances, sql/001). */
+static const sathd_pg_stmt st_bot = {
+    "billing_bot",
+    "SELECT mode = 'live', CASE WHEN jsonb_typeof(config->'symbols') = 'array' "
+    "THEN jsonb_array_length(config->'symbols') ELSE 0 END, "
+    "CASE WHEN jsonb_typeof(config->'capital_cents') = 'number' "
+    "THEN (config->>'capital_cents')::numeric::bigint ELSE 0 END "
+    "FROM bot_instances WHERE user_id = $1 AND status IN ('starting', 'running')",
+    1};
+
+/* Stops the user's bot when it does not fit `plan` (the plan just took effect). */
+int sathd__billing_enforce(sathd_call *call, sathd_pg_conn *c, const char *user_id,
+                   const sathd_plan_info *plan)
+{
+    const PGresult *res = NULL;
+    const char *p[] = {user_id};
+    int rc = sathd_svc_pg_query(call, c, &st_bot, p, &res);
+    if (rc != SATHD_OK)
+        return rc;
+    char why[200];
+    const char *reason = NULL;
+    if (PQntuples(res) > 0)
+        reason = sathd_billing_bot_violation(plan, atoi(PQgetvalue(res, 0, 1)),
+                                             strtoll(PQgetvalue(res, 0, 2), NULL, 10),
+                                             PQgetvalue(res, 0, 0)[0] == 't', why, sizeof why);
+    if (!reason)
+        return SATHD_OK;
+    sathd_billing *b = sathd__billing_of(call);
+    if (!b->stop_bot) {
+        /* the bots layer wires its stopper in app_build; without it nothing can stop a bot */
+        sathd_log(SATHD_LOG_WARN, "msg=\"bot exceeds the new plan but no bot stopper is wired\" "
+                                  "request_id=%s user_id=%s reason=\"%s\"",
+                  sathd_call_request_id(call), user_id, reason);
+        return SATHD_OK;
+    }
+    sathd_log(SATHD_LOG_INFO, "msg=\"stopping bot over plan limits\" request_id=%s user_id=%s "
+                              "plan=%s reason=\"%s\"",
+              sathd_call_request_id(call), user_id, plan->name, reason);
+    return b->stop_bot(b->stop_bot_arg, call, c, user_id, reason);
 }
