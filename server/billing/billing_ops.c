@@ -62,7 +62,15 @@ static int expire_local(sathd_call *call, sathd_pg_conn *c, const char *user_id,
     return sathd__billing_apply(call, c, &t, &outcome);
 }
 
-int sathd_billing_get_subscription(sathd_call *call, Sath__V1__Subscription **out)
+/* The arena message into the caller's struct (the generated tables own that one). */
+static int copy_out(int rc, const Sath__V1__Subscription *s, Sath__V1__Subscription *out)
+{
+    if (rc == SATHD_OK)
+        *out = *s;
+    return rc;
+}
+
+int sathd_billing_get_subscription(sathd_call *call, Sath__V1__Subscription *out)
 {
     const char *user_id = caller(call);
     sathd_pg_conn *c = NULL;
@@ -75,9 +83,10 @@ int sathd_billing_get_subscription(sathd_call *call, Sath__V1__Subscription **ou
         rc = expire_local(call, c, user_id, &row);
     if (rc == SATHD_OK) /* a grace period may have run out since the last event */
         rc = sathd__billing_sync_plan(call, c, user_id, NULL);
+    Sath__V1__Subscription *s = NULL;
     if (rc == SATHD_OK)
-        rc = current_proto(call, c, user_id, NULL, out);
-    return sathd__billing_end(call, c, rc);
+        rc = current_proto(call, c, user_id, NULL, &s);
+    return copy_out(sathd__billing_end(call, c, rc), s, out);
 }
 
 static int respond(sathd_call *call, sathd_pg_conn *c, const char *user_id,
@@ -254,7 +263,7 @@ int sathd_billing_subscribe(sathd_call *call, const Sath__V1__SubscribeRequest *
 }
 
 int sathd_billing_cancel(sathd_call *call, const Sath__V1__CancelSubscriptionRequest *req,
-                         Sath__V1__Subscription **out)
+                         Sath__V1__Subscription *out)
 {
     const char *user_id = caller(call);
     sathd_pg_conn *c = NULL;
@@ -287,7 +296,8 @@ int sathd_billing_cancel(sathd_call *call, const Sath__V1__CancelSubscriptionReq
         return rc;
     if ((rc = sathd_svc_pg_open(call, &c)) != SATHD_OK)
         return rc;
-    rc = current_proto(call, c, user_id, row.id, out);
+    Sath__V1__Subscription *s = NULL;
+    rc = current_proto(call, c, user_id, row.id, &s);
     sathd_svc_pg_close(call, c);
-    return rc;
+    return copy_out(rc, s, out);
 }

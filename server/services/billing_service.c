@@ -16,17 +16,11 @@ static int billing_list_plans(sathd_call *call, const Sath__V1__ListPlansRequest
     return sathd_plans_cache_list(sathd_call_app(call)->plans, call, resp);
 }
 
-/* The generated tables hand us the response struct; billing builds its own message in
- * the arena, so copy it in. */
 static int billing_get_subscription(sathd_call *call, const Sath__V1__GetSubscriptionRequest *req,
                                     Sath__V1__Subscription *resp)
 {
     (void)req;
-    Sath__V1__Subscription *s = NULL;
-    int rc = sathd_billing_get_subscription(call, &s);
-    if (rc == SATHD_OK)
-        *resp = *s;
-    return rc;
+    return sathd_billing_get_subscription(call, resp);
 }
 
 static int billing_subscribe(sathd_call *call, const Sath__V1__SubscribeRequest *req,
@@ -38,11 +32,7 @@ static int billing_subscribe(sathd_call *call, const Sath__V1__SubscribeRequest 
 static int billing_cancel(sathd_call *call, const Sath__V1__CancelSubscriptionRequest *req,
                           Sath__V1__Subscription *resp)
 {
-    Sath__V1__Subscription *s = NULL;
-    int rc = sathd_billing_cancel(call, req, &s);
-    if (rc == SATHD_OK)
-        *resp = *s;
-    return rc;
+    return sathd_billing_cancel(call, req, resp);
 }
 
 static int billing_list_invoices(sathd_call *call, const Sath__V1__ListInvoicesRequest *req,

@@ -58,13 +58,13 @@ void sathd_billing_set_bot_stopper(sathd_billing *b, sathd_billing_bot_stopper f
 /* 1 when the provider is `none` (plans activate at once, nothing is charged). */
 int sathd_billing_is_free_mode(const sathd_billing *b);
 
-/* BillingService methods, for the authenticated caller of `call`.  *out / resp are
- * filled in the call's arena. */
-int sathd_billing_get_subscription(sathd_call *call, Sath__V1__Subscription **out);
+/* BillingService methods, for the authenticated caller of `call`.  out / resp are
+ * filled with strings and sub-messages in the call's arena. */
+int sathd_billing_get_subscription(sathd_call *call, Sath__V1__Subscription *out);
 int sathd_billing_subscribe(sathd_call *call, const Sath__V1__SubscribeRequest *req,
                             Sath__V1__SubscribeResponse *resp);
 int sathd_billing_cancel(sathd_call *call, const Sath__V1__CancelSubscriptionRequest *req,
-                         Sath__V1__Subscription **out);
+                         Sath__V1__Subscription *out);
 int sathd_billing_list_invoices(sathd_call *call, const Sath__V1__ListInvoicesRequest *req,
                                 Sath__V1__ListInvoicesResponse *resp);
 /* The public, signed webhook: `in` is the raw body, metadata `stripe-signature` the
