@@ -64,6 +64,8 @@ static int auth_register(sathd_call *call, const Sath__V1__RegisterRequest *req,
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "password: %s", why);
     if (sathd_text_check(req->name, 200, &why) != 0)
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "name %s", why);
+    if (sathd_svc_password_strong(call, req->password, email, req->name, &why) != 0)
+        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s", why);
 
     char *hash = NULL;
     sathd_pw_result r = sathd_pwhash_hash(app->pwhash, req->password, pwlen,
@@ -199,9 +201,11 @@ static int auth_logout(sathd_call *call, const Sath__V1__LogoutRequest *req,
         src = SATHD_SESSION_OK; /* the session had already ended */
     if (src == SATHD_SESSION_OK && req->refresh_token[0]) {
         char owner[37] = "";
-        src = sathd_session_revoke_family_by_token(redis, req->refresh_token, owner);
+        src = sathd_session_revoke_family_by_token(redis, req->refresh_token, id->user_id,
+                                                   owner);
         if (src == SATHD_SESSION_INVALID)
-            src = SATHD_SESSION_OK; /* already gone: logging out twice is not an error */
+            src = SATHD_SESSION_OK; /* already gone, or another user's token: both answer
+                                       as a token we do not know (nothing revoked) */
     }
     if (src == SATHD_SESSION_OK)
         src = sathd_session_deny(redis, id->issuer, id->jti, id->expires_at,

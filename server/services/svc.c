@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "sathd/log.h"
+#include "sathd/password.h"
 
 static int64_t acquire_budget(const sathd_call *call)
 {
@@ -151,3 +152,15 @@ char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col)
 }
 
 int64_t sathd_svc_now(void) { return (int64_t)time(NULL); }
+
+int sathd_svc_password_strong(sathd_call *call, const char *pw, const char *email,
+                              const char *name, const char **why)
+{
+    const char *inputs[] = {email, name, NULL};
+    if (!email) {
+        inputs[0] = name;
+        inputs[1] = NULL;
+    }
+    return sathd_password_check_strength(pw, inputs, (int)sathd_call_app(call)->cfg->password_min_score,
+                                         why);
+}

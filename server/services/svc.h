@@ -49,6 +49,12 @@ Google__Protobuf__Timestamp *sathd_svc_timestamp_us(sathd_call *call, const char
 /* Copy of a result cell into the arena ("" for SQL NULL). */
 char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col);
 
+/* 0 when the new password `pw` is strong enough (zxcvbn score >= SATH_PASSWORD_MIN_SCORE,
+ * with the account's email and name, either may be NULL, as words it must not lean on);
+ * else -1 with a message for the user in *why. */
+int sathd_svc_password_strong(sathd_call *call, const char *pw, const char *email,
+                              const char *name, const char **why);
+
 /* Unix time in seconds. */
 int64_t sathd_svc_now(void);
 

@@ -115,6 +115,8 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_PWHASH_MEMLIMIT_KIB, pwhash_memlimit_kib, INT, "19456", 19456, 4194304, NULL,       \
       "Argon2id memory per hash in KiB (OWASP minimum 19456)")                                 \
     X(SATH_PWHASH_OPSLIMIT, pwhash_opslimit, INT, "2", 2, 64, NULL, "Argon2id iterations")     \
+    X(SATH_PASSWORD_MIN_SCORE, password_min_score, INT, "3", 0, 4, NULL,                      \
+      "Least zxcvbn strength score (0-4) of a new password; 0 turns the check off")           \
     X(SATH_PWHASH_CONCURRENCY, pwhash_concurrency, INT, "auto", 1, 1024, NULL,                 \
       "Password hashes computed at once (default: number of CPUs)")                            \
     X(SATH_MAX_MESSAGE_BYTES, max_message_bytes, INT, "4194304", 1024, 67108864, NULL,         \
@@ -159,7 +161,7 @@ typedef struct sathd_config {
     SATHD_CONFIG_VARS(SATHD_CFG_FIELD)
 #undef SATHD_CFG_FIELD
     /* Which variables were given (environment or file), by table order. */
-    unsigned char is_set[64];
+    unsigned char is_set[128];
     /* SATH_JWT_EXTRA_PUBLIC_KEYS, parsed; `extra_keys` is owned by the config. */
     sathd_jwt_pubkey *extra_keys;
     size_t n_extra_keys;

@@ -1,0 +1,279 @@
+/*
+ * torture_security.c - the abuse and account-security findings of issue 12, over gRPC
+ * (libsathclient) against a real sathd: re-authentication for email/password changes
+ * and DeleteMe, password strength, logout with someone else's refresh token.  The REST
+ * side of the same findings is tests/gateway/test_security.py.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "sath/sath.h"
+#include "sathd_proc.h"
+
+typedef struct fixture {
+    sathd_proc proc;
+    sath_client *c;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || sodium_init() < 0 || sathd_proc_start(&f->proc, NULL) != 0)
+        return -1;
+    if (sath_client_new(f->proc.target, NULL, &f->c) != SATH_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    sath_client_free(f->c);
+    int rc = sathd_proc_stop(&f->proc);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static void new_email(char *buf, size_t n, const char *tag)
+{
+    unsigned char r[6];
+    randombytes_buf(r, sizeof r);
+    snprintf(buf, n, "%s.%02x%02x%02x%02x%02x%02x@example.com", tag, r[0], r[1], r[2], r[3], r[4],
+             r[5]);
+}
+
+/* Register; the status, and the server's message in msg (may be NULL). */
+static int do_register(sath_client *c, const char *email, const char *pw, const char *name,
+                       char *msg, size_t msglen)
+{
+    Sath__V1__RegisterRequest req = SATH__V1__REGISTER_REQUEST__INIT;
+    req.email = (char *)email;
+    req.password = (char *)pw;
+    req.name = (char *)name;
+    Sath__V1__RegisterResponse *resp = NULL;
+    sath_call_opts *o = NULL;
+    sath_call_opts_new(&o);
+    int rc = sath_auth_register(c, &req, &resp, o);
+    if (msg)
+        snprintf(msg, msglen, "%s", sath_call_opts_status_message(o) ? sath_call_opts_status_message(o) : "");
+    sath_call_opts_free(o);
+    if (resp)
+        sath__v1__register_response__free_unpacked(resp, NULL);
+    return rc;
+}
+
+static Sath__V1__LoginResponse *login_ok(sath_client *c, const char *email, const char *pw)
+{
+    Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
+    req.email = (char *)email;
+    req.password = (char *)pw;
+    Sath__V1__LoginResponse *out = NULL;
+    assert_int_equal(sath_auth_login(c, &req, &out, NULL), SATH_OK);
+    return out;
+}
+
+static int login_rc(sath_client *c, const char *email, const char *pw)
+{
+    Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
+    req.email = (char *)email;
+    req.password = (char *)pw;
+    Sath__V1__LoginResponse *out = NULL;
+    int rc = sath_auth_login(c, &req, &out, NULL);
+    if (out)
+        sath__v1__login_response__free_unpacked(out, NULL);
+    return rc;
+}
+
+static sath_client *client_with(const fixture *f, const char *access)
+{
+    sath_client *c = NULL;
+    assert_int_equal(sath_client_new(f->proc.target, NULL, &c), SATH_OK);
+    assert_int_equal(sath_client_set_tokens(c, access, NULL), SATH_OK);
+    return c;
+}
+
+static int get_me(sath_client *c, char *email_out, size_t n)
+{
+    Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
+    Sath__V1__User *u = NULL;
+    int rc = sath_user_get_me(c, &req, &u, NULL);
+    if (u) {
+        if (email_out)
+            snprintf(email_out, n, "%s", u->email);
+        sath__v1__user__free_unpacked(u, NULL);
+    }
+    return rc;
+}
+
+static int refresh_rc(sath_client *c, const char *token)
+{
+    Sath__V1__RefreshRequest rq = SATH__V1__REFRESH_REQUEST__INIT;
+    Sath__V1__RefreshResponse *rr = NULL;
+    rq.refresh_token = (char *)token;
+    int rc = sath_auth_refresh(c, &rq, &rr, NULL);
+    if (rr)
+        sath__v1__refresh_response__free_unpacked(rr, NULL);
+    return rc;
+}
+
+static int update_email(sath_client *c, const char *email, const char *current)
+{
+    Google__Protobuf__StringValue mail = GOOGLE__PROTOBUF__STRING_VALUE__INIT, cp = mail;
+    Sath__V1__UpdateMeRequest uq = SATH__V1__UPDATE_ME_REQUEST__INIT;
+    mail.value = (char *)email;
+    uq.email = &mail;
+    if (current) {
+        cp.value = (char *)current;
+        uq.current_password = &cp;
+    }
+    Sath__V1__User *u = NULL;
+    int rc = sath_user_update_me(c, &uq, &u, NULL);
+    if (u)
+        sath__v1__user__free_unpacked(u, NULL);
+    return rc;
+}
+
+#define PW "Kx7-maple-orbit"
+
+/* Item 1: a new email needs the current password and ends the other sessions. */
+static void email_change_needs_password(void **state)
+{
+    fixture *f = *state;
+    char email[128], email2[128], seen[128];
+    new_email(email, sizeof email, "mail");
+    new_email(email2, sizeof email2, "mail2");
+    assert_int_equal(do_register(f->c, email, PW, "Mail", NULL, 0), SATH_OK);
+    Sath__V1__LoginResponse *mine = login_ok(f->c, email, PW), *other = login_ok(f->c, email, PW);
+    sath_client *cm = client_with(f, mine->access_token), *co = client_with(f, other->access_token);
+
+    assert_int_equal(update_email(cm, email2, NULL), SATH_PERMISSION_DENIED);
+    assert_int_equal(update_email(cm, email2, "not the password"), SATH_PERMISSION_DENIED);
+    assert_int_equal(get_me(cm, seen, sizeof seen), SATH_OK);
+    assert_string_equal(seen, email); /* unchanged */
+    assert_int_equal(get_me(co, NULL, 0), SATH_OK);
+
+    assert_int_equal(update_email(cm, email2, PW), SATH_OK);
+    assert_int_equal(get_me(cm, seen, sizeof seen), SATH_OK);
+    assert_string_equal(seen, email2);
+    /* The other session is over, access and refresh token alike. */
+    assert_int_equal(get_me(co, NULL, 0), SATH_UNAUTHENTICATED);
+    assert_int_equal(refresh_rc(f->c, other->refresh_token), SATH_UNAUTHENTICATED);
+    assert_int_equal(refresh_rc(f->c, mine->refresh_token), SATH_OK);
+    sath_client_free(cm);
+    sath_client_free(co);
+    sath__v1__login_response__free_unpacked(mine, NULL);
+    sath__v1__login_response__free_unpacked(other, NULL);
+}
+
+/* Item 1: DeleteMe needs the password. */
+static void delete_me_needs_password(void **state)
+{
+    fixture *f = *state;
+    char email[128];
+    new_email(email, sizeof email, "del");
+    assert_int_equal(do_register(f->c, email, PW, "Del", NULL, 0), SATH_OK);
+    Sath__V1__LoginResponse *l = login_ok(f->c, email, PW);
+    sath_client *c = client_with(f, l->access_token);
+    Sath__V1__DeleteMeRequest dq = SATH__V1__DELETE_ME_REQUEST__INIT;
+    Sath__V1__DeleteMeResponse *dr = NULL;
+    assert_int_equal(sath_user_delete_me(c, &dq, &dr, NULL), SATH_PERMISSION_DENIED);
+    dq.password = (char *)"wrong password 1";
+    assert_int_equal(sath_user_delete_me(c, &dq, &dr, NULL), SATH_PERMISSION_DENIED);
+    assert_int_equal(get_me(c, NULL, 0), SATH_OK);
+    char *active = sathd_proc_sql(&f->proc, "SELECT is_active::text FROM users WHERE email = $1", email);
+    assert_non_null(active);
+    assert_string_equal(active, "true");
+    free(active);
+    dq.password = (char *)PW;
+    assert_int_equal(sath_user_delete_me(c, &dq, &dr, NULL), SATH_OK);
+    sath__v1__delete_me_response__free_unpacked(dr, NULL);
+    assert_int_equal(get_me(c, NULL, 0), SATH_UNAUTHENTICATED);
+    sath_client_free(c);
+    sath__v1__login_response__free_unpacked(l, NULL);
+}
+
+/* Item 3: weak passwords are refused with a message that helps. */
+static void weak_passwords_refused(void **state)
+{
+    fixture *f = *state;
+    char email[128], msg[512];
+    new_email(email, sizeof email, "weak");
+    static const char *const weak[] = {"password", "12345678", "        ", "qwertyuiop",
+                                       "Password1", "p@ssw0rd!"};
+    for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++) {
+        assert_int_equal(do_register(f->c, email, weak[i], "Weak", msg, sizeof msg),
+                         SATH_INVALID_ARGUMENT);
+        assert_non_null(strstr(msg, "too easy to guess"));
+        if (i > 0) /* never echoed ("password" is a word of the message itself) */
+            assert_null(strstr(msg, weak[i]));
+    }
+    /* The user's own email and name count against the password. */
+    char based[160];
+    snprintf(based, sizeof based, "%s1", email);
+    assert_int_equal(do_register(f->c, email, based, "Weak", msg, sizeof msg), SATH_INVALID_ARGUMENT);
+    assert_non_null(strstr(msg, "email or name"));
+    assert_int_equal(do_register(f->c, email, "Archibald Zwicky", "Archibald Zwicky", msg, sizeof msg),
+                     SATH_INVALID_ARGUMENT);
+    assert_int_equal(do_register(f->c, email, PW, "Weak", NULL, 0), SATH_OK);
+
+    /* And a weak new password in UpdateMe. */
+    Sath__V1__LoginResponse *l = login_ok(f->c, email, PW);
+    sath_client *c = client_with(f, l->access_token);
+    Google__Protobuf__StringValue np = GOOGLE__PROTOBUF__STRING_VALUE__INIT, cp = np;
+    Sath__V1__UpdateMeRequest pq = SATH__V1__UPDATE_ME_REQUEST__INIT;
+    np.value = (char *)"iloveyou";
+    cp.value = (char *)PW;
+    pq.new_password = &np;
+    pq.current_password = &cp;
+    Sath__V1__User *u = NULL;
+    assert_int_equal(sath_user_update_me(c, &pq, &u, NULL), SATH_INVALID_ARGUMENT);
+    assert_int_equal(login_rc(f->c, email, PW), SATH_OK);
+    sath_client_free(c);
+    sath__v1__login_response__free_unpacked(l, NULL);
+}
+
+/* Item 7: logout with another user's refresh token answers OK (as for an unknown token)
+ * and leaves that user's session alone. */
+static void logout_with_foreign_refresh_token(void **state)
+{
+    fixture *f = *state;
+    char victim[128], attacker[128];
+    new_email(victim, sizeof victim, "victim");
+    new_email(attacker, sizeof attacker, "attacker");
+    assert_int_equal(do_register(f->c, victim, PW, "V", NULL, 0), SATH_OK);
+    assert_int_equal(do_register(f->c, attacker, PW, "A", NULL, 0), SATH_OK);
+    Sath__V1__LoginResponse *v = login_ok(f->c, victim, PW), *a = login_ok(f->c, attacker, PW);
+    sath_client *ca = client_with(f, a->access_token), *cv = client_with(f, v->access_token);
+    Sath__V1__LogoutRequest lq = SATH__V1__LOGOUT_REQUEST__INIT;
+    Sath__V1__LogoutResponse *lr = NULL;
+    lq.refresh_token = v->refresh_token;
+    assert_int_equal(sath_auth_logout(ca, &lq, &lr, NULL), SATH_OK);
+    sath__v1__logout_response__free_unpacked(lr, NULL);
+    assert_int_equal(get_me(cv, NULL, 0), SATH_OK);
+    assert_int_equal(refresh_rc(f->c, v->refresh_token), SATH_OK);
+    assert_int_equal(get_me(ca, NULL, 0), SATH_UNAUTHENTICATED); /* the attacker's own ended */
+    sath_client_free(ca);
+    sath_client_free(cv);
+    sath__v1__login_response__free_unpacked(v, NULL);
+    sath__v1__login_response__free_unpacked(a, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(email_change_needs_password),
+        cmocka_unit_test(delete_me_needs_password),
+        cmocka_unit_test(weak_passwords_refused),
+        cmocka_unit_test(logout_with_foreign_refresh_token),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
