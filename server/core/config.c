@@ -19,8 +19,9 @@
 
 #include "envfile.h"
 #include "sathd/log.h"
+#include "sathd/ratelimit.h"
 
-enum var_type { T_STR, T_SECRET, T_INT, T_CHOICE, T_ADDR, T_REDIS };
+enum var_type { T_STR, T_SECRET, T_INT, T_CHOICE, T_ADDR, T_REDIS, T_RATE };
 
 typedef struct var_desc {
     const char *name;
@@ -125,6 +126,14 @@ static int parse_var(sathd_config *cfg, const var_desc *d, const char *value, ch
             return -1;
         }
         return 0;
+    case T_RATE: {
+        if (sathd_rate_parse(value, field) != 0) {
+            snprintf(err, errlen, "%s: expected COUNT/SECONDS such as 30/60, got \"%s\"", d->name,
+                     value);
+            return -1;
+        }
+        return 0;
+    }
     }
     return -1;
 }
@@ -264,6 +273,15 @@ static int finish(sathd_config *cfg, char *err, size_t errlen)
     }
     if (check_provider_urls(cfg, err, errlen) != 0)
         return -1;
+    if (cfg->trusted_proxies) {
+        char why[200];
+        sathd_cidr_list *l = sathd_cidr_list_parse(cfg->trusted_proxies, why, sizeof why);
+        if (!l) {
+            snprintf(err, errlen, "SATH_TRUSTED_PROXIES: %s", why);
+            return -1;
+        }
+        sathd_cidr_list_free(l);
+    }
     return check_jwt(cfg, err, errlen);
 }
 
@@ -403,6 +421,11 @@ static void dump_var(const sathd_config *cfg, const var_desc *d, FILE *out)
     case T_ADDR: {
         const sathd_hostport *a = field;
         fprintf(out, strchr(a->host, ':') ? "[%s]:%d" : "%s:%d", a->host, a->port);
+        break;
+    }
+    case T_RATE: {
+        const sathd_rate *r = field;
+        fprintf(out, "%lld/%lld", (long long)r->count, (long long)r->period_s);
         break;
     }
     case T_REDIS: {

@@ -21,6 +21,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "sathd/arena.h"
+#include "sathd/call.h"
 #include "sathd/registry.h"
 
 #ifdef __cplusplus
@@ -46,6 +47,8 @@ typedef struct sathd_gw_call {
     /* outputs */
     ProtobufCMessage *resp;        /* on status 0, in `arena` */
     const char *message;           /* status message (arena or static), NULL when none */
+    sathd_ratelimit_info rl;       /* the deciding rate limit, when has_rl */
+    int has_rl;
 } sathd_gw_call;
 
 /* The part that differs between in-process and standalone.  Every function is called

@@ -79,7 +79,9 @@ enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *con
         MHD_add_response_header(r, "X-Request-Id", rq->request_id);
     if (rq && rq->origin) {
         MHD_add_response_header(r, "Access-Control-Allow-Origin", rq->origin);
-        MHD_add_response_header(r, "Access-Control-Expose-Headers", "X-Request-Id, WWW-Authenticate, Retry-After");
+        MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                "X-Request-Id, WWW-Authenticate, Retry-After, RateLimit, "
+                                "RateLimit-Policy");
         if (strcmp(rq->origin, "*") != 0)
             MHD_add_response_header(r, "Vary", "Origin");
     }
@@ -90,8 +92,45 @@ enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *con
     return rc;
 }
 
+/* The IETF rate-limit headers (draft-ietf-httpapi-ratelimit-headers) of a call that a
+ * limit decided, and Retry-After when it was refused; appended to extra (name, value
+ * pairs, NULL-terminated, room for 6 more). */
+static void ratelimit_headers(sathd_arena *a, const sathd_gw_call *c, const char **extra)
+{
+    size_t n = 0;
+    while (extra[n])
+        n += 2;
+    if (!c->has_rl || !a)
+        return;
+    char *pol = sathd_arena_alloc(a, 160), *now = sathd_arena_alloc(a, 160),
+         *retry = sathd_arena_alloc(a, 24);
+    if (!pol || !now || !retry)
+        return;
+    snprintf(pol, 160, "\"%s\";q=%lld;w=%lld", c->rl.policy, (long long)c->rl.quota,
+             (long long)c->rl.window_s);
+    snprintf(now, 160, "\"%s\";r=%lld;t=%lld", c->rl.policy, (long long)c->rl.remaining,
+             (long long)c->rl.reset_s);
+    extra[n++] = "RateLimit-Policy";
+    extra[n++] = pol;
+    extra[n++] = "RateLimit";
+    extra[n++] = now;
+    if (c->rl.retry_after_s > 0) {
+        snprintf(retry, 24, "%lld", (long long)c->rl.retry_after_s);
+        extra[n++] = "Retry-After";
+        extra[n++] = retry;
+    }
+    extra[n] = NULL;
+}
+
 enum MHD_Result sathd_gw_send_error(const sathd_gateway *g, struct MHD_Connection *conn,
                                     const sathd_gw_req *rq, int code, const char *message)
+{
+    return sathd_gw_send_call_error(g, conn, rq, code, message, NULL);
+}
+
+enum MHD_Result sathd_gw_send_call_error(const sathd_gateway *g, struct MHD_Connection *conn,
+                                         const sathd_gw_req *rq, int code, const char *message,
+                                         const sathd_gw_call *c)
 {
     static const char oom[] = "{\"code\":13,\"message\":\"internal error\",\"details\":[],"
                               "\"detail\":\"internal error\"}";
@@ -101,14 +140,16 @@ enum MHD_Result sathd_gw_send_error(const sathd_gateway *g, struct MHD_Connectio
         body = (char *)(uintptr_t)oom;
         len = sizeof oom - 1;
     }
-    const char *extra[5] = {NULL};
+    const char *extra[12] = {NULL};
     if (code == SATHD_UNAUTHENTICATED) {
         extra[0] = "WWW-Authenticate";
         extra[1] = "Bearer";
-    } else if (code == SATHD_RESOURCE_EXHAUSTED) {
+    } else if (code == SATHD_RESOURCE_EXHAUSTED && !(c && c->has_rl)) {
         extra[0] = "Retry-After";
         extra[1] = "1";
     }
+    if (c && rq)
+        ratelimit_headers(rq->arena, c, extra);
     return sathd_gw_send(g, conn, rq, sathd_gw_http_status(code), "application/json", body, len,
                          extra);
 }
@@ -294,16 +335,18 @@ static enum MHD_Result call_method(const sathd_gateway *g, struct MHD_Connection
     };
     int st = g->backend.invoke(g->backend.ud, &c);
     if (st != SATHD_OK || !c.resp)
-        return sathd_gw_send_error(g, conn, rq, st == SATHD_OK ? SATHD_INTERNAL : st,
-                                   c.message ? c.message : sathd_status_name(st));
+        return sathd_gw_send_call_error(g, conn, rq, st == SATHD_OK ? SATHD_INTERNAL : st,
+                                        c.message ? c.message : sathd_status_name(st), &c);
+    const char *extra[12] = {NULL};
+    ratelimit_headers(rq->arena, &c, extra);
     int code = mt->method->http.success_code ? mt->method->http.success_code : 200;
     if (code == 204)
-        return sathd_gw_send(g, conn, rq, 204, NULL, NULL, 0, NULL);
+        return sathd_gw_send(g, conn, rq, 204, NULL, NULL, 0, extra);
     size_t len = 0;
     char *body = sathd_gw_response_json(rq->arena, mt->method, c.resp, &len);
     if (!body)
         return sathd_gw_send_error(g, conn, rq, SATHD_INTERNAL, "cannot encode the response");
-    return sathd_gw_send(g, conn, rq, code, "application/json", body, len, NULL);
+    return sathd_gw_send(g, conn, rq, code, "application/json", body, len, extra);
 }
 
 static enum MHD_Result dispatch(const sathd_gateway *g, struct MHD_Connection *conn,

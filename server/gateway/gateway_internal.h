@@ -46,6 +46,11 @@ enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *con
 /* Queues the JSON error body for `grpc_code` with the HTTP status and headers it maps to. */
 enum MHD_Result sathd_gw_send_error(const sathd_gateway *g, struct MHD_Connection *conn,
                                     const sathd_gw_req *rq, int grpc_code, const char *message);
+/* The same for the outcome of a backend call: adds the rate-limit headers of `c` (may be
+ * NULL) and its Retry-After. */
+enum MHD_Result sathd_gw_send_call_error(const sathd_gateway *g, struct MHD_Connection *conn,
+                                         const sathd_gw_req *rq, int code, const char *message,
+                                         const sathd_gw_call *c);
 
 /* The non-RPC endpoints (/healthz, /readyz, /openapi.json, /docs, /.well-known/jwks.json,
  * /metrics).  Returns 1 when `url` is one of them (the answer has been queued in *res),

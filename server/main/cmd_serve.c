@@ -68,6 +68,7 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
         .ud = app,
         .authenticate = sathd_services_authenticate,
         .healthy = sathd_services_healthy,
+        .admit = sathd_services_admit,
     };
     sathd_rpc_server *srv = sathd_rpc_server_new(&o, reg, app, &hooks, sath_v1_file_descriptors,
                                                  sath_v1_n_file_descriptors, err, sizeof err);

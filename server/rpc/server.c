@@ -42,6 +42,8 @@ enum { STREAM_WATCH, STREAM_REFLECTION };
 
 typedef struct worker worker;
 
+#define TRAIL_MAX 4
+
 typedef struct slot {
     int kind;
     worker *w;
@@ -67,6 +69,8 @@ typedef struct active {
     int has_details;
     grpc_metadata rid; /* x-request-id sent back in the initial metadata */
     int has_rid;
+    grpc_metadata trail[TRAIL_MAX]; /* rate-limit refusal: retry info (retry_trailers) */
+    size_t n_trail;
     int cancelled;
 } active;
 
@@ -181,6 +185,9 @@ static void active_release(worker *w, active *a)
         grpc_slice_unref(a->details);
     if (a->has_rid)
         grpc_slice_unref(a->rid.value);
+    for (size_t i = 0; i < a->n_trail; i++)
+        grpc_slice_unref(a->trail[i].value);
+    a->n_trail = 0;
     if (a->call)
         grpc_call_unref(a->call);
     a->send = NULL;
@@ -235,6 +242,8 @@ static void respond(worker *w, active *a, int status, const char *msg)
         ops[n++].data.send_message.send_message = a->send;
     }
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.trailing_metadata_count = a->n_trail;
+    ops[n].data.send_status_from_server.trailing_metadata = a->n_trail ? a->trail : NULL;
     ops[n].data.send_status_from_server.status = (grpc_status_code)status;
     ops[n++].data.send_status_from_server.status_details = a->has_details ? &a->details : NULL;
     ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
@@ -269,6 +278,75 @@ static ProtobufCMessage *decode(sathd_call *call, const sathd_method_desc *d,
     return m;
 }
 
+/* Appends a varint to p; returns the new end. */
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+static void add_trailer(active *a, const char *key, grpc_slice value)
+{
+    grpc_metadata *m = &a->trail[a->n_trail++];
+    memset(m, 0, sizeof *m);
+    m->key = grpc_slice_from_static_string(key);
+    m->value = value;
+}
+
+/* A call refused by a rate limit tells the client when to come back, as gRPC's rich
+ * error model says (google.rpc.Status with a google.rpc.RetryInfo detail in
+ * grpc-status-details-bin) and in plain text (retry-after, seconds) plus the limit
+ * itself in the IETF header syntax (ratelimit-policy, ratelimit) for simple clients. */
+static void retry_trailers(active *a, sathd_call *call, int status)
+{
+    const sathd_ratelimit_info *rl = sathd_call_ratelimit(call);
+    if (status != SATHD_RESOURCE_EXHAUSTED || !rl || rl->retry_after_s <= 0)
+        return;
+    static const char type_url[] = "type.googleapis.com/google.rpc.RetryInfo";
+    const char *msg = sathd_call_message(call);
+    size_t mlen = msg ? strlen(msg) : 0;
+    if (mlen > 512)
+        mlen = 512;
+    unsigned char dur[24], info[32], any[128], buf[768], *p;
+    p = put_varint(dur, 0x08); /* Duration.seconds */
+    p = put_varint(p, (uint64_t)rl->retry_after_s);
+    size_t dlen = (size_t)(p - dur);
+    p = put_varint(info, 0x0a); /* RetryInfo.retry_delay */
+    p = put_varint(p, dlen);
+    memcpy(p, dur, dlen), p += dlen;
+    size_t ilen = (size_t)(p - info);
+    p = put_varint(any, 0x0a); /* Any.type_url */
+    p = put_varint(p, sizeof type_url - 1);
+    memcpy(p, type_url, sizeof type_url - 1), p += sizeof type_url - 1;
+    p = put_varint(p, 0x12); /* Any.value */
+    p = put_varint(p, ilen);
+    memcpy(p, info, ilen), p += ilen;
+    size_t alen = (size_t)(p - any);
+    p = put_varint(buf, 0x08); /* Status.code */
+    p = put_varint(p, (uint64_t)status);
+    p = put_varint(p, 0x12); /* Status.message */
+    p = put_varint(p, mlen);
+    memcpy(p, msg, mlen), p += mlen;
+    p = put_varint(p, 0x1a); /* Status.details */
+    p = put_varint(p, alen);
+    memcpy(p, any, alen), p += alen;
+    add_trailer(a, "grpc-status-details-bin", grpc_slice_from_copied_buffer((const char *)buf,
+                                                                          (size_t)(p - buf)));
+    char text[160];
+    snprintf(text, sizeof text, "%lld", (long long)rl->retry_after_s);
+    add_trailer(a, "retry-after", grpc_slice_from_copied_string(text));
+    snprintf(text, sizeof text, "\"%s\";q=%lld;w=%lld", rl->policy, (long long)rl->quota,
+             (long long)rl->window_s);
+    add_trailer(a, "ratelimit-policy", grpc_slice_from_copied_string(text));
+    snprintf(text, sizeof text, "\"%s\";r=%lld;t=%lld", rl->policy, (long long)rl->remaining,
+             (long long)rl->reset_s);
+    add_trailer(a, "ratelimit", grpc_slice_from_copied_string(text));
+}
+
 static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
                         grpc_byte_buffer *payload, gpr_timespec dl)
 {
@@ -287,6 +365,7 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
         a->rid.key = grpc_slice_from_static_string("x-request-id");
         a->rid.value = grpc_slice_from_copied_string(sathd_call_request_id(call));
         a->has_rid = 1;
+        retry_trailers(a, call, status);
         if (status == SATHD_OK && resp) {
             size_t size = protobuf_c_message_get_packed_size(resp);
             grpc_slice s = grpc_slice_malloc(size);

@@ -68,11 +68,15 @@ static int auth_register(sathd_call *call, const Sath__V1__RegisterRequest *req,
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s", why);
 
     char *hash = NULL;
+    int rc = sathd_svc_pw_enter(call);
+    if (rc != SATHD_OK)
+        return rc;
     sathd_pw_result r = sathd_pwhash_hash(app->pwhash, req->password, pwlen,
                                           sathd_tokens_pwhash_wait_ms(call), &hash);
+    sathd_svc_pw_leave(call);
     if (r != SATHD_PW_OK)
         return pw_status(call, r, "hashing password");
-    int rc = sathd_users_insert(call, email, hash, req->name, &resp->user);
+    rc = sathd_users_insert(call, email, hash, req->name, &resp->user);
     free(hash);
     if (rc == SATHD_OK)
         sathd_log(SATHD_LOG_INFO, "msg=\"account created\" request_id=%s user=%s",
@@ -119,16 +123,19 @@ static int auth_login(sathd_call *call, const Sath__V1__LoginRequest *req,
     int rc = SATHD_OK;
     if (sathd_email_normalize(req->email, email, sizeof email, NULL) == 0)
         rc = sathd_users_find_login(call, email, &row);
-    if (rc != SATHD_OK)
+    if (rc != SATHD_OK || (rc = sathd_svc_pw_enter(call)) != SATHD_OK)
         return rc;
     if (!row.found || !row.is_active) {
         sathd_pw_result r = sathd_pwhash_dummy_verify(app->pwhash, req->password, pwlen,
                                                       sathd_tokens_pwhash_wait_ms(call));
+        sathd_svc_pw_leave(call);
         if (r == SATHD_PW_BUSY)
             return pw_status(call, r, "dummy verify");
         return sathd_call_error(call, SATHD_UNAUTHENTICATED, LOGIN_FAILED);
     }
-    if ((rc = check_password(call, &row, req->password, pwlen)) != SATHD_OK)
+    rc = check_password(call, &row, req->password, pwlen);
+    sathd_svc_pw_leave(call);
+    if (rc != SATHD_OK)
         return rc;
 
     redisContext *redis = NULL;

@@ -13,6 +13,7 @@
 
 #include "sathd/log.h"
 #include "sathd/password.h"
+#include "sathd/ratelimit.h"
 
 static int64_t acquire_budget(const sathd_call *call)
 {
@@ -163,4 +164,27 @@ int sathd_svc_password_strong(sathd_call *call, const char *pw, const char *emai
     }
     return sathd_password_check_strength(pw, inputs, (int)sathd_call_app(call)->cfg->password_min_score,
                                          why);
+}
+
+int sathd_svc_pw_enter(sathd_call *call)
+{
+    sathd_app *app = sathd_call_app(call);
+    const char *ip = sathd_call_client_ip(call);
+    if (!app->pw_per_ip || !ip || sathd_rl_conc_acquire(app->pw_per_ip, ip) == 0)
+        return SATHD_OK;
+    sathd_ratelimit_info info = {
+        .policy = "password-hashes-ip", .quota = app->cfg->pwhash_per_ip, .window_s = 1,
+        .remaining = 0, .reset_s = 1, .retry_after_s = 1,
+    };
+    sathd_call_set_ratelimit(call, &info);
+    return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED,
+                            "too many password checks from your address at once, retry shortly");
+}
+
+void sathd_svc_pw_leave(sathd_call *call)
+{
+    sathd_app *app = sathd_call_app(call);
+    const char *ip = sathd_call_client_ip(call);
+    if (app->pw_per_ip && ip)
+        sathd_rl_conc_release(app->pw_per_ip, ip);
 }

@@ -55,6 +55,12 @@ char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col);
 int sathd_svc_password_strong(sathd_call *call, const char *pw, const char *email,
                               const char *name, const char **why);
 
+/* Password hashing is bounded per client address (SATH_PWHASH_PER_IP running or waiting
+ * at once), so one client's flood cannot fill the hash gate's queue: enter before a
+ * hash/verify (RESOURCE_EXHAUSTED when the address has too many), leave after it. */
+int sathd_svc_pw_enter(sathd_call *call);
+void sathd_svc_pw_leave(sathd_call *call);
+
 /* Unix time in seconds. */
 int64_t sathd_svc_now(void);
 

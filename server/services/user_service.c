@@ -45,8 +45,11 @@ static int verify_current(sathd_call *call, const char *user_id, const char *cur
     int rc = sathd_users_get_hash(call, user_id, &stored);
     if (rc != SATHD_OK)
         return rc;
+    if ((rc = sathd_svc_pw_enter(call)) != SATHD_OK)
+        return rc;
     sathd_pw_result r = sathd_pwhash_verify(app->pwhash, stored, current, strlen(current),
                                             sathd_tokens_pwhash_wait_ms(call), NULL);
+    sathd_svc_pw_leave(call);
     if (r == SATHD_PW_MISMATCH || r == SATHD_PW_BAD_INPUT)
         return sathd_call_error(call, SATHD_PERMISSION_DENIED, "%s: the current password is wrong",
                                 what);
@@ -67,8 +70,12 @@ static int new_password_hash(sathd_call *call, const char *next, const char *ema
     if (sathd_password_check_rules(next, strlen(next), &why) != 0 ||
         sathd_svc_password_strong(call, next, email, name, &why) != 0)
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "new_%s", why);
+    int rc = sathd_svc_pw_enter(call);
+    if (rc != SATHD_OK)
+        return rc;
     sathd_pw_result r = sathd_pwhash_hash(app->pwhash, next, strlen(next),
                                           sathd_tokens_pwhash_wait_ms(call), new_hash);
+    sathd_svc_pw_leave(call);
     if (r == SATHD_PW_BUSY)
         return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED,
                                 "too many password checks in progress, retry shortly");

@@ -79,6 +79,12 @@ class Servers:
             "SATH_GRPC_WORKERS": "2", "SATH_PWHASH_CONCURRENCY": "2",
             "SATH_HTTP_THREADS": "4", "SATH_SHUTDOWN_GRACE_MS": "3000",
             "SATH_HTTP_MAX_BODY_BYTES": "65536",
+            # Own limiter key space on the shared Redis, limits no functional test reaches
+            # (test_security.py tests the limits themselves).
+            "SATH_RATELIMIT_PREFIX": f"gw:{self.dbname}:",
+            "SATH_RL_LOGIN_IP": "100000/60", "SATH_RL_LOGIN_ACCOUNT": "100000/60",
+            "SATH_RL_REGISTER_IP": "100000/60", "SATH_RL_REGISTER_ACCOUNT": "100000/60",
+            "SATH_RL_REFRESH_IP": "100000/60", "SATH_RL_EXPENSIVE_USER": "100000/60",
         })
         if cors:
             env["SATH_CORS_ORIGINS"] = CORS_ORIGIN

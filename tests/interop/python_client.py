@@ -58,6 +58,7 @@ env.update({
     "SATH_GRPC_WORKERS": "2",
     "SATH_PWHASH_CONCURRENCY": "2",
     "SATH_JWT_ED25519_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    "SATH_RATELIMIT_PREFIX": f"py:{dbname}:",  # own limiter keys on the shared Redis
 })
 log = tempfile.NamedTemporaryFile(prefix="sathd-py-", suffix=".log", delete=False)
 subprocess.run([sathd_bin, "migrate"], env=env, stderr=log, check=True)

@@ -103,7 +103,7 @@ static int setup(void **state)
     f->pub = sathd_registry_at(f->reg, 0);
     f->priv = sathd_registry_at(f->reg, 1);
     f->metrics = sathd_metrics_new(f->reg);
-    f->env = (sathd_call_env){&f->app, {&f->app, auth, NULL}, f->metrics};
+    f->env = (sathd_call_env){&f->app, {.ud = &f->app, .authenticate = auth}, f->metrics};
     f->arena = sathd_arena_new(0);
     *state = f;
     return 0;

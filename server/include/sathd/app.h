@@ -27,6 +27,9 @@ typedef struct sathd_health_probe {
     _Atomic int ok;          /* verdict of the last probe */
 } sathd_health_probe;
 typedef struct sathd_keyring sathd_keyring; /* server/keys/keyring.h */
+typedef struct sathd_rl_local sathd_rl_local; /* sathd/ratelimit.h */
+typedef struct sathd_rl_conc sathd_rl_conc;
+typedef struct sathd_cidr_list sathd_cidr_list;
 
 struct sathd_app {
     const sathd_config *cfg;
@@ -39,6 +42,9 @@ struct sathd_app {
     sathd_plans_cache *plans;
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
     sathd_health_probe health;
+    sathd_rl_local *rl_local;          /* in-process buckets of the cheap calls */
+    sathd_rl_conc *pw_per_ip;          /* password hashes running/waiting per client IP */
+    sathd_cidr_list *trusted_proxies;  /* SATH_TRUSTED_PROXIES (empty list when unset) */
 };
 
 #endif /* SATHD_APP_H */

@@ -39,6 +39,12 @@ typedef struct sathd_redis_url {
     int db;             /* SELECT n, default 0 */
 } sathd_redis_url;
 
+/* A rate limit "COUNT/SECONDS": COUNT requests in any window of SECONDS (ratelimit.h). */
+typedef struct sathd_rate {
+    int64_t count;    /* requests allowed per window, >= 1 */
+    int64_t period_s; /* the window, seconds, >= 1 */
+} sathd_rate;
+
 /* One extra verification key for token rotation (SATH_JWT_EXTRA_PUBLIC_KEYS). */
 typedef struct sathd_jwt_pubkey {
     char kid[64];
@@ -52,7 +58,7 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
 
 /*
  * X(VARIABLE, field, TYPE, default, min, max, choices, help)
- *   TYPE    STR | SECRET | INT | CHOICE | ADDR | REDIS
+ *   TYPE    STR | SECRET | INT | CHOICE | ADDR | REDIS | RATE ("COUNT/SECONDS")
  *   default text as it would appear in the environment; NULL = unset; "auto" = derived
  *           (documented in help) and computed after parsing.
  *   min/max bounds of INT values; choices "a|b|c" for CHOICE (field = index).
@@ -147,7 +153,41 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_ANTHROPIC_URL, anthropic_url, STR, "https://api.anthropic.com", 0, 0, NULL,         \
       "Anthropic API base URL (key tests)")                                                    \
     X(SATH_PROVIDER_TIMEOUT_MS, provider_timeout_ms, INT, "10000", 100, 120000, NULL,          \
-      "Total time a key test may take talking to the provider, ms")
+      "Total time a key test may take talking to the provider, ms")                                 \
+    X(SATH_TLS_TERMINATED_BY_PROXY, tls_terminated_by_proxy, CHOICE, "off", 0, 0, "off|on",    \
+      "A proxy in front does TLS: production then allows plaintext on non-loopback addresses") \
+    X(SATH_GRPC_REFLECTION, grpc_reflection, CHOICE, "auto", 0, 0, "auto|off|on",              \
+      "gRPC server reflection (auto: on in development, off in production)")                  \
+    X(SATH_HTTP_MAX_CONNECTIONS_PER_IP, http_max_connections_per_ip, INT, "64", 1, 65536, NULL, \
+      "Concurrent REST connections from one client address")                                   \
+    X(SATH_HTTP_HEADER_TIMEOUT_MS, http_header_timeout_ms, INT, "10000", 100, 600000, NULL,    \
+      "Time a REST client gets to send the whole request head (line and headers), ms")         \
+    X(SATH_TRUSTED_PROXIES, trusted_proxies, STR, NULL, 0, 0, NULL,                            \
+      "Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client")        \
+    X(SATH_RATELIMIT, ratelimit, CHOICE, "on", 0, 0, "off|on",                                 \
+      "Rate limiting (see README, Security); off only for trusted benchmarks")                 \
+    X(SATH_RATELIMIT_PREFIX, ratelimit_prefix, STR, "sath:rl:", 0, 0, NULL,                    \
+      "Prefix of the limiter's Redis keys (deployments sharing one Redis keep apart)")         \
+    X(SATH_RL_LOGIN_IP, rl_login_ip, RATE, "30/60", 0, 0, NULL,                                \
+      "Login attempts per client address, COUNT/SECONDS")                                      \
+    X(SATH_RL_LOGIN_ACCOUNT, rl_login_account, RATE, "10/300", 0, 0, NULL,                     \
+      "Login attempts per account (email), COUNT/SECONDS")                                     \
+    X(SATH_RL_REGISTER_IP, rl_register_ip, RATE, "10/600", 0, 0, NULL,                         \
+      "Registrations per client address, COUNT/SECONDS")                                       \
+    X(SATH_RL_REGISTER_ACCOUNT, rl_register_account, RATE, "5/3600", 0, 0, NULL,               \
+      "Registration attempts per email, COUNT/SECONDS")                                        \
+    X(SATH_RL_REFRESH_IP, rl_refresh_ip, RATE, "60/60", 0, 0, NULL,                            \
+      "Token refreshes per client address, COUNT/SECONDS")                                     \
+    X(SATH_RL_REFRESH_TOKEN, rl_refresh_token, RATE, "10/60", 0, 0, NULL,                      \
+      "Refresh attempts per refresh token, COUNT/SECONDS")                                     \
+    X(SATH_RL_EXPENSIVE_USER, rl_expensive_user, RATE, "10/60", 0, 0, NULL,                    \
+      "Key creations and key tests per user, COUNT/SECONDS (Redis, all instances)")           \
+    X(SATH_RL_USER, rl_user, RATE, "1200/60", 0, 0, NULL,                                      \
+      "Other authenticated calls per user and instance, COUNT/SECONDS (in process)")          \
+    X(SATH_RL_PUBLIC_IP, rl_public_ip, RATE, "1200/60", 0, 0, NULL,                            \
+      "Other public calls per client address and instance, COUNT/SECONDS (in process)")       \
+    X(SATH_PWHASH_PER_IP, pwhash_per_ip, INT, "2", 1, 1024, NULL,                              \
+      "Password hashes one client address may have running or waiting at once")
 
 #define SATHD_CFG_CTYPE_STR char *
 #define SATHD_CFG_CTYPE_SECRET char *
@@ -155,6 +195,7 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
 #define SATHD_CFG_CTYPE_CHOICE int
 #define SATHD_CFG_CTYPE_ADDR sathd_hostport
 #define SATHD_CFG_CTYPE_REDIS sathd_redis_url
+#define SATHD_CFG_CTYPE_RATE sathd_rate
 
 typedef struct sathd_config {
 #define SATHD_CFG_FIELD(var, field, type, def, lo, hi, choices, help) SATHD_CFG_CTYPE_##type field;
