@@ -197,6 +197,29 @@ typedef struct md_collect {
     size_t n;
 } md_collect;
 
+/* X-Forwarded-For for the client address (rate limits; believed only from a trusted
+ * proxy, see clientip.c).  Several such headers form one list, in order. */
+static enum MHD_Result forwarded_for(md_collect *mc, const char *value)
+{
+    for (size_t i = 0; i < mc->n; i++) {
+        if (strcmp(mc->md[i].key, "x-forwarded-for") == 0) {
+            size_t a = strlen(mc->md[i].value), b = strlen(value);
+            char *joined = sathd_arena_alloc(mc->arena, a + b + 3);
+            if (!joined)
+                return MHD_NO;
+            memcpy(joined, mc->md[i].value, a);
+            memcpy(joined + a, ", ", 2);
+            memcpy(joined + a + 2, value, b + 1);
+            mc->md[i].value = joined;
+            return MHD_YES;
+        }
+    }
+    mc->md[mc->n].key = "x-forwarded-for";
+    mc->md[mc->n].value = value;
+    mc->n++;
+    return MHD_YES;
+}
+
 static enum MHD_Result collect_md(void *cls, enum MHD_ValueKind kind, const char *key,
                                   const char *value)
 {
@@ -207,7 +230,10 @@ static enum MHD_Result collect_md(void *cls, enum MHD_ValueKind kind, const char
     const char *name = NULL;
     if (strcasecmp(key, "authorization") == 0)
         name = "authorization";
-    else if (strncasecmp(key, "grpc-metadata-", 14) == 0 && key[14])
+    else if (strcasecmp(key, "x-forwarded-for") == 0)
+        return forwarded_for(mc, value);
+    else if (strncasecmp(key, "grpc-metadata-", 14) == 0 && key[14] &&
+             strcasecmp(key + 14, "x-forwarded-for") != 0) /* only the real header counts */
         name = key + 14;
     if (!name)
         return MHD_YES;

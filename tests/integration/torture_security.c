@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sodium.h>
@@ -93,12 +94,17 @@ static int login_rc(sath_client *c, const char *email, const char *pw)
     return rc;
 }
 
-static sath_client *client_with(const fixture *f, const char *access)
+static sath_client *client_with_target(const char *target, const char *access)
 {
     sath_client *c = NULL;
-    assert_int_equal(sath_client_new(f->proc.target, NULL, &c), SATH_OK);
+    assert_int_equal(sath_client_new(target, NULL, &c), SATH_OK);
     assert_int_equal(sath_client_set_tokens(c, access, NULL), SATH_OK);
     return c;
+}
+
+static sath_client *client_with(const fixture *f, const char *access)
+{
+    return client_with_target(f->proc.target, access);
 }
 
 static int get_me(sath_client *c, char *email_out, size_t n)
@@ -267,6 +273,150 @@ static void logout_with_foreign_refresh_token(void **state)
     sath__v1__login_response__free_unpacked(a, NULL);
 }
 
+/* Login on `c` with per-call options, so the trailers can be read. */
+static int login_opts(sath_client *c, const char *email, const char *pw, sath_call_opts *o)
+{
+    Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
+    req.email = (char *)email;
+    req.password = (char *)pw;
+    Sath__V1__LoginResponse *out = NULL;
+    int rc = sath_auth_login(c, &req, &out, o);
+    if (out)
+        sath__v1__login_response__free_unpacked(out, NULL);
+    return rc;
+}
+
+/* A refusal carries retry info: retry-after seconds, the IETF limit description and a
+ * google.rpc.Status with a RetryInfo detail in grpc-status-details-bin. */
+static void assert_retry_info(const sath_call_opts *o, const char *policy)
+{
+    assert_int_equal(sath_call_opts_status(o), SATH_RESOURCE_EXHAUSTED);
+    const char *ra = sath_call_opts_response_metadata(o, "retry-after");
+    assert_non_null(ra);
+    assert_true(atoi(ra) >= 1);
+    const char *pol = sath_call_opts_response_metadata(o, "ratelimit-policy");
+    assert_non_null(pol);
+    assert_non_null(strstr(pol, policy));
+    const char *bin = sath_call_opts_response_metadata(o, "grpc-status-details-bin");
+    assert_non_null(bin);
+    assert_int_equal((unsigned char)bin[0], 0x08); /* Status.code = 8 */
+    assert_int_equal((unsigned char)bin[1], 8);
+    /* no zero byte before the detail: code, lengths and seconds are all > 0 */
+    assert_non_null(strstr(bin, "type.googleapis.com/google.rpc.RetryInfo"));
+    assert_non_null(strstr(sath_call_opts_status_message(o), policy));
+}
+
+/* Item 2 over gRPC: brute force and floods meet RESOURCE_EXHAUSTED with retry info, per
+ * account, per client address and per user. */
+static void rate_limits_grpc(void **state)
+{
+    (void)state;
+    static const char *const env[] = {
+        "SATH_RL_LOGIN_IP=9/600",      "SATH_RL_LOGIN_ACCOUNT=5/600",
+        "SATH_RL_REGISTER_IP=6/600",   "SATH_RL_REGISTER_ACCOUNT=3/600",
+        "SATH_RL_EXPENSIVE_USER=3/600", "SATH_RL_USER=20/600", NULL,
+    };
+    sathd_proc p;
+    assert_int_equal(sathd_proc_start(&p, env), 0);
+    sath_client *c = NULL;
+    assert_int_equal(sath_client_new(p.target, NULL, &c), SATH_OK);
+    char a[128], b[128];
+    new_email(a, sizeof a, "rla");
+    new_email(b, sizeof b, "rlb");
+    assert_int_equal(do_register(c, a, PW, "A", NULL, 0), SATH_OK);
+    assert_int_equal(do_register(c, b, PW, "B", NULL, 0), SATH_OK);
+
+    /* Per user, in process: 20 cheap calls, then refused. */
+    Sath__V1__LoginResponse *l = login_ok(c, a, PW); /* login-ip 1, login-account(a) 1 */
+    sath_client *ca = client_with_target(p.target, l->access_token);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(get_me(ca, NULL, 0), SATH_OK);
+    assert_int_equal(get_me(ca, NULL, 0), SATH_RESOURCE_EXHAUSTED);
+    /* Key tests are tighter and counted in Redis: 3, then refused with retry info. */
+    Sath__V1__TestKeyRequest tq = SATH__V1__TEST_KEY_REQUEST__INIT;
+    tq.id = (char *)"123e4567-e89b-12d3-a456-426614174000";
+    Sath__V1__TestKeyResponse *tr = NULL;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sath_keys_test_key(ca, &tq, &tr, NULL), SATH_NOT_FOUND);
+    sath_call_opts *o = NULL;
+    sath_call_opts_new(&o);
+    assert_int_equal(sath_keys_test_key(ca, &tq, &tr, o), SATH_RESOURCE_EXHAUSTED);
+    assert_retry_info(o, "expensive-user");
+    sath_client_free(ca);
+    sath__v1__login_response__free_unpacked(l, NULL);
+
+    /* Brute force on one account: 4 more wrong passwords (5 in all), then even the right
+     * one waits. */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(login_rc(c, a, "wrong password 7"), SATH_UNAUTHENTICATED);
+    assert_int_equal(login_opts(c, a, "wrong password 7", o), SATH_RESOURCE_EXHAUSTED);
+    assert_retry_info(o, "login-account");
+    assert_int_equal(login_rc(c, a, PW), SATH_RESOURCE_EXHAUSTED);
+    /* The address has 4 more logins (9 per window, 5 used): then every account waits. */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(login_rc(c, b, PW), SATH_OK);
+    assert_int_equal(login_opts(c, b, PW, o), SATH_RESOURCE_EXHAUSTED);
+    assert_retry_info(o, "login-ip");
+
+    /* Registrations from one address: 6 per window, 2 used. */
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 10; i++) {
+        char e[128];
+        new_email(e, sizeof e, "flood");
+        int rc = do_register(c, e, PW, "F", NULL, 0);
+        ok += rc == SATH_OK;
+        limited += rc == SATH_RESOURCE_EXHAUSTED;
+    }
+    assert_int_equal(ok, 4);
+    assert_int_equal(limited, 6);
+    /* A taken email answers ALREADY_EXISTS (409) but is counted like any registration. */
+    sath_call_opts_free(o);
+    sath_client_free(c);
+    assert_int_equal(sathd_proc_stop(&p), 0);
+}
+
+/* Item 2: with Redis gone, Login and Register are refused (fail closed) while calls
+ * limited in process go on (fail open). */
+static void limiter_fails_closed_for_login(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sath-rl-redis.XXXXXX", cmd[512], url[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "redis-server --port 0 --unixsocket %s/redis.sock --save '' --appendonly no "
+             "--daemonize yes --pidfile %s/redis.pid --logfile %s/redis.log",
+             dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(url, sizeof url, "SATH_REDIS_URL=unix://%s/redis.sock", dir);
+    for (int i = 0; i < 100 && access(strchr(url, '/') + 2, F_OK) != 0; i++)
+        usleep(20000);
+    const char *env[] = {url, NULL};
+    sathd_proc p;
+    assert_int_equal(sathd_proc_start(&p, env), 0);
+    sath_client *c = NULL;
+    assert_int_equal(sath_client_new(p.target, NULL, &c), SATH_OK);
+    char e[128];
+    new_email(e, sizeof e, "down");
+    assert_int_equal(do_register(c, e, PW, "D", NULL, 0), SATH_OK);
+    snprintf(cmd, sizeof cmd, "kill $(cat %s/redis.pid); sleep 0.3", dir);
+    assert_int_equal(system(cmd), 0);
+    sath_call_opts *o = NULL;
+    sath_call_opts_new(&o);
+    assert_int_equal(login_opts(c, e, PW, o), SATH_UNAVAILABLE);
+    assert_non_null(strstr(sath_call_opts_status_message(o), "rate limiter"));
+    new_email(e, sizeof e, "down2");
+    assert_int_equal(do_register(c, e, PW, "D", NULL, 0), SATH_UNAVAILABLE);
+    Sath__V1__ListPlansRequest pq = SATH__V1__LIST_PLANS_REQUEST__INIT;
+    Sath__V1__ListPlansResponse *pr = NULL;
+    assert_int_equal(sath_billing_list_plans(c, &pq, &pr, NULL), SATH_OK);
+    sath__v1__list_plans_response__free_unpacked(pr, NULL);
+    sath_call_opts_free(o);
+    sath_client_free(c);
+    assert_int_equal(sathd_proc_stop(&p), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +424,8 @@ int main(void)
         cmocka_unit_test(delete_me_needs_password),
         cmocka_unit_test(weak_passwords_refused),
         cmocka_unit_test(logout_with_foreign_refresh_token),
+        cmocka_unit_test(rate_limits_grpc),
+        cmocka_unit_test(limiter_fails_closed_for_login),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""test_security.py - issue 12's findings over REST (the gRPC side is
+tests/integration/torture_security.c): re-authentication for email change and DeleteMe,
+password strength, logout with someone else's refresh token, rate limits with 429 +
+Retry-After + the IETF RateLimit-Policy/RateLimit headers, X-Forwarded-For only from
+trusted proxies, security headers.  Starts its own sathd processes through test_rest.py's
+Servers (real PostgreSQL and Redis from SATH_TEST_DATABASE_URL / SATH_TEST_REDIS_URL).
+"""
+import os
+import sys
+import unittest
+import uuid
+
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_rest as base  # noqa: E402
+
+PW = "Kx7-maple-orbit"
+SERVERS = {}
+
+
+def setUpModule():
+    SERVERS["main"] = base.Servers(cors=False)
+    SERVERS["tight"] = base.Servers(cors=False, extra_env={
+        "SATH_RL_LOGIN_IP": "8/600", "SATH_RL_LOGIN_ACCOUNT": "5/600",
+        "SATH_RL_REGISTER_IP": "5/600", "SATH_RL_REGISTER_ACCOUNT": "2/600",
+    })
+    SERVERS["proxied"] = base.Servers(cors=False, extra_env={
+        "SATH_RL_LOGIN_IP": "2/600", "SATH_RL_LOGIN_ACCOUNT": "1000/600",
+        "SATH_TRUSTED_PROXIES": "127.0.0.1",
+    })
+
+
+def tearDownModule():
+    codes = []
+    for s in SERVERS.values():
+        codes += s.stop()
+    assert all(c == 0 for c in codes), f"servers exited with {codes}"
+
+
+def call(server, method, path, **kw):
+    return requests.request(method, SERVERS[server].base + path, timeout=30, **kw)
+
+
+def register(server, email=None, password=PW, **kw):
+    email = email or f"s{uuid.uuid4().hex[:10]}@example.com"
+    r = call(server, "POST", "/api/v1/auth/register",
+             json={"email": email, "password": password, "name": "Sec"}, **kw)
+    return email, r
+
+
+def login(server, email, password=PW, **kw):
+    return call(server, "POST", "/api/v1/auth/login", json={"email": email, "password": password},
+                **kw)
+
+
+def bearer(tok):
+    return {"Authorization": "Bearer " + tok["access_token"]}
+
+
+def new_session(server="main"):
+    email, r = register(server)
+    assert r.status_code == 201, r.text
+    r = login(server, email)
+    assert r.status_code == 200, r.text
+    return email, r.json()
+
+
+class Reauthentication(unittest.TestCase):
+    def test_email_change_needs_current_password(self):
+        email, mine = new_session()
+        r = login("main", email)
+        other = r.json()
+        new = f"n{uuid.uuid4().hex[:10]}@example.com"
+        for body in ({"email": new}, {"email": new, "current_password": "wrong one 123"}):
+            r = call("main", "PUT", "/api/v1/users/me", headers=bearer(mine), json=body)
+            self.assertEqual(r.status_code, 403, r.text)
+            self.assertIn("current password", r.json()["message"])
+        r = call("main", "GET", "/api/v1/users/me", headers=bearer(mine))
+        self.assertEqual(r.json()["email"], email)
+        r = call("main", "PUT", "/api/v1/users/me", headers=bearer(mine),
+                 json={"email": new, "current_password": PW})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["email"], new)
+        # the other session ended, mine goes on
+        self.assertEqual(call("main", "GET", "/api/v1/users/me", headers=bearer(other)).status_code, 401)
+        self.assertEqual(call("main", "POST", "/api/v1/auth/refresh",
+                              json={"refresh_token": other["refresh_token"]}).status_code, 401)
+        self.assertEqual(call("main", "GET", "/api/v1/users/me", headers=bearer(mine)).status_code, 200)
+
+    def test_delete_me_needs_password(self):
+        email, tok = new_session()
+        r = call("main", "DELETE", "/api/v1/users/me", headers=bearer(tok))
+        self.assertEqual(r.status_code, 403, r.text)
+        r = call("main", "DELETE", "/api/v1/users/me", headers=bearer(tok),
+                 json={"password": "not it at all 9"})
+        self.assertEqual(r.status_code, 403, r.text)
+        self.assertEqual(call("main", "GET", "/api/v1/users/me", headers=bearer(tok)).status_code, 200)
+        r = call("main", "DELETE", "/api/v1/users/me", headers=bearer(tok), json={"password": PW})
+        self.assertEqual(r.status_code, 204, r.text)
+        self.assertEqual(login("main", email).status_code, 401)
+
+
+class PasswordStrength(unittest.TestCase):
+    def test_weak_passwords_refused(self):
+        for pw in ("password", "12345678", " " * 8, "qwerty123", "Password1!"):
+            _, r = register("main", password=pw)
+            self.assertEqual(r.status_code, 400, f"{pw!r}: {r.text}")
+            self.assertIn("too easy to guess", r.json()["message"])
+        email = f"zelda.quokka{uuid.uuid4().hex[:4]}@example.com"
+        _, r = register("main", email=email, password=email.split("@")[0] + "!")
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn("email or name", r.json()["message"])
+
+    def test_weak_new_password_refused(self):
+        _, tok = new_session()
+        r = call("main", "PUT", "/api/v1/users/me", headers=bearer(tok),
+                 json={"new_password": "letmein1", "current_password": PW})
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn("new_password is too easy to guess", r.json()["message"])
+
+
+class Sessions(unittest.TestCase):
+    def test_logout_with_foreign_refresh_token(self):
+        _, victim = new_session()
+        _, attacker = new_session()
+        r = call("main", "POST", "/api/v1/auth/logout", headers=bearer(attacker),
+                 json={"refresh_token": victim["refresh_token"]})
+        self.assertEqual(r.status_code, 200, r.text)  # as for an unknown token
+        self.assertEqual(call("main", "GET", "/api/v1/users/me", headers=bearer(victim)).status_code, 200)
+        r = call("main", "POST", "/api/v1/auth/refresh", json={"refresh_token": victim["refresh_token"]})
+        self.assertEqual(r.status_code, 200, r.text)
+
+
+class RateLimits(unittest.TestCase):
+    def assert_429(self, r, policy):
+        self.assertEqual(r.status_code, 429, r.text)
+        self.assertEqual(r.json()["code"], 8)
+        self.assertIn(policy, r.json()["message"])
+        self.assertGreaterEqual(int(r.headers["Retry-After"]), 1)
+        self.assertRegex(r.headers["RateLimit-Policy"], rf'^"{policy}";q=\d+;w=\d+$')
+        self.assertRegex(r.headers["RateLimit"], rf'^"{policy}";r=0;t=\d+$')
+        self.assertTrue(r.headers.get("X-Request-Id"))
+
+    def test_brute_force_and_floods(self):
+        email, r = register("tight")
+        self.assertEqual(r.status_code, 201)
+        # a successful call says where it stands
+        self.assertRegex(r.headers["RateLimit"], r'^"register-account";r=1;t=\d+$')
+        # 5 guesses per account, then even the right password waits
+        for _ in range(5):
+            self.assertEqual(login("tight", email, "wrong guess 77").status_code, 401)
+        self.assert_429(login("tight", email, "wrong guess 77"), "login-account")
+        self.assert_429(login("tight", email), "login-account")
+        # X-Forwarded-For from an untrusted peer changes nothing
+        other, r = register("tight")
+        for i in range(3):
+            r = login("tight", other, headers={"X-Forwarded-For": f"198.51.100.{i}"})
+            self.assertEqual(r.status_code, 200, r.text)
+        self.assert_429(login("tight", other, headers={"X-Forwarded-For": "198.51.100.99"}), "login-ip")
+        # registrations per address (2 used) and per email, the 409 for a taken one included
+        _, r = register("tight", email=email)
+        self.assertEqual(r.status_code, 409, r.text)
+        codes = [register("tight")[1].status_code for _ in range(5)]
+        self.assertEqual(codes, [201, 201, 429, 429, 429])
+
+    def test_trusted_proxy_forwarded_for(self):
+        email, r = register("proxied")
+        self.assertEqual(r.status_code, 201)
+        for client in ("203.0.113.1", "203.0.113.2"):
+            h = {"X-Forwarded-For": f"6.6.6.6, {client}"}  # the left part is the client's own
+            for _ in range(2):
+                r = login("proxied", email, headers=h)
+                self.assertEqual(r.status_code, 200, r.text)
+            self.assert_429(login("proxied", email, headers=h), "login-ip")
+        # the proxy's own address has its own bucket
+        self.assertEqual(login("proxied", email).status_code, 200)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
