@@ -108,6 +108,7 @@ struct sathd_rpc_server {
     char *cert_pem, *key_pem;
     size_t key_len;
     int started, shut_down;
+    int no_reflection;
 };
 
 /* ---- metadata and time --------------------------------------------------------- */
@@ -548,9 +549,11 @@ static int register_methods(sathd_rpc_server *s, char *err, size_t errlen)
     }
     s->watch_handle = grpc_server_register_method(s->server, WATCH_PATH, NULL,
                                                   GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    s->refl_handle =
-        grpc_server_register_method(s->server, REFLECTION_PATH, NULL, GRPC_SRM_PAYLOAD_NONE, 0);
-    if (!s->watch_handle || !s->refl_handle) {
+    /* Without reflection its path is simply unknown (UNIMPLEMENTED), as on any server. */
+    s->refl_handle = s->no_reflection ? NULL
+                                      : grpc_server_register_method(s->server, REFLECTION_PATH, NULL,
+                                                                    GRPC_SRM_PAYLOAD_NONE, 0);
+    if (!s->watch_handle || (!s->refl_handle && !s->no_reflection)) {
         snprintf(err, errlen, "cannot register the streaming methods");
         return -1;
     }
@@ -608,6 +611,7 @@ sathd_rpc_server *sathd_rpc_server_new(const sathd_rpc_opts *o, sathd_registry *
     s->reg = reg;
     s->n_workers = o->workers > 0 ? o->workers : 2;
     s->calls_per_method = o->calls_per_method > 0 ? o->calls_per_method : 4;
+    s->no_reflection = o->no_reflection;
     atomic_init(&s->stopping, 0);
     s->env.app = app;
     if (hooks)
@@ -654,7 +658,8 @@ static int make_slots(worker *w)
 {
     sathd_rpc_server *s = w->srv;
     size_t n_reg = sathd_registry_count(s->reg), k = (size_t)s->calls_per_method;
-    w->n_slots = (n_reg + 1) * k + 2 * STREAM_SLOTS;
+    int n_stream = s->refl_handle ? 2 * STREAM_SLOTS : STREAM_SLOTS;
+    w->n_slots = (n_reg + 1) * k + (size_t)n_stream;
     w->slots = calloc(w->n_slots, sizeof *w->slots);
     if (!w->slots)
         return -1;
@@ -666,7 +671,7 @@ static int make_slots(worker *w)
             sl->m = i < n_reg ? sathd_registry_at(s->reg, i) : NULL;
             sl->handle = i < n_reg ? s->handles[i] : NULL;
         }
-    for (int c = 0; c < 2 * STREAM_SLOTS; c++, j++) {
+    for (int c = 0; c < n_stream; c++, j++) {
         slot *sl = &w->slots[j];
         sl->kind = TAG_STREAM;
         sl->stream = c < STREAM_SLOTS ? STREAM_WATCH : STREAM_REFLECTION;

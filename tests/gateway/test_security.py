@@ -11,6 +11,7 @@ import sys
 import unittest
 import uuid
 
+import grpc
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,7 +29,7 @@ def setUpModule():
     })
     SERVERS["proxied"] = base.Servers(cors=False, extra_env={
         "SATH_RL_LOGIN_IP": "2/600", "SATH_RL_LOGIN_ACCOUNT": "1000/600",
-        "SATH_TRUSTED_PROXIES": "127.0.0.1",
+        "SATH_TRUSTED_PROXIES": "127.0.0.1", "SATH_GRPC_REFLECTION": "off",
     })
 
 
@@ -176,6 +177,27 @@ class RateLimits(unittest.TestCase):
             self.assert_429(login("proxied", email, headers=h), "login-ip")
         # the proxy's own address has its own bucket
         self.assertEqual(login("proxied", email).status_code, 200)
+
+
+class Reflection(unittest.TestCase):
+    """Item 8: reflection can be turned off (production's default; torture_config checks
+    the default itself)."""
+
+    def list_services(self, server):
+        ch = grpc.insecure_channel(f"127.0.0.1:{SERVERS[server].grpc_port}")
+        try:
+            call = ch.stream_stream("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
+            return list(call(iter([b"\x3a\x00"]), timeout=10))  # list_services: ""
+        finally:
+            ch.close()
+
+    def test_on_in_development_off_when_asked(self):
+        out = self.list_services("main")
+        self.assertEqual(len(out), 1)
+        self.assertIn(b"sath.v1.AuthService", out[0])
+        with self.assertRaises(grpc.RpcError) as e:
+            self.list_services("proxied")
+        self.assertEqual(e.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
 
 
 if __name__ == "__main__":

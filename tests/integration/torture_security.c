@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -417,6 +418,53 @@ static void limiter_fails_closed_for_login(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Runs `sathd serve` with env (NULL-terminated "K=V"), expecting it to exit at once;
+ * returns the exit status and the first part of stderr in out. */
+static int serve_refused(const char *const *env, char *out, size_t outlen)
+{
+    char cmd[2048] = "env -i PATH=/usr/bin:/bin SATH_DATABASE_URL=host=/nonexistent "
+                     "SATH_REDIS_URL=unix:///nonexistent/redis.sock "
+                     "SATH_JWT_ED25519_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ";
+    for (size_t i = 0; env[i]; i++) {
+        strncat(cmd, env[i], sizeof cmd - strlen(cmd) - 2);
+        strcat(cmd, " ");
+    }
+    strncat(cmd, sathd_proc_binary(), sizeof cmd - strlen(cmd) - 1);
+    strncat(cmd, " serve 2>&1", sizeof cmd - strlen(cmd) - 1);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, outlen - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Item 8: production refuses plaintext on a non-loopback address unless a TLS proxy is
+ * declared, and refuses to run as root. */
+static void production_rules(void **state)
+{
+    (void)state;
+    char out[2048];
+    static const char *const plain[] = {"SATH_ENV=production", "SATH_GRPC_ADDR=192.0.2.1:0",
+                                        NULL};
+    assert_int_equal(serve_refused(plain, out, sizeof out), 2);
+    assert_non_null(strstr(out, "SATH_TLS_TERMINATED_BY_PROXY"));
+    static const char *const rest[] = {"SATH_ENV=production", "SATH_HTTP_ADDR=192.0.2.1:0", NULL};
+    assert_int_equal(serve_refused(rest, out, sizeof out), 2);
+    assert_non_null(strstr(out, "SATH_HTTP_ADDR"));
+    /* Declared proxy: past the transport rule.  As root (CI) the next rule stops it; as
+     * anyone else the unreachable database does. */
+    static const char *const proxied[] = {"SATH_ENV=production", "SATH_GRPC_ADDR=192.0.2.1:0",
+                                          "SATH_HTTP_ENABLED=off",
+                                          "SATH_TLS_TERMINATED_BY_PROXY=on", NULL};
+    assert_int_not_equal(serve_refused(proxied, out, sizeof out), 0);
+    assert_null(strstr(out, "SATH_TLS_TERMINATED_BY_PROXY"));
+    if (geteuid() == 0)
+        assert_non_null(strstr(out, "refusing to run as root"));
+    else
+        assert_null(strstr(out, "root"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +474,7 @@ int main(void)
         cmocka_unit_test(logout_with_foreign_refresh_token),
         cmocka_unit_test(rate_limits_grpc),
         cmocka_unit_test(limiter_fails_closed_for_login),
+        cmocka_unit_test(production_rules),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -55,6 +55,7 @@ typedef struct sathd_jwt_pubkey {
  * is a sathd_log_level (debug=0 ... error=3, same order as log.h). */
 enum { SATHD_ENV_DEVELOPMENT = 0, SATHD_ENV_PRODUCTION = 1 };
 enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
+enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON = 2 };
 
 /*
  * X(VARIABLE, field, TYPE, default, min, max, choices, help)
@@ -227,6 +228,12 @@ void sathd_config_free(sathd_config *cfg);
 void sathd_config_print_help(FILE *out);
 /* VAR=value lines of the effective configuration; secrets and URL passwords masked. */
 void sathd_config_dump(const sathd_config *cfg, FILE *out);
+
+/* Whether gRPC reflection is served: SATH_GRPC_REFLECTION, where auto means on in
+ * development and off in production. */
+int sathd_config_reflection(const sathd_config *cfg);
+/* 1 when host (no brackets) is a loopback address or "localhost". */
+int sathd_host_is_loopback(const char *host);
 
 /* Parses "host:port" / "[v6]:port".  0, or -1 with a reason in `err`. */
 int sathd_hostport_parse(const char *s, sathd_hostport *out, char *err, size_t errlen);

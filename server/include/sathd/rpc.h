@@ -142,6 +142,7 @@ typedef struct sathd_rpc_opts {
     const char *tls_cert_file; /* PEM chain; TLS when both files are set */
     const char *tls_key_file;
     int max_streams;           /* concurrent Watch/reflection streams (0: 64) */
+    int no_reflection;         /* 1: no ServerReflection (production default) */
 } sathd_rpc_opts;
 
 /* Builds a server for every method of `reg`, plus grpc.health.v1.Health (Check is
