@@ -14,6 +14,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "sath/error.h"
+#include "sathd/ratelimit.h"
 #include "sathd/rpc.h"
 #include "transport.h"
 
@@ -98,15 +99,33 @@ static int remote_invoke(void *ud, sathd_gw_call *c)
         c->message = c->decode_error ? c->decode_error : "malformed request";
         return SATHD_INVALID_ARGUMENT;
     }
-    sath__md *md = sathd_arena_alloc(c->arena, (c->n_md ? c->n_md : 1) * sizeof *md);
+    sath__md *md = sathd_arena_alloc(c->arena, (c->n_md + 1) * sizeof *md);
     if (!md)
         return SATHD_RESOURCE_EXHAUSTED;
     size_t n = 0;
+    const char *xff = NULL;
     for (size_t i = 0; i < c->n_md; i++) {
+        if (strcmp(c->md[i].key, "x-forwarded-for") == 0) {
+            xff = c->md[i].value;
+            continue;
+        }
         if (!sath__md_legal(c->md[i].key, c->md[i].value))
             continue; /* gRPC would refuse the whole call */
         md[n].key = (char *)(uintptr_t)c->md[i].key;
         md[n++].value = (char *)(uintptr_t)c->md[i].value;
+    }
+    /* As any proxy: the client's address goes to the end of X-Forwarded-For, so a sathd
+     * that lists this gateway in SATH_TRUSTED_PROXIES limits the client, not us. */
+    char ip[64];
+    sathd_client_ip(c->peer, NULL, NULL, ip, sizeof ip);
+    size_t xl = xff ? strlen(xff) : 0, il = strlen(ip);
+    char *chain = sathd_arena_alloc(c->arena, xl + il + 3);
+    if (!chain)
+        return SATHD_RESOURCE_EXHAUSTED;
+    snprintf(chain, xl + il + 3, "%s%s%s", xff ? xff : "", xff ? ", " : "", ip);
+    if (sath__md_legal("x-forwarded-for", chain)) {
+        md[n].key = (char *)"x-forwarded-for";
+        md[n++].value = chain;
     }
     int64_t timeout_ms = 0;
     if (c->deadline_ns != INT64_MAX) {

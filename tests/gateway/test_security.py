@@ -134,6 +134,21 @@ class Sessions(unittest.TestCase):
         self.assertEqual(r.status_code, 200, r.text)
 
 
+class InternalNames(unittest.TestCase):
+    """Item 6: database constraint names never reach the client."""
+
+    def test_constraint_named_by_field(self):
+        _, tok = new_session()
+        r = call("main", "POST", "/api/v1/keys/ai", headers=bearer(tok),
+                 json={"provider": "AI_PROVIDER_OPENAI_COMPATIBLE", "api_key": "sk-test-123456",
+                       "base_url": "http://127.0.0.1:abc/v1"})
+        self.assertEqual(r.status_code, 400, r.text)
+        msg = r.json()["message"]
+        self.assertIn("base_url", msg)
+        for leak in ("ai_keys", "_check", "constraint"):
+            self.assertNotIn(leak, msg)
+
+
 class RateLimits(unittest.TestCase):
     def assert_429(self, r, policy):
         self.assertEqual(r.status_code, 429, r.text)
