@@ -13,86 +13,36 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "sath/sath.h"
-#include "sathd_proc.h"
+#include "it_client.h"
 
-typedef struct fixture {
-    sathd_proc proc;
-    sath_client *c;
-} fixture;
+typedef it_fixture fixture;
 
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || sodium_init() < 0 || sathd_proc_start(&f->proc, NULL) != 0)
-        return -1;
-    if (sath_client_new(f->proc.target, NULL, &f->c) != SATH_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    sath_client_free(f->c);
-    int rc = sathd_proc_stop(&f->proc);
-    free(f);
-    return rc == 0 ? 0 : -1; /* a clean SIGTERM shutdown exits 0 */
-}
-
-/* A fresh address per test so tests never collide. */
+/* A fresh address per test so tests never collide (upper case: stored in lower case). */
 static void new_email(char *buf, size_t n, const char *tag)
 {
-    unsigned char r[6];
-    randombytes_buf(r, sizeof r);
-    snprintf(buf, n, "%s.%02x%02x%02x%02x%02x%02x@Example.COM", tag, r[0], r[1], r[2], r[3], r[4], r[5]);
+    it_new_email(buf, n, tag, "Example.COM");
 }
 
 static int do_register(sath_client *c, const char *email, const char *pw, const char *name,
                        Sath__V1__RegisterResponse **out)
 {
-    Sath__V1__RegisterRequest req = SATH__V1__REGISTER_REQUEST__INIT;
-    req.email = (char *)email;
-    req.password = (char *)pw;
-    req.name = (char *)name;
-    Sath__V1__RegisterResponse *resp = NULL;
-    int rc = sath_auth_register(c, &req, &resp, NULL);
-    if (out)
-        *out = resp;
-    else if (resp)
-        sath__v1__register_response__free_unpacked(resp, NULL);
-    return rc;
+    return it_register(c, email, pw, name, out, NULL);
 }
 
 static int do_login(sath_client *c, const char *email, const char *pw, Sath__V1__LoginResponse **out)
 {
-    Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
-    req.email = (char *)email;
-    req.password = (char *)pw;
-    return sath_auth_login(c, &req, out, NULL);
+    return it_login(c, email, pw, out, NULL);
 }
 
 /* A second client that presents `access` as its bearer token. */
 static sath_client *client_with(const fixture *f, const char *access, const char *refresh)
 {
-    sath_client *c = NULL;
-    assert_int_equal(sath_client_new(f->proc.target, NULL, &c), SATH_OK);
-    assert_int_equal(sath_client_set_tokens(c, access, refresh), SATH_OK);
+    sath_client *c = it_client_with(f->proc.target, access, refresh);
+    assert_non_null(c);
     return c;
 }
 
-static int get_me(sath_client *c, Sath__V1__User **out)
-{
-    Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
-    Sath__V1__User *u = NULL;
-    int rc = sath_user_get_me(c, &req, &u, NULL);
-    if (out)
-        *out = u;
-    else if (u)
-        sath__v1__user__free_unpacked(u, NULL);
-    return rc;
-}
+#define get_me it_get_me
 
 static void register_and_login(void **state)
 {
@@ -461,5 +411,5 @@ int main(void)
         cmocka_unit_test(later_methods_unimplemented),
         cmocka_unit_test(sdk_refreshes_transparently),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, it_setup, it_teardown);
 }

@@ -17,89 +17,46 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "sath/sath.h"
-#include "sathd_proc.h"
+#include "it_client.h"
 
-typedef struct fixture {
-    sathd_proc proc;
-    sath_client *c;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || sodium_init() < 0 || sathd_proc_start(&f->proc, NULL) != 0)
-        return -1;
-    if (sath_client_new(f->proc.target, NULL, &f->c) != SATH_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    sath_client_free(f->c);
-    int rc = sathd_proc_stop(&f->proc);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
+typedef it_fixture fixture;
 
 static void new_email(char *buf, size_t n, const char *tag)
 {
-    unsigned char r[6];
-    randombytes_buf(r, sizeof r);
-    snprintf(buf, n, "%s.%02x%02x%02x%02x%02x%02x@example.com", tag, r[0], r[1], r[2], r[3], r[4],
-             r[5]);
+    it_new_email(buf, n, tag, "example.com");
 }
 
 /* Register; the status, and the server's message in msg (may be NULL). */
 static int do_register(sath_client *c, const char *email, const char *pw, const char *name,
                        char *msg, size_t msglen)
 {
-    Sath__V1__RegisterRequest req = SATH__V1__REGISTER_REQUEST__INIT;
-    req.email = (char *)email;
-    req.password = (char *)pw;
-    req.name = (char *)name;
-    Sath__V1__RegisterResponse *resp = NULL;
     sath_call_opts *o = NULL;
     sath_call_opts_new(&o);
-    int rc = sath_auth_register(c, &req, &resp, o);
-    if (msg)
-        snprintf(msg, msglen, "%s", sath_call_opts_status_message(o) ? sath_call_opts_status_message(o) : "");
+    int rc = it_register(c, email, pw, name, NULL, o);
+    if (msg) {
+        const char *m = sath_call_opts_status_message(o);
+        snprintf(msg, msglen, "%s", m ? m : "");
+    }
     sath_call_opts_free(o);
-    if (resp)
-        sath__v1__register_response__free_unpacked(resp, NULL);
     return rc;
 }
 
 static Sath__V1__LoginResponse *login_ok(sath_client *c, const char *email, const char *pw)
 {
-    Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
-    req.email = (char *)email;
-    req.password = (char *)pw;
     Sath__V1__LoginResponse *out = NULL;
-    assert_int_equal(sath_auth_login(c, &req, &out, NULL), SATH_OK);
+    assert_int_equal(it_login(c, email, pw, &out, NULL), SATH_OK);
     return out;
 }
 
 static int login_rc(sath_client *c, const char *email, const char *pw)
 {
-    Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
-    req.email = (char *)email;
-    req.password = (char *)pw;
-    Sath__V1__LoginResponse *out = NULL;
-    int rc = sath_auth_login(c, &req, &out, NULL);
-    if (out)
-        sath__v1__login_response__free_unpacked(out, NULL);
-    return rc;
+    return it_login(c, email, pw, NULL, NULL);
 }
 
 static sath_client *client_with_target(const char *target, const char *access)
 {
-    sath_client *c = NULL;
-    assert_int_equal(sath_client_new(target, NULL, &c), SATH_OK);
-    assert_int_equal(sath_client_set_tokens(c, access, NULL), SATH_OK);
+    sath_client *c = it_client_with(target, access, NULL);
+    assert_non_null(c);
     return c;
 }
 
@@ -110,9 +67,8 @@ static sath_client *client_with(const fixture *f, const char *access)
 
 static int get_me(sath_client *c, char *email_out, size_t n)
 {
-    Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
     Sath__V1__User *u = NULL;
-    int rc = sath_user_get_me(c, &req, &u, NULL);
+    int rc = it_get_me(c, &u);
     if (u) {
         if (email_out)
             snprintf(email_out, n, "%s", u->email);
@@ -121,16 +77,7 @@ static int get_me(sath_client *c, char *email_out, size_t n)
     return rc;
 }
 
-static int refresh_rc(sath_client *c, const char *token)
-{
-    Sath__V1__RefreshRequest rq = SATH__V1__REFRESH_REQUEST__INIT;
-    Sath__V1__RefreshResponse *rr = NULL;
-    rq.refresh_token = (char *)token;
-    int rc = sath_auth_refresh(c, &rq, &rr, NULL);
-    if (rr)
-        sath__v1__refresh_response__free_unpacked(rr, NULL);
-    return rc;
-}
+#define refresh_rc it_refresh
 
 static int update_email(sath_client *c, const char *email, const char *current)
 {
@@ -277,14 +224,7 @@ static void logout_with_foreign_refresh_token(void **state)
 /* Login on `c` with per-call options, so the trailers can be read. */
 static int login_opts(sath_client *c, const char *email, const char *pw, sath_call_opts *o)
 {
-    Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
-    req.email = (char *)email;
-    req.password = (char *)pw;
-    Sath__V1__LoginResponse *out = NULL;
-    int rc = sath_auth_login(c, &req, &out, o);
-    if (out)
-        sath__v1__login_response__free_unpacked(out, NULL);
-    return rc;
+    return it_login(c, email, pw, NULL, o);
 }
 
 /* A refusal carries retry info: retry-after seconds, the IETF limit description and a
@@ -476,5 +416,5 @@ int main(void)
         cmocka_unit_test(limiter_fails_closed_for_login),
         cmocka_unit_test(production_rules),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, it_setup, it_teardown);
 }
