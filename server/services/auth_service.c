@@ -38,19 +38,6 @@ static char token_type_bearer[] = "bearer";
         (resp)->refresh_expires_in = (t).refresh_expires_in;                             \
     } while (0)
 
-static int pw_status(sathd_call *call, sathd_pw_result r, const char *what)
-{
-    switch (r) {
-    case SATHD_PW_BUSY:
-        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED,
-                                "too many password checks in progress, retry shortly");
-    case SATHD_PW_BAD_INPUT:
-        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "password is too long");
-    default:
-        return sathd_call_error(call, SATHD_INTERNAL, "%s: %s", what, sathd_pw_strerror(r));
-    }
-}
-
 static int auth_register(sathd_call *call, const Sath__V1__RegisterRequest *req,
                          Sath__V1__RegisterResponse *resp)
 {
@@ -75,7 +62,7 @@ static int auth_register(sathd_call *call, const Sath__V1__RegisterRequest *req,
                                           sathd_tokens_pwhash_wait_ms(call), &hash);
     sathd_svc_pw_leave(call);
     if (r != SATHD_PW_OK)
-        return pw_status(call, r, "hashing password");
+        return sathd_svc_pw_status(call, r, "hashing password");
     rc = sathd_users_insert(call, email, hash, req->name, &resp->user);
     free(hash);
     if (rc == SATHD_OK)
@@ -97,7 +84,7 @@ static int check_password(sathd_call *call, const sathd_login_row *row, const ch
         return sathd_call_error(call, SATHD_UNAUTHENTICATED, LOGIN_FAILED);
     }
     if (r != SATHD_PW_OK)
-        return pw_status(call, r, "verifying password");
+        return sathd_svc_pw_status(call, r, "verifying password");
     if (rehash) {
         char *fresh = NULL;
         if (sathd_pwhash_hash(app->pwhash, pw, len, sathd_tokens_pwhash_wait_ms(call), &fresh) ==
@@ -130,7 +117,7 @@ static int auth_login(sathd_call *call, const Sath__V1__LoginRequest *req,
                                                       sathd_tokens_pwhash_wait_ms(call));
         sathd_svc_pw_leave(call);
         if (r == SATHD_PW_BUSY)
-            return pw_status(call, r, "dummy verify");
+            return sathd_svc_pw_status(call, r, "dummy verify");
         return sathd_call_error(call, SATHD_UNAUTHENTICATED, LOGIN_FAILED);
     }
     rc = check_password(call, &row, req->password, pwlen);

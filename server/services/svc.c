@@ -221,3 +221,16 @@ void sathd_svc_pw_leave(sathd_call *call)
     if (app->pw_per_ip && ip)
         sathd_rl_conc_release(app->pw_per_ip, ip);
 }
+
+int sathd_svc_pw_status(sathd_call *call, sathd_pw_result r, const char *what)
+{
+    switch (r) {
+    case SATHD_PW_BUSY:
+        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED,
+                                "too many password checks in progress, retry shortly");
+    case SATHD_PW_BAD_INPUT:
+        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "password is too long");
+    default:
+        return sathd_call_error(call, SATHD_INTERNAL, "%s: %s", what, sathd_pw_strerror(r));
+    }
+}

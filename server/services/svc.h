@@ -15,6 +15,7 @@
 
 #include "sathd/app.h"
 #include "sathd/call.h"
+#include "sathd/password.h"
 #include "sathd/session.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
@@ -60,6 +61,10 @@ int sathd_svc_password_strong(sathd_call *call, const char *pw, const char *emai
  * hash/verify (RESOURCE_EXHAUSTED when the address has too many), leave after it. */
 int sathd_svc_pw_enter(sathd_call *call);
 void sathd_svc_pw_leave(sathd_call *call);
+
+/* Maps a failed hash/verify (never OK or MISMATCH) to the call's status: BUSY is
+ * RESOURCE_EXHAUSTED, BAD_INPUT INVALID_ARGUMENT, the rest INTERNAL naming `what`. */
+int sathd_svc_pw_status(sathd_call *call, sathd_pw_result r, const char *what);
 
 /* Unix time in seconds. */
 int64_t sathd_svc_now(void);

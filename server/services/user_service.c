@@ -53,12 +53,7 @@ static int verify_current(sathd_call *call, const char *user_id, const char *cur
     if (r == SATHD_PW_MISMATCH || r == SATHD_PW_BAD_INPUT)
         return sathd_call_error(call, SATHD_PERMISSION_DENIED, "%s: the current password is wrong",
                                 what);
-    if (r == SATHD_PW_BUSY)
-        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED,
-                                "too many password checks in progress, retry shortly");
-    if (r != SATHD_PW_OK)
-        return sathd_call_error(call, SATHD_INTERNAL, "password check: %s", sathd_pw_strerror(r));
-    return SATHD_OK;
+    return r == SATHD_PW_OK ? SATHD_OK : sathd_svc_pw_status(call, r, "password check");
 }
 
 /* Checks a new password's rules and strength and returns its hash. */
@@ -76,12 +71,7 @@ static int new_password_hash(sathd_call *call, const char *next, const char *ema
     sathd_pw_result r = sathd_pwhash_hash(app->pwhash, next, strlen(next),
                                           sathd_tokens_pwhash_wait_ms(call), new_hash);
     sathd_svc_pw_leave(call);
-    if (r == SATHD_PW_BUSY)
-        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED,
-                                "too many password checks in progress, retry shortly");
-    if (r != SATHD_PW_OK)
-        return sathd_call_error(call, SATHD_INTERNAL, "password change: %s", sathd_pw_strerror(r));
-    return SATHD_OK;
+    return r == SATHD_PW_OK ? SATHD_OK : sathd_svc_pw_status(call, r, "password change");
 }
 
 /* Ends every session of the user but the caller's (after an email or password change). */
