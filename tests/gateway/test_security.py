@@ -7,7 +7,13 @@ trusted proxies, security headers.  Starts its own sathd processes through test_
 Servers (real PostgreSQL and Redis from SATH_TEST_DATABASE_URL / SATH_TEST_REDIS_URL).
 """
 import os
+import resource
+import selectors
+import socket
 import sys
+import tempfile
+import threading
+import time
 import unittest
 import uuid
 
@@ -27,6 +33,13 @@ def setUpModule():
         "SATH_RL_LOGIN_IP": "8/600", "SATH_RL_LOGIN_ACCOUNT": "5/600",
         "SATH_RL_REGISTER_IP": "5/600", "SATH_RL_REGISTER_ACCOUNT": "2/600",
     })
+    SERVERS["docs_dir"] = tempfile.mkdtemp(prefix="secdocs")
+    with open(os.path.join(SERVERS["docs_dir"], "index.html"), "w") as f:
+        f.write("<!DOCTYPE html><title>docs</title>")
+    SERVERS["slow"] = base.Servers(cors=False, extra_env={
+        "SATH_HTTP_HEADER_TIMEOUT_MS": "3000", "SATH_HTTP_REQUEST_TIMEOUT_MS": "60000",
+        "SATH_DOCS_DIR": SERVERS["docs_dir"],
+    })
     SERVERS["proxied"] = base.Servers(cors=False, extra_env={
         "SATH_RL_LOGIN_IP": "2/600", "SATH_RL_LOGIN_ACCOUNT": "1000/600",
         "SATH_TRUSTED_PROXIES": "127.0.0.1", "SATH_GRPC_REFLECTION": "off",
@@ -36,7 +49,8 @@ def setUpModule():
 def tearDownModule():
     codes = []
     for s in SERVERS.values():
-        codes += s.stop()
+        if isinstance(s, base.Servers):
+            codes += s.stop()
     assert all(c == 0 for c in codes), f"servers exited with {codes}"
 
 
@@ -213,6 +227,112 @@ class Reflection(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as e:
             self.list_services("proxied")
         self.assertEqual(e.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+
+
+class Headers(unittest.TestCase):
+    """Item 6: caching, sniffing, /docs, and 414/431 answered like every other error."""
+
+    def test_tokens_never_cached(self):
+        email, r = register("main")
+        r = login("main", email)
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(r.headers.get("Cache-Control"), "no-store")
+        self.assertEqual(r.headers.get("X-Content-Type-Options"), "nosniff")
+        r = call("main", "POST", "/api/v1/auth/refresh", json={"refresh_token": r.json()["refresh_token"]})
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(r.headers.get("Cache-Control"), "no-store")
+        r = call("main", "GET", "/api/v1/users/me")  # errors too
+        self.assertEqual(r.status_code, 401)
+        self.assertEqual(r.headers.get("X-Content-Type-Options"), "nosniff")
+        self.assertEqual(r.headers.get("Cache-Control"), "no-store")
+
+    def test_docs_policy(self):
+        r = call("slow", "GET", "/docs/")
+        self.assertEqual(r.status_code, 200, r.text)
+        csp = r.headers.get("Content-Security-Policy", "")
+        for part in ("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"):
+            self.assertIn(part, csp)
+        self.assertNotIn("unsafe-eval", csp)
+        # the build's Swagger UI (when npm could fetch it) keeps no token in the browser
+        r = call("main", "GET", "/docs/sath-swagger-init.js")
+        if r.status_code == 200:
+            self.assertNotIn("persistAuthorization: true", r.text)
+
+    def test_414_and_431_are_json(self):
+        for path, headers, status in (
+                ("/api/v1/users/me?x=" + "a" * 20000, {}, 414),
+                ("/api/v1/users/me", {"X-Big": "b" * 20000}, 431)):
+            r = call("main", "GET", path, headers=headers)
+            self.assertEqual(r.status_code, status, r.text[:200])
+            self.assertTrue(r.headers.get("Content-Type", "").startswith("application/json"))
+            self.assertTrue(r.headers.get("X-Request-Id"))
+            self.assertEqual(r.json()["code"], 3)
+
+
+def _open_trickler(port, source="127.0.0.1"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setblocking(False)
+    s.bind((source, 0))
+    s.connect_ex(("127.0.0.1", port))
+    return s
+
+
+class SlowClients(unittest.TestCase):
+    """Item 5: 1,100 connections trickling a request head from one address neither starve
+    another client nor keep their connections past the head deadline (3 s here)."""
+
+    def test_trickling_clients(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))
+        port = SERVERS["slow"].http_port
+        socks = [_open_trickler(port) for _ in range(1100)]
+        sel = selectors.DefaultSelector()
+        time.sleep(0.5)
+        head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "
+        alive_at_start = 0
+        for s in socks:
+            try:
+                s.send(head)
+                alive_at_start += 1
+            except OSError:
+                pass
+        stop = threading.Event()
+        open_since = {s: time.time() for s in socks}
+        lifetimes = []
+
+        def trickle():
+            while not stop.is_set():
+                for s in list(open_since):
+                    try:
+                        s.send(b"a")
+                    except OSError:
+                        lifetimes.append(time.time() - open_since.pop(s))
+                stop.wait(1.0)
+
+        t = threading.Thread(target=trickle)
+        t.start()
+        other = []
+        try:
+            end = time.time() + 8
+            while time.time() < end:
+                c = socket.create_connection(("127.0.0.1", port), timeout=3,
+                                             source_address=("127.0.0.2", 0))
+                c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                other.append(c.recv(64).split(b"\r\n")[0])
+                c.close()
+                time.sleep(0.25)
+        finally:
+            stop.set()
+            t.join()
+            for s in socks:
+                s.close()
+            sel.close()
+        self.assertGreater(len(other), 10)
+        self.assertTrue(all(line == b"HTTP/1.1 200 OK" for line in other), other[:5])
+        # every trickler lost its connection: the ones over the per-address cap at once,
+        # the others at the head deadline however much they kept sending
+        self.assertEqual(len(open_since), 0, f"{len(open_since)} connections still open")
+        self.assertLess(max(lifetimes), 7.5)
 
 
 if __name__ == "__main__":
