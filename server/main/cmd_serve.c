@@ -23,10 +23,10 @@
 #include "sath/v1/routes.sath.h"
 #include "app_build.h"
 #include "commands.h"
-#include "services.h"
+#include "sathd/services.h"
 #ifdef SATHD_HAVE_GATEWAY
-#include "gateway.h"
-#include "gateway_config.h"
+#include "sathd/gateway.h"
+#include "sathd/gateway_config.h"
 #endif
 
 /* The database must be migrated, and not by a newer sathd than this one. */
@@ -151,12 +151,15 @@ int sathd_cmd_serve(const sathd_config *cfg)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (refuse_root(cfg) != 0)
-        return 2;
     sathd_app app;
     if (sathd_app_build(&app, cfg, SATHD_APP_DB | SATHD_APP_REDIS | SATHD_APP_AUTH, err,
                         sizeof err) != 0) {
         fprintf(stderr, "sathd: %s\n", err);
+        return 2;
+    }
+    /* After the configuration's own checks, so an operator sees those first. */
+    if (refuse_root(cfg) != 0) {
+        sathd_app_destroy(&app);
         return 2;
     }
     int rc = 1;

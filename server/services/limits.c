@@ -33,8 +33,8 @@
 #include "sathd/rpc.h"
 #include "sath/v1/auth.pb-c.h"
 #include "email.h"
-#include "services.h"
-#include "svc.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
 
 enum subject { BY_NONE, BY_EMAIL, BY_TOKEN, BY_USER };
 

@@ -364,7 +364,8 @@ static int serve_refused(const char *const *env, char *out, size_t outlen)
 {
     char cmd[2048] = "env -i PATH=/usr/bin:/bin SATH_DATABASE_URL=host=/nonexistent "
                      "SATH_REDIS_URL=unix:///nonexistent/redis.sock "
-                     "SATH_JWT_ED25519_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ";
+                     "SATH_JWT_ED25519_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= "
+                     "SATH_ENCRYPTION_KEYS=k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ";
     for (size_t i = 0; env[i]; i++) {
         strncat(cmd, env[i], sizeof cmd - strlen(cmd) - 2);
         strcat(cmd, " ");
