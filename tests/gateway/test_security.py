@@ -163,6 +163,14 @@ class InternalNames(unittest.TestCase):
             self.assertNotIn(leak, msg)
 
 
+    def test_json_nul_named_for_the_client(self):
+        r = call("main", "POST", "/api/v1/auth/login", data='{"email":"a\\u0000b@x.io","password":"p"}',
+                 headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn("NUL", r.json()["message"])
+        self.assertNotIn("JSON_ALLOW_NUL", r.json()["message"])
+
+
 class RateLimits(unittest.TestCase):
     def assert_429(self, r, policy):
         self.assertEqual(r.status_code, 429, r.text)
