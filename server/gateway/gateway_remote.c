@@ -48,11 +48,41 @@ void sathd_gw_remote_free(sathd_gw_remote *r)
     free(r);
 }
 
-/* One unary call; the response bytes are unpacked into `a`. */
+/* A refusal by sathd's rate limiter comes with its limit in the trailers (ratelimit-policy
+ * `"name";q=Q;w=W`, ratelimit `"name";r=R;t=T`, retry-after); they become the call's
+ * rate-limit record, so REST clients of sath-gateway get the same headers as sathd's own. */
+static void take_ratelimit(sathd_gw_call *c, const sath__rpc *rpc)
+{
+    const char *pol = NULL, *now = NULL, *retry = NULL;
+    for (size_t i = 0; i < rpc->n_resp_md; i++) {
+        const sath__md *m = &rpc->resp_md[i];
+        if (strcmp(m->key, "ratelimit-policy") == 0)
+            pol = m->value;
+        else if (strcmp(m->key, "ratelimit") == 0)
+            now = m->value;
+        else if (strcmp(m->key, "retry-after") == 0)
+            retry = m->value;
+    }
+    char name[64];
+    long long q, w, rem, t, ra;
+    if (!pol || !now || !retry || sscanf(pol, "\"%63[a-z-]\";q=%lld;w=%lld", name, &q, &w) != 3 ||
+        sscanf(now, "\"%*[a-z-]\";r=%lld;t=%lld", &rem, &t) != 2 || sscanf(retry, "%lld", &ra) != 1)
+        return;
+    size_t nl = strlen(name);
+    char *keep = sathd_arena_alloc(c->arena, nl + 1);
+    if (!keep)
+        return;
+    memcpy(keep, name, nl + 1);
+    c->rl = (sathd_ratelimit_info){keep, q, w, rem, t, ra};
+    c->has_rl = 1;
+}
+
+/* One unary call; the response bytes are unpacked into `a`.  `c` (may be NULL) receives
+ * the rate limit of a refusal. */
 static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
                    const ProtobufCMessageDescriptor *out, const sath__md *md, size_t n_md,
                    int64_t timeout_ms, sathd_arena *a, ProtobufCMessage **resp,
-                   const char **message)
+                   const char **message, sathd_gw_call *c)
 {
     size_t len = protobuf_c_message_get_packed_size(req);
     uint8_t *buf = sathd_arena_alloc(a, len ? len : 1);
@@ -88,6 +118,8 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
             *message = "malformed upstream response";
         }
     }
+    if (c && st == SATHD_RESOURCE_EXHAUSTED)
+        take_ratelimit(c, &rpc);
     sath__rpc_clear(&rpc);
     return st;
 }
@@ -136,7 +168,7 @@ static int remote_invoke(void *ud, sathd_gw_call *c)
         }
     }
     return forward(r, c->method->path, c->req, c->method->output, md, n, timeout_ms, c->arena,
-                   &c->resp, &c->message);
+                   &c->resp, &c->message, c);
 }
 
 static int remote_ready(void *ud)
@@ -150,7 +182,7 @@ static int remote_ready(void *ud)
     const char *msg = NULL;
     int st = forward(r, "/grpc.health.v1.Health/Check", &req.base,
                      &grpc__health__v1__health_check_response__descriptor, NULL, 0, 2000, a,
-                     &resp, &msg);
+                     &resp, &msg, NULL);
     int ok = st == SATHD_OK && resp &&
              ((Grpc__Health__V1__HealthCheckResponse *)resp)->status ==
                  GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;

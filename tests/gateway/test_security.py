@@ -6,6 +6,8 @@ Retry-After + the IETF RateLimit-Policy/RateLimit headers, X-Forwarded-For only 
 trusted proxies, security headers.  Starts its own sathd processes through test_rest.py's
 Servers (real PostgreSQL and Redis from SATH_TEST_DATABASE_URL / SATH_TEST_REDIS_URL).
 """
+import http.client
+import json
 import os
 import resource
 import selectors
@@ -40,6 +42,14 @@ def setUpModule():
         "SATH_HTTP_HEADER_TIMEOUT_MS": "3000", "SATH_HTTP_REQUEST_TIMEOUT_MS": "60000",
         "SATH_DOCS_DIR": SERVERS["docs_dir"],
     })
+    base.STANDALONE = True  # sathd behind a separate sath-gateway
+    try:
+        SERVERS["gateway"] = base.Servers(cors=False, extra_env={
+            "SATH_RL_LOGIN_IP": "3/600", "SATH_RL_LOGIN_ACCOUNT": "1000/600",
+            "SATH_TRUSTED_PROXIES": "127.0.0.1",
+        })
+    finally:
+        base.STANDALONE = False
     SERVERS["proxied"] = base.Servers(cors=False, extra_env={
         "SATH_RL_LOGIN_IP": "2/600", "SATH_RL_LOGIN_ACCOUNT": "1000/600",
         "SATH_TRUSTED_PROXIES": "127.0.0.1", "SATH_GRPC_REFLECTION": "off",
@@ -214,6 +224,44 @@ class RateLimits(unittest.TestCase):
             self.assert_429(login("proxied", email, headers=h), "login-ip")
         # the proxy's own address has its own bucket
         self.assertEqual(login("proxied", email).status_code, 200)
+
+
+def post_from(server, source, path, body, headers=None):
+    """POST from a given loopback source address (requests cannot bind one)."""
+    c = http.client.HTTPConnection("127.0.0.1", SERVERS[server].http_port, timeout=30,
+                                   source_address=(source, 0))
+    try:
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        c.request("POST", path, body=json.dumps(body), headers=h)
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read()
+    finally:
+        c.close()
+
+
+class BehindSathGateway(unittest.TestCase):
+    """sath-gateway appends its client to X-Forwarded-For and passes the limiter's answer
+    on: sathd (trusting the gateway) limits each real client, not the gateway."""
+
+    def test_limits_per_real_client(self):
+        email = f"gw{uuid.uuid4().hex[:10]}@example.com"
+        st, _, body = post_from("gateway", "127.0.0.2", "/api/v1/auth/register",
+                                {"email": email, "password": PW, "name": "Gw"})
+        self.assertEqual(st, 201, body)
+        creds = {"email": email, "password": PW}
+        for i in range(3):  # a forged X-Forwarded-For from the client does not help
+            st, _, body = post_from("gateway", "127.0.0.2", "/api/v1/auth/login", creds,
+                                    {"X-Forwarded-For": f"203.0.113.{i}"})
+            self.assertEqual(st, 200, body)
+        st, h, body = post_from("gateway", "127.0.0.2", "/api/v1/auth/login", creds)
+        self.assertEqual(st, 429, body)
+        self.assertIn("login-ip", json.loads(body)["message"])
+        self.assertGreater(int(h["Retry-After"]), 1)  # sathd's figure, not a default
+        self.assertEqual(h["RateLimit-Policy"], '"login-ip";q=3;w=600')
+        self.assertRegex(h["RateLimit"], r'^"login-ip";r=0;t=\d+$')
+        st, _, body = post_from("gateway", "127.0.0.3", "/api/v1/auth/login", creds)
+        self.assertEqual(st, 200, body)
 
 
 class Reflection(unittest.TestCase):
