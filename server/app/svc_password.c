@@ -16,8 +16,8 @@ int sathd_svc_password_strong(sathd_call *call, const char *pw, const char *emai
         inputs[0] = name;
         inputs[1] = NULL;
     }
-    return sathd_password_check_strength(pw, inputs, (int)sathd_call_app(call)->cfg->password_min_score,
-                                         why);
+    int min_score = (int)sathd_call_app(call)->cfg->password_min_score;
+    return sathd_password_check_strength(pw, inputs, min_score, why);
 }
 
 int sathd_svc_pw_enter(sathd_call *call)
