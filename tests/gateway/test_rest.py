@@ -85,6 +85,7 @@ class Servers:
             "SATH_RL_LOGIN_IP": "100000/60", "SATH_RL_LOGIN_ACCOUNT": "100000/60",
             "SATH_RL_REGISTER_IP": "100000/60", "SATH_RL_REGISTER_ACCOUNT": "100000/60",
             "SATH_RL_REFRESH_IP": "100000/60", "SATH_RL_EXPENSIVE_USER": "100000/60",
+            "SATH_RL_USER": "1000000/60", "SATH_RL_PUBLIC_IP": "1000000/60",
         })
         if cors:
             env["SATH_CORS_ORIGINS"] = CORS_ORIGIN

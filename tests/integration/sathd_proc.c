@@ -172,6 +172,8 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
     envp[k++] = (char *)"SATH_RL_REGISTER_ACCOUNT=100000/60";
     envp[k++] = (char *)"SATH_RL_REFRESH_IP=100000/60";
     envp[k++] = (char *)"SATH_RL_EXPENSIVE_USER=100000/60";
+    envp[k++] = (char *)"SATH_RL_USER=1000000/60";
+    envp[k++] = (char *)"SATH_RL_PUBLIC_IP=1000000/60";
     for (size_t i = 0; i < n_env; i++)
         envp[k++] = environ[i];
     envp[k] = NULL;
