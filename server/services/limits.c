@@ -36,7 +36,7 @@
 #include "sathd/services.h"
 #include "sathd/svc.h"
 
-enum subject { BY_NONE, BY_EMAIL, BY_TOKEN, BY_USER };
+enum subject { BY_EMAIL, BY_TOKEN, BY_USER };
 
 typedef struct policy {
     const char *path;
@@ -83,20 +83,23 @@ static int subject_of(const sathd_call *call, const policy *p, const ProtobufCMe
     char email[255];
     switch (p->subject) {
     case BY_EMAIL: {
-        const char *given = p->ip_rate == RATE(rl_login_ip)
-                                ? ((const Sath__V1__LoginRequest *)(const void *)req)->email
-                                : ((const Sath__V1__RegisterRequest *)(const void *)req)->email;
+        const char *given = NULL;
+        if (req->descriptor == &sath__v1__login_request__descriptor)
+            given = ((const Sath__V1__LoginRequest *)(const void *)req)->email;
+        else if (req->descriptor == &sath__v1__register_request__descriptor)
+            given = ((const Sath__V1__RegisterRequest *)(const void *)req)->email;
+        if (!given)
+            break;
         /* Spellings of one address must share a bucket: normalise as the handler will. */
         raw = sathd_email_normalize(given, email, sizeof email, NULL) == 0 ? email : given;
         break;
     }
     case BY_TOKEN:
-        raw = ((const Sath__V1__RefreshRequest *)(const void *)req)->refresh_token;
+        if (req->descriptor == &sath__v1__refresh_request__descriptor)
+            raw = ((const Sath__V1__RefreshRequest *)(const void *)req)->refresh_token;
         break;
     case BY_USER:
         raw = sathd_call_identity(call) ? sathd_call_identity(call)->user_id : NULL;
-        break;
-    case BY_NONE:
         break;
     }
     if (!raw)
