@@ -154,7 +154,14 @@ enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON 
     X(SATH_ANTHROPIC_URL, anthropic_url, STR, "https://api.anthropic.com", 0, 0, NULL,         \
       "Anthropic API base URL (key tests)")                                                    \
     X(SATH_PROVIDER_TIMEOUT_MS, provider_timeout_ms, INT, "10000", 100, 120000, NULL,          \
-      "Total time a key test may take talking to the provider, ms")                                 \
+      "Total time a key test may take talking to the provider, ms")                            \
+    X(SATH_OUTBOUND_ALLOW, outbound_allow, STR, NULL, 0, 0, NULL,                              \
+      "Destinations user-supplied URLs may reach although private or local, comma-separated: " \
+      "host[:port], IP[:port], [IPv6][:port] or CIDR (default: none)")                          \
+    X(SATH_MAX_EXCHANGE_KEYS, max_exchange_keys, INT, "20", 1, 10000, NULL,                    \
+      "Exchange keys one user may store")                                                      \
+    X(SATH_MAX_AI_KEYS, max_ai_keys, INT, "20", 1, 10000, NULL,                                \
+      "AI-provider keys one user may store")                                                   \
     X(SATH_TLS_TERMINATED_BY_PROXY, tls_terminated_by_proxy, CHOICE, "off", 0, 0, "off|on",    \
       "A proxy in front does TLS: production then allows plaintext on non-loopback addresses") \
     X(SATH_GRPC_REFLECTION, grpc_reflection, CHOICE, "auto", 0, 0, "auto|off|on",              \
