@@ -176,32 +176,42 @@ void sathd_rl_local_free(sathd_rl_local *l)
     free(l);
 }
 
-void sathd_rl_local_check(sathd_rl_local *l, const void *key, size_t len, const sathd_rate *rate,
-                          int64_t now_us, sathd_rl_result *out)
+/* The bucket of `key`, its shard locked (the caller unlocks *sh).  Without `create`, NULL
+ * when the key has none; with it, a new bucket (value `now_us`) in an empty slot or in
+ * the one idle longest. */
+static bucket *find_bucket(sathd_rl_local *l, const void *key, size_t len, int64_t now_us,
+                           int create, shard **sh)
 {
     unsigned char hb[crypto_shorthash_BYTES];
     crypto_shorthash(hb, key, len, l->key);
     uint64_t h;
     memcpy(&h, hb, sizeof h);
     h |= 1; /* never 0 (empty) */
-    long long T, tau;
-    rate_us(rate, &T, &tau);
-    shard *s = &l->shards[(h >> 56) % SHARDS];
+    shard *s = *sh = &l->shards[(h >> 56) % SHARDS];
     size_t base = (size_t)((h >> 8) % l->per_shard);
     pthread_mutex_lock(&s->mu);
-    bucket *hit = NULL, *victim = NULL;
-    for (size_t i = 0; i < PROBE && !hit; i++) {
+    bucket *victim = NULL;
+    for (size_t i = 0; i < PROBE; i++) {
         bucket *b = &s->b[(base + i) % l->per_shard];
         if (b->h == h)
-            hit = b;
-        else if (!victim || (victim->h != 0 && (b->h == 0 || b->tat < victim->tat)))
+            return b;
+        if (!victim || (victim->h != 0 && (b->h == 0 || b->tat < victim->tat)))
             victim = b; /* an empty bucket, else the one idle longest */
     }
-    if (!hit) {
-        hit = victim;
-        hit->h = h;
-        hit->tat = now_us;
-    }
+    if (!create)
+        return NULL;
+    victim->h = h;
+    victim->tat = now_us;
+    return victim;
+}
+
+void sathd_rl_local_check(sathd_rl_local *l, const void *key, size_t len, const sathd_rate *rate,
+                          int64_t now_us, sathd_rl_result *out)
+{
+    long long T, tau;
+    rate_us(rate, &T, &tau);
+    shard *s;
+    bucket *hit = find_bucket(l, key, len, now_us, 1, &s);
     int64_t tat = hit->tat < now_us ? now_us : hit->tat;
     int64_t wait = tat + T - tau - now_us;
     out->which = 0;
@@ -217,6 +227,23 @@ void sathd_rl_local_check(sathd_rl_local *l, const void *key, size_t len, const 
         out->reset_ms = (hit->tat - now_us + 999) / 1000;
         out->retry_after_ms = 0;
     }
+    pthread_mutex_unlock(&s->mu);
+}
+
+int64_t sathd_rl_local_get(sathd_rl_local *l, const void *key, size_t len)
+{
+    shard *s;
+    bucket *b = find_bucket(l, key, len, 0, 0, &s);
+    int64_t v = b ? b->tat : 0;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+void sathd_rl_local_set(sathd_rl_local *l, const void *key, size_t len, int64_t value)
+{
+    shard *s;
+    bucket *b = find_bucket(l, key, len, value, 1, &s);
+    b->tat = value;
     pthread_mutex_unlock(&s->mu);
 }
 

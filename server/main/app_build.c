@@ -155,8 +155,9 @@ static int build_limits(sathd_app *app, const sathd_config *cfg, char *err, size
         return -1;
     }
     app->rl_local = sathd_rl_local_new(65536);
+    app->rl_refused = sathd_rl_local_new(16384);
     app->pw_per_ip = sathd_rl_conc_new((unsigned)cfg->pwhash_per_ip);
-    if (!app->rl_local || !app->pw_per_ip) {
+    if (!app->rl_local || !app->rl_refused || !app->pw_per_ip) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -203,6 +204,7 @@ fail:
 void sathd_app_destroy(sathd_app *app)
 {
     sathd_rl_local_free(app->rl_local);
+    sathd_rl_local_free(app->rl_refused);
     sathd_rl_conc_free(app->pw_per_ip);
     sathd_cidr_list_free(app->trusted_proxies);
     sathd_keyring_free(app->keyring);

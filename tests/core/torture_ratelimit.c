@@ -168,6 +168,10 @@ static void test_local_gcra(void **state)
         sathd_rl_local_check(l, k, (size_t)n, &rate, now + 300000, &res);
         assert_true(res.allowed);
     }
+    /* As a plain map: unknown keys read 0, stored values come back. */
+    assert_int_equal(sathd_rl_local_get(l, "nobody", 6), 0);
+    sathd_rl_local_set(l, "refused-key", 11, 123456789);
+    assert_int_equal(sathd_rl_local_get(l, "refused-key", 11), 123456789);
     sathd_rl_local_free(l);
 }
 

@@ -48,6 +48,7 @@ struct sathd_app {
     sathd_httpc *http;      /* outbound HTTP (key tests), SSRF guard per SATH_OUTBOUND_ALLOW */
     sathd_health_probe health;
     sathd_rl_local *rl_local;          /* in-process buckets of the cheap calls */
+    sathd_rl_local *rl_refused;        /* Redis keys refused, until when (monotonic us) */
     sathd_rl_conc *pw_per_ip;          /* password hashes running/waiting per client IP */
     sathd_cidr_list *trusted_proxies;  /* SATH_TRUSTED_PROXIES (empty list when unset) */
 };

@@ -60,6 +60,11 @@ void sathd_rl_local_free(sathd_rl_local *l);
 void sathd_rl_local_check(sathd_rl_local *l, const void *key, size_t len, const sathd_rate *rate,
                           int64_t now_us, sathd_rl_result *out);
 
+/* The table as a plain map of keys to times (microseconds): get answers 0 for a key it
+ * does not hold (or no longer: the least recently due entries make room), set stores. */
+int64_t sathd_rl_local_get(sathd_rl_local *l, const void *key, size_t len);
+void sathd_rl_local_set(sathd_rl_local *l, const void *key, size_t len, int64_t value);
+
 /* Concurrency cap per key (client IP for password hashing): at most `max` holders per
  * key at once.  acquire returns 0, or -1 when the key already has `max`.  Thread-safe. */
 typedef struct sathd_rl_conc sathd_rl_conc;
