@@ -71,6 +71,8 @@ typedef struct active {
     int has_rid;
     grpc_metadata trail[TRAIL_MAX]; /* rate-limit refusal: retry info (retry_trailers) */
     size_t n_trail;
+    int later_status; /* a refusal waiting in the worker's `delayed` list */
+    int64_t due_ns;
     int cancelled;
 } active;
 
@@ -83,6 +85,8 @@ struct worker {
     slot *slots;
     size_t n_slots;
     active *free_list;
+    active *delayed;   /* rate-limit refusals to send at due_ns, earliest first */
+    size_t n_delayed;
     /* calls taken but not yet released, plus one while a new call is being handled;
      * shutdown waits for 0 before destroying the server and shutting the queue down */
     atomic_int inflight;
@@ -279,6 +283,63 @@ static ProtobufCMessage *decode(sathd_call *call, const sathd_method_desc *d,
     return m;
 }
 
+/* A call refused by a rate limit is answered late, by up to REFUSAL_DELAY_MS (never later
+ * than its own retry-after): a client that waits for its answers before sending more -
+ * every gRPC client with a bounded number of calls in flight - then floods at a small
+ * fraction of the rate it could, so a storm of refused logins cannot take the CPU from
+ * everybody else.  The worker keeps serving meanwhile; the refusal waits in its
+ * `delayed` list (bounded: when full, refusals go out at once). */
+#define REFUSAL_DELAY_MS 250
+#define DELAYED_MAX 1024
+
+static void respond(worker *w, active *a, int status, const char *msg);
+
+static void respond_later(worker *w, active *a, int status, const char *msg,
+                          int64_t retry_after_s)
+{
+    if (w->n_delayed >= DELAYED_MAX) {
+        respond(w, a, status, msg);
+        return;
+    }
+    int64_t delay_ms = retry_after_s * 1000 < REFUSAL_DELAY_MS ? retry_after_s * 1000
+                                                                : REFUSAL_DELAY_MS;
+    if (msg) {
+        a->details = grpc_slice_from_copied_string(msg);
+        a->has_details = 1;
+    }
+    a->later_status = status;
+    a->due_ns = sathd_rpc_now_ns() + delay_ms * 1000000;
+    active **pp = &w->delayed;
+    while (*pp && (*pp)->due_ns <= a->due_ns)
+        pp = &(*pp)->next;
+    a->next = *pp;
+    *pp = a;
+    w->n_delayed++;
+}
+
+/* Sends the delayed refusals that are due. */
+static void flush_delayed(worker *w)
+{
+    int64_t now = sathd_rpc_now_ns();
+    while (w->delayed && w->delayed->due_ns <= now) {
+        active *a = w->delayed;
+        w->delayed = a->next;
+        a->next = NULL;
+        w->n_delayed--;
+        respond(w, a, a->later_status, NULL); /* details were set by respond_later */
+    }
+}
+
+/* How long the worker may wait for its queue: until the next delayed refusal is due. */
+static gpr_timespec next_wake(const worker *w)
+{
+    if (!w->delayed)
+        return gpr_inf_future(GPR_CLOCK_MONOTONIC);
+    int64_t left = w->delayed->due_ns - sathd_rpc_now_ns();
+    return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                        gpr_time_from_nanos(left > 0 ? left : 0, GPR_TIMESPAN));
+}
+
 /* Appends a varint to p; returns the new end. */
 static unsigned char *put_varint(unsigned char *p, uint64_t v)
 {
@@ -377,7 +438,11 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
     }
     if (payload)
         grpc_byte_buffer_destroy(payload);
-    respond(w, a, status, msg); /* copies msg: the arena may go now */
+    const sathd_ratelimit_info *rl = call ? sathd_call_ratelimit(call) : NULL;
+    if (status == SATHD_RESOURCE_EXHAUSTED && rl && rl->retry_after_s > 0)
+        respond_later(w, a, status, msg, rl->retry_after_s); /* copies msg too */
+    else
+        respond(w, a, status, msg); /* copies msg: the arena may go now */
     sathd_arena_reset(ar);
 }
 
@@ -447,8 +512,8 @@ static void *worker_main(void *p)
 {
     worker *w = p;
     for (;;) {
-        grpc_event ev =
-            grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        grpc_event ev = grpc_completion_queue_next(w->cq, next_wake(w), NULL);
+        flush_delayed(w);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (ev.type != GRPC_OP_COMPLETE)
@@ -474,6 +539,11 @@ static void *worker_main(void *p)
         else
             on_stream(w, s);
         atomic_fetch_sub_explicit(&w->inflight, 1, memory_order_release);
+    }
+    while (w->delayed) { /* not expected: shutdown waits for them; never leak one */
+        active *a = w->delayed;
+        w->delayed = a->next;
+        active_release(w, a);
     }
     return NULL;
 }
