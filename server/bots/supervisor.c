@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -254,6 +255,9 @@ static int drop_to(const char *user, char *err, size_t errlen)
         snprintf(err, errlen, "dropping to %s: %s", user, strerror(errno));
         return -1;
     }
+    /* a uid change makes us non-dumpable, which turns /proc/self/fd (needed to exec the
+     * program opened before the drop) root's; we are the bot user's now anyway */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     return 0;
 }
 
@@ -313,7 +317,12 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
     posix_spawn_file_actions_adddup2(&fa, po[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
     posix_spawn_file_actions_adddup2(&fa, pt[0], 3);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+    /* after the drop the program's directory may not be searchable by the bot user:
+     * then execute the file we opened before it, as fd 4 (which the bot inherits) */
+    int viafd = dropping && access(o->program, X_OK) != 0;
+    if (viafd)
+        posix_spawn_file_actions_adddup2(&fa, progfd, 4);
+    posix_spawn_file_actions_addclosefrom_np(&fa, viafd ? 5 : 4);
     posix_spawn_file_actions_addchdir_np(&fa, "/");
     sigset_t none, def;
     sigemptyset(&none);
@@ -344,11 +353,7 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
     argv[0] = (char *)o->program;
     for (size_t i = 0; i < na; i++)
         argv[i + 1] = o->bot_args[i];
-    /* after the drop the program's directory may not be searchable by the bot user:
-     * execute the file opened while we were still ourselves */
-    char viafd[32];
-    snprintf(viafd, sizeof viafd, "/proc/self/fd/%d", progfd);
-    int rc = posix_spawn(bot, dropping ? viafd : o->program, &fa, &at, argv, env);
+    int rc = posix_spawn(bot, viafd ? "/proc/self/fd/4" : o->program, &fa, &at, argv, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     free(env);

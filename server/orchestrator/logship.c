@@ -45,7 +45,7 @@ static int on_line(void *arg, int64_t time_ms, const char *stream, const char *l
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)time_ms);
     const char *argv[] = {"XADD", s->key, "MAXLEN", "~", s->maxlen, "*", "t", t,
-                          "s", stream[0] == 'e' ? "e" : "o", "r", s->run_id, "l", line};
+                          "s", strcmp(stream, "stderr") == 0 ? "e" : "o", "r", s->run_id, "l", line};
     size_t lens[14];
     for (int i = 0; i < 14; i++)
         lens[i] = strlen(argv[i]);

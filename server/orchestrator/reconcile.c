@@ -331,6 +331,9 @@ static void start_current(orch *o, sathd_pg_conn *c, redisContext **rc, bot_row 
     int rc_ = o->be.ops->start(o->be.self, &spec, &obs);
     sodium_memzero(token, sizeof token);
     if (rc_ != 0) {
+        /* what the supervisor said about it is in the run's log: ship it, then clear */
+        ship_run(o, c, rc, b->user, b->run);
+        o->be.ops->remove(o->be.self, b->user);
         run_failed(o, c, rc, b, NULL, obs.error[0] ? obs.error : "backend could not start the bot");
         return;
     }
