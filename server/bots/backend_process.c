@@ -511,6 +511,8 @@ static int p_list(void *self, sathd_bot_list_cb cb, void *arg)
 static long next_log(int dfd, unsigned n)
 {
     DIR *d = fdopendir(dup(dfd));
+    if (d) /* a dup shares the directory offset: start from the top */
+        rewinddir(d);
     long best = -1;
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {

@@ -120,6 +120,8 @@ static int log_open(logw *l)
 static int log_init(logw *l)
 {
     DIR *d = fdopendir(dup(l->dirfd));
+    if (d) /* a dup shares the directory offset: start from the top */
+        rewinddir(d);
     unsigned next = 0;
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
