@@ -124,6 +124,15 @@ static int load_config(orch_config *c)
     c->program = env_str("SATH_BOT_PROGRAM", NULL);
     if (!c->program)
         c->program = next_to_me("sath-bot");
+    else if (c->program[0] != '/') {
+        /* the bot starts in "/": a relative path would not name the same file there */
+        char *abs = realpath(c->program, NULL);
+        if (!abs) {
+            fprintf(stderr, "sath-orchestrator: SATH_BOT_PROGRAM %s: not found\n", c->program);
+            return -1;
+        }
+        c->program = abs;
+    }
     c->bot_args = split_args(getenv("SATH_BOT_ARGS"));
     c->bot_addr = env_str("SATH_BOT_SATHD_ADDR", env_str("SATH_GRPC_ADDR", "127.0.0.1:50051"));
     c->be.state_dir = env_str("SATH_BOT_STATE_DIR", ".sath/bots");
