@@ -69,6 +69,9 @@ int sathd_bot_desire(sathd_call *call, sathd_pg_conn *c, const char *user_id, co
 /* Log reads from the per-user Redis stream the orchestrator fills (bot_logs.c). */
 int sathd_bot_logs_get(sathd_call *call, const Sath__V1__GetBotLogsRequest *req,
                        Sath__V1__GetBotLogsResponse *resp);
+/* FollowBotLogs: tail, then new lines until the client goes or the current run ends. */
+int sathd_bot_logs_follow(sathd_call *call, const Sath__V1__FollowBotLogsRequest *req,
+                          sathd_writer *out);
 /* One LogLine (arena) from a stream entry [id, [field, value, ...]]; *out NULL for an
  * end marker or a malformed entry. */
 int sathd_bot_logline_from_entry(sathd_call *call, const redisReply *entry, Sath__V1__LogLine **out);

@@ -1,12 +1,17 @@
 /*
- * bot_logs.c - GetBotLogs: the newest lines of the caller's bot, read from the capped
- * Redis stream sath-orchestrator fills (see sathd/bot_logstream.h).  sathd never reads
- * a bot's log file or container: the bot may run on another host.
+ * bot_logs.c - GetBotLogs and FollowBotLogs: the caller's bot's lines, read from the
+ * capped Redis stream sath-orchestrator fills (see sathd/bot_logstream.h).  sathd never
+ * reads a bot's log file or container: the bot may run on another host.
+ *
+ * FollowBotLogs sends the tail first, then XREAD BLOCKs (1 s at a time, so a client
+ * that left or a server that stops is noticed) on a connection of its own, outside the
+ * pool, and ends at the end marker of the run that was current when it began.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sathd/bot_logstream.h"
+#include "sathd/log.h"
 #include "bot_internal.h"
 #include "svc.h"
 
@@ -51,53 +56,171 @@ int sathd_bot_logline_from_entry(sathd_call *call, const redisReply *entry, Sath
     return SATHD_OK;
 }
 
-int sathd_bot_logs_get(sathd_call *call, const Sath__V1__GetBotLogsRequest *req,
-                       Sath__V1__GetBotLogsResponse *resp)
+/* tail / since of both requests, checked. */
+static int tail_since(sathd_call *call, int32_t tail_in, const Google__Protobuf__Timestamp *since,
+                      int *tail, long long *since_ms)
 {
-    if (req->tail < 0 || req->tail > TAIL_MAX)
+    if (tail_in < 0 || tail_in > TAIL_MAX)
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "tail must be 0 to %d", TAIL_MAX);
-    int tail = req->tail ? req->tail : TAIL_DEFAULT;
-    long long since_ms = 0;
-    if (req->since) {
-        if (req->since->seconds < 0 || req->since->nanos < 0 || req->since->nanos > 999999999)
+    *tail = tail_in ? tail_in : TAIL_DEFAULT;
+    *since_ms = 0;
+    if (since) {
+        if (since->seconds < 0 || since->nanos < 0 || since->nanos > 999999999)
             return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "since is not a valid time");
-        since_ms = (long long)req->since->seconds * 1000 + req->since->nanos / 1000000;
+        *since_ms = (long long)since->seconds * 1000 + since->nanos / 1000000;
     }
-    redisContext *rc_ = NULL;
-    int rc = sathd_svc_redis_open(call, &rc_);
-    if (rc != SATHD_OK)
-        return rc;
+    return SATHD_OK;
+}
+
+static void stream_key(sathd_call *call, char key[96])
+{
+    snprintf(key, 96, "%s%s", SATHD_BOTLOG_KEY_PREFIX, sathd_call_identity(call)->user_id);
+}
+
+/* The newest `tail` lines at or after since_ms, oldest first, into *lines / *n; the id of
+ * the newest entry seen (line or not) into last_id ("0-0" when the stream is empty). */
+static int read_tail(sathd_call *call, redisContext *rc_, int tail, long long since_ms,
+                     Sath__V1__LogLine ***lines, size_t *n, char last_id[64])
+{
     char key[96], from[32];
-    snprintf(key, sizeof key, "%s%s", SATHD_BOTLOG_KEY_PREFIX, sathd_call_identity(call)->user_id);
+    stream_key(call, key);
     snprintf(from, sizeof from, "%lld", since_ms);
+    snprintf(last_id, 64, "0-0");
     /* newest first, `tail` of them (+ a few for end markers, skipped below) */
     redisReply *r = redisCommand(rc_, "XREVRANGE %s + %s COUNT %d", key, since_ms ? from : "-",
                                  tail + 16);
-    sathd_svc_redis_close(call, rc_);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         if (r)
             freeReplyObject(r);
         return sathd_call_error(call, SATHD_UNAVAILABLE, "log store unavailable, try again later");
     }
-    resp->lines = sathd_call_alloc(call, (r->elements + 1) * sizeof *resp->lines);
-    if (!resp->lines) {
+    *lines = sathd_call_alloc(call, (r->elements + 1) * sizeof **lines);
+    if (!*lines) {
         freeReplyObject(r);
         return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
     }
-    size_t n = 0;
-    for (size_t i = 0; i < r->elements && (int)n < tail && rc == SATHD_OK; i++) {
+    if (r->elements && r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2 &&
+        r->element[0]->element[0]->type == REDIS_REPLY_STRING)
+        snprintf(last_id, 64, "%s", r->element[0]->element[0]->str);
+    int rc = SATHD_OK;
+    *n = 0;
+    for (size_t i = 0; i < r->elements && (int)*n < tail && rc == SATHD_OK; i++) {
         Sath__V1__LogLine *line = NULL;
         rc = sathd_bot_logline_from_entry(call, r->element[i], &line);
         if (line && (!since_ms || line->time->seconds * 1000 + line->time->nanos / 1000000 >= since_ms))
-            resp->lines[n++] = line;
+            (*lines)[(*n)++] = line;
     }
     freeReplyObject(r);
-    /* oldest first */
-    for (size_t i = 0; i < n / 2; i++) {
-        Sath__V1__LogLine *t = resp->lines[i];
-        resp->lines[i] = resp->lines[n - 1 - i];
-        resp->lines[n - 1 - i] = t;
+    for (size_t i = 0; i < *n / 2; i++) { /* oldest first */
+        Sath__V1__LogLine *t = (*lines)[i];
+        (*lines)[i] = (*lines)[*n - 1 - i];
+        (*lines)[*n - 1 - i] = t;
     }
-    resp->n_lines = n;
     return rc;
+}
+
+int sathd_bot_logs_get(sathd_call *call, const Sath__V1__GetBotLogsRequest *req,
+                       Sath__V1__GetBotLogsResponse *resp)
+{
+    int tail = TAIL_DEFAULT;
+    long long since_ms = 0;
+    int rc = tail_since(call, req->tail, req->since, &tail, &since_ms);
+    if (rc != SATHD_OK)
+        return rc;
+    redisContext *rc_ = NULL;
+    if ((rc = sathd_svc_redis_open(call, &rc_)) != SATHD_OK)
+        return rc;
+    char last[64];
+    rc = read_tail(call, rc_, tail, since_ms, &resp->lines, &resp->n_lines, last);
+    sathd_svc_redis_close(call, rc_);
+    return rc;
+}
+
+/* The run a follower follows: the current one unless the bot is at rest. */
+static int current_run(sathd_call *call, char run[37])
+{
+    static const sathd_pg_stmt st = {
+        "bot_follow_run",
+        "SELECT coalesce(current_run_id::text, '') FROM bot_instances WHERE user_id = $1 "
+        "AND (desired_state = 'running' OR status IN ('starting', 'running', 'stopping'))",
+        1};
+    const char *p[1] = {sathd_call_identity(call)->user_id};
+    PGresult *res = NULL;
+    int rc = sathd_svc_pg_query1(call, &st, p, &res);
+    if (rc != SATHD_OK)
+        return rc;
+    snprintf(run, 37, "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+    return SATHD_OK;
+}
+
+/* 1 when entry is the end marker of `run`. */
+static int ends_run(const redisReply *entry, const char *run)
+{
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2)
+        return 0;
+    const redisReply *e = field(entry->element[1], "end"), *r = field(entry->element[1], "r");
+    return e && r && r->type == REDIS_REPLY_STRING && strcmp(r->str, run) == 0;
+}
+
+int sathd_bot_logs_follow(sathd_call *call, const Sath__V1__FollowBotLogsRequest *req,
+                          sathd_writer *out)
+{
+    int tail = TAIL_DEFAULT;
+    long long since_ms = 0;
+    char run[37], last[64], key[96], err[128] = "";
+    int rc = tail_since(call, req->tail, req->since, &tail, &since_ms);
+    if (rc != SATHD_OK || (rc = current_run(call, run)) != SATHD_OK)
+        return rc;
+    redisContext *rx = sathd_redis_open_dedicated(sathd_call_app(call)->redis, 2000, err, sizeof err);
+    if (!rx) {
+        sathd_log(SATHD_LOG_WARN, "msg=\"redis unavailable\" request_id=%s reason=\"%s\"",
+                  sathd_call_request_id(call), err);
+        return sathd_call_error(call, SATHD_UNAVAILABLE, "log store unavailable, try again later");
+    }
+    Sath__V1__LogLine **lines = NULL;
+    size_t n = 0;
+    rc = read_tail(call, rx, tail, since_ms, &lines, &n, last);
+    for (size_t i = 0; rc == SATHD_OK && i < n; i++)
+        if (sathd_writer_send(out, &lines[i]->base) != 0)
+            goto gone;
+    stream_key(call, key);
+    /* a bot at rest has nothing more to say */
+    while (rc == SATHD_OK && *run && sathd_writer_alive(out)) {
+        /* the socket timeout must outlast the BLOCK */
+        struct timeval tv = {3, 0};
+        redisSetTimeout(rx, tv);
+        redisReply *r = redisCommand(rx, "XREAD COUNT 500 BLOCK 1000 STREAMS %s %s", key, last);
+        if (!r || (r->type != REDIS_REPLY_ARRAY && r->type != REDIS_REPLY_NIL)) {
+            if (r)
+                freeReplyObject(r);
+            rc = sathd_call_error(call, SATHD_UNAVAILABLE, "log store unavailable, try again later");
+            break;
+        }
+        const redisReply *entries = r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+                                            r->element[0]->elements == 2
+                                        ? r->element[0]->element[1]
+                                        : NULL;
+        int ended = 0;
+        for (size_t i = 0; entries && i < entries->elements && !ended; i++) {
+            const redisReply *en = entries->element[i];
+            if (en->type == REDIS_REPLY_ARRAY && en->elements == 2 && en->element[0]->type == REDIS_REPLY_STRING)
+                snprintf(last, sizeof last, "%s", en->element[0]->str);
+            Sath__V1__LogLine *line = NULL;
+            rc = sathd_bot_logline_from_entry(call, en, &line);
+            if (rc == SATHD_OK && line && sathd_writer_send(out, &line->base) != 0) {
+                freeReplyObject(r);
+                goto gone;
+            }
+            ended = ends_run(en, run);
+        }
+        freeReplyObject(r);
+        if (ended)
+            break;
+    }
+    redisFree(rx);
+    return rc;
+gone:
+    redisFree(rx);
+    return sathd_call_error(call, SATHD_CANCELLED, "client went away");
 }

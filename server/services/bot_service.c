@@ -346,6 +346,12 @@ static int bot_get_logs(sathd_call *call, const Sath__V1__GetBotLogsRequest *req
     return sathd_bot_logs_get(call, req, resp);
 }
 
+static int bot_follow_logs(sathd_call *call, const Sath__V1__FollowBotLogsRequest *req,
+                           sathd_writer *out)
+{
+    return sathd_bot_logs_follow(call, req, out);
+}
+
 static const sath_v1_bot_service_impl bot_impl = {
     .start_bot = bot_start,
     .stop_bot = bot_stop,
@@ -354,6 +360,7 @@ static const sath_v1_bot_service_impl bot_impl = {
     .update_bot_config = bot_update_config,
     .restart_bot = bot_restart,
     .get_bot_logs = bot_get_logs,
+    .follow_bot_logs = bot_follow_logs,
 };
 
 int sathd_services_bind_bot(sathd_registry *reg)
