@@ -352,6 +352,8 @@ static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const c
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         goto out;
     }
+    tp[0] = sathd_proc_fd_high(tp[0]); /* the spawn's dup2s write fds 0..3 */
+    op[1] = sathd_proc_fd_high(op[1]);
     const char *tok = spec->run_token ? spec->run_token : "";
     if (write(tp[1], tok, strlen(tok)) != (ssize_t)strlen(tok)) {
         snprintf(err, errlen, "token pipe: %s", strerror(errno));
@@ -359,26 +361,10 @@ static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const c
     }
     close(tp[1]);
     tp[1] = -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, op[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, tp[0], 3);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 4);
-    sigset_t none, def;
-    sigemptyset(&none);
-    sigfillset(&def);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-    int sr = posix_spawn(&pid, b->supervisor, &fa, &at, (char *const *)argv,
-                         (char *const *)(spec->env ? spec->env : no_env));
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    /* the supervisor's stdout carries its verdict; fd 3 the token */
+    int fds[3] = {op[1], -1, tp[0]};
+    int sr = sathd_proc_spawn(&pid, b->supervisor, fds, 3, 0, (char *const *)argv,
+                              (char *const *)(spec->env ? spec->env : no_env));
     close(op[1]);
     op[1] = -1;
     if (sr != 0) {
