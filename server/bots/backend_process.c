@@ -313,27 +313,33 @@ static int mkdir_owned(const proc_backend *b, const char *path, mode_t mode, int
     return 0;
 }
 
-/* Runs the supervisor and reads its verdict line. */
-static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const char *dir,
-                            pidrec *r, char *err, size_t errlen)
-{
+/* The supervisor's arguments (argv strings in `bufs`, which must outlive the spawn);
+ * malloc'd array, NULL on OOM. */
+typedef struct sup_args {
     char run_dir[600], grace[16], logmax[24], logkeep[16], as[24], nofile[16], nproc[16];
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
-    snprintf(grace, sizeof grace, "%d", spec->stop_grace_s > 0 ? spec->stop_grace_s : b->stop_grace_s);
-    snprintf(logmax, sizeof logmax, "%lld", (long long)b->log_max);
-    snprintf(logkeep, sizeof logkeep, "%d", b->log_keep);
-    snprintf(as, sizeof as, "%lld", (long long)(spec->memory_bytes ? spec->memory_bytes : b->memory_bytes));
-    snprintf(nofile, sizeof nofile, "%d", spec->open_files ? spec->open_files : b->open_files);
-    snprintf(nproc, sizeof nproc, "%d", spec->pids_limit ? spec->pids_limit : b->pids_limit);
-    const char *fixed[] = {b->supervisor, "--run-dir", run_dir, "--run", spec->run_id, "--program",
-                           spec->program, "--grace", grace, "--log-max", logmax, "--log-keep",
-                           logkeep, "--as", as, "--nofile", nofile, "--nproc", nproc};
+} sup_args;
+
+static const char **supervisor_argv(const proc_backend *b, const sathd_bot_spec *spec,
+                                    const char *dir, sup_args *x)
+{
+    snprintf(x->run_dir, sizeof x->run_dir, "%s/run", dir);
+    snprintf(x->grace, sizeof x->grace, "%d", spec->stop_grace_s > 0 ? spec->stop_grace_s : b->stop_grace_s);
+    snprintf(x->logmax, sizeof x->logmax, "%lld", (long long)b->log_max);
+    snprintf(x->logkeep, sizeof x->logkeep, "%d", b->log_keep);
+    snprintf(x->as, sizeof x->as, "%lld",
+             (long long)(spec->memory_bytes ? spec->memory_bytes : b->memory_bytes));
+    snprintf(x->nofile, sizeof x->nofile, "%d", spec->open_files ? spec->open_files : b->open_files);
+    snprintf(x->nproc, sizeof x->nproc, "%d", spec->pids_limit ? spec->pids_limit : b->pids_limit);
+    const char *fixed[] = {b->supervisor, "--run-dir", x->run_dir, "--run", spec->run_id,
+                           "--program", spec->program, "--grace", x->grace, "--log-max", x->logmax,
+                           "--log-keep", x->logkeep, "--as", x->as, "--nofile", x->nofile,
+                           "--nproc", x->nproc};
     size_t nf = sizeof fixed / sizeof *fixed, na = 0;
     while (spec->argv && spec->argv[na])
         na++;
     const char **argv = calloc(nf + 4 + na, sizeof *argv);
     if (!argv)
-        return -ENOMEM;
+        return NULL;
     size_t k = 0;
     for (size_t i = 0; i < nf; i++)
         argv[k++] = fixed[i];
@@ -344,6 +350,53 @@ static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const c
     argv[k++] = "--";
     for (size_t i = 0; i < na; i++)
         argv[k++] = spec->argv[i];
+    return argv;
+}
+
+/* Reads the supervisor's verdict line ("ok SUP START BOT START" / "error MSG") within
+ * START_TIMEOUT_MS; 0 with *r filled, or -EIO / -ETIMEDOUT with the reason in err. */
+static int read_verdict(int fd, pid_t pid, pidrec *r, char *err, size_t errlen)
+{
+    char line[512];
+    size_t len = 0;
+    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        struct pollfd p = {fd, POLLIN, 0};
+        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+            snprintf(err, errlen, "supervisor did not answer within %d ms", START_TIMEOUT_MS);
+            kill(pid, SIGKILL);
+            return -ETIMEDOUT;
+        }
+        ssize_t n = read(fd, line + len, sizeof line - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || (len += (size_t)n) >= sizeof line - 1)
+            break;
+    }
+    line[len] = '\0';
+    char *nl = strchr(line, '\n');
+    if (nl)
+        *nl = '\0';
+    int sup = 0, bot = 0;
+    if (sscanf(line, "ok %d %llu %d %llu", &sup, &r->sup_start, &bot, &r->bot_start) == 4) {
+        r->sup = sup;
+        r->bot = bot;
+        return 0;
+    }
+    snprintf(err, errlen, "%.200s", strncmp(line, "error ", 6) == 0 ? line + 6
+                                    : "supervisor failed without a reason");
+    return -EIO;
+}
+
+/* Runs the supervisor (the token on its fd 3) and reads its verdict. */
+static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const char *dir,
+                            pidrec *r, char *err, size_t errlen)
+{
+    sup_args x;
+    const char **argv = supervisor_argv(b, spec, dir, &x);
+    if (!argv)
+        return -ENOMEM;
     static const char *const no_env[] = {NULL};
     int tp[2] = {-1, -1}, op[2] = {-1, -1};
     int rc = -EIO;
@@ -372,37 +425,7 @@ static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const c
         pid = -1;
         goto out;
     }
-    char line[512];
-    size_t len = 0;
-    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-    for (;;) {
-        int64_t left = deadline - mono_ms();
-        struct pollfd p = {op[0], POLLIN, 0};
-        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
-            snprintf(err, errlen, "supervisor did not answer within %d ms", START_TIMEOUT_MS);
-            kill(pid, SIGKILL);
-            goto out;
-        }
-        ssize_t n = read(op[0], line + len, sizeof line - 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0 || (len += (size_t)n) >= sizeof line - 1)
-            break;
-    }
-    line[len] = '\0';
-    char *nl = strchr(line, '\n');
-    if (nl)
-        *nl = '\0';
-    int sup = 0, bot = 0;
-    if (sscanf(line, "ok %d %llu %d %llu", &sup, &r->sup_start, &bot, &r->bot_start) == 4) {
-        r->sup = sup;
-        r->bot = bot;
-        rc = 0;
-    } else {
-        snprintf(err, errlen, "%.200s", strncmp(line, "error ", 6) == 0 ? line + 6
-                                        : "supervisor failed without a reason");
-        rc = -EIO;
-    }
+    rc = read_verdict(op[0], pid, r, err, errlen);
 out:
     if (pid > 0)
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {

@@ -271,6 +271,32 @@ static int limit(int res, long long v)
     return setrlimit(res, &rl);
 }
 
+/* Drops to the bot user (when root), opens the run's log and status files (as that
+ * user) and sets the limits the bot inherits.  0, or -1 with the reason in err. */
+static int drop_and_open(const opts *o, logw *lg, int *statusfd, char *err, size_t errlen)
+{
+    /* opened before the drop: the path above it may not be searchable by the bot user */
+    int rundir = open(o->run_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (drop_to(o->user, err, errlen) != 0)
+        return -1;
+    if (rundir < 0 || (mkdirat(rundir, o->run, 0750) != 0 && errno != EEXIST) ||
+        (lg->dirfd = openat(rundir, o->run, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 ||
+        (*statusfd = openat(rundir, "status", O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+        log_init(lg) != 0) {
+        snprintf(err, errlen, "state directory %s: %s", o->run_dir, strerror(errno));
+        return -1;
+    }
+    close(rundir);
+    /* open files and processes: set here, inherited by the bot.  The address space is
+     * set on the bot alone right after the spawn (prlimit in launch): on ourselves it
+     * would also bind this process, which under ASan reserves terabytes of address space. */
+    if (limit(RLIMIT_NOFILE, o->nofile) || limit(RLIMIT_NPROC, o->nproc)) {
+        snprintf(err, errlen, "setrlimit: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Everything up to the bot running; on failure a reason in err. */
 static int launch(const opts *o, const char *token, int statusfd_out[1], logw *lg, stream *out,
                   stream *errs, pid_t *bot, char *err, size_t errlen)
@@ -281,25 +307,8 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
         return -1;
     }
     int dropping = geteuid() == 0 && o->user && *o->user;
-    /* opened before the drop: the path above it may not be searchable by the bot user */
-    int rundir = open(o->run_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (drop_to(o->user, err, errlen) != 0)
+    if (drop_and_open(o, lg, statusfd_out, err, errlen) != 0)
         return -1;
-    if (rundir < 0 || (mkdirat(rundir, o->run, 0750) != 0 && errno != EEXIST) ||
-        (lg->dirfd = openat(rundir, o->run, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 ||
-        (*statusfd_out = openat(rundir, "status", O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
-        log_init(lg) != 0) {
-        snprintf(err, errlen, "state directory %s: %s", o->run_dir, strerror(errno));
-        return -1;
-    }
-    close(rundir);
-    /* open files and processes: set here, inherited by the bot.  The address space is
-     * set on the bot alone right after the spawn (prlimit below): on ourselves it would
-     * also bind this process, which under ASan reserves terabytes of address space. */
-    if (limit(RLIMIT_NOFILE, o->nofile) || limit(RLIMIT_NPROC, o->nproc)) {
-        snprintf(err, errlen, "setrlimit: %s", strerror(errno));
-        return -1;
-    }
     int po[2], pe[2], pt[2];
     if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(pt, O_CLOEXEC)) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
