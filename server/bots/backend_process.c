@@ -642,21 +642,6 @@ static const sathd_bot_backend_ops process_ops = {
     .destroy = p_destroy,
 };
 
-/* sath-bot-supervisor next to the running executable. */
-static char *default_supervisor(void)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 32);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    strcpy(slash + 1, "sath-bot-supervisor");
-    return strdup(exe);
-}
-
 int sathd_bot_backend_process_new(const sathd_bot_backend_config *cfg, sathd_bot_backend *out,
                                   char *err, size_t errlen)
 {
@@ -668,7 +653,8 @@ int sathd_bot_backend_process_new(const sathd_bot_backend_config *cfg, sathd_bot
     if (!b)
         return -ENOMEM;
     b->state_dir = strdup(cfg->state_dir);
-    b->supervisor = cfg->supervisor_path ? strdup(cfg->supervisor_path) : default_supervisor();
+    b->supervisor = cfg->supervisor_path ? strdup(cfg->supervisor_path)
+                                      : sathd_bot_exe_sibling("sath-bot-supervisor");
     b->bot_user = strdup(cfg->bot_user && *cfg->bot_user ? cfg->bot_user : "nobody");
     b->log_max = cfg->log_max_bytes > 0 ? cfg->log_max_bytes : 8 << 20;
     b->log_keep = cfg->log_keep > 0 ? cfg->log_keep : 3;

@@ -92,20 +92,6 @@ static char **split_args(const char *s)
     return v;
 }
 
-static char *next_to_me(const char *name)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 64);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    snprintf(slash + 1, 64, "%s", name);
-    return access(exe, X_OK) == 0 ? strdup(exe) : NULL;
-}
-
 static int load_config(orch_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -123,7 +109,7 @@ static int load_config(orch_config *c)
     c->backend = env_str("SATH_BOT_BACKEND", "process");
     c->program = env_str("SATH_BOT_PROGRAM", NULL);
     if (!c->program)
-        c->program = next_to_me("sath-bot");
+        c->program = sathd_bot_exe_sibling("sath-bot");
     else if (c->program[0] != '/') {
         /* the bot starts in "/": a relative path would not name the same file there */
         char *abs = realpath(c->program, NULL);
