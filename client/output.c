@@ -8,6 +8,7 @@
 
 #include "sath/v1/user.pb-c.h"
 
+/* RFC 3339 UTC text of a Timestamp into buf; "" when absent. */
 const char *sathctl_timestamp_text(const Google__Protobuf__Timestamp *ts, char *buf, size_t cap)
 {
     buf[0] = '\0';

@@ -106,10 +106,4 @@ void sathd_billing_free(sathd_billing *b)
     free(b);
 }
 
-void sathd_billing_set_bot_stopper(sathd_billing *b, sathd_billing_bot_stopper fn, void *arg)
-{
-    b->stop_bot = fn;
-    b->stop_bot_arg = arg;
-}
-
 int sathd_billing_is_free_mode(const sathd_billing *b) { return b->provider == SATHD_BILLING_NONE; }

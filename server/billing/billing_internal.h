@@ -26,8 +26,6 @@ struct sathd_billing {
     int64_t grace_s;
     int64_t timeout_ms;
     sathd_httpc *http;            /* borrowed: the server's shared client */
-    sathd_billing_bot_stopper stop_bot;
-    void *stop_bot_arg;
 };
 
 /* The billing object of the call's server. */

@@ -30,17 +30,25 @@ const char *sathd_billing_bot_violation(const sathd_plan_info *plan, int n_symbo
     return buf;
 }
 
-/* The user's running bot as the limits see it (bot_instances, sql/001). */
+/* The user's bot as the limits see it: one that should run or still runs (bot_instances;
+ * desired_state from sql/003_bots.sql). */
 static const sathd_pg_stmt st_bot = {
     "billing_bot",
     "SELECT mode = 'live', CASE WHEN jsonb_typeof(config->'symbols') = 'array' "
     "THEN jsonb_array_length(config->'symbols') ELSE 0 END, "
     "CASE WHEN jsonb_typeof(config->'capital_cents') = 'number' "
     "THEN (config->>'capital_cents')::numeric::bigint ELSE 0 END "
-    "FROM bot_instances WHERE user_id = $1 AND status IN ('starting', 'running')",
+    "FROM bot_instances WHERE user_id = $1 "
+    "AND (desired_state = 'running' OR status IN ('starting', 'running'))",
     1};
 
 /* Stops the user's bot when it does not fit `plan` (the plan just took effect). */
+/* The bots domain's one way to change a bot's desired state (sql/003_bots.sql): bumps
+ * the generation, keeps the reason as the bot's status message, and notifies
+ * sath-orchestrator when this transaction commits. */
+static const sathd_pg_stmt st_stop = {
+    "billing_bot_stop", "SELECT sath_bot_desire($1::uuid, 'stopped', false, NULL, $2)", 2};
+
 int sathd__billing_enforce(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                    const sathd_plan_info *plan)
 {
@@ -57,16 +65,9 @@ int sathd__billing_enforce(sathd_call *call, sathd_pg_conn *c, const char *user_
                                              PQgetvalue(res, 0, 0)[0] == 't', why, sizeof why);
     if (!reason)
         return SATHD_OK;
-    sathd_billing *b = sathd__billing_of(call);
-    if (!b->stop_bot) {
-        /* the bots layer wires its stopper in app_build; without it nothing can stop a bot */
-        sathd_log(SATHD_LOG_WARN, "msg=\"bot exceeds the new plan but no bot stopper is wired\" "
-                                  "request_id=%s user_id=%s reason=\"%s\"",
-                  sathd_call_request_id(call), user_id, reason);
-        return SATHD_OK;
-    }
     sathd_log(SATHD_LOG_INFO, "msg=\"stopping bot over plan limits\" request_id=%s user_id=%s "
                               "plan=%s reason=\"%s\"",
               sathd_call_request_id(call), user_id, plan->name, reason);
-    return b->stop_bot(b->stop_bot_arg, call, c, user_id, reason);
+    const char *q[] = {user_id, reason};
+    return sathd_svc_pg_query(call, c, &st_stop, q, &res);
 }

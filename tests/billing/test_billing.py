@@ -191,6 +191,16 @@ class StripeFlow(unittest.TestCase):
         tok = d.user()
         sub = d.sub(tok)
         self.assertEqual((sub["id"], sub["plan"]["name"], sub["status"]), ("", "free", "SUBSCRIPTION_STATUS_ACTIVE"))
+        # on the free plan a live bot with 3 symbols is refused (BotService reads the plan)
+        r = d.req("POST", "/api/v1/keys/exchange", tok,
+                  json={"exchange": "EXCHANGE_BINANCE", "label": "bot", "api_key": "ABCDEFGHIJKLMNOP",
+                        "api_secret": "s3cr3t-" + uuid.uuid4().hex, "is_testnet": True})
+        self.assertEqual(r.status_code, 201, r.text)
+        bot_cfg = {"symbols": ["BTCUSDT", "ETHUSDT", "SOLUSDT"], "mode": "BOT_MODE_LIVE",
+                   "exchange_key_id": r.json()["id"], "capital_cents": "500000", "risk_per_trade_bps": 100}
+        r = d.req("PUT", "/api/v1/bot/config", tok, json=bot_cfg)
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn("plan limit", r.json()["message"])
 
         # Subscribe: a customer, then a checkout; INCOMPLETE, plan unchanged
         rid = "sub-" + uuid.uuid4().hex
@@ -228,6 +238,11 @@ class StripeFlow(unittest.TestCase):
         self.assertEqual(d.plan(tok), "pro")  # limits raised: pro's 10 symbols, live trading
         self.assertEqual(sub["plan"]["max_symbols"], 10)
         self.assertTrue(sub["plan"]["live_trading"])
+        r = d.req("PUT", "/api/v1/bot/config", tok, json=bot_cfg)
+        self.assertEqual(r.status_code, 200, r.text)  # the same config now fits
+        r = d.req("POST", "/api/v1/bot/start", tok, json={})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["desired_state"], "BOT_STATE_RUNNING")
         self.assertEqual(d.sql(f"SELECT stripe_subscription_id FROM subscriptions WHERE user_id = '{tok['user_id']}' "
                                "AND status = 'active'"), stripe_sub)
         # subscribing again to the plan in force: nothing happens
@@ -244,8 +259,8 @@ class StripeFlow(unittest.TestCase):
         self.assertEqual(d.sql(f"SELECT count(*) FROM billing_events WHERE id = '{ev}'"), "1")
         # the same event delivered 4 times at once: processed once, the others duplicates
         ev = "evt_par" + uuid.uuid4().hex[:16]
-        par = fake("/_test/send", type="invoice.paid", subscription=stripe_sub, event_id=ev,
-                   times=4, parallel=True)
+        par = fake("/_test/send", type="customer.subscription.updated", subscription=stripe_sub,
+                   event_id=ev, times=4, parallel=True)
         self.assertEqual([x["status"] for x in par["results"]], [200] * 4)
         self.assertEqual(sum('"duplicate"' in x["body"] for x in par["results"]), 3)
         self.assertEqual(d.sql(f"SELECT count(*) FROM billing_events WHERE id = '{ev}'"), "1")
@@ -285,9 +300,14 @@ class StripeFlow(unittest.TestCase):
               f"WHERE stripe_subscription_id = '{stripe_sub}'")
         self.assertEqual(d.sub(tok)["status"], "SUBSCRIPTION_STATUS_PAST_DUE")
         self.assertEqual(d.plan(tok), "free")
+        r = d.req("GET", "/api/v1/bot/status", tok)  # and the live bot was stopped with it
+        self.assertEqual(r.json()["desired_state"], "BOT_STATE_STOPPED")
+        self.assertEqual(r.json()["message"], "stopped: the free plan does not include live trading")
         fake("/_test/pay", subscription=stripe_sub)
         self.assertEqual(d.sub(tok)["status"], "SUBSCRIPTION_STATUS_ACTIVE")
         self.assertEqual(d.plan(tok), "pro")
+        r = d.req("POST", "/api/v1/bot/start", tok, json={})  # paid again: the user restarts it
+        self.assertEqual((r.status_code, r.json()["desired_state"]), (200, "BOT_STATE_RUNNING"))
 
         # change plan while active: the Stripe subscription is updated, not a second one
         r = d.req("POST", "/api/v1/billing/subscribe", tok, json={"plan_id": "starter", "period": "BILLING_PERIOD_YEARLY"})
@@ -300,6 +320,9 @@ class StripeFlow(unittest.TestCase):
         self.assertIn("items%5B0%5D%5Bprice%5D=price_starter_y", upd[0]["body"])
         self.assertIn("proration_behavior=create_prorations", upd[0]["body"])
         self.assertEqual(d.plan(tok), "starter")
+        # a downgrade the bot still fits (3 symbols, live, 5000 USD) leaves it running
+        r = d.req("GET", "/api/v1/bot/status", tok)
+        self.assertEqual(r.json()["desired_state"], "BOT_STATE_RUNNING")
 
         # invoices, paged
         r = d.req("GET", "/api/v1/billing/invoices?page_size=1", tok)
@@ -317,9 +340,7 @@ class StripeFlow(unittest.TestCase):
         self.assertEqual(r2.json(), page1)
         self.assertEqual(len([e for e in fake_log() if e["path"] == "/v1/invoices"]), before)
 
-        # a running live bot with 5 symbols, then the subscription is deleted at Stripe
-        d.sql("INSERT INTO bot_instances (user_id, status, mode, config) VALUES "
-              f"('{tok['user_id']}', 'running', 'live', '{{\"symbols\":[\"A\",\"B\",\"C\",\"D\",\"E\"]}}')")
+        # the subscription is deleted at Stripe: free plan, and the live bot is stopped
         r = fake("/_test/delete", subscription=stripe_sub)
         self.assertEqual(r["events"][0]["results"][0]["status"], 200)
         sub = d.sub(tok)
@@ -327,9 +348,12 @@ class StripeFlow(unittest.TestCase):
         self.assertEqual(d.plan(tok), "free")
         self.assertEqual(d.sql(f"SELECT status FROM subscriptions WHERE stripe_subscription_id = '{stripe_sub}'"),
                          "canceled")
-        # the over-limit bot reached the stop hook with its reason
-        self.assertIn(f"user_id={tok['user_id']} reason=\"stopped: the free plan does not include live trading\"",
-                      d.log())
+        # the over-limit bot was stopped through the bots domain's desired-state write, in
+        # the same transaction, with the reason as its status message
+        r = d.req("GET", "/api/v1/bot/status", tok)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["desired_state"], "BOT_STATE_STOPPED")
+        self.assertEqual(r.json()["message"], "stopped: the free plan does not include live trading")
 
     def test_cancel_at_period_end_then_now(self):
         d = S["stripe"]

@@ -4,7 +4,7 @@
 Starts a real sathd (own database next to SATH_TEST_DATABASE_URL, Redis SATH_TEST_REDIS_URL)
 with its in-process gateway on 127.0.0.1:0, or, with --standalone, a sathd plus a separate
 sath-gateway process forwarding to it over gRPC, and runs the same tests against either:
-every one of the 27 routes, the Auth/User flow with FastAPI-compatible JSON, the error
+every one of the 28 routes, the Auth/User flow with FastAPI-compatible JSON, the error
 mapping, headers (X-Request-Id, Grpc-Timeout/X-Timeout-Ms), CORS on/off and the extra
 endpoints.  Environment: SATHD_BIN, SATH_GATEWAY_BIN (standalone), SATH_TEST_DATABASE_URL,
 SATH_TEST_REDIS_URL.  Fails (never skips) when they are missing.
@@ -236,8 +236,9 @@ class AuthUserFlow(unittest.TestCase):
         self.assertGreater(len(plans), 0)
 
 
-# (verb, path, json body or None) of the 27 routes; the methods of later issues answer 501
-ROUTES_501 = [
+# (verb, path, json body or None) of the 28 routes, by service; none answers 501 any more
+# BotService (issue 8), exercised by test_bot_over_rest
+ROUTES_BOT = [
     ("POST", "/api/v1/bot/start", {}),
     ("POST", "/api/v1/bot/stop", {}),
     ("GET", "/api/v1/bot/status", None),
@@ -245,6 +246,7 @@ ROUTES_501 = [
     ("PUT", "/api/v1/bot/config", {}),
     ("POST", "/api/v1/bot/restart", {}),
     ("GET", "/api/v1/bot/logs", None),
+    ("GET", "/api/v1/bot/logs/follow", None),
 ]
 ROUTES_KEYS = [
     ("POST", "/api/v1/keys/exchange", {}),
@@ -272,7 +274,7 @@ class EveryRoute(unittest.TestCase):
         cls.email, cls.tok = new_user()
 
     def test_count(self):
-        self.assertEqual(len(ROUTES_501) + len(ROUTES_KEYS) + len(ROUTES_BILLING) + ROUTES_DONE, 27)
+        self.assertEqual(len(ROUTES_KEYS) + len(ROUTES_BILLING) + len(ROUTES_BOT) + ROUTES_DONE, 28)
 
     def test_billing_over_rest(self):
         for verb, path, body, code in ROUTES_BILLING:
@@ -283,11 +285,53 @@ class EveryRoute(unittest.TestCase):
         r = req("POST", "/api/v1/billing/webhook", data=b"{}", headers={"Stripe-Signature": "t=1,v1=00"})
         assert_error(self, r, 404, 5)
 
-    def test_unimplemented_501(self):
-        for verb, path, body in ROUTES_501:
-            with self.subTest(route=f"{verb} {path}"):
-                r = req(verb, path, headers=bearer(self.tok), json=body)
-                assert_error(self, r, 501, 12)
+    def test_bot_over_rest(self):
+        # BotService (issue 8) over REST: no orchestrator here, so a start is what was asked
+        # (desired RUNNING, pending) next to what is observed; plan limits are 400 naming
+        # the limit; the log follow streams newline-delimited JSON and ends at its deadline.
+        email, tok = new_user()
+        h = bearer(tok)
+        r = req("GET", "/api/v1/bot/status", headers=h)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json().get("id", ""), "")
+        self.assertEqual(r.json().get("state", "BOT_STATE_UNSPECIFIED"), "BOT_STATE_UNSPECIFIED")
+        assert_error(self, req("POST", "/api/v1/bot/start", headers=h, json={}), 400, 9, "UpdateBotConfig")
+        assert_error(self, req("GET", "/api/v1/bot/config", headers=h), 404, 5)
+        assert_error(self, req("PUT", "/api/v1/bot/config", headers=h,
+                               json={"symbols": ["BTCUSDT", "ETHUSDT"], "capital_cents": "50000",
+                                     "risk_per_trade_bps": 100}), 400, 9, "max_symbols")
+        assert_error(self, req("PUT", "/api/v1/bot/config", headers=h,
+                               json={"symbols": ["BTC/USDT"], "capital_cents": "50000",
+                                     "risk_per_trade_bps": 100}), 400, 3, "symbols[0]")
+        r = req("PUT", "/api/v1/bot/config", headers=h,
+                json={"symbols": ["btcusdt", "BTCUSDT"], "capital_cents": "50000", "risk_per_trade_bps": 100})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["symbols"], ["BTCUSDT"])
+        self.assertEqual(r.json()["strategy"], "sma_crossover")
+        r = req("POST", "/api/v1/bot/start", headers=h, json={})
+        self.assertEqual(r.status_code, 200, r.text)
+        st = r.json()
+        self.assertEqual(st["desired_state"], "BOT_STATE_RUNNING")
+        self.assertTrue(st["pending_change"])
+        run = st["run_id"]
+        self.assertEqual(req("POST", "/api/v1/bot/start", headers=h, json={}).json()["run_id"], run)
+        r = req("GET", "/api/v1/bot/logs?tail=10", headers=h)
+        self.assertEqual(r.status_code, 200, r.text)
+        assert_error(self, req("GET", "/api/v1/bot/logs?tail=99999", headers=h), 400, 3)
+        # nothing is shipped (no orchestrator in this test): the stream is committed (200,
+        # grpc-gateway's way) and lasts until its own deadline, then ends with an error line
+        r = req("GET", "/api/v1/bot/logs/follow", headers={**h, "X-Timeout-Ms": "1500"})
+        self.assertEqual(r.status_code, 200, r.text)
+        lines = r.text.splitlines()
+        self.assertEqual(len(lines), 1, r.text)
+        self.assertEqual(json.loads(lines[0])["error"]["code"], 4)
+        assert_error(self, req("GET", "/api/v1/bot/logs/follow?tail=-1", headers=h), 400, 3)
+        assert_error(self, req("GET", "/api/v1/bot/logs/follow"), 401, 16)
+        r = req("POST", "/api/v1/bot/restart", headers=h, json={})
+        self.assertNotEqual(r.json()["run_id"], run)
+        r = req("POST", "/api/v1/bot/stop", headers=h, json={})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["desired_state"], "BOT_STATE_STOPPED")
 
     def test_keys_over_rest(self):
         # KeysService (issue 4) over REST: 201 on creation, 204 with no body on deletion,
@@ -325,7 +369,7 @@ class EveryRoute(unittest.TestCase):
             assert_error(self, req("DELETE", f"/api/v1/keys/{kind}/{key['id']}", headers=bearer(self.tok)), 404, 5)
 
     def test_needs_token_401(self):
-        for verb, path, body in ROUTES_501 + [r[:3] for r in ROUTES_BILLING] + [("GET", "/api/v1/users/me", None)]:
+        for verb, path, body in [r[:3] for r in ROUTES_BILLING] + ROUTES_BOT + [("GET", "/api/v1/users/me", None)]:
             with self.subTest(route=f"{verb} {path}"):
                 r = req(verb, path, json=body)
                 assert_error(self, r, 401, 16)

@@ -38,23 +38,12 @@ typedef struct sathd_billing sathd_billing;
 /* How long a user's invoice listing is cached (Redis), seconds. */
 #define SATHD_BILLING_INVOICE_CACHE_S 30
 
-/*
- * Stops a user's bot because it no longer fits the plan (downgrade, cancellation,
- * grace period over).  Called inside the billing transaction on connection `c`, so the
- * desired-state write commits or rolls back together with the plan change.  `reason`
- * is the status message to show the user.  Returns SATHD_OK or a status set on `call`.
- */
-typedef int (*sathd_billing_bot_stopper)(void *arg, sathd_call *call, sathd_pg_conn *c,
-                                         const char *user_id, const char *reason);
-
 /* Builds billing from the configuration (provider, Stripe URL/keys, grace, return URL),
  * talking to Stripe through `http` (the server's shared client, borrowed: it must
  * outlive billing).  0, or -1 with a reason in err.  Free with sathd_billing_free. */
 int sathd_billing_new(const sathd_config *cfg, sathd_httpc *http, sathd_billing **out, char *err,
                       size_t errlen);
 void sathd_billing_free(sathd_billing *b);
-/* Wires the bots layer's stop function (see sathd_billing_bot_stopper); NULL unwires. */
-void sathd_billing_set_bot_stopper(sathd_billing *b, sathd_billing_bot_stopper fn, void *arg);
 /* 1 when the provider is `none` (plans activate at once, nothing is charged). */
 int sathd_billing_is_free_mode(const sathd_billing *b);
 
