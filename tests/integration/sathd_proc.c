@@ -115,6 +115,66 @@ static int read_port(const sathd_proc *p, const char *key)
     return port;
 }
 
+/* sathd's environment: ours first (getenv() in sathd takes the first match), then the
+ * test's.  The strings live in `p` (env_db, env_redis, env_key) or are static. */
+static char **build_env(sathd_proc *p, const char *const *extra_env, const char *redis,
+                        const char *seed_b64)
+{
+    size_t n_env = 0, n_extra = 0;
+    while (environ[n_env])
+        n_env++;
+    while (extra_env && extra_env[n_extra])
+        n_extra++;
+    char **envp = calloc(n_env + n_extra + 16, sizeof *envp);
+    if (!envp)
+        return NULL;
+    size_t k = 0;
+    static char db_env[1200], redis_env[512], key_env[128];
+    for (size_t i = 0; i < n_extra; i++)
+        envp[k++] = (char *)extra_env[i];
+    snprintf(db_env, sizeof db_env, "SATH_DATABASE_URL=%s", p->conninfo);
+    snprintf(redis_env, sizeof redis_env, "SATH_REDIS_URL=%s", redis);
+    snprintf(key_env, sizeof key_env, "SATH_JWT_ED25519_KEY=%s", seed_b64);
+    envp[k++] = db_env;
+    envp[k++] = redis_env;
+    envp[k++] = key_env;
+    envp[k++] = (char *)"SATH_GRPC_ADDR=127.0.0.1:0";
+    envp[k++] = (char *)"SATH_HTTP_ADDR=127.0.0.1:0"; /* never the shared default 8080 */
+    envp[k++] = (char *)"SATH_GRPC_WORKERS=2";
+    envp[k++] = (char *)"SATH_PWHASH_CONCURRENCY=2";
+    envp[k++] = (char *)"SATH_SHUTDOWN_GRACE_MS=5000";
+    for (size_t i = 0; i < n_env; i++)
+        envp[k++] = environ[i];
+    envp[k] = NULL;
+    return envp;
+}
+
+/* Waits for the serving line of the sathd just spawned; fills the ports. */
+static int wait_serving(sathd_proc *p)
+{
+    p->port = 0;
+    for (int i = 0; i < 300 && !p->port; i++) { /* up to 15 s */
+        int st;
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            fprintf(stderr, "sathd exited during start-up (log %s)\n", p->log_path);
+            p->pid = 0;
+            return -1;
+        }
+        p->port = read_port(p, " grpc=");
+        if (!p->port)
+            usleep(50 * 1000);
+    }
+    if (!p->port) {
+        fprintf(stderr, "sathd did not start in time (log %s)\n", p->log_path);
+        return -1;
+    }
+    snprintf(p->target, sizeof p->target, "127.0.0.1:%d", p->port);
+    p->http_port = read_port(p, " http=");
+    if (p->http_port)
+        snprintf(p->http_base, sizeof p->http_base, "http://127.0.0.1:%d", p->http_port);
+    return 0;
+}
+
 int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
 {
     memset(p, 0, sizeof *p);
@@ -139,31 +199,9 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
     randombytes_buf(seed, sizeof seed);
     sodium_bin2base64(seed_b64, sizeof seed_b64, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
 
-    size_t n_env = 0, n_extra = 0;
-    while (environ[n_env])
-        n_env++;
-    while (extra_env && extra_env[n_extra])
-        n_extra++;
-    char **envp = calloc(n_env + n_extra + 16, sizeof *envp);
-    size_t k = 0;
-    static char db_env[1200], redis_env[512], key_env[128];
-    /* Our settings first: getenv() in sathd takes the first match. */
-    for (size_t i = 0; i < n_extra; i++)
-        envp[k++] = (char *)extra_env[i];
-    snprintf(db_env, sizeof db_env, "SATH_DATABASE_URL=%s", p->conninfo);
-    snprintf(redis_env, sizeof redis_env, "SATH_REDIS_URL=%s", redis);
-    snprintf(key_env, sizeof key_env, "SATH_JWT_ED25519_KEY=%s", seed_b64);
-    envp[k++] = db_env;
-    envp[k++] = redis_env;
-    envp[k++] = key_env;
-    envp[k++] = (char *)"SATH_GRPC_ADDR=127.0.0.1:0";
-    envp[k++] = (char *)"SATH_HTTP_ADDR=127.0.0.1:0"; /* never the shared default 8080 */
-    envp[k++] = (char *)"SATH_GRPC_WORKERS=2";
-    envp[k++] = (char *)"SATH_PWHASH_CONCURRENCY=2";
-    envp[k++] = (char *)"SATH_SHUTDOWN_GRACE_MS=5000";
-    for (size_t i = 0; i < n_env; i++)
-        envp[k++] = environ[i];
-    envp[k] = NULL;
+    char **envp = build_env(p, extra_env, redis, seed_b64);
+    if (!envp)
+        return -1;
 
     pid_t pid;
     int rc = run_sathd(p, "migrate", envp, &pid, 1);
@@ -174,28 +212,7 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
     }
     rc = run_sathd(p, "serve", envp, &p->pid, 0);
     free(envp);
-    if (rc != 0)
-        return -1;
-    for (int i = 0; i < 300 && !p->port; i++) { /* up to 15 s */
-        int st;
-        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
-            fprintf(stderr, "sathd exited during start-up (log %s)\n", p->log_path);
-            p->pid = 0;
-            return -1;
-        }
-        p->port = read_port(p, " grpc=");
-        if (!p->port)
-            usleep(50 * 1000);
-    }
-    if (!p->port) {
-        fprintf(stderr, "sathd did not start in time (log %s)\n", p->log_path);
-        return -1;
-    }
-    snprintf(p->target, sizeof p->target, "127.0.0.1:%d", p->port);
-    p->http_port = read_port(p, " http=");
-    if (p->http_port)
-        snprintf(p->http_base, sizeof p->http_base, "http://127.0.0.1:%d", p->http_port);
-    return 0;
+    return rc != 0 ? -1 : wait_serving(p);
 }
 
 int sathd_proc_stop(sathd_proc *p)
@@ -235,4 +252,26 @@ char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1)
     }
     PQfinish(c);
     return out;
+}
+
+int sathd_proc_restart(sathd_proc *p, const char *const *extra_env)
+{
+    if (p->pid > 0) {
+        kill(p->pid, SIGTERM);
+        int st = 0;
+        while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        p->pid = 0;
+    }
+    unsigned char seed[32];
+    char seed_b64[64];
+    randombytes_buf(seed, sizeof seed);
+    sodium_bin2base64(seed_b64, sizeof seed_b64, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
+    truncate(p->log_path, 0); /* the port is read from the new serving line */
+    char **envp = build_env(p, extra_env, getenv("SATH_TEST_REDIS_URL"), seed_b64);
+    if (!envp)
+        return -1;
+    int rc = run_sathd(p, "serve", envp, &p->pid, 0);
+    free(envp);
+    return rc != 0 ? -1 : wait_serving(p);
 }
