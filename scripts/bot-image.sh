@@ -81,7 +81,9 @@ tar --numeric-owner --owner=0 --group=0 -C "$rfs" -cf "$work/rootfs.tar" .
 
 # Query: fromSrc=- (the body is the rootfs), repo, tag, each change; all percent-encoded.
 urlenc() { printf %s "$1" | od -An -tx1 -v | tr -d ' \n' | sed 's/../%&/g'; }
-q="fromSrc=-&repo=$(urlenc "$repo")&tag=$(urlenc "$tag")"
+# The tag goes inside repo ("name:tag", which Docker's API allows): podman 4.3 ignores a
+# separate tag= on import and would name the image name:latest.
+q="fromSrc=-&repo=$(urlenc "$repo:$tag")"
 for c in "${changes[@]}"; do q="$q&changes=$(urlenc "$c")"; done
 out=$(curl -sS --fail-with-body --unix-socket "$sock" -X POST \
   -H 'Content-Type: application/x-tar' --data-binary "@$work/rootfs.tar" \
