@@ -144,5 +144,6 @@ void sathd_gw_remote_backend(sathd_gw_backend *out, sathd_gw_remote *r)
     memset(out, 0, sizeof *out);
     out->ud = r;
     out->invoke = remote_invoke;
+    out->invoke_stream = NULL; /* streams: sathd's in-process gateway only, for now */
     out->ready = remote_ready;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_openapi_content.py - what the generated OpenAPI document says about the contract.
 
-Checks the build's openapi.json (SATH_OPENAPI_JSON) against the protos: the 26
+Checks the build's openapi.json (SATH_OPENAPI_JSON) against the protos: the 27
 operations, success codes, security, parameters, bodies, the proto3 JSON mapping of
 the schemas, descriptions; that the plugin is deterministic; how it maps the
 constructs the contract does not use (fixtures/good); that it rejects a path variable
@@ -10,6 +10,7 @@ naming no field (fixtures/bad); the HTML reference; and the /docs directory
 """
 import json
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -67,11 +68,11 @@ class ContractDocument(unittest.TestCase):
         self.assertEqual((scheme["type"], scheme["scheme"], scheme["bearerFormat"]),
                          ("http", "bearer", "JWT"))
 
-    def test_26_operations_with_unique_ids_and_tags(self):
+    def test_27_operations_with_unique_ids_and_tags(self):
         ops = list(operations(self.doc))
-        self.assertEqual(len(ops), 26)
+        self.assertEqual(len(ops), 27)
         ids = [op["operationId"] for _, _, op in ops]
-        self.assertEqual(len(set(ids)), 26)
+        self.assertEqual(len(set(ids)), 27)
         tags = {t["name"] for t in self.doc["tags"]}
         self.assertEqual(tags, {"AuthService", "UserService", "BotService", "KeysService",
                                 "BillingService"})
@@ -93,6 +94,34 @@ class ContractDocument(unittest.TestCase):
                          {"$ref": "#/components/schemas/RegisterResponse"})
         self.assertEqual(body_schema(op), {"$ref": "#/components/schemas/RegisterRequest"})
         self.assertIn("409", op["responses"])
+
+    def test_error_responses_follow_the_status_table(self):
+        # server/status/include/sathd/status.h is the one table; the document must say
+        # what the gateway sends for every gRPC code, 499 and 504 included.
+        header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                              "server", "status", "include", "sathd", "status.h")
+        with open(header, encoding="utf-8") as f:
+            rows = re.findall(r"XX\((\w+), (\d+), (\d+),", f.read())
+        self.assertEqual(len(rows), 17)
+        responses = self.doc["components"]["responses"]
+        by_name = {}
+        for name, _, http in rows:
+            if int(http) < 400:
+                continue
+            owners = [k for k, r in responses.items() if r["description"].startswith(name + ":")
+                      or "; " + name + ":" in r["description"]]
+            self.assertEqual(len(owners), 1, name)
+            by_name[name] = (owners[0], http)
+        self.assertEqual(by_name["CANCELLED"], ("ClientClosedRequest", "499"))
+        self.assertEqual(by_name["DEADLINE_EXCEEDED"], ("GatewayTimeout", "504"))
+        for _, _, op in operations(self.doc):
+            for code in ("400", "429", "499", "500", "501", "503", "504", "default"):
+                self.assertIn(code, op["responses"], op["operationId"])
+            for code, r in op["responses"].items():
+                if code[0] in "45":
+                    owner = r["$ref"].rsplit("/", 1)[1]
+                    self.assertTrue(any(o == owner and h == code for o, h in by_name.values()),
+                                    (op["operationId"], code, owner))
 
     def test_private_operations_need_bearer(self):
         _, _, op = op_by_id(self.doc, "UserService_GetMe")
