@@ -11,7 +11,8 @@
 # one NOTIFY: what N StartBot calls leave behind) and starts sath-orchestrator with
 # SATH_BOT_BACKEND=docker.  Measures:
 #   - time from the orchestrator's start to all N observed RUNNING (bot_instances.status)
-#   - orchestrator CPU (user+sys) and peak RSS during that ramp
+#   - orchestrator CPU (user+sys) and peak RSS during that ramp, and CPU over 10 s of
+#     steady state (each poll: an inspect and a log read per bot)
 #   - memory per bot: the container's memory cgroup usage (GET /containers/{id}/stats)
 #   - engine daemon RSS before and after (dockerd + its containerd + shims / podman + conmons)
 #   - time to all N STOPPED after one UPDATE + NOTIFY
@@ -98,6 +99,10 @@ for id in $running; do
   [ -n "$u" ] && { total=$((total + u)); cnt=$((cnt + 1)); }
 done
 engine_rss1=$(tree_rss_kb "$engine_pat")
+# steady state: every poll inspects each bot and reads its new log lines
+c0=$(awk '{print $14 + $15}' "/proc/$orch_pid/stat")
+sleep 10
+steady=$(awk -v c0="$c0" -v k="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15 - c0) / k / 10 * 100}' "/proc/$orch_pid/stat")
 
 t2=$(ms)
 psql -q "$SATH_DATABASE_URL" -c "SELECT count(sath_bot_desire(user_id, 'stopped', true, 'paper', '')) FROM bot_instances" >/dev/null
@@ -111,6 +116,7 @@ echo "bots:                         $n (docker backend on $engine: $(api /versio
 echo "time to all RUNNING:          $((t1 - t0)) ms (from orchestrator start)"
 echo "orchestrator CPU during ramp: $cpu s"
 echo "orchestrator RSS peak:        $peak KiB"
+echo "orchestrator CPU, steady:     $steady % of one core (10 s, $n bots logging, poll ${SATH_ORCH_POLL_MS} ms)"
 echo "containers counted:           $cnt (by label, running)"
 [ "$cnt" -gt 0 ] && echo "memory per bot (cgroup):      $((total / cnt / 1024)) KiB"
 echo "engine RSS idle -> $n bots:    $engine_rss0 KiB -> $engine_rss1 KiB ($(( (engine_rss1 - engine_rss0) / n )) KiB per bot)"
