@@ -4,20 +4,23 @@
  * through the Engine REST API on its unix socket (SATH_DOCKER_HOST, default
  * unix:///var/run/docker.sock; docker_api.c negotiates the API version).
  *
- * What each operation is, here and in the cluster backends that will sit beside it:
- *   op       Docker / podman (here)                    Swarm                            Kubernetes
- *   start    POST /containers/create?name=bot_user_U   POST /services/create, replicas  Deployment (replicas 1) or a
- *            + POST /containers/{id}/start             1, RestartPolicy none            bare Pod, restartPolicy Never
- *   stop     POST /containers/{id}/stop?t=grace        POST /services/{id}/update       scale to 0 / delete Pod with
- *            (SIGTERM, SIGKILL after grace)            replicas 0 (StopGracePeriod)     terminationGracePeriodSeconds
- *   inspect  GET /containers/bot_user_U/json:          GET /tasks?filters=service=...:  GET pod: status.phase,
- *            State.Status, ExitCode, OOMKilled         Status.State, ContainerStatus    containerStatuses[].state
- *                                                      .ExitCode                        .terminated.reason OOMKilled
- *   list     GET /containers/json?all=1&filters=       GET /services?filters=label=     GET pods?labelSelector=
- *            {"label":["sath.user"]}                   sath.user                        sath.user
- *   logs     GET /containers/{id}/logs?timestamps=1    GET /services/{id}/logs (same    GET pods/{p}/log?timestamps=
- *            &since=S (8-byte frames)                  8-byte frames)                   true&sinceTime= (plain text)
- *   remove   DELETE /containers/{id}?force=1&v=1       DELETE /services/{id}            delete the Deployment/Pod
+ * What each operation is here, and what it maps to in the cluster backends beside it:
+ *   start    here: POST /containers/create?name=bot_user_U, then POST /containers/{id}/start
+ *            Swarm: POST /services/create (replicas 1, RestartPolicy none)
+ *            Kubernetes: a Deployment with replicas 1 (or a bare Pod, restartPolicy Never)
+ *   stop     here: POST /containers/{id}/stop?t=grace (SIGTERM, SIGKILL after grace)
+ *            Swarm: POST /services/{id}/update with replicas 0 (StopGracePeriod)
+ *            Kubernetes: scale to 0 / delete the Pod (terminationGracePeriodSeconds)
+ *   inspect  here: GET /containers/bot_user_U/json (State.Status, ExitCode, OOMKilled)
+ *            Swarm: GET /tasks?filters=service=... (Status.State, ContainerStatus.ExitCode)
+ *            Kubernetes: GET the pod (containerStatuses[].state.terminated, reason OOMKilled)
+ *   list     here: GET /containers/json?all=1&filters={"label":["sath.user"]}
+ *            Swarm: GET /services?filters=label=sath.user;  Kubernetes: pods?labelSelector=
+ *   logs     here: GET /containers/{id}/logs?timestamps=1&since=S (8-byte frames)
+ *            Swarm: GET /services/{id}/logs (the same frames)
+ *            Kubernetes: GET pods/{p}/log?timestamps=true&sinceTime= (plain text)
+ *   remove   here: DELETE /containers/{id}?force=1&v=1
+ *            Swarm: DELETE /services/{id};  Kubernetes: delete the Deployment / Pod
  * The run token: here a read-only bind of one host file at /run/secrets/sath_run_token;
  * Swarm: a secret (POST /secrets/create, mounted at the same path, removed with the run);
  * Kubernetes: a Secret volume at the same path.  In every case SATH_RUN_TOKEN_FILE names the
@@ -230,6 +233,53 @@ static int is_conflict(const docker_backend *b, int status, const char *err)
 
 /* ---- operations ---------------------------------------------------------------------- */
 
+/* POST /containers/create, meeting conflicts: 1 when an existing container of the same run
+ * was adopted instead (out filled), 0 with id[] set when ours was created, < 0 failure. */
+static int create_container(docker_backend *b, const sathd_bot_spec *spec, const char *name,
+                            json_t *body, char id[72], sathd_bot_observed *out, char *err,
+                            size_t errlen)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/containers/create?name=%s", name);
+    for (int attempt = 0; attempt < 20; attempt++) {
+        json_t *j = NULL;
+        int st = sathd_docker_json(b->api, "POST", path, body, 60000, &j, err, errlen);
+        if (st == 201 || st == 200) {
+            const char *v = json_string_value(json_object_get(j, "Id"));
+            snprintf(id, 72, "%s", v ? v : "");
+            json_decref(j);
+            if (!*id) {
+                snprintf(err, errlen, "create answered without an Id");
+                return -EPROTO;
+            }
+            return 0;
+        }
+        json_decref(j);
+        if (st < 0)
+            return st;
+        if (!is_conflict(b, st, err)) {
+            if (st == 404) {
+                char m[256];
+                snprintf(m, sizeof m,
+                         "image not found (%.150s); build it with scripts/bot-image.sh", err);
+                snprintf(err, errlen, "%s", m);
+            }
+            return sathd_docker_status_rc(st);
+        }
+        /* someone created it between our look and our create: adopt or clear, again */
+        sathd_log(SATHD_LOG_INFO, "msg=\"docker backend: name conflict on create, "
+                  "inspecting\" user=%s status=%d", spec->user_id, st);
+        int rc = adopt_or_clear(b, spec, name, out, err, errlen);
+        if (rc != 0)
+            return rc;
+        /* dockerd reserves the name before the container can be inspected: a conflicting
+         * create that is not visible yet needs a moment */
+        usleep((useconds_t)(attempt < 10 ? 10000 * (attempt + 1) : 100000));
+    }
+    snprintf(err, errlen, "name conflict persists");
+    return -EEXIST;
+}
+
 static int bd_start(void *self, const sathd_bot_spec *spec, sathd_bot_observed *out)
 {
     docker_backend *b = self;
@@ -263,61 +313,19 @@ static int bd_start(void *self, const sathd_bot_spec *spec, sathd_bot_observed *
         fail(out, "start", spec->user_id, err);
         return -EINVAL;
     }
-    char path[160], id[72] = "";
-    snprintf(path, sizeof path, "/containers/create?name=%s", name);
-    for (int attempt = 0; attempt < 20 && !*id; attempt++) {
-        json_t *j = NULL;
-        int st = sathd_docker_json(b->api, "POST", path, body, 60000, &j, err, sizeof err);
-        if (st == 201 || st == 200) {
-            snprintf(id, sizeof id, "%s", json_string_value(json_object_get(j, "Id")) ?
-                     json_string_value(json_object_get(j, "Id")) : "");
-            json_decref(j);
-            if (!*id) {
-                snprintf(err, sizeof err, "create answered without an Id");
-                rc = -EPROTO;
-                break;
-            }
-            continue;
-        }
-        json_decref(j);
-        if (st >= 0 && is_conflict(b, st, err)) {
-            /* someone created it between our look and our create: adopt or clear, again */
-            sathd_log(SATHD_LOG_INFO, "msg=\"docker backend: name conflict on create, "
-                      "inspecting\" user=%s status=%d", spec->user_id, st);
-            rc = adopt_or_clear(b, spec, name, out, err, sizeof err);
-            if (rc == 1) {
-                json_decref(body);
-                return 0;
-            }
-            if (rc < 0)
-                break;
-            /* dockerd reserves the name before the container can be inspected: a
-             * conflicting create that is not visible yet needs a moment */
-            usleep((useconds_t)(attempt < 10 ? 10000 * (attempt + 1) : 100000));
-            continue;
-        }
-        if (st == 404) {
-            char m[256];
-            snprintf(m, sizeof m, "image not found (%.150s); build it with scripts/bot-image.sh",
-                     err);
-            snprintf(err, sizeof err, "%s", m);
-        }
-        rc = st < 0 ? st : sathd_docker_status_rc(st);
-        break;
-    }
+    char id[72] = "";
+    rc = create_container(b, spec, name, body, id, out, err, sizeof err);
     json_decref(body);
-    if (!*id) {
+    if (rc == 1)
+        return 0; /* adopted the same run's container (its token file is the same) */
+    if (rc < 0) {
         drop_token(b, spec->user_id);
-        if (rc >= 0) {
-            snprintf(err, sizeof err, "name conflict persists");
-            rc = -EEXIST;
-        }
         fail(out, "start: create", spec->user_id, err);
         return rc;
     }
     if ((rc = start_ref(b, id, err, sizeof err)) < 0) {
         char ignore[64];
-        fail(out, "start", spec->user_id, err); /* before the delete overwrites nothing */
+        fail(out, "start", spec->user_id, err);
         delete_ref(b, id, ignore, sizeof ignore); /* never leave a half-made bot behind */
         drop_token(b, spec->user_id);
         return rc;

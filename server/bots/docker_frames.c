@@ -8,10 +8,12 @@
  * any byte and resumed by the next call.  Nothing here trusts `size`: a frame may claim up
  * to 4 GiB and we only ever copy what was fed.
  */
+#define _GNU_SOURCE /* timegm */
 #include "docker_frames.h"
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 void sathd_docker_demux_init(sathd_docker_demux *d, int timestamps, sathd_docker_line_fn fn,
                              void *arg)
@@ -46,17 +48,6 @@ static int digits(const char *s, size_t n, int *out)
     }
     *out = v;
     return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 int sathd_docker_parse_time(const char *s, size_t len, int64_t *ns)
@@ -96,7 +87,9 @@ int sathd_docker_parse_time(const char *s, size_t len, int64_t *ns)
     }
     if (i != len)
         return -EINVAL;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+                    .tm_min = mi, .tm_sec = sec};
+    int64_t t = (int64_t)timegm(&tm) - off; /* UTC, whatever TZ says; normalises day 31 */
     if (t < 0 || t > INT64_MAX / 1000000000 - 1)
         return -EINVAL;
     *ns = t * 1000000000 + frac;

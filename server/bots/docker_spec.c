@@ -34,48 +34,14 @@ static int set_label(json_t *labels, const char *k, const char *v)
     return json_object_set_new(labels, k, json_string(v ? v : ""));
 }
 
-json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_defaults *def,
-                                 const char *token_host_path, int podman, char *err,
-                                 size_t errlen)
+/* HostConfig: limits, hardening, network, the token's bind, logs (see the top of the file). */
+static json_t *host_config(const sathd_bot_spec *spec, const sathd_docker_defaults *def,
+                           const char *token_host_path, int podman, char *err, size_t errlen)
 {
-    const char *image = spec->image && *spec->image ? spec->image : def->image;
-    if (!spec->user_id || !*spec->user_id || !spec->run_id || !*spec->run_id || !image ||
-        !*image) {
-        snprintf(err, errlen, "bot spec needs user_id, run_id and an image");
-        return NULL;
-    }
-    json_t *env = json_array();
-    for (size_t i = 0; spec->env && spec->env[i]; i++) {
-        const char *e = spec->env[i];
-        const char *eq = strchr(e, '=');
-        if (!eq || eq == e) {
-            snprintf(err, errlen, "bot environment entry %zu is not NAME=value", i);
-            json_decref(env);
-            return NULL;
-        }
-        /* Env is visible to anyone who may `docker inspect`: refuse the token there. */
-        if (spec->run_token && *spec->run_token && strstr(eq + 1, spec->run_token)) {
-            snprintf(err, errlen, "bot environment entry %.*s carries the run token", (int)(eq - e),
-                     e);
-            json_decref(env);
-            return NULL;
-        }
-        json_array_append_new(env, json_string(e));
-    }
-    if (token_host_path)
-        json_array_append_new(env, json_string(SATHD_BOT_ENV_TOKEN_FILE "=" SATHD_DOCKER_TOKEN_PATH));
-
-    json_t *labels = json_object();
-    set_label(labels, SATHD_BOT_LABEL_USER, spec->user_id);
-    set_label(labels, SATHD_BOT_LABEL_BOT, spec->bot_id);
-    set_label(labels, SATHD_BOT_LABEL_RUN, spec->run_id);
-    set_label(labels, SATHD_BOT_LABEL_MODE, spec->mode);
-
     int64_t mem = spec->memory_bytes > 0 ? spec->memory_bytes : def->memory_bytes;
     int64_t cpus = spec->nano_cpus > 0 ? spec->nano_cpus : def->nano_cpus;
     int pids = spec->pids_limit > 0 ? spec->pids_limit : def->pids_limit;
     int nofile = spec->open_files > 0 ? spec->open_files : def->open_files;
-    int grace = spec->stop_grace_s > 0 ? spec->stop_grace_s : def->stop_grace_s;
     const char *net = spec->network_mode && *spec->network_mode ? spec->network_mode
                                                                 : def->network_mode;
     char tmpfs[96];
@@ -102,8 +68,6 @@ json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_
         int n = snprintf(bind, sizeof bind, "%s:%s:ro", token_host_path, SATHD_DOCKER_TOKEN_PATH);
         if (n < 0 || (size_t)n >= sizeof bind || strchr(token_host_path, ':')) {
             snprintf(err, errlen, "token path unusable in a bind mount");
-            json_decref(env);
-            json_decref(labels);
             json_decref(hc);
             return NULL;
         }
@@ -116,13 +80,62 @@ json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_
         json_object_set_new(hc, "Ulimits",
                             json_pack("[{ss,sI,sI}]", "Name", "nofile", "Soft", (json_int_t)nofile,
                                       "Hard", (json_int_t)nofile));
-    if (!podman && def->log_max_size && *def->log_max_size) {
+    /* podman maps this to its own log file with a size cap (max-file is Docker's only) */
+    if (def->log_max_size && *def->log_max_size) {
         char files[16];
         snprintf(files, sizeof files, "%d", def->log_max_files > 0 ? def->log_max_files : 3);
         json_object_set_new(hc, "LogConfig",
                             json_pack("{ss,s{ss,ss}}", "Type", "json-file", "Config", "max-size",
                                       def->log_max_size, "max-file", files));
     }
+
+    return hc;
+}
+
+json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_defaults *def,
+                                 const char *token_host_path, int podman, char *err,
+                                 size_t errlen)
+{
+    const char *image = spec->image && *spec->image ? spec->image : def->image;
+    if (!spec->user_id || !*spec->user_id || !spec->run_id || !*spec->run_id || !image ||
+        !*image) {
+        snprintf(err, errlen, "bot spec needs user_id, run_id and an image");
+        return NULL;
+    }
+    json_t *env = json_array();
+    for (size_t i = 0; spec->env && spec->env[i]; i++) {
+        const char *e = spec->env[i];
+        const char *eq = strchr(e, '=');
+        if (!eq || eq == e) {
+            snprintf(err, errlen, "bot environment entry %zu is not NAME=value", i);
+            json_decref(env);
+            return NULL;
+        }
+        /* Env is visible to anyone who may `docker inspect`: refuse the token there. */
+        if (spec->run_token && *spec->run_token && strstr(eq + 1, spec->run_token)) {
+            snprintf(err, errlen, "bot environment entry %.*s carries the run token",
+                     (int)(eq - e), e);
+            json_decref(env);
+            return NULL;
+        }
+        json_array_append_new(env, json_string(e));
+    }
+    if (token_host_path)
+        json_array_append_new(env, json_string(SATHD_BOT_ENV_TOKEN_FILE "=" SATHD_DOCKER_TOKEN_PATH));
+
+    json_t *labels = json_object();
+    set_label(labels, SATHD_BOT_LABEL_USER, spec->user_id);
+    set_label(labels, SATHD_BOT_LABEL_BOT, spec->bot_id);
+    set_label(labels, SATHD_BOT_LABEL_RUN, spec->run_id);
+    set_label(labels, SATHD_BOT_LABEL_MODE, spec->mode);
+
+    json_t *hc = host_config(spec, def, token_host_path, podman, err, errlen);
+    if (!hc) {
+        json_decref(env);
+        json_decref(labels);
+        return NULL;
+    }
+    int grace = spec->stop_grace_s > 0 ? spec->stop_grace_s : def->stop_grace_s;
 
     json_t *body = json_object();
     json_object_set_new(body, "Image", json_string(image));

@@ -149,6 +149,20 @@ static int on_line(void *arg, int64_t time_ms, const char *stream, const char *l
     return l->stop_after && l->n == l->stop_after;
 }
 
+/* start() must succeed. */
+static void start_ok(fixture *f, sathd_bot_spec *s, sathd_bot_observed *o)
+{
+    int rc = f->be.ops->start(f->be.self, s, o);
+    if (rc != 0)
+        fail_msg("start of %s: %d %s", s->user_id, rc, o->error);
+}
+
+/* logs() must succeed. */
+static void read_logs(fixture *f, const char *user, const char *run, uint64_t *cur, lines *l)
+{
+    assert_int_equal(f->be.ops->logs(f->be.self, user, run, cur, on_line, l), 0);
+}
+
 typedef struct count_ctx { const char *user; int n; sathd_bot_observed last; } count_ctx;
 
 static int count_user(void *arg, const sathd_bot_observed *o)
@@ -251,8 +265,7 @@ static void lifecycle(void **state)
     spec_buf sb;
     sathd_bot_observed o;
     int64_t t0 = now_ms();
-    assert_int_equal(f->be.ops->start(f->be.self, spec(&sb, u, "echo started; " LOOP_TERM, "tok-lc"),
-                                      &o), 0);
+    start_ok(f, spec(&sb, u, "echo started; " LOOP_TERM, "tok-lc"), &o);
     assert_int_equal(o.state, SATHD_BOT_OBS_RUNNING);
     assert_int_equal(strlen(o.handle), 64);
     assert_string_equal(o.user_id, u);
@@ -280,7 +293,7 @@ static void lifecycle(void **state)
 
     uint64_t cur = 0;
     lines l = {0};
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &cur, on_line, &l), 0);
+    read_logs(f, u, sb.run, &cur, &l);
     assert_string_equal(l.text, "stdout:started\nstdout:got-term\n");
 
     assert_int_equal(f->be.ops->stop(f->be.self, u, 5, &o), 0); /* again: same answer */
@@ -301,9 +314,7 @@ static void stop_grace_then_kill(void **state)
     const char *u = new_user(f);
     spec_buf sb;
     sathd_bot_observed o;
-    assert_int_equal(f->be.ops->start(f->be.self,
-                                      spec(&sb, u, "trap '' TERM; echo up; while :; do sleep 0.1; done",
-                                           NULL), &o), 0);
+    start_ok(f, spec(&sb, u, "trap '' TERM; echo up; while :; do sleep 0.1; done", NULL), &o);
     msleep(300);
     int64_t t0 = now_ms();
     assert_int_equal(f->be.ops->stop(f->be.self, u, 2, &o), 0);
@@ -320,7 +331,7 @@ static void adoption(void **state)
     const char *u = new_user(f);
     spec_buf a, b;
     sathd_bot_observed o1, o2;
-    assert_int_equal(f->be.ops->start(f->be.self, spec(&a, u, LOOP_TERM, "tok-a"), &o1), 0);
+    start_ok(f, spec(&a, u, LOOP_TERM, "tok-a"), &o1);
     /* same run again: adopted, not a second container */
     assert_int_equal(f->be.ops->start(f->be.self, &a.s, &o2), 0);
     assert_int_equal(o2.state, SATHD_BOT_OBS_RUNNING);
@@ -338,7 +349,7 @@ static void adoption(void **state)
     assert_string_equal(o2.handle, o1.handle);
 
     /* another run: the old container is stopped and replaced, still one */
-    assert_int_equal(f->be.ops->start(f->be.self, spec(&b, u, LOOP_TERM, "tok-b"), &o2), 0);
+    start_ok(f, spec(&b, u, LOOP_TERM, "tok-b"), &o2);
     assert_int_equal(o2.state, SATHD_BOT_OBS_RUNNING);
     assert_string_not_equal(o2.handle, o1.handle);
     assert_string_equal(o2.run_id, b.run);
@@ -450,19 +461,15 @@ static void inspect_hardening_and_token(void **state)
 
     spec_buf sb;
     sathd_bot_observed o;
-    assert_int_equal(
-        f->be.ops->start(f->be.self,
-                         spec(&sb, u,
-                              "echo token-sha256 $(sha256sum < $SATH_RUN_TOKEN_FILE | cut -d' ' -f1);"
-                              " id -u; touch /rootfs-write 2>/dev/null || echo root-read-only;"
-                              " touch /tmp/x && echo tmp-writable; " LOOP_TERM,
-                              token),
-                         &o),
-        0);
+    static const char script[] =
+        "echo token-sha256 $(sha256sum < $SATH_RUN_TOKEN_FILE | cut -d' ' -f1);"
+        " id -u; touch /rootfs-write 2>/dev/null || echo root-read-only;"
+        " touch /tmp/x && echo tmp-writable; " LOOP_TERM;
+    start_ok(f, spec(&sb, u, script, token), &o);
     msleep(1000);
     uint64_t cur = 0;
     lines l = {0};
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &cur, on_line, &l), 0);
+    read_logs(f, u, sb.run, &cur, &l);
     char want[256];
     snprintf(want, sizeof want,
              "stdout:token-sha256 %s\nstdout:65534\nstdout:root-read-only\nstdout:tmp-writable\n",
@@ -497,14 +504,27 @@ static void inspect_hardening_and_token(void **state)
     assert_string_equal(json_string_value(json_object_get(hc, "NetworkMode")), "none");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(hc, "RestartPolicy"), "Name")), "no");
+    json_t *logcfg = json_object_get(hc, "LogConfig");
     if (strcmp(g_engine, "docker") == 0) {
-        assert_string_equal(json_string_value(json_object_get(
-                                json_object_get(json_object_get(hc, "LogConfig"), "Config"),
-                                "max-size")),
+        assert_string_equal(json_string_value(json_object_get(json_object_get(logcfg, "Config"),
+                                                              "max-size")),
                             "10m");
         json_t *ul = json_array_get(json_object_get(hc, "Ulimits"), 0);
         assert_string_equal(json_string_value(json_object_get(ul, "Name")), "nofile");
         assert_int_equal(json_integer_value(json_object_get(ul, "Hard")), 256);
+    } else { /* podman's compat inspect omits the cap; its own API shows it */
+        char path[128], err[256];
+        snprintf(path, sizeof path, "/libpod/containers/bot_user_%s/json", u);
+        json_t *lp = NULL;
+        assert_int_equal(sathd_docker_json(f->api, "GET", path, NULL, 0, &lp, err, sizeof err),
+                         200);
+        const char *size = json_string_value(
+            json_object_get(json_object_get(json_object_get(lp, "HostConfig"), "LogConfig"),
+                            "Size"));
+        assert_non_null(size);
+        assert_string_equal(size, "10MB");
+        json_decref(lp);
+        assert_string_equal(json_string_value(json_object_get(logcfg, "Type")), "json-file");
     }
     json_decref(j);
 
@@ -528,7 +548,7 @@ static void exit_code(void **state)
     const char *u = new_user(f);
     spec_buf sb;
     sathd_bot_observed o;
-    assert_int_equal(f->be.ops->start(f->be.self, spec(&sb, u, "echo bye; exit 3", NULL), &o), 0);
+    start_ok(f, spec(&sb, u, "echo bye; exit 3", NULL), &o);
     wait_state(f, u, SATHD_BOT_OBS_EXITED, &o);
     assert_int_equal(o.exit_code, 3);
     assert_int_equal(o.oom_killed, 0);
@@ -567,44 +587,39 @@ static void logs_cursor(void **state)
     const char *u = new_user(f);
     spec_buf sb;
     sathd_bot_observed o;
-    assert_int_equal(
-        f->be.ops->start(f->be.self,
-                         spec(&sb, u,
-                              "for i in 1 2 3 4 5; do echo out$i; done; sleep 0.1; echo err1 >&2;"
-                              " sleep 1.2; echo late1; sleep 0.1; echo err2 >&2; sleep 1.1;"
-                              " echo late2; " LOOP_TERM,
-                              NULL),
-                         &o),
-        0);
+    static const char script[] =
+        "for i in 1 2 3 4 5; do echo out$i; done; sleep 0.1; echo err1 >&2;"
+        " sleep 1.2; echo late1; sleep 0.1; echo err2 >&2; sleep 1.1; echo late2; " LOOP_TERM;
+    start_ok(f, spec(&sb, u, script, NULL), &o);
     msleep(400);
     uint64_t cur = 0;
     lines l = {0};
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &cur, on_line, &l), 0);
+    read_logs(f, u, sb.run, &cur, &l);
     assert_string_equal(l.text, "stdout:out1\nstdout:out2\nstdout:out3\nstdout:out4\nstdout:out5\n"
                                 "stderr:err1\n");
     assert_true(cur != 0);
     /* nothing new yet */
     uint64_t again = cur;
     lines l2 = {0};
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &again, on_line, &l2), 0);
+    read_logs(f, u, sb.run, &again, &l2);
     assert_int_equal(l2.n, 0);
     assert_true(again == cur);
 
     /* a reader that stops after two lines resumes exactly where it stopped */
     uint64_t c2 = 0;
     lines a = {.stop_after = 2}, b = {0};
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &c2, on_line, &a), 0);
+    read_logs(f, u, sb.run, &c2, &a);
     assert_string_equal(a.text, "stdout:out1\nstdout:out2\n");
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &c2, on_line, &b), 0);
+    read_logs(f, u, sb.run, &c2, &b);
     assert_string_equal(b.text, "stdout:out3\nstdout:out4\nstdout:out5\nstderr:err1\n");
 
     /* later lines, in later seconds */
     msleep(2600);
     lines l3 = {0};
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &cur, on_line, &l3), 0);
+    read_logs(f, u, sb.run, &cur, &l3);
     assert_string_equal(l3.text, "stdout:late1\nstderr:err2\nstdout:late2\n");
     lines l4 = {0};
-    assert_int_equal(f->be.ops->logs(f->be.self, u, sb.run, &cur, on_line, &l4), 0);
+    read_logs(f, u, sb.run, &cur, &l4);
     assert_int_equal(l4.n, 0);
     /* another run's cursor is refused */
     uint64_t c3 = 0;
@@ -617,8 +632,8 @@ static void list_by_label(void **state)
     const char *u1 = new_user(f), *u2 = new_user(f);
     spec_buf a, b;
     sathd_bot_observed o;
-    assert_int_equal(f->be.ops->start(f->be.self, spec(&a, u1, LOOP_TERM, NULL), &o), 0);
-    assert_int_equal(f->be.ops->start(f->be.self, spec(&b, u2, "exit 7", NULL), &o), 0);
+    start_ok(f, spec(&a, u1, LOOP_TERM, NULL), &o);
+    start_ok(f, spec(&b, u2, "exit 7", NULL), &o);
     wait_state(f, u2, SATHD_BOT_OBS_EXITED, &o);
     /* a container that is not ours (no sath labels) is never listed */
     char path[128], err[256], other[48];

@@ -53,23 +53,6 @@ static void make_env(void)
     crash_env[6] = "SATH_BOT_ARGS=--crash-after-ms 150 --exit-code 7";
 }
 
-static int setup(void **state)
-{
-    botenv *e = calloc(1, sizeof *e);
-    if (!e || botenv_start(e, (const char *const *)*state) != 0)
-        return -1;
-    *state = e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    botenv *e = *state;
-    botenv_stop(e);
-    free(e);
-    return 0;
-}
-
 static void free_status(Sath__V1__BotStatus *st)
 {
     if (st)
@@ -93,6 +76,14 @@ static Sath__V1__BotStatus *call(botuser *u, const char *what)
     assert_int_equal(rc, SATH_OK);
     assert_non_null(st);
     return st;
+}
+
+/* A new user with a valid paper config whose bot was asked to start. */
+static void new_started_user(botenv *e, botuser *u)
+{
+    assert_int_equal(botuser_new(e, u), 0);
+    assert_int_equal(botuser_config(u, 1, 50000, 0), SATH_OK);
+    free_status(call(u, "start"));
 }
 
 /* The first log line containing `text` (copied into out), waiting up to timeout_ms. */
@@ -169,9 +160,7 @@ static void lifecycle(void **state)
 {
     botenv *e = *state;
     botuser u;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(call(&u, "start"));
+    new_started_user(e, &u);
     Sath__V1__BotStatus *st = wait_running_run(&u, NULL, NULL);
     assert_non_null(st);
     assert_string_equal(st->backend, "docker");
@@ -235,11 +224,8 @@ static void lifecycle(void **state)
 /* exits 7 each time: restarted with growing delays, FAILED after the limit. */
 static void crash_backoff_failed(void **state)
 {
-    botenv *e = *state;
     botuser u;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(call(&u, "start"));
+    new_started_user(*state, &u);
     Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 60000);
     assert_non_null(st);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
@@ -268,9 +254,7 @@ static void orchestrator_killed_readopts(void **state)
 {
     botenv *e = *state;
     botuser u;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(call(&u, "start"));
+    new_started_user(e, &u);
     Sath__V1__BotStatus *st = wait_running_run(&u, NULL, NULL);
     assert_non_null(st);
     char run[37], cid[65];
@@ -335,10 +319,10 @@ int main(int argc, char **argv)
     }
     make_env();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_prestate_setup_teardown(lifecycle, setup, teardown, (void *)orch_env),
-        cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, setup, teardown,
+        cmocka_unit_test_prestate_setup_teardown(lifecycle, botenv_setup, botenv_teardown, (void *)orch_env),
+        cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, botenv_setup, botenv_teardown,
                                                  (void *)crash_env),
-        cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, setup, teardown,
+        cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, botenv_setup, botenv_teardown,
                                                  (void *)orch_env),
     };
     int rc = cmocka_run_group_tests_name(g_engine, tests, NULL, NULL);

@@ -91,7 +91,7 @@ static void create_body(void **state)
                             "max-file"), "3");
     json_decref(b);
 
-    /* the spec's own values win over the defaults; podman: no Ulimits / LogConfig */
+    /* the spec's own values win over the defaults; podman: no Ulimits */
     s.memory_bytes = 64 << 20;
     s.nano_cpus = 250000000;
     s.pids_limit = 32;
@@ -112,7 +112,8 @@ static void create_body(void **state)
     assert_string_equal(str(hc, "NetworkMode"), "none");
     assert_null(json_object_get(hc, "Binds"));
     assert_null(json_object_get(hc, "Ulimits"));
-    assert_null(json_object_get(hc, "LogConfig"));
+    assert_string_equal(str(json_object_get(json_object_get(hc, "LogConfig"), "Config"),
+                            "max-size"), "10m");
     json_decref(b);
 }
 
