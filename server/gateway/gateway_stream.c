@@ -264,7 +264,7 @@ enum MHD_Result sathd_gw_stream(const sathd_gateway *g, struct MHD_Connection *c
 {
     if (!g->backend.invoke_stream)
         return sathd_gw_send_error(g, conn, rq, SATHD_UNIMPLEMENTED,
-                                   "streaming methods are served by sathd's own gateway");
+                                   "this gateway cannot forward streams");
     gw_stream *s = calloc(1, sizeof *s);
     if (!s || !(s->arena = sathd_arena_new(0)) ||
         prepare(s, m, msg, md, n_md, peer, deadline_ns) != 0) {
