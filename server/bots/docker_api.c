@@ -97,6 +97,7 @@ static int do_request(sathd_docker *d, const char *method, const char *path, con
                       int (*on_data)(void *, const void *, size_t), void *arg,
                       sathd_httpc_response *resp)
 {
+    memset(resp, 0, sizeof *resp); /* freeable even when we fail before sending */
     size_t ulen = strlen("http://localhost") + strlen(d->prefix) + strlen(path) + 1;
     char *url = malloc(ulen);
     if (!url)
@@ -184,12 +185,12 @@ int sathd_docker_stream(sathd_docker *d, const char *path, long timeout_ms, size
     int rc = do_request(d, "GET", path, NULL, 0, timeout_ms, max_bytes, stream_data, &s, &r);
     int status = (int)r.status;
     sathd_httpc_response_free(&r);
-    if (rc < 0 && (status == 0 || rc != -ECANCELED)) {
+    if (rc == -ECANCELED) /* on_data stopped it: the caller knows why */
+        return rc;
+    if (rc < 0) {
         seterr(err, errlen, "docker engine: %s", strerror(-rc));
         return rc;
     }
-    if (rc == -ECANCELED)
-        return rc;
     if (status >= 400 || s.mode == 2) {
         json_t *j = json_loadb(s.errbody, s.errlen, 0, NULL);
         const char *msg = json_string_value(json_object_get(j, "message"));
