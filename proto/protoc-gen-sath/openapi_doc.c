@@ -274,6 +274,8 @@ static int add_paths(oa_schemas *s, const gen_model *m, json_t *paths, json_t *t
             json_array_append_new(tags, tag);
             for (size_t i = 0; i < svc->n_methods; i++) {
                 const Google__Protobuf__MethodDescriptorProto *md = method_proto(&m->files[f], k, i);
+                if (!svc->methods[i].opt.has_http)
+                    continue; /* gRPC only (run-token methods) */
                 if (add_method(s, paths, svc, &svc->methods[i], md->input_type, md->output_type,
                                err) != 0)
                     return -1;
