@@ -274,7 +274,7 @@ static int parse_time(const char *s, int64_t *out)
     return 0;
 }
 
-static void print_line(const sathctl *ctx, const Sath__V1__LogLine *l)
+static void print_line(sathctl *ctx, const Sath__V1__LogLine *l)
 {
     char t[32];
     sathctl_timestamp_text(l->time, t, sizeof t);
@@ -297,10 +297,6 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
-typedef struct Sath__V1__FollowBotLogsRequest {
-    int32_t tail;
-    Google__Protobuf__Timestamp *since;
-} Sath__V1__FollowBotLogsRequest;
 static int follow_logs(sathctl *ctx, const Sath__V1__FollowBotLogsRequest *req);
 
 static int logs(sathctl *ctx, const bot_args *a)
@@ -311,7 +307,9 @@ static int logs(sathctl *ctx, const bot_args *a)
     Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
     ts.seconds = since;
     if (a->follow) {
-        Sath__V1__FollowBotLogsRequest fq = {.tail = (int32_t)a->tail, .since = a->since ? &ts : NULL};
+        Sath__V1__FollowBotLogsRequest fq = SATH__V1__FOLLOW_BOT_LOGS_REQUEST__INIT;
+        fq.tail = (int32_t)a->tail;
+        fq.since = a->since ? &ts : NULL;
         return follow_logs(ctx, &fq);
     }
     Sath__V1__GetBotLogsRequest req = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
@@ -327,37 +325,24 @@ static int logs(sathctl *ctx, const bot_args *a)
     return SATHCTL_EXIT_OK;
 }
 
-/* Until the SDK streams: GetBotLogs every 500 ms from just after the last line seen. */
+static int on_follow_line(void *arg, const Sath__V1__LogLine *line)
+{
+    print_line(arg, line);
+    return interrupted ? 1 : 0;
+}
+
+/* FollowBotLogs until the run ends, the server ends the stream, or Ctrl-C (which takes
+ * effect at the next line: the stream is then cancelled). */
 static int follow_logs(sathctl *ctx, const Sath__V1__FollowBotLogsRequest *req)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
-    Sath__V1__GetBotLogsRequest q = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
-    Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    q.tail = req->tail;
-    q.since = req->since;
-    while (!interrupted) {
-        Sath__V1__GetBotLogsResponse *r = NULL;
-        int rc = sath_bot_get_bot_logs(ctx->client, &q, &r, ctx->opts);
-        if (rc != SATH_OK)
-            return interrupted ? SATHCTL_EXIT_OK : sathctl_fail(ctx, "bot logs -f", rc);
-        for (size_t i = 0; i < r->n_lines; i++)
-            print_line(ctx, r->lines[i]);
-        if (r->n_lines) {
-            const Google__Protobuf__Timestamp *t = r->lines[r->n_lines - 1]->time;
-            int64_t ms = t->seconds * 1000 + t->nanos / 1000000 + 1;
-            ts.seconds = ms / 1000;
-            ts.nanos = (int32_t)(ms % 1000) * 1000000;
-            q.since = &ts;
-            q.tail = 5000;
-        }
-        sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
-        struct timespec d = {0, 500000000L};
-        nanosleep(&d, NULL);
-    }
-    return SATHCTL_EXIT_OK;
+    int rc = sath_bot_follow_bot_logs(ctx->client, req, on_follow_line, ctx, ctx->opts);
+    if (rc == SATH_OK || rc == SATH_CANCELLED || interrupted)
+        return SATHCTL_EXIT_OK;
+    return sathctl_fail(ctx, "bot logs -f", rc);
 }
 
 int sathctl_cmd_bot(sathctl *ctx, int argc, char **argv)

@@ -257,6 +257,74 @@ int sath__channel_unary(sath__channel *ch, sath__rpc *rpc)
     return rc;
 }
 
+/* Starts `ops` and waits for them (tag = the ops array). */
+static int run_batch(call_state *s, grpc_op *ops, size_t n)
+{
+    if (grpc_call_start_batch(s->call, ops, n, ops, NULL) != GRPC_CALL_OK)
+        return 0;
+    grpc_event ev = grpc_completion_queue_pluck(s->cq, ops, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    return ev.type == GRPC_OP_COMPLETE && ev.success;
+}
+
+int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_msg_fn on_msg,
+                                void *arg, size_t *n_msgs)
+{
+    call_state s;
+    memset(&s, 0, sizeof s);
+    grpc_metadata_array_init(&s.recv_initial);
+    grpc_metadata_array_init(&s.recv_trailing);
+    s.details = grpc_empty_slice();
+    *n_msgs = 0;
+    int rc = prepare(&s, rpc), cancelled = 0;
+    if (rc == SATH_OK) {
+        grpc_slice method = grpc_slice_from_copied_string(rpc->path);
+        s.call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq, method,
+                                          NULL, deadline_of(rpc->timeout_ms), NULL);
+        grpc_slice_unref(method);
+        rc = s.call ? SATH_OK : SATH_ETRANSPORT;
+    }
+    if (rc == SATH_OK) {
+        grpc_op ops[6];
+        fill_ops(ops, &s); /* 0..3: send md, send message, close, recv initial md */
+        if (!run_batch(&s, ops, 4))
+            rc = SATH_ETRANSPORT;
+    }
+    while (rc == SATH_OK) {
+        grpc_op op;
+        memset(&op, 0, sizeof op);
+        op.op = GRPC_OP_RECV_MESSAGE;
+        op.data.recv_message.recv_message = &s.recv_bb;
+        if (!run_batch(&s, &op, 1) || !s.recv_bb)
+            break; /* end of stream (or the call failed: the status says why) */
+        grpc_byte_buffer_reader reader;
+        int stop = 1;
+        if (grpc_byte_buffer_reader_init(&reader, s.recv_bb)) {
+            grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+            grpc_byte_buffer_reader_destroy(&reader);
+            (*n_msgs)++;
+            stop = on_msg(arg, GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all));
+            grpc_slice_unref(all);
+        }
+        grpc_byte_buffer_destroy(s.recv_bb);
+        s.recv_bb = NULL;
+        if (stop) {
+            grpc_call_cancel(s.call, NULL);
+            cancelled = 1;
+            break;
+        }
+    }
+    if (rc == SATH_OK) {
+        grpc_op ops[6];
+        fill_ops(ops, &s);
+        if (!run_batch(&s, &ops[5], 1))
+            rc = SATH_ETRANSPORT;
+        else if ((rc = finish(&s, rpc)) == SATH_OK && cancelled)
+            rpc->status = GRPC_STATUS_CANCELLED;
+    }
+    call_state_release(&s);
+    return rc;
+}
+
 void sath__rpc_clear(sath__rpc *rpc)
 {
     free(rpc->status_message);

@@ -230,3 +230,108 @@ int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
     int flags = path && is_public(path) ? SATH__CALL_PUBLIC : 0;
     return sath__unary_ex(c, path, req, out, resp, opts, flags);
 }
+
+/* ---- server streaming ---------------------------------------------------------- */
+
+typedef struct stream_ctx {
+    const ProtobufCMessageDescriptor *out;
+    sath__stream_fn on_msg;
+    void *arg;
+    int bad; /* a message did not decode */
+} stream_ctx;
+
+static int on_stream_bytes(void *arg, const uint8_t *buf, size_t len)
+{
+    stream_ctx *sc = arg;
+    ProtobufCMessage *m = protobuf_c_message_unpack(sc->out, NULL, len, buf ? buf : (const uint8_t *)"");
+    if (!m) {
+        sc->bad = 1;
+        return 1;
+    }
+    int stop = sc->on_msg ? sc->on_msg(sc->arg, m) : 0;
+    protobuf_c_message_free_unpacked(m, NULL);
+    return stop;
+}
+
+static int stream_attempt(sath_client *c, const char *path, const uint8_t *buf, size_t len,
+                          const char *access, stream_ctx *sc, const sath_call_opts *opts,
+                          outcome *res, size_t *n_msgs)
+{
+    sath__rpc rpc;
+    memset(&rpc, 0, sizeof rpc);
+    char *bearer = NULL;
+    sath__md *md = NULL;
+    int rc = build_md(c, opts, access, &md, &rpc.n_md, &bearer);
+    if (rc != SATH_OK)
+        return rc;
+    rpc.md = md;
+    rpc.path = path;
+    rpc.req = buf;
+    rpc.req_len = len;
+    rpc.timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 0; /* streams last */
+    rc = sath__channel_server_stream(c->chan, &rpc, on_stream_bytes, sc, n_msgs);
+    free(md);
+    sath__secret_free(bearer);
+    if (rc == SATH_OK)
+        rc = sc->bad ? SATH_EPROTO : rpc.status;
+    res->message = rpc.status_message;
+    res->md = rpc.resp_md;
+    res->n_md = rpc.n_resp_md;
+    rpc.status_message = NULL;
+    rpc.resp_md = NULL;
+    rpc.n_resp_md = 0;
+    sath__rpc_clear(&rpc);
+    return rc;
+}
+
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *out, sath__stream_fn on_msg, void *arg,
+                        sath_call_opts *opts)
+{
+    outcome res;
+    memset(&res, 0, sizeof res);
+    if (!c || !path || path[0] != '/' || !req || !out) {
+        if (opts) {
+            free(opts->status_message);
+            opts->status_message = NULL;
+            opts->status = SATH_EINVAL;
+        }
+        return SATH_EINVAL;
+    }
+    size_t len = protobuf_c_message_get_packed_size(req);
+    uint8_t *buf = malloc(len ? len : 1);
+    int rc = buf ? SATH_OK : SATH_ENOMEM;
+    if (rc == SATH_OK && protobuf_c_message_pack(req, buf) != len)
+        rc = SATH_EPROTO;
+    stream_ctx sc = {out, on_msg, arg, 0};
+    size_t n_msgs = 0;
+    if (rc == SATH_OK) {
+        char *access = NULL;
+        int64_t exp = 0;
+        int has_refresh = 0;
+        uint64_t gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
+        if (access && has_refresh && exp > 0 && exp - (int64_t)time(NULL) <= SATH__REFRESH_LEEWAY_S) {
+            sath__tokens_refresh(c, gen, NULL);
+            sath__secret_free(access);
+            gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
+        }
+        rc = stream_attempt(c, path, buf, len, access, &sc, opts, &res, &n_msgs);
+        if (rc == SATH_UNAUTHENTICATED && n_msgs == 0 && has_refresh &&
+            sath__tokens_refresh(c, gen, NULL) == SATH_OK) {
+            sath__secret_free(access);
+            sath__tokens_snapshot(c, &access, &exp, &has_refresh);
+            if (access) {
+                outcome_clear(&res);
+                rc = stream_attempt(c, path, buf, len, access, &sc, opts, &res, &n_msgs);
+            }
+        }
+        sath__secret_free(access);
+    }
+    if (buf) {
+        sodium_memzero(buf, len);
+        free(buf);
+    }
+    record(c, path, opts, 0, rc, &res);
+    outcome_clear(&res);
+    return rc;
+}

@@ -16,40 +16,14 @@
  */
 #include "rpc_internal.h"
 
-#include <sodium.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sathd/log.h"
 
-static int request_id_ok(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++) {
-        unsigned char c = (unsigned char)s[n];
-        if (n >= 64 || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-            return 0;
-    }
-    return n > 0;
-}
-
 static void set_request_id(sathd_call *call)
 {
-    const char *given = sathd_call_metadata(call, "x-request-id");
-    if (given && request_id_ok(given)) {
-        call->request_id = given;
-        return;
-    }
-    unsigned char raw[SATHD_REQUEST_ID_GEN_LEN / 2];
-    char *hex = sathd_arena_alloc(call->arena, SATHD_REQUEST_ID_GEN_LEN + 1);
-    if (!hex) {
-        call->request_id = "-";
-        return;
-    }
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(hex, SATHD_REQUEST_ID_GEN_LEN + 1, raw, sizeof raw);
-    call->request_id = hex;
+    call->request_id = sathd_request_id(call->arena, sathd_call_metadata(call, "x-request-id"));
 }
 
 /* Token of "Bearer <token>" (scheme case-insensitive), or NULL. */
@@ -89,6 +63,25 @@ static int authenticate(sathd_call *call)
     }
     call->identity = id;
     return SATHD_OK;
+}
+
+static int run_stream_handler(sathd_call *call, const sathd_registry_entry *m,
+                              const ProtobufCMessage *req, sathd_writer *out)
+{
+    if (!m->stream_fn)
+        return sathd_call_error(call, SATHD_UNIMPLEMENTED, "method %s is not implemented",
+                                m->desc->path);
+    call->status = SATHD_OK;
+    call->message = NULL;
+    int rc = m->stream_fn(call, m->impl, req, out);
+    if (rc == SATHD_OK) {
+        call->status = SATHD_OK;
+        call->message = NULL;
+    } else if (call->status != rc) {
+        call->status = rc;
+        call->message = NULL;
+    }
+    return rc;
 }
 
 static int run_handler(sathd_call *call, const sathd_registry_entry *m,
@@ -154,8 +147,9 @@ static void map_error(sathd_call *call)
     }
 }
 
-int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const ProtobufCMessage *req,
-                   ProtobufCMessage **resp)
+/* The interceptor chain around a unary (out NULL) or streaming handler. */
+static int call_run(sathd_call *call, const sathd_registry_entry *m, const ProtobufCMessage *req,
+                    ProtobufCMessage **resp, sathd_writer *out)
 {
     *resp = NULL;
     call->entry = m;
@@ -166,9 +160,12 @@ int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const Protob
     } else if (authenticate(call) == SATHD_OK) {
         if (sathd_call_remaining_ms(call) == 0)
             sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
+        else if (out)
+            run_stream_handler(call, m, req, out);
         else
             run_handler(call, m, req, resp);
     }
+    sathd_call_run_defers(call);
     map_error(call);
     if (call->status != SATHD_OK)
         *resp = NULL;
@@ -183,4 +180,27 @@ int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const Protob
                   sathd_status_name(call->status), (long long)dur_us);
     sathd_metrics_record(call->env->metrics, m->index, call->status, dur_us);
     return call->status;
+}
+
+int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const ProtobufCMessage *req,
+                   ProtobufCMessage **resp)
+{
+    return call_run(call, m, req, resp, NULL);
+}
+
+int sathd_call_run_stream(sathd_call *call, const sathd_registry_entry *m,
+                          const ProtobufCMessage *req, sathd_writer *out)
+{
+    ProtobufCMessage *none = NULL;
+    return call_run(call, m, req, &none, out);
+}
+
+int sathd_writer_send(sathd_writer *w, const ProtobufCMessage *msg)
+{
+    return w && w->send ? w->send(w->ud, msg) : -1;
+}
+
+int sathd_writer_alive(sathd_writer *w)
+{
+    return w && w->alive ? w->alive(w->ud) : 0;
 }

@@ -3,7 +3,7 @@
  * with no handler table, so each of their methods answers UNIMPLEMENTED (and exists for
  * reflection, the route table and the REST gateway) until its issue lands.
  */
-#include "services.h"
+#include "sathd/services.h"
 
 int sathd_services_bind_all(sathd_registry *reg)
 {

@@ -17,9 +17,9 @@
 
 #include "sathd/log.h"
 #include "sath/v1/bot.sath-server.h"
-#include "bot_internal.h"
-#include "services.h"
-#include "svc.h"
+#include "sathd/bot_store.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
 
 #define TS_US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 
@@ -53,7 +53,7 @@ static int load_status(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                        Sath__V1__BotStatus *out)
 {
     const char *p[1] = {user_id};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query(call, c, &st_status, p, &res);
     if (rc != SATHD_OK)
         return rc;
@@ -77,7 +77,6 @@ static int load_status(sathd_call *call, sathd_pg_conn *c, const char *user_id,
         out->observed_at = sathd_svc_timestamp_us(call, PQgetisnull(res, 0, 13) ? NULL : PQgetvalue(res, 0, 13));
         out->pending_change = PQgetvalue(res, 0, 14)[0] == 't';
     }
-    PQclear(res);
     return SATHD_OK;
 }
 
@@ -106,7 +105,7 @@ static int load_config(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                        sathd_bot_cfg *cfg, const char **updated_us, int *found)
 {
     const char *p[1] = {user_id};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query(call, c, &st_config, p, &res);
     if (rc != SATHD_OK)
         return rc;
@@ -116,7 +115,6 @@ static int load_config(sathd_call *call, sathd_pg_conn *c, const char *user_id,
         if (updated_us)
             *updated_us = PQgetisnull(res, 0, 2) ? NULL : sathd_svc_cell(call, res, 0, 2);
     }
-    PQclear(res);
     return rc;
 }
 
@@ -170,18 +168,17 @@ static const sathd_pg_stmt st_config_set = {
     "THEN mode ELSE $3 END, config_version = $4, updated_at = now() WHERE id = $1",
     4};
 
-/* Runs `q` in c's open transaction; on failure rolls it back. */
+/* Runs `st` in c's open transaction; on failure rolls it back.  The result belongs to
+ * the call. */
 static int txq(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *st, const char *const *p,
-               PGresult **res)
+               const PGresult **res)
 {
-    PGresult *r = NULL;
+    const PGresult *r = NULL;
     int rc = sathd_svc_pg_query(call, c, st, p, &r);
     if (rc != SATHD_OK)
         sathd_pg_rollback(c);
     if (res)
         *res = r;
-    else
-        PQclear(r);
     return rc;
 }
 
@@ -219,18 +216,16 @@ static int bot_update_config(sathd_call *call, const Sath__V1__UpdateBotConfigRe
         goto out;
     }
     const char *p1[1] = {uid};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     if ((rc = begin(call, c)) != SATHD_OK || (rc = txq(call, c, &st_bot_ensure, p1, NULL)) != SATHD_OK ||
         (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
     char *bot_id = sathd_svc_cell(call, res, 0, 0);
     char *ver = sathd_call_printf(call, "%ld", strtol(PQgetvalue(res, 0, 1), NULL, 10) + 1);
-    PQclear(res);
     const char *p2[4] = {bot_id, ver, cfg.mode, json};
     if ((rc = txq(call, c, &st_version_add, p2, &res)) != SATHD_OK)
         goto out;
     char *updated = sathd_svc_cell(call, res, 0, 0);
-    PQclear(res);
     const char *p3[4] = {bot_id, json, cfg.mode, ver};
     if ((rc = txq(call, c, &st_config_set, p3, NULL)) != SATHD_OK || (rc = commit(call, c)) != SATHD_OK)
         goto out;
@@ -276,11 +271,10 @@ static int request_run(sathd_call *call, Sath__V1__BotMode mode_override, int re
         (rc = sathd_bot_cfg_check_plan(call, &cfg, mode, &plan)) != SATHD_OK)
         goto out;
     const char *p1[1] = {uid};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     if ((rc = begin(call, c)) != SATHD_OK || (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
     int wanted = strcmp(PQgetvalue(res, 0, 2), "running") == 0 && *PQgetvalue(res, 0, 3);
-    PQclear(res);
     if (!wanted || restart) {
         if ((rc = sathd_bot_desire(call, c, uid, "running", true, mode, "", NULL)) != SATHD_OK) {
             sathd_pg_rollback(c);
@@ -319,11 +313,10 @@ static int bot_stop(sathd_call *call, const Sath__V1__StopBotRequest *req, Sath_
     if (rc != SATHD_OK)
         return rc;
     const char *p1[1] = {uid};
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     if ((rc = begin(call, c)) != SATHD_OK || (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
     int running = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "running") == 0;
-    PQclear(res);
     if (running && (rc = sathd_bot_desire(call, c, uid, "stopped", false, NULL, "stopped by the user",
                                           NULL)) != SATHD_OK) {
         sathd_pg_rollback(c);
@@ -346,6 +339,12 @@ static int bot_get_logs(sathd_call *call, const Sath__V1__GetBotLogsRequest *req
     return sathd_bot_logs_get(call, req, resp);
 }
 
+static int bot_follow_logs(sathd_call *call, const Sath__V1__FollowBotLogsRequest *req,
+                           sathd_writer *out)
+{
+    return sathd_bot_logs_follow(call, req, out);
+}
+
 static const sath_v1_bot_service_impl bot_impl = {
     .start_bot = bot_start,
     .stop_bot = bot_stop,
@@ -354,6 +353,7 @@ static const sath_v1_bot_service_impl bot_impl = {
     .update_bot_config = bot_update_config,
     .restart_bot = bot_restart,
     .get_bot_logs = bot_get_logs,
+    .follow_bot_logs = bot_follow_logs,
 };
 
 int sathd_services_bind_bot(sathd_registry *reg)

@@ -14,12 +14,12 @@
 #include "sathd/password.h"
 #include "sath/v1/user.sath-server.h"
 #include "email.h"
-#include "bot_internal.h"
-#include "services.h"
-#include "svc.h"
+#include "sathd/bot_store.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
 #include "text.h"
 #include "tokens.h"
-#include "users_store.h"
+#include "sathd/users_store.h"
 
 static int user_get_me(sathd_call *call, const Sath__V1__GetMeRequest *req, Sath__V1__User *resp)
 {

@@ -703,6 +703,67 @@ static void logs_rotation_tail_since(void **state)
     botuser_free(&u);
 }
 
+typedef struct follower {
+    botuser *u;
+    int rc;
+    int ticks, saw_stop;
+    size_t lines;
+} follower;
+
+static int on_follow(void *arg, const Sath__V1__LogLine *l)
+{
+    follower *f = arg;
+    f->lines++;
+    f->ticks += strncmp(l->text, "tick ", 5) == 0;
+    f->saw_stop |= strstr(l->text, "stopping on SIGTERM") != NULL;
+    return 0;
+}
+
+static void *follow_main(void *arg)
+{
+    follower *f = arg;
+    Sath__V1__FollowBotLogsRequest req = SATH__V1__FOLLOW_BOT_LOGS_REQUEST__INIT;
+    req.tail = 1;
+    f->rc = sath_bot_follow_bot_logs(f->u->c, &req, on_follow, f, NULL);
+    return NULL;
+}
+
+/* FollowBotLogs streams new lines as they come and ends when the run ends; another
+ * user's follow sees nothing and ends at once. */
+static void follow_until_run_ends(void **state)
+{
+    botenv *e = *state;
+    botuser u, b;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_new(e, &b), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    free_status(start(&u, &rc));
+    free_status(botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS));
+    assert_true(logs_have(&u, "tick 2", WAIT_MS));
+    follower f = {.u = &u};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, follow_main, &f), 0);
+    for (int w = 0; w < WAIT_MS && f.ticks < 6; w += 50)
+        sleep_ms(50);
+    if (f.ticks < 6)
+        fprintf(stderr, "follow: rc %d lines %zu ticks %d (sathd log %s)\n", f.rc, f.lines, f.ticks, e->sathd.log_path);
+    assert_true(f.ticks >= 6); /* live lines, not just the tail of 1 */
+    free_status(stop(&u, &rc));
+    pthread_join(th, NULL);
+    assert_int_equal(f.rc, SATH_OK);
+    assert_true(f.saw_stop);
+    follower g = {.u = &b};
+    follow_main(&g);
+    assert_int_equal(g.rc, SATH_OK);
+    assert_int_equal(g.lines, 0);
+    Sath__V1__FollowBotLogsRequest bad = SATH__V1__FOLLOW_BOT_LOGS_REQUEST__INIT;
+    bad.tail = -1;
+    assert_int_equal(sath_bot_follow_bot_logs(u.c, &bad, on_follow, &g, NULL), SATH_INVALID_ARGUMENT);
+    botuser_free(&u);
+    botuser_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,6 +777,7 @@ int main(void)
         cmocka_unit_test_prestate_setup_teardown(no_secrets, setup, teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(delete_me_stops_bot, setup, teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(logs_rotation_tail_since, setup, teardown, (void *)rotate_env),
+        cmocka_unit_test_prestate_setup_teardown(follow_until_run_ends, setup, teardown, NULL),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,8 @@ static const expected_route EXPECTED[] = {
       "sath.v1.RestartBotRequest", "sath.v1.BotStatus" },
     { "/sath.v1.BotService/GetBotLogs", "GET", "/api/v1/bot/logs", "", 200, 0,
       "sath.v1.GetBotLogsRequest", "sath.v1.GetBotLogsResponse" },
+    { "/sath.v1.BotService/FollowBotLogs", "GET", "/api/v1/bot/logs/follow", "", 200,
+      SATHD_METHOD_SERVER_STREAMING, "sath.v1.FollowBotLogsRequest", "sath.v1.LogLine" },
     { "/sath.v1.KeysService/CreateExchangeKey", "POST", "/api/v1/keys/exchange", "*", 201, 0,
       "sath.v1.CreateExchangeKeyRequest", "sath.v1.ExchangeKey" },
     { "/sath.v1.KeysService/ListExchangeKeys", "GET", "/api/v1/keys/exchange", "", 200, 0,

@@ -1,6 +1,6 @@
 /*
  * client_fixture/unary.h - stand-in for the SDK's private unary.h (same signature as
- * the real sath__unary), for tests/gen/torture_client.c.
+ * the real sath__unary), for tests/gen/torture_stubs.c.
  */
 #ifndef SATH_TESTS_GEN_FIXTURE_UNARY_H
 #define SATH_TESTS_GEN_FIXTURE_UNARY_H
@@ -16,5 +16,12 @@
 int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
                 const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
                 sath_call_opts *opts);
+
+/* Server-streaming stand-in: records like sath__unary and, when c->status is 0, delivers
+ * one empty message of type `out` to on_msg.  Returns c->status. */
+typedef int (*sath__stream_fn)(void *arg, const ProtobufCMessage *msg);
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *out, sath__stream_fn on_msg, void *arg,
+                        sath_call_opts *opts);
 
 #endif /* SATH_TESTS_GEN_FIXTURE_UNARY_H */
