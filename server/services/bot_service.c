@@ -18,6 +18,7 @@
 #include "sathd/log.h"
 #include "sath/v1/bot.sath-server.h"
 #include "sathd/bot_store.h"
+#include "sathd/botagent.h"
 #include "sathd/services.h"
 #include "sathd/svc.h"
 
@@ -76,6 +77,7 @@ static int load_status(sathd_call *call, sathd_pg_conn *c, const char *user_id,
         out->backend = sathd_svc_cell(call, res, 0, 12);
         out->observed_at = sathd_svc_timestamp_us(call, PQgetisnull(res, 0, 13) ? NULL : PQgetvalue(res, 0, 13));
         out->pending_change = PQgetvalue(res, 0, 14)[0] == 't';
+        return sathd_agent_status_figures(call, c, out->run_id, out); /* heartbeat, figures */
     }
     return SATHD_OK;
 }
@@ -354,6 +356,7 @@ static const sath_v1_bot_service_impl bot_impl = {
     .restart_bot = bot_restart,
     .get_bot_logs = bot_get_logs,
     .follow_bot_logs = bot_follow_logs,
+    .get_bot_performance = sathd_bot_performance, /* server/botagent */
 };
 
 int sathd_services_bind_bot(sathd_registry *reg)

@@ -152,7 +152,12 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_MAX_EXCHANGE_KEYS, max_exchange_keys, INT, "20", 1, 10000, NULL,                    \
       "Exchange keys one user may store")                                                      \
     X(SATH_MAX_AI_KEYS, max_ai_keys, INT, "20", 1, 10000, NULL,                                \
-      "AI-provider keys one user may store")
+      "AI-provider keys one user may store")                                                   \
+    X(SATH_INFLUX_URL, influx_url, STR, NULL, 0, 0, NULL,                                      \
+      "InfluxDB 1.x base URL for bot metrics, e.g. http://127.0.0.1:8086 (unset: none)")       \
+    X(SATH_INFLUX_DB, influx_db, STR, "sath", 0, 0, NULL, "InfluxDB database of bot metrics") \
+    X(SATH_INFLUX_QUEUE_BYTES, influx_queue_bytes, INT, "8388608", 65536, 1073741824, NULL,    \
+      "Bot metrics waiting for InfluxDB, bytes; beyond it points are dropped (counted)")
 
 #define SATHD_CFG_CTYPE_STR char *
 #define SATHD_CFG_CTYPE_SECRET char *
