@@ -20,6 +20,7 @@ static const sathd_pg_stmt st_run = {
     "agent_run",
     "SELECT r.id, r.bot_id, r.user_id, r.mode, coalesce(v.config::text, b.config::text) "
     "FROM bot_runs r JOIN bot_instances b ON b.id = r.bot_id AND b.current_run_id = r.id "
+    "AND b.user_id = r.user_id "
     "JOIN users u ON u.id = r.user_id AND u.is_active "
     "LEFT JOIN bot_config_versions v ON v.id = r.config_version_id "
     "WHERE r.token_hash = $1 AND r.token_revoked_at IS NULL AND r.token_expires_at > now()",
