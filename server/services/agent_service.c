@@ -5,7 +5,7 @@
  */
 #include "sathd/botagent.h"
 #include "sathd/services.h"
-#include "sath/v1/agent.sath-server.h"
+#include "sath/v1/bot_agent.sath-server.h"
 
 static const sathd_agent_run *run_of(sathd_call *call)
 {

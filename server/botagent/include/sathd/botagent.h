@@ -21,7 +21,7 @@
 
 #include "sathd/call.h"
 #include "sathd/pg.h"
-#include "sath/v1/agent.pb-c.h"
+#include "sath/v1/bot_agent.pb-c.h"
 #include "sath/v1/bot.pb-c.h"
 
 /* The run a run token opens (identity->run), in the call's arena. */
