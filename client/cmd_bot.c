@@ -414,24 +414,29 @@ int sathctl_cmd_bot(sathctl *ctx, int argc, char **argv)
     if (cmd == &sub_start) {
         Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
         req.mode = mode;
-        return print_status(ctx, cmd->name, sath_bot_start_bot(ctx->client, &req, &st, ctx->opts), st);
+        rc = sath_bot_start_bot(ctx->client, &req, &st, ctx->opts);
+        return print_status(ctx, cmd->name, rc, st);
     }
     if (cmd == &sub_stop) {
         Sath__V1__StopBotRequest req = SATH__V1__STOP_BOT_REQUEST__INIT;
-        return print_status(ctx, cmd->name, sath_bot_stop_bot(ctx->client, &req, &st, ctx->opts), st);
+        rc = sath_bot_stop_bot(ctx->client, &req, &st, ctx->opts);
+        return print_status(ctx, cmd->name, rc, st);
     }
     if (cmd == &sub_restart) {
         Sath__V1__RestartBotRequest req = SATH__V1__RESTART_BOT_REQUEST__INIT;
-        return print_status(ctx, cmd->name, sath_bot_restart_bot(ctx->client, &req, &st, ctx->opts), st);
+        rc = sath_bot_restart_bot(ctx->client, &req, &st, ctx->opts);
+        return print_status(ctx, cmd->name, rc, st);
     }
     if (cmd == &sub_status) {
         Sath__V1__GetBotStatusRequest req = SATH__V1__GET_BOT_STATUS_REQUEST__INIT;
-        return print_status(ctx, cmd->name, sath_bot_get_bot_status(ctx->client, &req, &st, ctx->opts), st);
+        rc = sath_bot_get_bot_status(ctx->client, &req, &st, ctx->opts);
+        return print_status(ctx, cmd->name, rc, st);
     }
     if (cmd == &sub_cfg_get) {
         Sath__V1__GetBotConfigRequest req = SATH__V1__GET_BOT_CONFIG_REQUEST__INIT;
         Sath__V1__BotConfig *c = NULL;
-        return print_config(ctx, cmd->name, sath_bot_get_bot_config(ctx->client, &req, &c, ctx->opts), c);
+        rc = sath_bot_get_bot_config(ctx->client, &req, &c, ctx->opts);
+        return print_config(ctx, cmd->name, rc, c);
     }
     if (cmd == &sub_cfg_set)
         return config_set(ctx, &a);

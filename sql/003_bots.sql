@@ -72,9 +72,11 @@ CREATE TABLE bot_runs (
 CREATE INDEX bot_runs_bot_id_idx ON bot_runs (bot_id, requested_at DESC);
 CREATE INDEX bot_runs_user_id_idx ON bot_runs (user_id);
 CREATE UNIQUE INDEX bot_runs_token_hash_key ON bot_runs (token_hash) WHERE token_hash IS NOT NULL;
+CREATE INDEX bot_runs_config_version_id_idx ON bot_runs (config_version_id);
 
 ALTER TABLE bot_instances ADD CONSTRAINT bot_instances_current_run_fk
     FOREIGN KEY (current_run_id) REFERENCES bot_runs (id) ON DELETE SET NULL;
+CREATE INDEX bot_instances_current_run_id_idx ON bot_instances (current_run_id);
 
 -- What the orchestrator polls: bots it must act on or watch.
 CREATE INDEX bot_instances_active_idx ON bot_instances (id)

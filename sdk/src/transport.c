@@ -266,8 +266,29 @@ static int run_batch(call_state *s, grpc_op *ops, size_t n)
     return ev.type == GRPC_OP_COMPLETE && ev.success;
 }
 
+/* Like run_batch, but asks `alive` every second while waiting; cancels the call when it
+ * says 0 (the batch then completes, unsuccessfully). */
+static int run_batch_watched(call_state *s, grpc_op *ops, size_t n, sath__stream_alive_fn alive,
+                             void *arg, int *cancelled)
+{
+    if (grpc_call_start_batch(s->call, ops, n, ops, NULL) != GRPC_CALL_OK)
+        return 0;
+    for (;;) {
+        gpr_timespec when = alive ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                                 gpr_time_from_millis(1000, GPR_TIMESPAN))
+                                  : gpr_inf_future(GPR_CLOCK_REALTIME);
+        grpc_event ev = grpc_completion_queue_pluck(s->cq, ops, when, NULL);
+        if (ev.type == GRPC_OP_COMPLETE)
+            return ev.success;
+        if (ev.type == GRPC_QUEUE_TIMEOUT && !*cancelled && !alive(arg)) {
+            grpc_call_cancel(s->call, NULL);
+            *cancelled = 1;
+        }
+    }
+}
+
 int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_msg_fn on_msg,
-                                void *arg, size_t *n_msgs)
+                                sath__stream_alive_fn alive, void *arg, size_t *n_msgs)
 {
     call_state s;
     memset(&s, 0, sizeof s);
@@ -283,10 +304,16 @@ int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_
         grpc_slice_unref(method);
         rc = s.call ? SATH_OK : SATH_ETRANSPORT;
     }
+    /* the initial metadata may only come with the first message, or the end: its batch
+     * is started here and collected after the status */
+    grpc_op md_op[6];
+    int md_started = 0;
     if (rc == SATH_OK) {
         grpc_op ops[6];
-        fill_ops(ops, &s); /* 0..3: send md, send message, close, recv initial md */
-        if (!run_batch(&s, ops, 4))
+        fill_ops(ops, &s); /* 0..2: send md, send message, close */
+        fill_ops(md_op, &s);
+        md_started = grpc_call_start_batch(s.call, &md_op[3], 1, md_op, NULL) == GRPC_CALL_OK;
+        if (!run_batch(&s, ops, 3))
             rc = SATH_ETRANSPORT;
     }
     while (rc == SATH_OK) {
@@ -294,7 +321,7 @@ int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_
         memset(&op, 0, sizeof op);
         op.op = GRPC_OP_RECV_MESSAGE;
         op.data.recv_message.recv_message = &s.recv_bb;
-        if (!run_batch(&s, &op, 1) || !s.recv_bb)
+        if (!run_batch_watched(&s, &op, 1, alive, arg, &cancelled) || !s.recv_bb)
             break; /* end of stream (or the call failed: the status says why) */
         grpc_byte_buffer_reader reader;
         int stop = 1;
@@ -318,9 +345,11 @@ int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_
         fill_ops(ops, &s);
         if (!run_batch(&s, &ops[5], 1))
             rc = SATH_ETRANSPORT;
-        else if ((rc = finish(&s, rpc)) == SATH_OK && cancelled)
-            rpc->status = GRPC_STATUS_CANCELLED;
     }
+    if (md_started)
+        grpc_completion_queue_pluck(s.cq, md_op, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (rc == SATH_OK && (rc = finish(&s, rpc)) == SATH_OK && cancelled)
+        rpc->status = GRPC_STATUS_CANCELLED;
     call_state_release(&s);
     return rc;
 }

@@ -269,7 +269,7 @@ static int stream_attempt(sath_client *c, const char *path, const uint8_t *buf, 
     rpc.req = buf;
     rpc.req_len = len;
     rpc.timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 0; /* streams last */
-    rc = sath__channel_server_stream(c->chan, &rpc, on_stream_bytes, sc, n_msgs);
+    rc = sath__channel_server_stream(c->chan, &rpc, on_stream_bytes, NULL, sc, n_msgs);
     free(md);
     sath__secret_free(bearer);
     if (rc == SATH_OK)

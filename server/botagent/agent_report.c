@@ -217,14 +217,13 @@ int sathd_agent_trades(sathd_call *call, const sathd_agent_run *run,
     return SATHD_OK;
 }
 
-int sathd_agent_status_figures(sathd_call *call, sathd_pg_conn *c, const char *run_id,
-                               Sath__V1__BotStatus *out)
+int sathd_agent_status_figures(sathd_call *call, const char *run_id, Sath__V1__BotStatus *out)
 {
     if (!run_id || !*run_id)
         return SATHD_OK;
     const char *p[1] = {run_id};
     const PGresult *res = NULL;
-    int rc = sathd_svc_pg_query(call, c, &st_figures, p, &res);
+    int rc = sathd_svc_pg_query1(call, &st_figures, p, &res);
     if (rc != SATHD_OK || PQntuples(res) != 1)
         return rc;
     out->last_heartbeat_at = sathd_svc_timestamp_us(call, PQgetvalue(res, 0, 0));

@@ -542,13 +542,12 @@ static long long pump_file(int fd, long long off, sathd_bot_log_cb cb, void *arg
         for (size_t i = 0; i < have; i++) {
             if (buf[i] != '\n')
                 continue;
-            /* "<ms> <o|e> <text>" */
-            char *rec = buf + start, *end = buf + i;
-            char *sp = memchr(rec, ' ', (size_t)(end - rec));
-            long long ms = strtoll(rec, NULL, 10);
-            if (sp && sp + 2 <= end) {
-                const char *text = sp + 3 <= end ? sp + 3 : end;
-                if (cb(arg, ms, sp[1] == 'e' ? "stderr" : "stdout", text, (size_t)(end - text))) {
+            int64_t ms = 0;
+            int is_err = 0;
+            const char *text = NULL;
+            size_t tl = 0;
+            if (sathd_proc_log_parse(buf + start, i - start, &ms, &is_err, &text, &tl) == 0) {
+                if (cb(arg, ms, is_err ? "stderr" : "stdout", text, tl)) {
                     off += (long long)(i + 1);
                     *stop = 1;
                     free(buf);
@@ -560,8 +559,10 @@ static long long pump_file(int fd, long long off, sathd_bot_log_cb cb, void *arg
         off += (long long)start;
         memmove(buf, buf + start, have - start);
         have -= start;
-        if (have == cap) /* a line longer than the buffer cannot be: the writer splits */
+        if (have == cap) { /* the writer splits lines far below this: garbage, skip it */
+            off += (long long)cap;
             have = 0;
+        }
     }
     free(buf);
     return off;

@@ -218,6 +218,8 @@ int sathd_bot_logs_follow(sathd_call *call, const Sath__V1__FollowBotLogsRequest
             break;
     }
     redisFree(rx);
+    if (rc == SATHD_OK && sathd_call_remaining_ms(call) == 0) /* the client's own deadline */
+        return sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
     return rc;
 gone:
     redisFree(rx);

@@ -42,6 +42,11 @@ void sathd_proc_status_format(const sathd_proc_status *st, char buf[SATHD_PROC_S
 /* Parses; -1 when torn or malformed (a reader then retries). */
 int sathd_proc_status_parse(const char *buf, size_t len, sathd_proc_status *st);
 
+/* One log record without its newline, "<ms> <o|e> <text>": 0 with its parts (text
+ * points into rec), or -1 when malformed (the reader skips it). */
+int sathd_proc_log_parse(const char *rec, size_t len, int64_t *ms, int *is_stderr,
+                         const char **text, size_t *text_len);
+
 /* Name of log file number n: "log.NNNNNN". */
 void sathd_proc_log_name(unsigned n, char buf[16]);
 

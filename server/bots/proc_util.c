@@ -77,6 +77,25 @@ int sathd_proc_status_parse(const char *buf, size_t len, sathd_proc_status *st)
     return 0;
 }
 
+int sathd_proc_log_parse(const char *rec, size_t len, int64_t *ms, int *is_stderr,
+                         const char **text, size_t *text_len)
+{
+    size_t i = 0;
+    int64_t v = 0;
+    while (i < len && i < 18 && rec[i] >= '0' && rec[i] <= '9') /* 18 digits: no overflow */
+        v = v * 10 + (rec[i++] - '0');
+    if (i == 0 || i + 2 > len || rec[i] != ' ' || (rec[i + 1] != 'o' && rec[i + 1] != 'e'))
+        return -1;
+    if (i + 2 < len && rec[i + 2] != ' ')
+        return -1;
+    *ms = v;
+    *is_stderr = rec[i + 1] == 'e';
+    size_t start = i + 3 <= len ? i + 3 : len;
+    *text = rec + start;
+    *text_len = len - start;
+    return 0;
+}
+
 void sathd_proc_log_name(unsigned n, char buf[16])
 {
     snprintf(buf, 16, "log.%06u", n % 1000000u);

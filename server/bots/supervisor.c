@@ -271,11 +271,22 @@ static int limit(int res, long long v)
     return setrlimit(res, &rl);
 }
 
+/* `fd` moved to 10 or above (close-on-exec), so the spawn's dup2 onto 0..4 cannot
+ * overwrite it before it is used; -1 stays -1. */
+static int high(int fd)
+{
+    if (fd < 0 || fd >= 10)
+        return fd;
+    int h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    close(fd);
+    return h;
+}
+
 /* Everything up to the bot running; on failure a reason in err. */
 static int launch(const opts *o, const char *token, int statusfd_out[1], logw *lg, stream *out,
                   stream *errs, pid_t *bot, char *err, size_t errlen)
 {
-    int progfd = open(o->program, O_RDONLY | O_CLOEXEC);
+    int progfd = high(open(o->program, O_RDONLY | O_CLOEXEC));
     if (progfd < 0) {
         snprintf(err, errlen, "bot program %s: %s", o->program, strerror(errno));
         return -1;
@@ -305,6 +316,10 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
+    /* the spawn's dup2s write fds 0..4: no source may sit there */
+    po[1] = high(po[1]);
+    pe[1] = high(pe[1]);
+    pt[0] = high(pt[0]);
     /* the token goes into the bot's pipe now (a pipe holds 64 KiB; a token is < 1 KiB) */
     if (write_all(pt[1], token, strlen(token)) != 0) {
         snprintf(err, errlen, "token pipe: %s", strerror(errno));

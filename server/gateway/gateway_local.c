@@ -45,6 +45,27 @@ static int local_invoke(void *ud, sathd_gw_call *c)
     return st;
 }
 
+/* A server-streaming method on the stream's own thread (gateway_stream.c). */
+static int local_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
+{
+    sathd_gw_local *l = ud;
+    const sathd_registry_entry *e = sathd_registry_lookup(l->reg, c->method->path,
+                                                          strlen(c->method->path));
+    if (!e) {
+        c->message = "method not served";
+        return SATHD_UNIMPLEMENTED;
+    }
+    sathd_call *call = sathd_call_new(c->arena, sathd_rpc_server_env(l->srv), e, md_lookup, c,
+                                      c->peer, c->deadline_ns);
+    if (!call) {
+        c->message = "out of memory";
+        return SATHD_RESOURCE_EXHAUSTED;
+    }
+    int st = sathd_call_run_stream(call, e, c->req, out);
+    c->message = sathd_call_message(call);
+    return st;
+}
+
 /* The verdict the gRPC health service answers with (the `healthy` hook: cached, at most
  * one probe of the backing services per SATHD_HEALTH_PROBE_MS), so load balancers
  * polling /readyz hard cost no I/O. */
@@ -72,6 +93,7 @@ void sathd_gw_local_backend(sathd_gw_backend *out, sathd_gw_local *ctx)
 {
     out->ud = ctx;
     out->invoke = local_invoke;
+    out->invoke_stream = local_invoke_stream;
     out->ready = local_ready;
     out->jwks = local_jwks;
     out->metrics = local_metrics;

@@ -41,6 +41,18 @@ static int grpc_code_for_http(int http)
     return SATHD_INTERNAL;
 }
 
+void sathd_gw_common_headers(struct MHD_Response *r, const sathd_gw_req *rq)
+{
+    if (rq && rq->request_id)
+        MHD_add_response_header(r, "X-Request-Id", rq->request_id);
+    if (rq && rq->origin) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", rq->origin);
+        MHD_add_response_header(r, "Access-Control-Expose-Headers", "X-Request-Id, WWW-Authenticate, Retry-After");
+        if (strcmp(rq->origin, "*") != 0)
+            MHD_add_response_header(r, "Vary", "Origin");
+    }
+}
+
 enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *conn,
                               const sathd_gw_req *rq, int status, const char *ctype,
                               const char *body, size_t len, const char *const *extra)
@@ -53,14 +65,7 @@ enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *con
         return MHD_NO;
     if (ctype && len > 0)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    if (rq && rq->request_id)
-        MHD_add_response_header(r, "X-Request-Id", rq->request_id);
-    if (rq && rq->origin) {
-        MHD_add_response_header(r, "Access-Control-Allow-Origin", rq->origin);
-        MHD_add_response_header(r, "Access-Control-Expose-Headers", "X-Request-Id, WWW-Authenticate, Retry-After");
-        if (strcmp(rq->origin, "*") != 0)
-            MHD_add_response_header(r, "Vary", "Origin");
-    }
+    sathd_gw_common_headers(r, rq);
     for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
         MHD_add_response_header(r, extra[i], extra[i + 1]);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);

@@ -175,10 +175,11 @@ static const sathd_pg_stmt st_active = {
     "SELECT id FROM bot_instances WHERE desired_state = 'running' "
     "OR status IN ('starting', 'running', 'stopping') OR generation > observed_generation",
     0};
+/* Bots with a row are the reconciler's (a deactivated user's bot too: it is wanted
+ * stopped); only those without one are orphans, so the two never act on one user. */
 static const sathd_pg_stmt st_owned = {
     "orch_owned",
-    "SELECT b.user_id::text FROM bot_instances b JOIN users u ON u.id = b.user_id "
-    "WHERE u.is_active AND b.user_id = ANY($1::uuid[])",
+    "SELECT b.user_id::text FROM bot_instances b WHERE b.user_id = ANY($1::uuid[])",
     1};
 
 typedef struct seen {
@@ -201,8 +202,8 @@ static int on_listed(void *arg, const sathd_bot_observed *obs)
     return 0;
 }
 
-/* Queues every bot PostgreSQL says needs a look, and every bot of ours whose user is
- * gone (deleted account, wiped database) for removal. */
+/* Queues every bot PostgreSQL says needs a look, and every bot of ours that has no bot
+ * row any more (user deleted, database wiped) for removal. */
 static void poll_once(orch *o)
 {
     sathd_pg_error why;

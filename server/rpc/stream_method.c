@@ -108,6 +108,12 @@ void sathd_method_stream_serve(void *arg, grpc_call *call, grpc_completion_queue
     close_op.data.recv_close_on_server.cancelled = &g.cancelled;
     if (grpc_call_start_batch(call, &close_op, 1, &g.close_tag, NULL) != GRPC_CALL_OK)
         g.closed = 1;
+    /* headers at once: a client learns the stream began before the first message */
+    grpc_op init_op;
+    memset(&init_op, 0, sizeof init_op);
+    init_op.op = GRPC_OP_SEND_INITIAL_METADATA;
+    if (!g.closed && sathd_stream_batch(call, cq, &init_op, 1, 5000))
+        g.sent_initial = 1;
     sathd_arena *ar = sathd_arena_new(0);
     char *peer = grpc_call_get_peer(call);
     sathd_call *c = ar ? sathd_call_new(ar, ms->env, ms->entry, md_get, &ms->md, peer, g.deadline_ns)

@@ -309,8 +309,13 @@ int count_user_procs(const char *user_id, pid_t *bots, int max, int *n_bots)
         if (zombie || file_contains(path, needle) != 1)
             continue;
         n++;
-        snprintf(path, sizeof path, "/proc/%d/comm", pid);
-        if (file_contains(path, "sath-bot-standi") == 1) { /* comm: 15 characters */
+        /* the executable, not comm: a bot the supervisor exec'd through /proc/self/fd
+         * (program not reachable by the bot user) has comm "4" */
+        char exe[512];
+        snprintf(path, sizeof path, "/proc/%d/exe", pid);
+        ssize_t el = readlink(path, exe, sizeof exe - 1);
+        exe[el > 0 ? el : 0] = '\0';
+        if (el > 16 && strcmp(exe + el - 16, "sath-bot-standin") == 0) {
             if (bots && *n_bots < max)
                 bots[*n_bots] = pid;
             (*n_bots)++;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "botenv.h"
 
@@ -764,6 +765,86 @@ static void follow_until_run_ends(void **state)
     botuser_free(&b);
 }
 
+typedef struct rest_follow {
+    char *buf;
+    size_t len;
+    int stop_after_ticks;
+    botuser *u;
+    int stopped;
+} rest_follow;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *arg)
+{
+    rest_follow *f = arg;
+    char *nb = realloc(f->buf, f->len + sz * n + 1);
+    if (!nb)
+        return 0;
+    f->buf = nb;
+    memcpy(f->buf + f->len, p, sz * n);
+    f->len += sz * n;
+    f->buf[f->len] = '\0';
+    int ticks = 0;
+    for (const char *q = f->buf; (q = strstr(q, "\"text\":\"tick ")) != NULL; q++)
+        ticks++;
+    if (!f->stopped && ticks >= f->stop_after_ticks) {
+        int rc;
+        free_status(stop(f->u, &rc)); /* the run ends: the stream must end too */
+        f->stopped = 1;
+    }
+    return sz * n;
+}
+
+/* GET /api/v1/bot/logs/follow: 200, newline-delimited {"result": LogLine} objects as the
+ * bot writes them, the body ending when the run ends. */
+static void rest_follow_ndjson(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_true(e->sathd.http_port > 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    free_status(start(&u, &rc));
+    free_status(botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS));
+    Sath__V1__LoginRequest lq = SATH__V1__LOGIN_REQUEST__INIT;
+    lq.email = u.email;
+    lq.password = (char *)"correct horse battery";
+    Sath__V1__LoginResponse *lr = NULL;
+    assert_int_equal(sath_auth_login(u.c, &lq, &lr, NULL), SATH_OK);
+    char url[128], auth[1200];
+    snprintf(url, sizeof url, "%s/api/v1/bot/logs/follow?tail=2", e->sathd.http_base);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", lr->access_token);
+    sath__v1__login_response__free_unpacked(lr, NULL);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    rest_follow f = {.stop_after_ticks = 5, .u = &u};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0;
+    char *ctype = NULL;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+    assert_int_equal(code, 200);
+    assert_non_null(ctype);
+    assert_non_null(strstr(ctype, "application/json"));
+    assert_true(f.stopped);
+    /* every line one {"result": ...} object; the last lines are the bot's goodbye */
+    int lines = 0;
+    for (char *save = NULL, *l = strtok_r(f.buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        assert_int_equal(strncmp(l, "{\"result\":{", 11), 0);
+        lines++;
+    }
+    assert_true(lines >= 7);
+    free(f.buf);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    botuser_free(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,6 +859,7 @@ int main(void)
         cmocka_unit_test_prestate_setup_teardown(delete_me_stops_bot, setup, teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(logs_rotation_tail_since, setup, teardown, (void *)rotate_env),
         cmocka_unit_test_prestate_setup_teardown(follow_until_run_ends, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(rest_follow_ndjson, setup, teardown, NULL),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,8 +53,7 @@ int sathd_agent_trades(sathd_call *call, const sathd_agent_run *run,
                        const Sath__V1__ReportTradesRequest *req, Sath__V1__AgentAck *ack);
 
 /* GetBotStatus's headline figures of run `run_id` ("" = none: nothing set). */
-int sathd_agent_status_figures(sathd_call *call, sathd_pg_conn *c, const char *run_id,
-                               Sath__V1__BotStatus *out);
+int sathd_agent_status_figures(sathd_call *call, const char *run_id, Sath__V1__BotStatus *out);
 
 /* GetBotPerformance for the calling user (identity->user_id). */
 int sathd_bot_performance(sathd_call *call, const Sath__V1__GetBotPerformanceRequest *req,

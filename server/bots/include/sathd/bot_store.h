@@ -68,6 +68,23 @@ int sathd_bot_plan_load(sathd_call *call, sathd_pg_conn *c, const char *user_id,
 int sathd_bot_desire(sathd_call *call, sathd_pg_conn *c, const char *user_id, const char *state,
                      bool new_run, const char *mode, const char *reason, int *found);
 
+/* BotService's operations on the caller's bot (bot_store.c); each sets the call's error
+ * and returns its status on failure. */
+/* Observed state and what was asked (state UNSPECIFIED when there is no bot yet). */
+int sathd_bot_status_get(sathd_call *call, Sath__V1__BotStatus *resp);
+/* The stored configuration; NOT_FOUND before the first one. */
+int sathd_bot_config_get(sathd_call *call, Sath__V1__BotConfig *resp);
+/* Validates (INVALID_ARGUMENT), checks the plan (FAILED_PRECONDITION), stores a new
+ * configuration version. */
+int sathd_bot_config_update(sathd_call *call, const Sath__V1__UpdateBotConfigRequest *req,
+                            Sath__V1__BotConfig *resp);
+/* Start (restart 0: idempotent, a wanted run is left alone) or restart (a new run);
+ * the plan is checked again with the run's mode (mode_override or the configured one). */
+int sathd_bot_request_run(sathd_call *call, Sath__V1__BotMode mode_override, int restart,
+                          Sath__V1__BotStatus *resp);
+/* Stop (idempotent). */
+int sathd_bot_request_stop(sathd_call *call, Sath__V1__BotStatus *resp);
+
 /* Log reads from the per-user Redis stream the orchestrator fills (bot_logs.c). */
 int sathd_bot_logs_get(sathd_call *call, const Sath__V1__GetBotLogsRequest *req,
                        Sath__V1__GetBotLogsResponse *resp);
