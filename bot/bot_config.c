@@ -15,6 +15,7 @@ static const char usage[] =
     "usage: sath-bot [--tick-ms N] [--heartbeat-ms N] [--market sim|binance] [--seed N]\n"
     "                [--drift X] [--volatility X] [--fee-bps N] [--slippage-bps N] [--queue N]\n"
     "                [--ticks N] [--grace-ms N] [--log-level debug|info|warn|error]\n"
+    "                [--binance-url URL] [--http-timeout-ms N]\n"
     "       sath-bot --offline --symbols A,B --capital Q --strategy S [--risk-bps N] [--ticks N] ...\n"
     "Run by sath-orchestrator with SATH_ADDR, SATH_RUN_ID and the run token on SATH_RUN_TOKEN_FD.\n";
 
@@ -84,6 +85,9 @@ int bot_opts_parse(bot_opts *o, int argc, char **argv)
             o->risk_bps = (int)d;
         } else if (strcmp(a, "--strategy") == 0) {
             o->strategy = v;
+        } else if (strcmp(a, "--binance-url") == 0 &&
+                   (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)) {
+            o->binance_url = v;
         } else if (strcmp(a, "--http-timeout-ms") == 0 && num(v, 10, 600000, &d) == 0) {
             o->http_timeout_ms = (long)d;
         } else if (strcmp(a, "--log-level") == 0) {

@@ -5,11 +5,13 @@
  *   sath-bot [--tick-ms N] [--heartbeat-ms N] [--market sim|binance] [--seed N]
  *            [--drift X] [--volatility X] [--fee-bps N] [--slippage-bps N]
  *            [--queue N] [--ticks N] [--grace-ms N] [--log-level L]
+ *            [--binance-url URL] [--http-timeout-ms N]
  *   sath-bot --offline --symbols A,B --capital Q --strategy S [--risk-bps N] ...
  *
  * Environment (set by sath-orchestrator): SATH_ADDR, SATH_RUN_ID, SATH_BOT_ID,
- * SATH_BOT_MODE, SATH_RUN_TOKEN_FD or SATH_RUN_TOKEN_FILE; SATH_BINANCE_URL (market data
- * and live orders; default the spot testnet).
+ * SATH_BOT_MODE, SATH_RUN_TOKEN_FD or SATH_RUN_TOKEN_FILE.  Binance (market data and live
+ * orders): --binance-url, else SATH_BINANCE_URL, else the spot testnet; the orchestrator
+ * passes a fixed environment, so operators set it through SATH_BOT_ARGS.
  */
 #ifndef SATHBOT_BOT_CONFIG_H
 #define SATHBOT_BOT_CONFIG_H
