@@ -49,6 +49,16 @@ void sathd_gw_remote_free(sathd_gw_remote *r)
     free(r);
 }
 
+/* Copy of `s` in the arena (NULL on OOM). */
+static const char *arena_copy(sathd_arena *a, const char *str)
+{
+    size_t n = strlen(str) + 1;
+    char *m = sathd_arena_alloc(a, n);
+    if (m)
+        memcpy(m, str, n);
+    return m;
+}
+
 /* One unary call; the response bytes are unpacked into `a`. */
 static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
                    const ProtobufCMessageDescriptor *out, const sath__md *md, size_t n_md,
@@ -73,11 +83,7 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
     int rc = sath__channel_unary(r->chan, &rpc);
     int st = rc == SATH_OK ? rpc.status : SATHD_UNAVAILABLE;
     if (rpc.status_message && rpc.status_message[0]) {
-        size_t ml = strlen(rpc.status_message);
-        char *m = sathd_arena_alloc(a, ml + 1);
-        if (m)
-            memcpy(m, rpc.status_message, ml + 1);
-        *message = m;
+        *message = arena_copy(a, rpc.status_message);
     } else if (rc != SATH_OK) {
         *message = "upstream unavailable";
     }
@@ -192,13 +198,8 @@ static int remote_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
         return SATHD_UNAVAILABLE;
     }
     st = rpc.status;
-    if (st != SATHD_OK && rpc.status_message) {
-        size_t ml = strlen(rpc.status_message) + 1;
-        char *m = sathd_arena_alloc(c->arena, ml);
-        if (m)
-            memcpy(m, rpc.status_message, ml);
-        c->message = m;
-    }
+    if (st != SATHD_OK && rpc.status_message)
+        c->message = arena_copy(c->arena, rpc.status_message);
     sath__rpc_clear(&rpc);
     return st;
 }

@@ -109,7 +109,7 @@ struct sathd_rpc_server {
 
 /* ---- metadata and time --------------------------------------------------------- */
 
-static const char *md_get(void *ud, sathd_call *call, const char *key)
+const char *sathd_rpc_md_get(void *ud, sathd_call *call, const char *key)
 {
     const grpc_metadata_array *md = ud;
     size_t kl = strlen(key);
@@ -122,7 +122,7 @@ static const char *md_get(void *ud, sathd_call *call, const char *key)
     return NULL;
 }
 
-static int64_t deadline_ns(gpr_timespec d)
+int64_t sathd_rpc_deadline_ns(gpr_timespec d)
 {
     if (d.tv_sec == INT64_MAX)
         return INT64_MAX;
@@ -275,7 +275,7 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
 {
     sathd_arena *ar = w->arena;
     char *peer = grpc_call_get_peer(a->call);
-    sathd_call *call = sathd_call_new(ar, &w->srv->env, m, md_get, &a->md, peer, deadline_ns(dl));
+    sathd_call *call = sathd_call_new(ar, &w->srv->env, m, sathd_rpc_md_get, &a->md, peer, sathd_rpc_deadline_ns(dl));
     gpr_free(peer);
     int status = SATHD_RESOURCE_EXHAUSTED;
     const char *msg = "out of memory";
