@@ -168,7 +168,9 @@ static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
                           live ? "live" : "paper", "strategy", cfg->strategy, "market", mk, "seed",
                           (json_int_t)seed, "capital", r->w.capital, "symbols",
                           (int)cfg->n_symbols, "tick_ms", (int)o->tick_ms));
-        bot_engine e = {m, st, ex, &r->w, cfg->risk_per_trade_bps, fee + (live ? 0 : slip), 0, 0};
+        /* sizing covers what a fill costs: price * (1 + slippage) * qty * (1 + fee) */
+        double cost_rate = (1.0 + fee) * (1.0 + (live ? 0 : slip)) - 1.0;
+        bot_engine e = {m, st, ex, &r->w, cfg->risk_per_trade_bps, cost_rate, 0, 0};
         bot_engine_warm_up(&e, 50);
         trade(r, &e);
         rc = shutdown_run(r, &e);

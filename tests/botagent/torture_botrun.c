@@ -119,6 +119,25 @@ static Sath__V1__BotStatus *start(botuser *u)
     return botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, 20000);
 }
 
+/* What the bot said, when a wait fails (diagnostics on stderr). */
+static void dump_logs(botuser *u)
+{
+    Sath__V1__BotStatus *st = botuser_status(u);
+    if (st) {
+        fprintf(stderr, "status: state %d exit %d restarts %d message '%s'\n", st->state,
+                st->last_exit_code, st->restarts, st->message);
+        sath__v1__bot_status__free_unpacked(st, NULL);
+    }
+    Sath__V1__GetBotLogsRequest lr = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
+    lr.tail = 30;
+    Sath__V1__GetBotLogsResponse *logs = NULL;
+    if (sath_bot_get_bot_logs(u->c, &lr, &logs, NULL) == SATH_OK) {
+        for (size_t i = 0; i < logs->n_lines; i++)
+            fprintf(stderr, "bot log: %s\n", logs->lines[i]->text);
+        sath__v1__get_bot_logs_response__free_unpacked(logs, NULL);
+    }
+}
+
 /* Heartbeat after `after_s` (0: any) within timeout; the status (free it) or NULL. */
 static Sath__V1__BotStatus *wait_heartbeat(botuser *u, int64_t after_s, int timeout_ms)
 {
@@ -130,6 +149,7 @@ static Sath__V1__BotStatus *wait_heartbeat(botuser *u, int64_t after_s, int time
             sath__v1__bot_status__free_unpacked(st, NULL);
         sleep_ms(100);
     }
+    dump_logs(u);
     return NULL;
 }
 
