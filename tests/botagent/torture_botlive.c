@@ -30,7 +30,7 @@ typedef struct fx {
     pid_t fake;
     char fake_dir[64], fake_base[64];
     char s_grpc[64], o_prog[600], o_addr[64], o_args[300];
-    const char *sathd_env[2], *orch_env[4];
+    const char *sathd_env[2], *orch_env[5];
     botuser u;
 } fx;
 
@@ -113,6 +113,7 @@ static int setup(void **state)
     f->orch_env[0] = f->o_prog;
     f->orch_env[1] = f->o_addr;
     f->orch_env[2] = f->o_args;
+    f->orch_env[3] = "SATH_BOT_MEMORY_BYTES=0"; /* an address-space limit stops ASan builds of the bot */
     if (botenv_start2(&f->e, f->orch_env, f->sathd_env) != 0 || botuser_new(&f->e, &f->u) != 0 ||
         live_config(f) != 0)
         return -1;

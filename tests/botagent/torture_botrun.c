@@ -37,7 +37,7 @@ typedef struct fx {
     char db[32];
     char s_grpc[64], s_influx[300], s_db[64];
     char o_prog[600], o_addr[64];
-    const char *sathd_env[4], *orch_env[4];
+    const char *sathd_env[4], *orch_env[5];
     botuser u;
     fill offline[4000];
     size_t n_offline;
@@ -47,8 +47,9 @@ typedef struct fx {
 static size_t offline_fills(fill *out, size_t max)
 {
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "%s --offline --symbols BTCUSDT --capital 1000 --risk-bps 100 "
-             "--strategy sma_crossover --ticks 6000 --tick-ms 0 " BOT_ARGS, getenv("SATH_BOT_BIN"));
+    /* the run's arguments first: the later --tick-ms 0 wins (no sleeping offline) */
+    snprintf(cmd, sizeof cmd, "%s --offline " BOT_ARGS " --symbols BTCUSDT --capital 1000 "
+             "--risk-bps 100 --strategy sma_crossover --ticks 6000 --tick-ms 0", getenv("SATH_BOT_BIN"));
     FILE *p = popen(cmd, "r");
     char line[2048];
     size_t n = 0;
@@ -88,6 +89,7 @@ static int setup(void **state)
     f->orch_env[0] = f->o_prog;
     f->orch_env[1] = f->o_addr;
     f->orch_env[2] = "SATH_BOT_ARGS=" BOT_ARGS;
+    f->orch_env[3] = "SATH_BOT_MEMORY_BYTES=0"; /* an address-space limit stops ASan builds of the bot */
     f->n_offline = offline_fills(f->offline, 4000);
     if (f->n_offline < 10) {
         fprintf(stderr, "sath-bot --offline made %zu fills\n", f->n_offline);
