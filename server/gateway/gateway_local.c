@@ -41,6 +41,16 @@ static sathd_call *local_call(sathd_gw_local *l, sathd_gw_call *c,
     return call;
 }
 
+/* What the REST answer needs from the finished call: its message and rate limit. */
+static int local_finish(sathd_call *call, sathd_gw_call *c, int st)
+{
+    c->message = sathd_call_message(call);
+    const sathd_ratelimit_info *rl = sathd_call_ratelimit(call);
+    if ((c->has_rl = rl != NULL))
+        c->rl = *rl;
+    return st;
+}
+
 static int local_invoke(void *ud, sathd_gw_call *c)
 {
     const sathd_registry_entry *e = NULL;
@@ -52,8 +62,7 @@ static int local_invoke(void *ud, sathd_gw_call *c)
         sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s",
                          c->decode_error ? c->decode_error : "malformed request");
     st = sathd_call_run(call, e, c->req, &c->resp);
-    c->message = sathd_call_message(call);
-    return st;
+    return local_finish(call, c, st);
 }
 
 /* A server-streaming method on the stream's own thread (gateway_stream.c). */
@@ -65,8 +74,7 @@ static int local_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
     if (!call)
         return st;
     st = sathd_call_run_stream(call, e, c->req, out);
-    c->message = sathd_call_message(call);
-    return st;
+    return local_finish(call, c, st);
 }
 
 /* The verdict the gRPC health service answers with (the `healthy` hook: cached, at most

@@ -636,6 +636,7 @@ static void delete_me_stops_bot(void **state)
     Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
     free_status(st);
     Sath__V1__DeleteMeRequest dq = SATH__V1__DELETE_ME_REQUEST__INIT;
+    dq.password = (char *)"correct horse battery";
     Sath__V1__DeleteMeResponse *dr = NULL;
     assert_int_equal(sath_user_delete_me(u.c, &dq, &dr, NULL), SATH_OK);
     sath__v1__delete_me_response__free_unpacked(dr, NULL);
