@@ -110,6 +110,29 @@ size_t influx_wait_rows(const char *db, const char *q, size_t want, int timeout_
     return n;
 }
 
+void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args)
+{
+    memset(e, 0, sizeof *e);
+    int port = free_port();
+    size_t k = 0;
+    snprintf(e->grpc, sizeof e->grpc, "SATH_GRPC_ADDR=127.0.0.1:%d", port);
+    e->sathd[k++] = e->grpc;
+    if (with_influx && influx_url()) {
+        influx_db_name(e->db);
+        snprintf(e->influx, sizeof e->influx, "SATH_INFLUX_URL=%s", influx_url());
+        snprintf(e->db_env, sizeof e->db_env, "SATH_INFLUX_DB=%s", e->db);
+        e->sathd[k++] = e->influx;
+        e->sathd[k++] = e->db_env;
+    }
+    snprintf(e->prog, sizeof e->prog, "SATH_BOT_PROGRAM=%s", getenv("SATH_BOT_BIN"));
+    snprintf(e->addr, sizeof e->addr, "SATH_BOT_SATHD_ADDR=127.0.0.1:%d", port);
+    snprintf(e->args, sizeof e->args, "SATH_BOT_ARGS=%s", bot_args);
+    e->orch[0] = e->prog;
+    e->orch[1] = e->addr;
+    e->orch[2] = e->args;
+    e->orch[3] = "SATH_BOT_MEMORY_BYTES=0";
+}
+
 int free_port(void)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);

@@ -29,8 +29,7 @@ typedef struct fx {
     botenv e;
     pid_t fake;
     char fake_dir[64], fake_base[64];
-    char s_grpc[64], o_prog[600], o_addr[64], o_args[300];
-    const char *sathd_env[2], *orch_env[5];
+    botrun_env env;
     botuser u;
 } fx;
 
@@ -102,19 +101,11 @@ static int setup(void **state)
     *state = f;
     if (start_fake(f) != 0)
         return -1;
-    int port = free_port();
-    snprintf(f->s_grpc, sizeof f->s_grpc, "SATH_GRPC_ADDR=127.0.0.1:%d", port);
-    f->sathd_env[0] = f->s_grpc;
-    snprintf(f->o_prog, sizeof f->o_prog, "SATH_BOT_PROGRAM=%s", getenv("SATH_BOT_BIN"));
-    snprintf(f->o_addr, sizeof f->o_addr, "SATH_BOT_SATHD_ADDR=127.0.0.1:%d", port);
-    snprintf(f->o_args, sizeof f->o_args,
-             "SATH_BOT_ARGS=--binance-url %s --tick-ms 50 --heartbeat-ms 300 --grace-ms 2000 "
+    char args[300];
+    snprintf(args, sizeof args, "--binance-url %s --tick-ms 50 --heartbeat-ms 300 --grace-ms 2000 "
              "--http-timeout-ms 2000", f->fake_base);
-    f->orch_env[0] = f->o_prog;
-    f->orch_env[1] = f->o_addr;
-    f->orch_env[2] = f->o_args;
-    f->orch_env[3] = "SATH_BOT_MEMORY_BYTES=0"; /* an address-space limit stops ASan builds of the bot */
-    if (botenv_start2(&f->e, f->orch_env, f->sathd_env) != 0 || botuser_new(&f->e, &f->u) != 0 ||
+    botrun_env_init(&f->env, 0, args);
+    if (botenv_start2(&f->e, f->env.orch, f->env.sathd) != 0 || botuser_new(&f->e, &f->u) != 0 ||
         live_config(f) != 0)
         return -1;
     return 0;

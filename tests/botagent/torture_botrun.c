@@ -34,10 +34,7 @@ typedef struct fill {
 
 typedef struct fx {
     botenv e;
-    char db[32];
-    char s_grpc[64], s_influx[300], s_db[64];
-    char o_prog[600], o_addr[64];
-    const char *sathd_env[4], *orch_env[5];
+    botrun_env env;
     botuser u;
     fill offline[4000];
     size_t n_offline;
@@ -76,26 +73,13 @@ static int setup(void **state)
         return -1;
     fx *f = calloc(1, sizeof *f);
     *state = f;
-    influx_db_name(f->db);
-    int port = free_port();
-    snprintf(f->s_grpc, sizeof f->s_grpc, "SATH_GRPC_ADDR=127.0.0.1:%d", port);
-    snprintf(f->s_influx, sizeof f->s_influx, "SATH_INFLUX_URL=%s", influx_url());
-    snprintf(f->s_db, sizeof f->s_db, "SATH_INFLUX_DB=%s", f->db);
-    f->sathd_env[0] = f->s_grpc;
-    f->sathd_env[1] = f->s_influx;
-    f->sathd_env[2] = f->s_db;
-    snprintf(f->o_prog, sizeof f->o_prog, "SATH_BOT_PROGRAM=%s", getenv("SATH_BOT_BIN"));
-    snprintf(f->o_addr, sizeof f->o_addr, "SATH_BOT_SATHD_ADDR=127.0.0.1:%d", port);
-    f->orch_env[0] = f->o_prog;
-    f->orch_env[1] = f->o_addr;
-    f->orch_env[2] = "SATH_BOT_ARGS=" BOT_ARGS;
-    f->orch_env[3] = "SATH_BOT_MEMORY_BYTES=0"; /* an address-space limit stops ASan builds of the bot */
+    botrun_env_init(&f->env, 1, BOT_ARGS);
     f->n_offline = offline_fills(f->offline, 4000);
     if (f->n_offline < 10) {
         fprintf(stderr, "sath-bot --offline made %zu fills\n", f->n_offline);
         return -1;
     }
-    if (botenv_start2(&f->e, f->orch_env, f->sathd_env) != 0 || botuser_new(&f->e, &f->u) != 0 ||
+    if (botenv_start2(&f->e, f->env.orch, f->env.sathd) != 0 || botuser_new(&f->e, &f->u) != 0 ||
         botuser_config(&f->u, 1, 100000, 0) != 0)
         return -1;
     return 0;
@@ -162,7 +146,7 @@ static size_t check_prefix(fx *f, const char *run_id, size_t *stored)
     char q[400];
     snprintf(q, sizeof q, "SELECT side, qty, price FROM bot_trade WHERE run_id = '%s' ORDER BY time ASC",
              run_id);
-    json_t *j = influx_query(f->db, q);
+    json_t *j = influx_query(f->env.db, q);
     json_t *vals = json_object_get(
         json_array_get(json_object_get(json_array_get(json_object_get(j, "results"), 0), "series"), 0),
         "values");
@@ -202,7 +186,7 @@ static void test_paper_run(void **state)
     /* trades: the offline run's, in order */
     char q[300];
     snprintf(q, sizeof q, "SELECT qty FROM bot_trade WHERE run_id = '%s'", run);
-    assert_true(influx_wait_rows(f->db, q, 4, 30000) >= 4);
+    assert_true(influx_wait_rows(f->env.db, q, 4, 30000) >= 4);
     size_t stored = 0, ok = check_prefix(f, run, &stored);
     assert_true(stored >= 4);
     assert_int_equal(ok, stored);
@@ -245,7 +229,7 @@ static void test_paper_run(void **state)
     assert_non_null(st); /* reports resumed */
     assert_string_equal(st->run_id, run);
     sath__v1__bot_status__free_unpacked(st, NULL);
-    assert_true(influx_wait_rows(f->db, q, before + 2, 30000) >= before + 2);
+    assert_true(influx_wait_rows(f->env.db, q, before + 2, 30000) >= before + 2);
     ok = check_prefix(f, run, &stored);
     assert_int_equal(ok, stored); /* no gap, nothing out of order */
 
@@ -260,7 +244,7 @@ static void test_paper_run(void **state)
     assert_true(trades_then >= (int64_t)stored);
     sath__v1__bot_status__free_unpacked(st, NULL);
     snprintf(q, sizeof q, "SELECT equity FROM bot_equity WHERE run_id = '%s' AND final = 1", run);
-    assert_int_equal(influx_wait_rows(f->db, q, 1, 10000), 1);
+    assert_int_equal(influx_wait_rows(f->env.db, q, 1, 10000), 1);
 
     /* a new run resumes from the last reported state (trade count carried over) */
     st = start(&f->u);
