@@ -33,6 +33,10 @@ int botenv_start(botenv *e, const char *const *orch_extra);
 /* The same with extra sathd environment too (e.g. a fixed SATH_GRPC_ADDR, SATH_INFLUX_URL). */
 int botenv_start2(botenv *e, const char *const *orch_extra, const char *const *sathd_extra);
 void botenv_stop(botenv *e);
+/* cmocka group/test fixtures: *state holds the orchestrator's extra env (a prestate, may be
+ * NULL) on entry and the started botenv (heap) after; teardown stops and frees it. */
+int botenv_setup(void **state);
+int botenv_teardown(void **state);
 int botenv_orch_start(botenv *e);
 /* Sends `sig` to the orchestrator and reaps it. */
 void botenv_orch_kill(botenv *e, int sig);
