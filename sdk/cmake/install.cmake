@@ -20,7 +20,10 @@ install(TARGETS sathclient sathclient_static
 install(FILES
     include/sath/export.h
     include/sath/error.h
+    include/sath/global.h
     include/sath/client.h
+    include/sath/async.h
+    include/sath/enum.h
     ${SATH_SDK_BIN_INCLUDE}/sath/version.h
     ${SATH_SDK_BIN_INCLUDE}/sath/sath.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sath)

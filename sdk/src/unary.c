@@ -2,6 +2,7 @@
  * unary.c - one unary call: encode, attach metadata and token, call, decode, and the
  * transparent token refresh around it.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "unary.h"
 
 #include <stdio.h>
@@ -20,7 +21,7 @@
 /* Methods that take no access token (option sath.v1.public_method in the protos), plus
  * gRPC's own services.  Sending them a token would be harmless, but refreshing before a
  * Login or Refresh would be wrong. */
-static int is_public(const char *path)
+int sath__is_public(const char *path)
 {
     static const char *const public_paths[] = {
         "/sath.v1.AuthService/Register",
@@ -54,10 +55,8 @@ static void outcome_clear(outcome *o)
     memset(o, 0, sizeof *o);
 }
 
-/* Request metadata: client defaults, then opts, then authorization.  The bearer string is
- * returned in *bearer so the caller can wipe it. */
-static int build_md(sath_client *c, const sath_call_opts *opts, const char *access,
-                    sath__md **md, size_t *n, char **bearer)
+int sath__build_md(sath_client *c, const sath_call_opts *opts, const char *access,
+                   sath__md **md, size_t *n, char **bearer)
 {
     size_t cap = c->md.n + (opts ? opts->md.n : 0) + 1;
     sath__md *arr = calloc(cap, sizeof *arr);
@@ -69,7 +68,10 @@ static int build_md(sath_client *c, const sath_call_opts *opts, const char *acce
     for (size_t i = 0; opts && i < opts->md.n; i++)
         arr[k++] = opts->md.items[i];
     *bearer = NULL;
-    if (access) {
+    if (opts && opts->authorization) {
+        arr[k].key = (char *)"authorization";
+        arr[k++].value = opts->authorization;
+    } else if (access) {
         size_t len = strlen("Bearer ") + strlen(access) + 1;
         if (!(*bearer = malloc(len))) {
             free(arr);
@@ -84,39 +86,49 @@ static int build_md(sath_client *c, const sath_call_opts *opts, const char *acce
     return SATH_OK;
 }
 
+/* Where a call's response goes: decoded as `out` into *resp, or (out NULL) its bytes. */
+typedef struct sink {
+    const ProtobufCMessageDescriptor *out;
+    ProtobufCMessage **resp;
+    uint8_t **raw;
+    size_t *raw_len;
+} sink;
+
+static int deliver(const sink *k, sath__rpc *rpc)
+{
+    if (k->out)
+        return sath__decode(k->out, rpc, k->resp);
+    if (!rpc->resp && !(rpc->resp = malloc(1)))
+        return SATH_ENOMEM;
+    *k->raw = rpc->resp;
+    *k->raw_len = rpc->resp_len;
+    rpc->resp = NULL;
+    return SATH_OK;
+}
+
 static int attempt(sath_client *c, const char *path, const uint8_t *buf, size_t len,
-                   const char *access, const ProtobufCMessageDescriptor *out,
-                   ProtobufCMessage **resp, const sath_call_opts *opts, outcome *res)
+                   const char *access, const sink *k, const sath_call_opts *opts, outcome *res)
 {
     sath__rpc rpc;
     memset(&rpc, 0, sizeof rpc);
     char *bearer = NULL;
     sath__md *md = NULL;
-    int rc = build_md(c, opts, access, &md, &rpc.n_md, &bearer);
+    int rc = sath__build_md(c, opts, access, &md, &rpc.n_md, &bearer);
     if (rc != SATH_OK)
         return rc;
     rpc.md = md;
     rpc.path = path;
     rpc.req = buf;
     rpc.req_len = len;
-    rpc.timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
+    rpc.timeout_ms = sath__call_timeout(c, opts);
+    rpc.wait_for_ready = c->wait_for_ready;
     rc = sath__channel_unary(c->chan, &rpc);
     free(md);
     sath__secret_free(bearer);
     if (rc == SATH_OK)
         rc = rpc.status;
-    if (rc == SATH_OK) {
-        *resp = protobuf_c_message_unpack(out, NULL, rpc.resp_len, rpc.resp ? rpc.resp : (const uint8_t *)"");
-        if (!*resp || !rpc.resp) {
-            if (*resp)
-                protobuf_c_message_free_unpacked(*resp, NULL);
-            *resp = NULL;
-            rc = SATH_EPROTO;
-        }
-    }
-    if (rpc.resp) {
-        sodium_memzero(rpc.resp, rpc.resp_len); /* may hold tokens */
-    }
+    if (rc == SATH_OK)
+        rc = deliver(k, &rpc);
     res->message = rpc.status_message;
     res->md = rpc.resp_md;
     res->n_md = rpc.n_resp_md;
@@ -131,35 +143,67 @@ static int attempt(sath_client *c, const char *path, const uint8_t *buf, size_t 
     return rc;
 }
 
-/* Stores the outcome of the call in opts and the thread's last error. */
-static void record(sath_client *c, const char *path, sath_call_opts *opts, int flags, int rc,
-                   outcome *res)
+int64_t sath__call_timeout(const sath_client *c, const sath_call_opts *opts)
 {
-    const char *msg = res->message ? res->message : "";
+    return opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
+}
+
+int sath__decode(const ProtobufCMessageDescriptor *out, sath__rpc *rpc, ProtobufCMessage **resp)
+{
+    int rc = SATH_OK;
+    *resp = protobuf_c_message_unpack(out, NULL, rpc->resp_len, rpc->resp ? rpc->resp : (const uint8_t *)"");
+    if (!*resp || !rpc->resp) {
+        if (*resp)
+            protobuf_c_message_free_unpacked(*resp, NULL);
+        *resp = NULL;
+        rc = SATH_EPROTO;
+    }
+    if (rpc->resp)
+        sodium_memzero(rpc->resp, rpc->resp_len); /* may hold tokens */
+    return rc;
+}
+
+char *sath__call_message(int rc, const char *detail)
+{
+    if (rc == SATH_OK)
+        return NULL;
+    int has_detail = detail && *detail;
+    /* gRPC core words these itself on this side ("Deadline Exceeded"), sathd otherwise */
+    if (rc == SATH_DEADLINE_EXCEEDED || rc == SATH_CANCELLED || (rc > 0 && !has_detail))
+        return strdup(sath_strerror(rc));
+    if (rc > 0)
+        return strdup(detail);
+    char *msg = NULL;
+    if (!has_detail)
+        return strdup(sath_strerror(rc));
+    if (asprintf(&msg, "%s: %s", sath_strerror(rc), detail) < 0)
+        return NULL;
+    return msg;
+}
+
+void sath__record(sath_client *c, sath_call_opts *opts, int quiet, int rc, const char *detail,
+                  const sath__md *md, size_t n_md)
+{
+    char *msg = sath__call_message(rc, detail);
     if (opts) {
         free(opts->status_message);
         opts->status = rc;
-        opts->status_message = NULL;
-        if (rc != SATH_OK)
-            opts->status_message = strdup(*msg ? msg : sath_strerror(rc));
+        opts->status_message = msg ? strdup(msg) : NULL;
         sath__md_list_clear(&opts->resp_md);
-        for (size_t i = 0; i < res->n_md; i++)
-            if (sath__md_list_add(&opts->resp_md, res->md[i].key, res->md[i].value) != SATH_OK)
+        for (size_t i = 0; i < n_md; i++)
+            if (sath__md_list_add(&opts->resp_md, md[i].key, md[i].value) != SATH_OK)
                 break;
     }
-    if (flags & SATH__CALL_QUIET)
-        return;
-    if (rc == SATH_OK)
-        sath__set_error(c, NULL);
+    if (c && !quiet)
+        sath__set_error_message(c, msg);
     else
-        sath__set_error(c, "%s %s: %s", path, sath_err_name(rc), *msg ? msg : sath_strerror(rc));
+        free(msg);
 }
 
 /* Runs the call with the current access token, refreshing before (token about to
  * expire) and after (UNAUTHENTICATED) as described in unary.h. */
 static int authorised_call(sath_client *c, const char *path, const uint8_t *buf, size_t len,
-                           const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-                           const sath_call_opts *opts, outcome *res)
+                           const sink *k, const sath_call_opts *opts, outcome *res)
 {
     char *access = NULL;
     int64_t exp = 0;
@@ -170,63 +214,128 @@ static int authorised_call(sath_client *c, const char *path, const uint8_t *buf,
         sath__secret_free(access);
         gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
     }
-    int rc = attempt(c, path, buf, len, access, out, resp, opts, res);
+    int rc = attempt(c, path, buf, len, access, k, opts, res);
     if (rc == SATH_UNAUTHENTICATED && has_refresh && sath__tokens_refresh(c, gen, NULL) == SATH_OK) {
         sath__secret_free(access);
         sath__tokens_snapshot(c, &access, &exp, &has_refresh);
         if (access) {
             outcome_clear(res);
-            rc = attempt(c, path, buf, len, access, out, resp, opts, res);
+            rc = attempt(c, path, buf, len, access, k, opts, res);
         }
     }
     sath__secret_free(access);
     return rc;
 }
 
-int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessage *req,
-                   const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-                   sath_call_opts *opts, int flags)
+/* Checks that `req` is a message of type `in`, then packs it into *buf.  A request of
+ * another type, or one never initialised, has another descriptor pointer: it is compared,
+ * never followed, so an uninitialised struct cannot crash here. */
+int sath__encode(const ProtobufCMessageDescriptor *in, const ProtobufCMessage *req, uint8_t **buf,
+                 size_t *len, char *why, size_t whylen)
+{
+    *buf = NULL;
+    *len = 0;
+    if (!req) {
+        snprintf(why, whylen, "the request is NULL");
+        return SATH_EINVAL;
+    }
+    if (in && req->descriptor != in) {
+        snprintf(why, whylen, "the request is not a %s (initialise it with its __INIT macro "
+                 "or __init function)", in->name);
+        return SATH_EINVAL;
+    }
+    if (!protobuf_c_message_check(req)) {
+        snprintf(why, whylen, "the %s is not well formed (a NULL string, or a repeated "
+                 "field's count without its array)", req->descriptor->name);
+        return SATH_EINVAL;
+    }
+    size_t n = protobuf_c_message_get_packed_size(req);
+    uint8_t *b = malloc(n ? n : 1);
+    if (!b)
+        return SATH_ENOMEM;
+    if (protobuf_c_message_pack(req, b) != n) {
+        free(b);
+        snprintf(why, whylen, "could not encode the %s", req->descriptor->name);
+        return SATH_EPROTO;
+    }
+    *buf = b;
+    *len = n;
+    return SATH_OK;
+}
+
+/* Sends the encoded request `buf` and records the outcome (the common end of both). */
+static int call_bytes(sath_client *c, const char *path, const uint8_t *buf, size_t len,
+                      const sink *k, sath_call_opts *opts, int flags)
 {
     outcome res;
     memset(&res, 0, sizeof res);
+    int rc;
+    if ((flags & SATH__CALL_PUBLIC) || (opts && opts->authorization))
+        rc = attempt(c, path, buf, len, NULL, k, opts, &res);
+    else
+        rc = authorised_call(c, path, buf, len, k, opts, &res);
+    char why[256] = "";
+    if (rc == SATH_EPROTO && !res.message && k->out)
+        snprintf(why, sizeof why, "could not decode the %s", k->out->name);
+    sath__record(c, opts, flags & SATH__CALL_QUIET, rc, res.message ? res.message : why, res.md,
+                 res.n_md);
+    outcome_clear(&res);
+    return rc;
+}
+
+int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                   ProtobufCMessage **resp, sath_call_opts *opts, int flags)
+{
     ProtobufCMessage *discard = NULL;
     if (!resp)
         resp = &discard; /* the caller does not want the response */
     *resp = NULL;
-    if (!c || !path || path[0] != '/' || !req || !out) {
-        if (opts) {
-            free(opts->status_message);
-            opts->status_message = NULL;
-            opts->status = SATH_EINVAL;
-        }
-        return SATH_EINVAL;
-    }
-    size_t len = protobuf_c_message_get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc = buf ? SATH_OK : SATH_ENOMEM;
-    if (rc == SATH_OK && protobuf_c_message_pack(req, buf) != len)
-        rc = SATH_EPROTO;
-    if (rc == SATH_OK) {
-        if (flags & SATH__CALL_PUBLIC)
-            rc = attempt(c, path, buf, len, NULL, out, resp, opts, &res);
-        else
-            rc = authorised_call(c, path, buf, len, out, resp, opts, &res);
-    }
-    if (buf) {
-        sodium_memzero(buf, len); /* requests carry passwords and refresh tokens */
-        free(buf);
-    }
-    record(c, path, opts, flags, rc, &res);
-    outcome_clear(&res);
+    char why[256] = "";
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = SATH_EINVAL;
+    if (!c)
+        snprintf(why, sizeof why, "the client is NULL");
+    else if (!path || path[0] != '/' || !out)
+        snprintf(why, sizeof why, "no method path or response type");
+    else
+        rc = sath__encode(in, req, &buf, &len, why, sizeof why);
+    if (rc != SATH_OK)
+        return sath__fail(c, opts, rc, why);
+    sink k = {out, resp, NULL, NULL};
+    rc = call_bytes(c, path, buf, len, &k, opts, flags);
+    sodium_memzero(buf, len); /* requests carry passwords and refresh tokens */
+    free(buf);
     if (discard)
         protobuf_c_message_free_unpacked(discard, NULL);
     return rc;
 }
 
-int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
-                const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-                sath_call_opts *opts)
+int sath_client_call_raw(sath_client *c, const char *path, const void *req, size_t req_len,
+                         void **resp, size_t *resp_len, sath_call_opts *opts)
 {
-    int flags = path && is_public(path) ? SATH__CALL_PUBLIC : 0;
-    return sath__unary_ex(c, path, req, out, resp, opts, flags);
+    if (resp)
+        *resp = NULL;
+    if (resp_len)
+        *resp_len = 0;
+    if (!c || !path || path[0] != '/' || !strchr(path + 1, '/') || (!req && req_len) || !resp ||
+        !resp_len)
+        return sath__fail(c, opts, SATH_EINVAL,
+                          "a client, a \"/package.Service/Method\" path and resp/resp_len are required");
+    uint8_t *bytes = NULL;
+    sink k = {NULL, NULL, &bytes, resp_len};
+    int flags = sath__is_public(path) ? SATH__CALL_PUBLIC : 0;
+    int rc = call_bytes(c, path, req ? req : "", req_len, &k, opts, flags);
+    if (rc == SATH_OK)
+        *resp = bytes;
+    return rc;
+}
+
+int sath__unary(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                ProtobufCMessage **resp, sath_call_opts *opts)
+{
+    int flags = path && sath__is_public(path) ? SATH__CALL_PUBLIC : 0;
+    return sath__unary_ex(c, path, in, req, out, resp, opts, flags);
 }

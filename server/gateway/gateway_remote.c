@@ -1,9 +1,10 @@
 /*
  * gateway_remote.c - the standalone backend of sath-gateway: each REST call is
- * forwarded as one gRPC unary call to a sathd through libsathclient's transport
- * (sath__channel_unary), with the caller's own metadata (authorization included) and
- * deadline.  The channel is shared by all gateway threads (it is thread-safe); nothing
- * else is shared.  The response is unpacked straight into the request arena.
+ * forwarded as one gRPC unary call to a sathd through libsathclient's public raw call
+ * (sath_client_call_raw), with the caller's own metadata and authorization header and
+ * its deadline.  The client is shared by all gateway threads (it is thread-safe) and
+ * holds no session of its own; nothing else is shared.  The response is unpacked
+ * straight into the request arena.
  */
 #include "gateway_remote.h"
 
@@ -13,12 +14,11 @@
 #include <string.h>
 
 #include "grpc/health/v1/health.pb-c.h"
-#include "sath/error.h"
+#include "sath/sath.h"
 #include "sathd/rpc.h"
-#include "transport.h"
 
 struct sathd_gw_remote {
-    sath__channel *chan;
+    sath_client *client;
 };
 
 sathd_gw_remote *sathd_gw_remote_new(const char *target, char *err, size_t errlen)
@@ -28,10 +28,15 @@ sathd_gw_remote *sathd_gw_remote_new(const char *target, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    sath__transport_acquire();
-    if (sath__channel_new(target, 0, NULL, &r->chan) != SATH_OK) {
-        snprintf(err, errlen, "cannot create a channel to %s", target);
-        sath__transport_release();
+    sath_client_options *o = NULL;
+    int rc = sath_client_options_new(&o);
+    if (rc == SATH_OK)
+        rc = sath_client_options_set_timeout_ms(o, 0); /* each call brings its deadline */
+    if (rc == SATH_OK)
+        rc = sath_client_new(target, o, &r->client);
+    sath_client_options_free(o);
+    if (rc != SATH_OK) {
+        snprintf(err, errlen, "cannot create a channel to %s: %s", target, sath_strerror(rc));
         free(r);
         return NULL;
     }
@@ -42,52 +47,67 @@ void sathd_gw_remote_free(sathd_gw_remote *r)
 {
     if (!r)
         return;
-    sath__channel_free(r->chan);
-    sath__transport_release();
+    sath_client_free(r->client);
     free(r);
 }
 
-/* One unary call; the response bytes are unpacked into `a`. */
+/* Copies `s` into the arena ("" when out of memory). */
+static const char *arena_copy(sathd_arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    char *m = sathd_arena_alloc(a, n + 1);
+    if (!m)
+        return "";
+    memcpy(m, s, n + 1);
+    return m;
+}
+
+/* The caller's metadata on `o`: authorization as the call's own, the rest as gRPC
+ * metadata, skipping what gRPC (or the SDK's rules) would refuse. */
+static int add_metadata(sath_call_opts *o, const sathd_gw_call *c)
+{
+    for (size_t i = 0; i < c->n_md; i++) {
+        int rc = strcmp(c->md[i].key, "authorization") == 0
+                     ? sath_call_opts_set_authorization(o, c->md[i].value)
+                     : sath_call_opts_add_metadata(o, c->md[i].key, c->md[i].value);
+        if (rc == SATH_ENOMEM)
+            return rc;
+    }
+    return SATH_OK;
+}
+
+/* One unary call; the response bytes are unpacked into `a`.  The status is the gRPC
+ * code (local failures of the SDK count as UNAVAILABLE: the upstream was not reached). */
 static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
-                   const ProtobufCMessageDescriptor *out, const sath__md *md, size_t n_md,
+                   const ProtobufCMessageDescriptor *out, const sathd_gw_call *c,
                    int64_t timeout_ms, sathd_arena *a, ProtobufCMessage **resp,
                    const char **message)
 {
     size_t len = protobuf_c_message_get_packed_size(req);
     uint8_t *buf = sathd_arena_alloc(a, len ? len : 1);
-    if (!buf) {
+    sath_call_opts *o = NULL;
+    if (!buf || sath_call_opts_new(&o) != SATH_OK || (c && add_metadata(o, c) != SATH_OK) ||
+        sath_call_opts_set_timeout_ms(o, timeout_ms) != SATH_OK) {
+        sath_call_opts_free(o);
         *message = "out of memory";
         return SATHD_RESOURCE_EXHAUSTED;
     }
     protobuf_c_message_pack(req, buf);
-    sath__rpc rpc;
-    memset(&rpc, 0, sizeof rpc);
-    rpc.path = path;
-    rpc.req = buf;
-    rpc.req_len = len;
-    rpc.md = md;
-    rpc.n_md = n_md;
-    rpc.timeout_ms = timeout_ms;
-    int rc = sath__channel_unary(r->chan, &rpc);
-    int st = rc == SATH_OK ? rpc.status : SATHD_UNAVAILABLE;
-    if (rpc.status_message && rpc.status_message[0]) {
-        size_t ml = strlen(rpc.status_message);
-        char *m = sathd_arena_alloc(a, ml + 1);
-        if (m)
-            memcpy(m, rpc.status_message, ml + 1);
-        *message = m;
-    } else if (rc != SATH_OK) {
-        *message = "upstream unavailable";
-    }
+    void *bytes = NULL;
+    size_t n = 0;
+    int rc = sath_client_call_raw(r->client, path, buf, len, &bytes, &n, o);
+    int st = rc >= SATH_OK ? rc : SATHD_UNAVAILABLE;
+    if (rc != SATH_OK)
+        *message = rc > 0 ? arena_copy(a, sath_call_opts_status_message(o)) : "upstream unavailable";
     if (st == SATHD_OK) {
-        *resp = protobuf_c_message_unpack(out, sathd_arena_allocator(a), rpc.resp_len,
-                                          rpc.resp ? rpc.resp : (const uint8_t *)"");
+        *resp = protobuf_c_message_unpack(out, sathd_arena_allocator(a), n, bytes);
         if (!*resp) {
             st = SATHD_INTERNAL;
             *message = "malformed upstream response";
         }
     }
-    sath__rpc_clear(&rpc);
+    sath_free(bytes);
+    sath_call_opts_free(o);
     return st;
 }
 
@@ -98,16 +118,6 @@ static int remote_invoke(void *ud, sathd_gw_call *c)
         c->message = c->decode_error ? c->decode_error : "malformed request";
         return SATHD_INVALID_ARGUMENT;
     }
-    sath__md *md = sathd_arena_alloc(c->arena, (c->n_md ? c->n_md : 1) * sizeof *md);
-    if (!md)
-        return SATHD_RESOURCE_EXHAUSTED;
-    size_t n = 0;
-    for (size_t i = 0; i < c->n_md; i++) {
-        if (!sath__md_legal(c->md[i].key, c->md[i].value))
-            continue; /* gRPC would refuse the whole call */
-        md[n].key = (char *)(uintptr_t)c->md[i].key;
-        md[n++].value = (char *)(uintptr_t)c->md[i].value;
-    }
     int64_t timeout_ms = 0;
     if (c->deadline_ns != INT64_MAX) {
         timeout_ms = (c->deadline_ns - sathd_rpc_now_ns()) / 1000000;
@@ -116,7 +126,7 @@ static int remote_invoke(void *ud, sathd_gw_call *c)
             return SATHD_DEADLINE_EXCEEDED;
         }
     }
-    return forward(r, c->method->path, c->req, c->method->output, md, n, timeout_ms, c->arena,
+    return forward(r, c->method->path, c->req, c->method->output, c, timeout_ms, c->arena,
                    &c->resp, &c->message);
 }
 
@@ -130,7 +140,7 @@ static int remote_ready(void *ud)
     ProtobufCMessage *resp = NULL;
     const char *msg = NULL;
     int st = forward(r, "/grpc.health.v1.Health/Check", &req.base,
-                     &grpc__health__v1__health_check_response__descriptor, NULL, 0, 2000, a,
+                     &grpc__health__v1__health_check_response__descriptor, NULL, 2000, a,
                      &resp, &msg);
     int ok = st == SATHD_OK && resp &&
              ((Grpc__Health__V1__HealthCheckResponse *)resp)->status ==

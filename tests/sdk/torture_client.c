@@ -148,7 +148,7 @@ static int check(sath_client *c, const char *path, const char *service, sath_cal
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     req.service = (char *)service;
     Grpc__Health__V1__HealthCheckResponse *resp = NULL;
-    int rc = sath__unary(c, path, &req.base, &grpc__health__v1__health_check_response__descriptor,
+    int rc = sath__unary(c, path, req.base.descriptor, &req.base, &grpc__health__v1__health_check_response__descriptor,
                          (ProtobufCMessage **)&resp, o);
     if (serving)
         *serving = resp ? (int)resp->status : -1;
@@ -172,7 +172,7 @@ static int get_me(sath_client *c, sath_call_opts *o)
 {
     Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
     Sath__V1__User *user = NULL;
-    int rc = sath__unary(c, "/sath.v1.UserService/GetMe", &req.base, &sath__v1__user__descriptor,
+    int rc = sath__unary(c, "/sath.v1.UserService/GetMe", req.base.descriptor, &req.base, &sath__v1__user__descriptor,
                          (ProtobufCMessage **)&user, o);
     if (rc == SATH_OK) {
         assert_string_equal(user->email, "ada@example.org");
@@ -221,10 +221,10 @@ static void test_health_serving(void **state)
     assert_string_equal(sath_client_last_error_message(f->c), "");
     /* a caller that does not want the response passes resp == NULL */
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
-    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", req.base.descriptor, &req.base,
                                  &grpc__health__v1__health_check_response__descriptor, NULL, NULL), SATH_OK);
     req.service = (char *)"fail";
-    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", req.base.descriptor, &req.base,
                                  &grpc__health__v1__health_check_response__descriptor, NULL, NULL), SATH_NOT_FOUND);
 }
 
@@ -339,8 +339,8 @@ static void test_bad_arguments(void **state)
     assert_int_equal(sath_client_new(f->target, NULL, NULL), SATH_EINVAL);
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     ProtobufCMessage *resp = NULL;
-    assert_int_equal(sath__unary(f->c, "no-slash", &req.base, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
-    assert_int_equal(sath__unary(f->c, "/a/b", NULL, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
+    assert_int_equal(sath__unary(f->c, "no-slash", req.base.descriptor, &req.base, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
+    assert_int_equal(sath__unary(f->c, "/a/b", NULL, NULL, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
     assert_int_equal(sath_client_login(f->c, NULL, "x", NULL), SATH_EINVAL);
     assert_int_equal(sath_client_refresh(f->c, NULL), SATH_ENOTOKEN);
     assert_int_equal(sath_client_logout(f->c, NULL), SATH_ENOTOKEN);
@@ -400,7 +400,7 @@ static int health_20(fixture *f)
     for (int i = 0; i < 20; i++) {
         Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
         Grpc__Health__V1__HealthCheckResponse *resp = NULL;
-        int rc = sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+        int rc = sath__unary(f->c, "/grpc.health.v1.Health/Check", req.base.descriptor, &req.base,
                              &grpc__health__v1__health_check_response__descriptor, (ProtobufCMessage **)&resp, NULL);
         if (rc != SATH_OK || resp->status != GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING)
             bad++;
@@ -416,7 +416,7 @@ static int get_me_5(fixture *f)
     for (int i = 0; i < 5; i++) {
         Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
         Sath__V1__User *user = NULL;
-        if (sath__unary(f->c, "/sath.v1.UserService/GetMe", &req.base, &sath__v1__user__descriptor,
+        if (sath__unary(f->c, "/sath.v1.UserService/GetMe", req.base.descriptor, &req.base, &sath__v1__user__descriptor,
                         (ProtobufCMessage **)&user, NULL) != SATH_OK)
             bad++;
         else

@@ -1,0 +1,290 @@
+/*
+ * async.c - asynchronous calls (sath/async.h): started on any thread, completed by the
+ * channel's completion thread (transport.c), delivered to their callbacks by
+ * sath_client_poll() on the program's thread.
+ *
+ * Invariants (a->mu guards all of them):
+ *   - a call is on `running` from its start until the completion thread reports it,
+ *     then on the `done` queue until sath_client_poll() takes it; `pending` counts both.
+ *   - call->op is the transport's handle while the call runs and NULL once reported, so
+ *     a cancel under a->mu never touches a freed op (the transport frees an op only after
+ *     its done callback, which takes a->mu, returned).
+ *   - the eventfd holds a non-zero count exactly while `done` may be non-empty.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+#include "sath/async.h"
+#include "sath/error.h"
+#include "unary.h"
+
+struct sath_async_call {
+    struct sath__async *a;
+    sath__op *op;
+    const ProtobufCMessageDescriptor *out;
+    sath_async_cb cb;
+    void *userdata;
+    int rc;          /* transport result or grpc status, once reported */
+    sath__rpc rpc;   /* its status_message and resp, taken from the transport */
+    sath_async_call *prev, *next;
+};
+
+typedef struct sath__async {
+    pthread_mutex_t mu;
+    int efd;
+    sath_async_call *running;
+    sath_async_call *done_head, *done_tail;
+    int pending;
+} sath__async;
+
+/* The client's async state, created on first use; NULL when out of resources. */
+static sath__async *get_async(sath_client *c)
+{
+    pthread_mutex_lock(&c->async_mu);
+    sath__async *a = c->async;
+    if (!a && (a = calloc(1, sizeof *a)) != NULL) {
+        a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (a->efd < 0 || pthread_mutex_init(&a->mu, NULL) != 0) {
+            if (a->efd >= 0)
+                close(a->efd);
+            free(a);
+            a = NULL;
+        } else {
+            c->async = a;
+        }
+    }
+    pthread_mutex_unlock(&c->async_mu);
+    return a;
+}
+
+static void unlink_running(sath__async *a, sath_async_call *call)
+{
+    if (call->prev)
+        call->prev->next = call->next;
+    else
+        a->running = call->next;
+    if (call->next)
+        call->next->prev = call->prev;
+    call->prev = call->next = NULL;
+}
+
+/* Completion thread: queue the call for its callback and wake the poller. */
+static void on_done(void *arg, sath__rpc *rpc, int rc)
+{
+    sath_async_call *call = arg;
+    sath__async *a = call->a;
+    pthread_mutex_lock(&a->mu);
+    call->op = NULL;
+    call->rc = rc == SATH_OK ? rpc->status : rc;
+    call->rpc.status_message = rpc->status_message;
+    call->rpc.resp = rpc->resp;
+    call->rpc.resp_len = rpc->resp_len;
+    rpc->status_message = NULL;
+    rpc->resp = NULL;
+    unlink_running(a, call);
+    if (a->done_tail)
+        a->done_tail->next = call;
+    else
+        a->done_head = call;
+    a->done_tail = call;
+    pthread_mutex_unlock(&a->mu);
+    uint64_t one = 1;
+    while (write(a->efd, &one, sizeof one) < 0 && errno == EINTR)
+        ;
+}
+
+/* Decodes and reports one completed call, then frees it. */
+static void deliver(sath_async_call *call)
+{
+    int rc = call->rc;
+    ProtobufCMessage *resp = NULL;
+    if (rc == SATH_OK)
+        rc = sath__decode(call->out, &call->rpc, &resp);
+    char why[160] = "";
+    if (rc == SATH_EPROTO && !call->rpc.status_message)
+        snprintf(why, sizeof why, "could not decode the %s", call->out->name);
+    char *msg = sath__call_message(rc, call->rpc.status_message && *call->rpc.status_message
+                                           ? call->rpc.status_message : why);
+    call->cb(call->userdata, rc, resp, msg ? msg : "");
+    free(msg);
+    sath__rpc_clear(&call->rpc);
+    free(call);
+}
+
+int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                      const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                      sath_async_cb cb, void *userdata, const sath_call_opts *opts,
+                      sath_async_call **handle)
+{
+    if (handle)
+        *handle = NULL;
+    if (!c || !cb || !path || !out)
+        return sath__fail(c, NULL, SATH_EINVAL, "a client, a request and a callback are required");
+    char why[256] = "";
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = sath__encode(in, req, &buf, &len, why, sizeof why);
+    if (rc != SATH_OK)
+        return sath__fail(c, NULL, rc, why);
+    sath__async *a = get_async(c);
+    sath_async_call *call = a ? calloc(1, sizeof *call) : NULL;
+    char *access = NULL, *bearer = NULL;
+    sath__md *md = NULL;
+    sath__rpc rpc;
+    memset(&rpc, 0, sizeof rpc);
+    rc = call ? SATH_OK : SATH_ENOMEM;
+    if (rc == SATH_OK && !sath__is_public(path) && !(opts && opts->authorization)) {
+        int64_t exp;
+        int has_refresh;
+        sath__tokens_snapshot(c, &access, &exp, &has_refresh);
+    }
+    if (rc == SATH_OK)
+        rc = sath__build_md(c, opts, access, &md, &rpc.n_md, &bearer);
+    if (rc == SATH_OK) {
+        call->a = a;
+        call->out = out;
+        call->cb = cb;
+        call->userdata = userdata;
+        rpc.path = path;
+        rpc.req = buf;
+        rpc.req_len = len;
+        rpc.md = md;
+        rpc.timeout_ms = sath__call_timeout(c, opts);
+        rpc.wait_for_ready = c->wait_for_ready;
+        pthread_mutex_lock(&a->mu); /* on_done waits for it: the call is linked first */
+        call->next = a->running;
+        if (a->running)
+            a->running->prev = call;
+        a->running = call;
+        rc = sath__channel_start(c->chan, &rpc, on_done, call, &call->op);
+        if (rc == SATH_OK)
+            a->pending++;
+        else
+            unlink_running(a, call);
+        pthread_mutex_unlock(&a->mu);
+    }
+    free(md);
+    sath__secret_free(bearer);
+    sath__secret_free(access);
+    sodium_memzero(buf, len);
+    free(buf);
+    if (rc != SATH_OK) {
+        free(call);
+        return sath__fail(c, NULL, rc, "the call could not be started");
+    }
+    if (handle)
+        *handle = call;
+    return SATH_OK;
+}
+
+/* Takes the done queue (a->mu held) and resets the eventfd. */
+static sath_async_call *take_done(sath__async *a)
+{
+    sath_async_call *list = a->done_head;
+    a->done_head = a->done_tail = NULL;
+    uint64_t count;
+    while (read(a->efd, &count, sizeof count) < 0 && errno == EINTR)
+        ;
+    return list;
+}
+
+int sath_client_poll(sath_client *c, int timeout_ms)
+{
+    if (!c || timeout_ms < -1)
+        return SATH_EINVAL;
+    sath__async *a = get_async(c);
+    if (!a)
+        return SATH_ENOMEM;
+    pthread_mutex_lock(&a->mu);
+    if (!a->done_head && timeout_ms != 0) {
+        pthread_mutex_unlock(&a->mu);
+        struct pollfd p = {a->efd, POLLIN, 0};
+        if (timeout_ms > 0 || sath_client_async_pending(c) > 0)
+            while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
+                ;
+        pthread_mutex_lock(&a->mu);
+    }
+    sath_async_call *list = take_done(a);
+    int n = 0;
+    for (sath_async_call *call = list; call; call = call->next)
+        n++;
+    a->pending -= n;
+    pthread_mutex_unlock(&a->mu);
+    while (list) {
+        sath_async_call *next = list->next;
+        deliver(list);
+        list = next;
+    }
+    return n;
+}
+
+int sath_client_async_fd(sath_client *c)
+{
+    if (!c)
+        return SATH_EINVAL;
+    sath__async *a = get_async(c);
+    return a ? a->efd : SATH_ENOMEM;
+}
+
+int sath_client_async_pending(sath_client *c)
+{
+    if (!c)
+        return 0;
+    pthread_mutex_lock(&c->async_mu);
+    sath__async *a = c->async;
+    pthread_mutex_unlock(&c->async_mu);
+    if (!a)
+        return 0;
+    pthread_mutex_lock(&a->mu);
+    int n = a->pending;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+void sath_async_call_cancel(sath_async_call *call)
+{
+    if (!call)
+        return;
+    sath__async *a = call->a;
+    pthread_mutex_lock(&a->mu);
+    if (call->op)
+        sath__op_cancel(call->op);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void sath__async_cancel_all(sath_client *c)
+{
+    sath__async *a = c->async;
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    for (sath_async_call *call = a->running; call; call = call->next)
+        sath__op_cancel(call->op);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void sath__async_free(sath_client *c)
+{
+    sath__async *a = c->async;
+    if (!a)
+        return;
+    /* The channel is gone, so every call has been reported to the done queue. */
+    sath_async_call *list = take_done(a);
+    while (list) {
+        sath_async_call *next = list->next;
+        deliver(list);
+        list = next;
+    }
+    close(a->efd);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
+    c->async = NULL;
+}
