@@ -227,6 +227,37 @@ static int authorised_call(sath_client *c, const char *path, const uint8_t *buf,
     return rc;
 }
 
+/* True when every sub-message of `m` (a message of type `d`, already checked) has its
+ * field's type: a Timestamp where a StringValue belongs would be packed with its own
+ * descriptor and sent as garbage.  Depth is bounded by the message types. */
+static int submessages_typed(const ProtobufCMessage *m, const ProtobufCMessageDescriptor *d)
+{
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const char *member = (const char *)m + f->offset;
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF &&
+            *(const uint32_t *)(const void *)((const char *)m + f->quantifier_offset) != f->id)
+            continue;
+        size_t n = 1;
+        const ProtobufCMessage *const *subs = (const ProtobufCMessage *const *)(const void *)member;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            n = *(const size_t *)(const void *)((const char *)m + f->quantifier_offset);
+            subs = *(const ProtobufCMessage *const *const *)(const void *)member;
+            if (n > 0 && !subs)
+                return 0;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (!subs[k])
+                continue; /* an unset singular message */
+            if (subs[k]->descriptor != f->descriptor || !submessages_typed(subs[k], f->descriptor))
+                return 0;
+        }
+    }
+    return 1;
+}
+
 /* Checks that `req` is a message of type `in`, then packs it into *buf.  A request of
  * another type, or one never initialised, has another descriptor pointer: it is compared,
  * never followed, so an uninitialised struct cannot crash here. */
@@ -244,9 +275,9 @@ int sath__encode(const ProtobufCMessageDescriptor *in, const ProtobufCMessage *r
                  "or __init function)", in->name);
         return SATH_EINVAL;
     }
-    if (!protobuf_c_message_check(req)) {
-        snprintf(why, whylen, "the %s is not well formed (a NULL string, or a repeated "
-                 "field's count without its array)", req->descriptor->name);
+    if (!submessages_typed(req, req->descriptor) || !protobuf_c_message_check(req)) {
+        snprintf(why, whylen, "the %s is not well formed (a sub-message of the wrong type, "
+                 "or a repeated field's count without its array)", req->descriptor->name);
         return SATH_EINVAL;
     }
     size_t n = protobuf_c_message_get_packed_size(req);
