@@ -16,6 +16,8 @@ SATH_DEPS_TEST=(
   libcmocka-dev clang libclang-rt-14-dev
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests openssl
 )
+# The SDK's tests: its libuv example (async calls) and the valgrind run of the examples.
+SATH_DEPS_TEST+=(libuv1-dev valgrind)
 
 # sath_install_missing PKG... : apt-get install the packages not yet installed.
 sath_install_missing() {
