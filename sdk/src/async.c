@@ -137,7 +137,6 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
     sath__async *a = get_async(c);
     sath_async_call *call = a ? calloc(1, sizeof *call) : NULL;
     char *access = NULL, *bearer = NULL;
-    sath__md *md = NULL;
     sath__rpc rpc;
     memset(&rpc, 0, sizeof rpc);
     rc = call ? SATH_OK : SATH_ENOMEM;
@@ -147,18 +146,12 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
         sath__tokens_snapshot(c, &access, &exp, &has_refresh);
     }
     if (rc == SATH_OK)
-        rc = sath__build_md(c, opts, access, &md, &rpc.n_md, &bearer);
+        rc = sath__rpc_init(c, opts, access, path, buf, len, &rpc, &bearer);
     if (rc == SATH_OK) {
         call->a = a;
         call->out = out;
         call->cb = cb;
         call->userdata = userdata;
-        rpc.path = path;
-        rpc.req = buf;
-        rpc.req_len = len;
-        rpc.md = md;
-        rpc.timeout_ms = sath__call_timeout(c, opts);
-        rpc.wait_for_ready = c->wait_for_ready;
         pthread_mutex_lock(&a->mu); /* on_done waits for it: the call is linked first */
         call->next = a->running;
         if (a->running)
@@ -171,7 +164,7 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
             unlink_running(a, call);
         pthread_mutex_unlock(&a->mu);
     }
-    free(md);
+    free((void *)rpc.md);
     sath__secret_free(bearer);
     sath__secret_free(access);
     sodium_memzero(buf, len);

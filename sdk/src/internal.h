@@ -114,12 +114,12 @@ void sath__record(sath_client *c, sath_call_opts *opts, int quiet, int rc, const
                   const sath__md *md, size_t n_md);
 /* sath__record() of a failure found locally; returns rc. */
 int sath__fail(sath_client *c, sath_call_opts *opts, int rc, const char *detail);
-/* Pieces of a call shared by unary.c and async.c: the deadline, the request metadata
- * (client's, then opts', then authorization: opts' override or the bearer of `access`,
- * returned in *bearer to be wiped), encoding with the type check, decoding. */
-int64_t sath__call_timeout(const sath_client *c, const sath_call_opts *opts);
-int sath__build_md(sath_client *c, const sath_call_opts *opts, const char *access,
-                   sath__md **md, size_t *n, char **bearer);
+/* Pieces of a call shared by unary.c and async.c.  sath__rpc_init() fills the inputs of
+ * `rpc`: path, request bytes, deadline, wait-for-ready and the metadata (client's, then
+ * opts', then authorization: opts' override or the bearer of `access`, returned in *bearer
+ * to be wiped); the caller frees rpc->md.  Then encoding with the type check, decoding. */
+int sath__rpc_init(sath_client *c, const sath_call_opts *opts, const char *access, const char *path,
+                   const uint8_t *buf, size_t len, sath__rpc *rpc, char **bearer);
 int sath__encode(const ProtobufCMessageDescriptor *in, const ProtobufCMessage *req, uint8_t **buf,
                  size_t *len, char *why, size_t whylen);
 int sath__decode(const ProtobufCMessageDescriptor *out, sath__rpc *rpc, ProtobufCMessage **resp);

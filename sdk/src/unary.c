@@ -55,8 +55,8 @@ static void outcome_clear(outcome *o)
     memset(o, 0, sizeof *o);
 }
 
-int sath__build_md(sath_client *c, const sath_call_opts *opts, const char *access,
-                   sath__md **md, size_t *n, char **bearer)
+static int build_md(sath_client *c, const sath_call_opts *opts, const char *access,
+                    sath__md **md, size_t *n, char **bearer)
 {
     size_t cap = c->md.n + (opts ? opts->md.n : 0) + 1;
     sath__md *arr = calloc(cap, sizeof *arr);
@@ -110,20 +110,12 @@ static int attempt(sath_client *c, const char *path, const uint8_t *buf, size_t 
                    const char *access, const sink *k, const sath_call_opts *opts, outcome *res)
 {
     sath__rpc rpc;
-    memset(&rpc, 0, sizeof rpc);
     char *bearer = NULL;
-    sath__md *md = NULL;
-    int rc = sath__build_md(c, opts, access, &md, &rpc.n_md, &bearer);
+    int rc = sath__rpc_init(c, opts, access, path, buf, len, &rpc, &bearer);
     if (rc != SATH_OK)
         return rc;
-    rpc.md = md;
-    rpc.path = path;
-    rpc.req = buf;
-    rpc.req_len = len;
-    rpc.timeout_ms = sath__call_timeout(c, opts);
-    rpc.wait_for_ready = c->wait_for_ready;
     rc = sath__channel_unary(c->chan, &rpc);
-    free(md);
+    free((void *)rpc.md);
     sath__secret_free(bearer);
     if (rc == SATH_OK)
         rc = rpc.status;
@@ -143,9 +135,21 @@ static int attempt(sath_client *c, const char *path, const uint8_t *buf, size_t 
     return rc;
 }
 
-int64_t sath__call_timeout(const sath_client *c, const sath_call_opts *opts)
+int sath__rpc_init(sath_client *c, const sath_call_opts *opts, const char *access, const char *path,
+                   const uint8_t *buf, size_t len, sath__rpc *rpc, char **bearer)
 {
-    return opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
+    memset(rpc, 0, sizeof *rpc);
+    sath__md *md = NULL;
+    int rc = build_md(c, opts, access, &md, &rpc->n_md, bearer);
+    if (rc != SATH_OK)
+        return rc;
+    rpc->md = md;
+    rpc->path = path;
+    rpc->req = buf;
+    rpc->req_len = len;
+    rpc->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
+    rpc->wait_for_ready = c->wait_for_ready;
+    return SATH_OK;
 }
 
 int sath__decode(const ProtobufCMessageDescriptor *out, sath__rpc *rpc, ProtobufCMessage **resp)
