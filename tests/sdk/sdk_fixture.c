@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,29 @@ int sdk_server_start(sdk_server *s, const char *const *extra_env, int no_account
         fprintf(stderr, "register: %s: %s\n", sath_err_name(rc), sath_client_last_error_message(c));
     sath_client_free(c);
     return rc == SATH_OK ? 0 : -1;
+}
+
+int sdk_group_setup(void **state)
+{
+    sdk_fixture *f = calloc(1, sizeof *f);
+    *state = f;
+    signal(SIGPIPE, SIG_IGN); /* a test's peer may close first (the keepalive proxy) */
+    if (!f || sdk_server_start(&f->srv, NULL, 0) != 0 || !(f->c = sdk_login(&f->srv, NULL)) ||
+        sath_call_opts_new(&f->o) != SATH_OK)
+        return -1;
+    return 0;
+}
+
+int sdk_group_teardown(void **state)
+{
+    sdk_fixture *f = *state;
+    if (!f)
+        return -1;
+    sath_call_opts_free(f->o);
+    sath_client_free(f->c);
+    int rc = sdk_server_stop(&f->srv);
+    free(f);
+    return rc == 0 ? 0 : -1;
 }
 
 int sdk_server_stop(sdk_server *s)

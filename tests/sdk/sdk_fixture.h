@@ -17,6 +17,17 @@ typedef struct sdk_server {
     char password[40];
 } sdk_server;
 
+/* The usual group fixture: sathd with an account, a client logged in as it, and call
+ * options for the tests to reuse.  sdk_group_setup()/sdk_group_teardown() are cmocka
+ * group setup/teardown functions (state: sdk_fixture *). */
+typedef struct sdk_fixture {
+    sdk_server srv;
+    sath_client *c;
+    sath_call_opts *o;
+} sdk_fixture;
+int sdk_group_setup(void **state);
+int sdk_group_teardown(void **state);
+
 /* Starts sathd with `extra_env` (may be NULL) and registers an account on it unless
  * `no_account`.  0 or -1 (message on stderr). */
 int sdk_server_start(sdk_server *s, const char *const *extra_env, int no_account);

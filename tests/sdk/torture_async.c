@@ -17,30 +17,7 @@
 
 #include "sdk_fixture.h"
 
-typedef struct fixture {
-    sdk_server srv;
-    sath_client *c; /* logged in */
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || sdk_server_start(&f->srv, NULL, 0) != 0 || !(f->c = sdk_login(&f->srv, NULL)))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    if (!f)
-        return -1; /* setup failed */
-    sath_client_free(f->c);
-    int rc = sdk_server_stop(&f->srv);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
+typedef sdk_fixture fixture;
 
 /* What the callbacks saw. */
 typedef struct tally {
@@ -219,5 +196,5 @@ int main(void)
         cmocka_unit_test(test_callbacks_start_calls),
         cmocka_unit_test(test_free_with_calls_in_flight),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sdk_group_setup, sdk_group_teardown);
 }

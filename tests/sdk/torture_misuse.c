@@ -15,33 +15,7 @@
 
 #include "sdk_fixture.h"
 
-typedef struct fixture {
-    sdk_server srv;
-    sath_client *c; /* logged in */
-    sath_call_opts *o;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || sdk_server_start(&f->srv, NULL, 0) != 0 || !(f->c = sdk_login(&f->srv, NULL)) ||
-        sath_call_opts_new(&f->o) != SATH_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    if (!f)
-        return -1; /* setup failed */
-    sath_call_opts_free(f->o);
-    sath_client_free(f->c);
-    int rc = sdk_server_stop(&f->srv);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
+typedef sdk_fixture fixture;
 
 /* Both places hold the same message (the rule), and it is `expect` when given. */
 static void assert_message(fixture *f, const char *expect)
@@ -279,5 +253,5 @@ int main(void)
         cmocka_unit_test(test_option_misuse),
         cmocka_unit_test(test_message_rule),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sdk_group_setup, sdk_group_teardown);
 }

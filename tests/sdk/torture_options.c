@@ -29,29 +29,7 @@
 
 extern char **environ;
 
-typedef struct fixture {
-    sdk_server srv;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    signal(SIGPIPE, SIG_IGN);
-    if (!f || sdk_server_start(&f->srv, NULL, 0) != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    if (!f)
-        return -1; /* setup failed */
-    int rc = sdk_server_stop(&f->srv);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
+typedef sdk_fixture fixture;
 
 static sath_client_options *options(void)
 {
@@ -524,5 +502,5 @@ int main(void)
         cmocka_unit_test(test_raw_call),
         cmocka_unit_test(test_log_callback),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sdk_group_setup, sdk_group_teardown);
 }
