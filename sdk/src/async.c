@@ -11,6 +11,7 @@
  *     its done callback, which takes a->mu, returned).
  *   - the eventfd holds a non-zero count exactly while `done` may be non-empty.
  */
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -35,6 +36,13 @@ struct sath_async_call {
     int rc;          /* transport result or grpc status, once reported */
     sath__rpc rpc;   /* its status_message and resp, taken from the transport */
     sath_async_call *prev, *next;
+    int cancelled;   /* sath_async_call_cancel() was called (under a->mu) */
+    /* A call made with the session's token while a refresh token was held keeps its
+     * inputs for one retry after UNAUTHENTICATED (as the blocking calls do): */
+    sath_client *c;
+    sath__rpc in;    /* path, md (owned array; authorization last), req (owned bytes) */
+    char *bearer;    /* owned value of that authorization entry; wiped */
+    uint64_t gen;    /* token generation the call started with */
 };
 
 typedef struct sath__async {
@@ -76,11 +84,66 @@ static void unlink_running(sath__async *a, sath_async_call *call)
     call->prev = call->next = NULL;
 }
 
+/* Releases the inputs kept for a retry. */
+static void drop_inputs(sath_async_call *call)
+{
+    free((void *)call->in.md);
+    if (call->in.req) {
+        sodium_memzero((void *)call->in.req, call->in.req_len);
+        free((void *)call->in.req);
+    }
+    sath__secret_free(call->bearer);
+    memset(&call->in, 0, sizeof call->in);
+    call->bearer = NULL;
+    call->c = NULL;
+}
+
+static void on_done(void *arg, sath__rpc *rpc, int rc);
+
+/*
+ * Completion thread, after UNAUTHENTICATED: refresh the session (a blocking round trip on
+ * this internal thread, never on the program's) and start the call again with the new
+ * token.  SATH_OK when it was restarted.
+ */
+static int retry_after_refresh(sath_async_call *call)
+{
+    sath_client *c = call->c;
+    if (sath__tokens_refresh(c, call->gen, NULL) != SATH_OK)
+        return SATH_UNAUTHENTICATED;
+    char *access = NULL;
+    int64_t exp;
+    int has_refresh;
+    sath__tokens_snapshot(c, &access, &exp, &has_refresh);
+    char *bearer = NULL;
+    int rc = access && asprintf(&bearer, "Bearer %s", access) >= 0 ? SATH_OK : SATH_ENOTOKEN;
+    sath__secret_free(access);
+    if (rc != SATH_OK)
+        return rc;
+    sath__secret_free(call->bearer);
+    call->bearer = bearer;
+    ((sath__md *)(uintptr_t)call->in.md)[call->in.n_md - 1].value = bearer;
+    sath__async *a = call->a;
+    pthread_mutex_lock(&a->mu);
+    rc = call->cancelled ? SATH_CANCELLED
+                         : sath__channel_start(c->chan, &call->in, on_done, call, &call->op);
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
 /* Completion thread: queue the call for its callback and wake the poller. */
 static void on_done(void *arg, sath__rpc *rpc, int rc)
 {
     sath_async_call *call = arg;
     sath__async *a = call->a;
+    if (call->c) { /* retry once, then the inputs are no longer needed */
+        int again = rc == SATH_OK && rpc->status == SATH_UNAUTHENTICATED;
+        int restarted = again && retry_after_refresh(call) == SATH_OK;
+        /* the transport copied the inputs; the new attempt (this same thread runs its
+         * on_done later) has no retry of its own */
+        drop_inputs(call);
+        if (restarted)
+            return;
+    }
     pthread_mutex_lock(&a->mu);
     call->op = NULL;
     call->rc = rc == SATH_OK ? rpc->status : rc;
@@ -137,13 +200,14 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
     sath__async *a = get_async(c);
     sath_async_call *call = a ? calloc(1, sizeof *call) : NULL;
     char *access = NULL, *bearer = NULL;
+    int has_refresh = 0;
+    uint64_t gen = 0;
     sath__rpc rpc;
     memset(&rpc, 0, sizeof rpc);
     rc = call ? SATH_OK : SATH_ENOMEM;
     if (rc == SATH_OK && !sath__is_public(path) && !(opts && opts->authorization)) {
         int64_t exp;
-        int has_refresh;
-        sath__tokens_snapshot(c, &access, &exp, &has_refresh);
+        gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
     }
     if (rc == SATH_OK)
         rc = sath__rpc_init(c, opts, access, path, buf, len, &rpc, &bearer);
@@ -152,12 +216,21 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
         call->out = out;
         call->cb = cb;
         call->userdata = userdata;
+        if (access && has_refresh) { /* keep the inputs for a retry after a refresh */
+            call->c = c;
+            call->in = rpc;
+            call->bearer = bearer;
+            call->gen = gen;
+            bearer = NULL;
+            buf = NULL;
+            rpc.md = NULL;
+        }
         pthread_mutex_lock(&a->mu); /* on_done waits for it: the call is linked first */
         call->next = a->running;
         if (a->running)
             a->running->prev = call;
         a->running = call;
-        rc = sath__channel_start(c->chan, &rpc, on_done, call, &call->op);
+        rc = sath__channel_start(c->chan, call->c ? &call->in : &rpc, on_done, call, &call->op);
         if (rc == SATH_OK)
             a->pending++;
         else
@@ -167,9 +240,13 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
     free((void *)rpc.md);
     sath__secret_free(bearer);
     sath__secret_free(access);
-    sodium_memzero(buf, len);
-    free(buf);
+    if (buf) {
+        sodium_memzero(buf, len);
+        free(buf);
+    }
     if (rc != SATH_OK) {
+        if (call)
+            drop_inputs(call);
         free(call);
         return sath__fail(c, NULL, rc, "the call could not be started");
     }
@@ -248,6 +325,7 @@ void sath_async_call_cancel(sath_async_call *call)
         return;
     sath__async *a = call->a;
     pthread_mutex_lock(&a->mu);
+    call->cancelled = 1; /* also stops a retry after a refresh */
     if (call->op)
         sath__op_cancel(call->op);
     pthread_mutex_unlock(&a->mu);
@@ -259,8 +337,11 @@ void sath__async_cancel_all(sath_client *c)
     if (!a)
         return;
     pthread_mutex_lock(&a->mu);
-    for (sath_async_call *call = a->running; call; call = call->next)
-        sath__op_cancel(call->op);
+    for (sath_async_call *call = a->running; call; call = call->next) {
+        call->cancelled = 1;
+        if (call->op)
+            sath__op_cancel(call->op);
+    }
     pthread_mutex_unlock(&a->mu);
 }
 

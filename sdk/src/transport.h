@@ -81,7 +81,9 @@ typedef struct sath__op sath__op;
 /*
  * Called once per started call, on the channel's completion thread, with the call's
  * outcome in `rpc` (as sath__channel_unary() fills it) and its return code in `rc`.
- * The op is freed after it returns: nothing may use it any more.  It must not block.
+ * The op is freed after it returns: nothing may use it any more.  It blocks every other
+ * completion of the channel while it runs: keep it short (async.c's one refresh round
+ * trip before a retry is the longest it does).  It may start new calls.
  */
 typedef void (*sath__op_done)(void *arg, sath__rpc *rpc, int rc);
 

@@ -169,6 +169,37 @@ static void test_callbacks_start_calls(void **state)
     assert_int_equal(t.chain, 0);
 }
 
+/* A rejected access token is refreshed once and the call retried, as blocking calls do;
+ * the callback sees only the success.  Without a refresh token the rejection stands. */
+static void test_refresh_and_retry(void **state)
+{
+    fixture *f = *state;
+    sath_client *c = sdk_login(&f->srv, NULL);
+    assert_non_null(c);
+    char *refresh = NULL;
+    assert_int_equal(sath_client_get_tokens(c, NULL, &refresh), SATH_OK);
+    assert_int_equal(sath_client_set_tokens(c, "not.a.token", refresh), SATH_OK);
+    tally t = {.email = f->srv.email};
+    Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(sath_user_get_me_async(c, &req, on_me, &t, NULL, NULL), SATH_OK);
+    drain(c);
+    assert_int_equal(t.ok, 20);
+    assert_int_equal(t.failed, 0);
+    char *access = NULL;
+    assert_int_equal(sath_client_get_tokens(c, &access, NULL), SATH_OK);
+    assert_non_null(access);
+    assert_string_not_equal(access, "not.a.token"); /* the session was refreshed */
+    sath_free(access);
+
+    assert_int_equal(sath_client_set_tokens(c, "not.a.token", NULL), SATH_OK);
+    assert_int_equal(sath_user_get_me_async(c, &req, on_me, &t, NULL, NULL), SATH_OK);
+    drain(c);
+    assert_int_equal(t.last_status, SATH_UNAUTHENTICATED);
+    sath_free(refresh);
+    sath_client_free(c);
+}
+
 /* Freeing a client with calls in flight reports every one of them, then nothing more. */
 static void test_free_with_calls_in_flight(void **state)
 {
@@ -194,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_errors_through_callback),
         cmocka_unit_test(test_callbacks_start_calls),
+        cmocka_unit_test(test_refresh_and_retry),
         cmocka_unit_test(test_free_with_calls_in_flight),
     };
     return cmocka_run_group_tests(tests, sdk_group_setup, sdk_group_teardown);

@@ -17,9 +17,10 @@
  * without a loop may call sath_client_poll() with a timeout instead of watching the fd.
  *
  * Tokens: an asynchronous call sends the access token held when it starts (or the
- * per-call authorization of its sath_call_opts) and never refreshes it, because a refresh
- * is a blocking round trip.  When a call ends with SATH_UNAUTHENTICATED, refresh with
- * sath_client_refresh() (or log in again) and start it again.
+ * per-call authorization of its sath_call_opts).  When the server answers
+ * UNAUTHENTICATED and a refresh token is held, the library refreshes the session once on
+ * its own completion thread (never on the program's) and starts the call again with the
+ * new token, as the blocking calls do; the callback sees only the final outcome.
  */
 #ifndef SATH_ASYNC_H
 #define SATH_ASYNC_H
