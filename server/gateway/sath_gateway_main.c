@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "gateway.h"
-#include "gateway_config.h"
+#include "sathd/gateway.h"
+#include "sathd/gateway_config.h"
 #include "gateway_remote.h"
 #include "sath/v1/routes.sath.h"
 #include "sathd/config.h"

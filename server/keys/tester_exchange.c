@@ -13,7 +13,7 @@
 #include <sodium.h>
 
 #include "tester_internal.h"
-#include "util.h"
+#include "hmac.h"
 
 #define RECV_WINDOW "5000"
 

@@ -7,7 +7,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "tester.h"
+#include "sathd/keytest.h"
 
 /* A provider's answer: status code and body (malloc'd, NUL-terminated; free with
  * kt_http_free). */

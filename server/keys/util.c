@@ -1,45 +1,9 @@
 /*
- * util.c - see util.h.
+ * util.c - provider-message hygiene of the key testers (see util.h).
  */
 #include "util.h"
 
-#include <stdio.h>
 #include <string.h>
-
-#include <sodium.h>
-
-void sathd_keys_hmac_sha256_hex(const char *key, size_t key_len, const char *msg, size_t msg_len,
-                                char out[65])
-{
-    crypto_auth_hmacsha256_state st;
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, key_len);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, msg_len);
-    crypto_auth_hmacsha256_final(&st, mac);
-    sodium_bin2hex(out, 65, mac, sizeof mac);
-    sodium_memzero(&st, sizeof st); /* holds the key's pads */
-}
-
-void sathd_keys_uuid_v4(char out[37])
-{
-    unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-}
-
-void sathd_keys_mask(const char *key, char *out, size_t outlen)
-{
-    if (outlen == 0)
-        return;
-    size_t n = strlen(key), o = 0;
-    for (size_t i = 0; i < n && o + 1 < outlen; i++, o++)
-        out[o] = (n > 8 && (i < 4 || i >= n - 4)) ? key[i] : '*';
-    out[o] = '\0';
-}
 
 /* Replaces every occurrence of `s` in msg (NUL-terminated, in a buffer of cap bytes). */
 static void redact(char *msg, size_t cap, const char *s)

@@ -1,6 +1,5 @@
 /*
- * util.h - small helpers of the keys layer that the services and the CLI-facing code
- * share: request signing, key ids for new rows, masking, and provider-message hygiene.
+ * util.h - private to server/keys: provider-message hygiene of the key testers.
  */
 #ifndef SATHD_KEYS_UTIL_H
 #define SATHD_KEYS_UTIL_H
@@ -11,15 +10,6 @@
 extern "C" {
 #endif
 
-/* Lower-case hex HMAC-SHA256 of msg (msg_len bytes) under `key` into out[65]. */
-void sathd_keys_hmac_sha256_hex(const char *key, size_t key_len, const char *msg, size_t msg_len,
-                                char out[65]);
-/* A random RFC 4122 version 4 UUID in canonical lower-case text, into out[37]. */
-void sathd_keys_uuid_v4(char out[37]);
-/* `key` with all but its first 4 and last 4 characters replaced by '*' (keys of 8
- * characters or fewer are masked entirely), into `out`; the result is truncated to
- * outlen - 1 characters.  Never reveals more than 8 characters of the key. */
-void sathd_keys_mask(const char *key, char *out, size_t outlen);
 /* Makes `msg` (a provider's text) safe to show and log, in place: every occurrence of
  * each non-empty string of `secrets` (NULL-terminated list) becomes "[redacted]",
  * control and non-ASCII bytes become '?', and the text is cut to `max` characters
@@ -29,4 +19,4 @@ void sathd_keys_scrub(char *msg, size_t cap, size_t max, const char *const *secr
 #ifdef __cplusplus
 }
 #endif
-#endif
+#endif /* SATHD_KEYS_UTIL_H */

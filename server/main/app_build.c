@@ -14,9 +14,9 @@
 #include <sodium.h>
 
 #include "sathd/log.h"
-#include "keyring.h"
-#include "plans_cache.h"
-#include "tester.h"
+#include "sathd/keyring.h"
+#include "sathd/plans_cache.h"
+#include "sathd/keytest.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {

@@ -19,13 +19,13 @@
 #include "sathd/log.h"
 #include "sathd/pg.h"
 #include "sath/v1/keys.sath-server.h"
-#include "keyring.h"
-#include "keys_store.h"
-#include "services.h"
-#include "svc.h"
-#include "tester.h"
+#include "sathd/keyring.h"
+#include "sathd/keys_store.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
+#include "sathd/keytest.h"
 #include "text.h"
-#include "util.h"
+#include "sathd/keys.h"
 
 #define KEY_MAX 256    /* longest API key accepted */
 #define SECRET_MAX 512 /* longest API secret / passphrase accepted */

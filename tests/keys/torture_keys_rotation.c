@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
-#include "keyring.h"
+#include "sathd/keyring.h"
 #include "keys_fixture.h"
 
 #define KA "a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

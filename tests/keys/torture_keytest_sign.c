@@ -14,7 +14,9 @@
 #include <sodium.h>
 
 #include "sathd/pg.h"
-#include "tester.h"
+#include "sathd/keytest.h"
+#include "hmac.h" /* private to server/keys */
+#include "sathd/keys.h"
 #include "util.h"
 
 static void hmac_vectors(void **state)
