@@ -9,7 +9,9 @@
  *   - call->op is the transport's handle while the call runs and NULL once reported, so
  *     a cancel under a->mu never touches a freed op (the transport frees an op only after
  *     its done callback, which takes a->mu, returned).
- *   - the eventfd holds a non-zero count exactly while `done` may be non-empty.
+ *   - the eventfd is readable whenever `done` is non-empty: a completion that finds the
+ *     queue empty writes it after queueing; the poller resets it when it takes the queue
+ *     (a spurious wake-up with an empty queue is possible and harmless, a lost one is not).
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -153,14 +155,17 @@ static void on_done(void *arg, sath__rpc *rpc, int rc)
     rpc->status_message = NULL;
     rpc->resp = NULL;
     unlink_running(a, call);
+    int was_empty = !a->done_head;
     if (a->done_tail)
         a->done_tail->next = call;
     else
         a->done_head = call;
     a->done_tail = call;
     pthread_mutex_unlock(&a->mu);
+    /* Only the first completion after the poller emptied the queue needs to wake it:
+     * the poller takes the whole queue and resets the eventfd under a->mu. */
     uint64_t one = 1;
-    while (write(a->efd, &one, sizeof one) < 0 && errno == EINTR)
+    while (was_empty && write(a->efd, &one, sizeof one) < 0 && errno == EINTR)
         ;
 }
 
