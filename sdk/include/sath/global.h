@@ -5,8 +5,9 @@
  * Calling sath_global_init() is optional: sath_client_new() initialises what it needs on
  * its own.  It exists so a program can start and stop the library at known points: gRPC
  * core starts threads of its own, and only after the last sath_global_cleanup() (with
- * every client freed) are they all joined and gRPC's memory released, which is what a
- * clean valgrind or LeakSanitizer run at exit needs.  Every init must be paired with one
+ * every client freed) do they end and gRPC release its memory, which is what a clean
+ * valgrind or LeakSanitizer run at exit needs (with sathclient.supp for what gRPC never
+ * frees, see there).  Every init must be paired with one
  * cleanup; the calls nest (a counter), so libraries built on ours can pair their own.
  */
 #ifndef SATH_GLOBAL_H
@@ -29,8 +30,10 @@ SATH_EXTERN int sath_global_init(long flags);
 
 /*
  * sath_global_cleanup() drops the reference sath_global_init() took.  The last one, once
- * no sath_client is left, shuts gRPC down and waits for its threads.  A call without a
- * matching init does nothing.  Thread-safe, but no call may be running.
+ * no sath_client is left, shuts gRPC down and joins its threads; after a connection
+ * failed, the last few end a moment later, once gRPC's pending backoff timers ran out
+ * (seconds).  A call without a matching init does nothing.  Thread-safe, but no call may
+ * be running.
  */
 SATH_EXTERN void sath_global_cleanup(void);
 
