@@ -97,8 +97,15 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
     size_t n = 0;
     int rc = sath_client_call_raw(r->client, path, buf, len, &bytes, &n, o);
     int st = rc >= SATH_OK ? rc : SATHD_UNAVAILABLE;
-    if (rc != SATH_OK)
-        *message = rc > 0 ? arena_copy(a, sath_call_opts_status_message(o)) : "upstream unavailable";
+    if (rc < 0) {
+        *message = "upstream unavailable";
+    } else if (rc > 0) {
+        /* the server's own words; the SDK's generic text (no message sent) leaves the
+         * gateway's default for the status, as before */
+        const char *m = sath_call_opts_status_message(o);
+        if (*m && strcmp(m, sath_strerror(rc)) != 0)
+            *message = arena_copy(a, m);
+    }
     if (st == SATHD_OK) {
         *resp = protobuf_c_message_unpack(out, sathd_arena_allocator(a), n, bytes);
         if (!*resp) {
