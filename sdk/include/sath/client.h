@@ -4,7 +4,9 @@
  * A sath_client owns one gRPC channel to one sathd and the session's tokens.  It is
  * safe to use from many threads at once: every function taking a sath_client may be
  * called concurrently unless its comment says otherwise.  The RPC functions themselves
- * (sath_auth_login(), sath_user_get_me(), ...) are generated into sath/v1/<x>.sath-client.h.
+ * (sath_auth_login(), sath_user_get_me(), ...) are generated into sath/v1/<x>.sath-client.h,
+ * each with an asynchronous twin (sath/async.h).  Error codes and the rule for messages
+ * are in sath/error.h; the process-wide life cycle and logging in sath/global.h.
  *
  * Ownership rules used below:
  *   - "the caller frees it with sath_free()" means malloc'd memory handed to you.
