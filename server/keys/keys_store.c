@@ -6,6 +6,7 @@
  */
 #include "sathd/keys_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,13 @@ static const sathd_pg_stmt st_ins_ai = {
     "INSERT INTO ai_keys (id, user_id, provider, label, base_url, encrypted_key, key_id, key_hint) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " AI_COLUMNS,
     8};
+/* The per-user creation lock (held to COMMIT) and the counts it protects. */
+static const sathd_pg_stmt st_lock_user = {
+    "keys_lock_user", "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1};
+static const sathd_pg_stmt st_count_ex = {
+    "keys_count_exchange", "SELECT count(*) >= $2::bigint FROM api_keys WHERE user_id = $1", 2};
+static const sathd_pg_stmt st_count_ai = {
+    "keys_count_ai", "SELECT count(*) >= $2::bigint FROM ai_keys WHERE user_id = $1", 2};
 static const sathd_pg_stmt st_list_ex = {
     "keys_list_exchange",
     "SELECT " EX_COLUMNS " FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id", 1};
@@ -152,6 +160,47 @@ static int oom(sathd_call *call)
     return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
 }
 
+/* BEGIN; lock the user's key creations; refuse past the cap; INSERT; COMMIT. */
+static int insert_capped(sathd_call *call, const char *user_id, int is_ai, int64_t cap,
+                         const sathd_pg_stmt *ins, const char *const *params,
+                         const PGresult **res)
+{
+    sathd_pg_conn *c = NULL;
+    const PGresult *r = NULL; /* results belong to the call (cleared when it ends) */
+    *res = NULL;
+    int rc = sathd_svc_pg_open(call, &c);
+    if (rc != SATHD_OK)
+        return rc;
+    if (sathd_pg_begin(c) != 0) {
+        sathd_svc_pg_close(call, c);
+        return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable");
+    }
+    char lock_key[64], capbuf[24];
+    snprintf(lock_key, sizeof lock_key, "keys:%s", user_id);
+    snprintf(capbuf, sizeof capbuf, "%lld", (long long)cap);
+    const char *lp[] = {lock_key}, *cp[] = {user_id, capbuf};
+    if ((rc = sathd_svc_pg_query(call, c, &st_lock_user, lp, &r)) == SATHD_OK)
+        rc = sathd_svc_pg_query(call, c, is_ai ? &st_count_ai : &st_count_ex, cp, &r);
+    if (rc == SATHD_OK) {
+        int full = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+        if (full)
+            rc = sathd_call_error(call, SATHD_FAILED_PRECONDITION,
+                                  "you already have %lld %s keys, the most allowed: delete one "
+                                  "before adding another", (long long)cap,
+                                  is_ai ? "AI-provider" : "exchange");
+        else
+            rc = sathd_svc_pg_query(call, c, ins, params, res);
+    }
+    if (rc == SATHD_OK && sathd_pg_commit(c) != 0) {
+        *res = NULL;
+        rc = sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable");
+    } else if (rc != SATHD_OK) {
+        sathd_pg_rollback(c);
+    }
+    sathd_svc_pg_close(call, c);
+    return rc;
+}
+
 int sathd_keys_store_insert_exchange(sathd_call *call, const sathd_keys_new_exchange *k,
                                      Sath__V1__ExchangeKey **out)
 {
@@ -159,7 +208,7 @@ int sathd_keys_store_insert_exchange(sathd_call *call, const sathd_keys_new_exch
                             k->enc_key,    k->enc_secret,     k->enc_passphrase,
                             k->kid,        k->hint,           k->testnet ? "true" : "false"};
     const PGresult *res = NULL;
-    int rc = sathd_svc_pg_query1(call, &st_ins_ex, params, &res);
+    int rc = insert_capped(call, k->user_id, 0, k->max_per_user, &st_ins_ex, params, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) != 1 || !(*out = exchange_from_row(call, res, 0)))
@@ -172,7 +221,7 @@ int sathd_keys_store_insert_ai(sathd_call *call, const sathd_keys_new_ai *k, Sat
     const char *params[] = {k->id,       k->user_id, k->provider, k->label,
                             k->base_url, k->enc_key, k->kid,      k->hint};
     const PGresult *res = NULL;
-    int rc = sathd_svc_pg_query1(call, &st_ins_ai, params, &res);
+    int rc = insert_capped(call, k->user_id, 1, k->max_per_user, &st_ins_ai, params, &res);
     if (rc != SATHD_OK)
         return rc;
     if (PQntuples(res) != 1 || !(*out = ai_from_row(call, res, 0)))

@@ -31,6 +31,8 @@ typedef struct sathd_health_probe {
 /* Owned by sathd/keyring.h (server/keys).  Declared, not included: the keys domain builds
  * on this library (its store uses sathd/svc.h), so this library cannot link it. */
 typedef struct sathd_keyring sathd_keyring;
+/* Owned by sathd/httpc.h (server/httpc), declared for the same reason. */
+typedef struct sathd_httpc sathd_httpc;
 
 struct sathd_app {
     const sathd_config *cfg;
@@ -42,6 +44,7 @@ struct sathd_app {
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
+    sathd_httpc *http;      /* outbound HTTP (key tests), SSRF guard per SATH_OUTBOUND_ALLOW */
     sathd_health_probe health;
 };
 

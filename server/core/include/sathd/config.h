@@ -147,7 +147,14 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_ANTHROPIC_URL, anthropic_url, STR, "https://api.anthropic.com", 0, 0, NULL,         \
       "Anthropic API base URL (key tests)")                                                    \
     X(SATH_PROVIDER_TIMEOUT_MS, provider_timeout_ms, INT, "10000", 100, 120000, NULL,          \
-      "Total time a key test may take talking to the provider, ms")
+      "Total time a key test may take talking to the provider, ms")                            \
+    X(SATH_OUTBOUND_ALLOW, outbound_allow, STR, NULL, 0, 0, NULL,                              \
+      "Destinations user-supplied URLs may reach although private or local, comma-separated: " \
+      "host[:port], IP[:port], [IPv6][:port] or CIDR (default: none)")                          \
+    X(SATH_MAX_EXCHANGE_KEYS, max_exchange_keys, INT, "20", 1, 10000, NULL,                    \
+      "Exchange keys one user may store")                                                      \
+    X(SATH_MAX_AI_KEYS, max_ai_keys, INT, "20", 1, 10000, NULL,                                \
+      "AI-provider keys one user may store")
 
 #define SATHD_CFG_CTYPE_STR char *
 #define SATHD_CFG_CTYPE_SECRET char *

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sathd/call.h"
 #include "sath/v1/keys.pb-c.h"
@@ -22,11 +23,13 @@ typedef struct sathd_keys_new_exchange {
     const char *enc_key, *enc_secret, *enc_passphrase; /* enc_passphrase NULL = none */
     const char *kid, *hint;
     bool testnet;
+    int64_t max_per_user; /* the user's exchange keys may not exceed this (SATH_MAX_EXCHANGE_KEYS) */
 } sathd_keys_new_exchange;
 
 typedef struct sathd_keys_new_ai {
     const char *id, *user_id, *provider, *label, *base_url; /* base_url NULL = none */
     const char *enc_key, *kid, *hint;
+    int64_t max_per_user; /* SATH_MAX_AI_KEYS */
 } sathd_keys_new_ai;
 
 /* A stored key as TestKey needs it (strings in the arena). */
@@ -49,6 +52,9 @@ typedef struct sathd_keys_test_record {
     size_t n_warnings;
 } sathd_keys_test_record;
 
+/* Inserts the key unless the user already has max_per_user of its kind
+ * (FAILED_PRECONDITION then).  Count and insert run in one transaction under a per-user
+ * advisory lock, so concurrent creations cannot overshoot the cap. */
 int sathd_keys_store_insert_exchange(sathd_call *call, const sathd_keys_new_exchange *k,
                                      Sath__V1__ExchangeKey **out);
 int sathd_keys_store_insert_ai(sathd_call *call, const sathd_keys_new_ai *k, Sath__V1__AiKey **out);

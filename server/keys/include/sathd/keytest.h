@@ -1,19 +1,26 @@
 /*
  * keytest.h - real, authenticated connection tests of stored keys against their
- * providers (Binance, Bybit v5, OpenAI and compatible, Anthropic) over libcurl.
+ * providers (Binance, Bybit v5, OpenAI and compatible, Anthropic) over the shared
+ * outbound client (server/httpc).
  *
  * Every request has bounded connect and total timeouts, follows no redirects, speaks
  * only http/https, and reads at most SATHD_KEYTEST_MAX_BODY bytes.  Credentials go into
- * headers or signatures only; no message produced here ever contains them (provider
- * texts are scrubbed of the key and secret before they are kept).
+ * headers (marked secret) or signatures only; no message produced here ever contains
+ * them (provider texts are scrubbed of the key and secret before they are kept).
  *
- * curl_global_init must have run before the first test (sathd_keytest_global_init).
+ * A user-supplied base URL (AI_PROVIDER_OPENAI_COMPATIBLE) is untrusted: it goes
+ * through httpc's SSRF guard, and what comes back from it is reduced to a category
+ * (unreachable, refused, timeout, HTTP status) - never the remote body, so the test
+ * cannot be used to read or fingerprint what answers there.  The operator's provider
+ * URLs (SATH_*_URL) are trusted: their error texts are kept, scrubbed.
  */
 #ifndef SATHD_KEYTEST_H
 #define SATHD_KEYTEST_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sathd/httpc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,11 +31,13 @@ extern "C" {
 #define SATHD_KEYTEST_MAX_PERMS 24
 #define SATHD_KEYTEST_MAX_WARNINGS 4
 
-/* Where the providers live (base URLs without a trailing slash), from SATH_*_URL. */
+/* Where the providers live (base URLs without a trailing slash), from SATH_*_URL, and
+ * the client that reaches them (not owned). */
 typedef struct sathd_keytest_endpoints {
     const char *binance, *binance_testnet;
     const char *bybit, *bybit_testnet;
     const char *openai, *anthropic;
+    sathd_httpc *http;
 } sathd_keytest_endpoints;
 
 typedef enum sathd_keytest_outcome {
@@ -36,6 +45,7 @@ typedef enum sathd_keytest_outcome {
     SATHD_KT_REJECTED,      /* the provider refused it (bad key, signature, timestamp...) */
     SATHD_KT_UNREACHABLE,   /* could not connect, timed out, or the provider failed (5xx) */
     SATHD_KT_BAD_RESPONSE,  /* the provider answered something we cannot read */
+    SATHD_KT_BLOCKED,       /* the base URL leads to an address the SSRF guard refuses */
 } sathd_keytest_outcome;
 
 typedef struct sathd_keytest_result {
@@ -57,9 +67,6 @@ enum { SATHD_KT_OPENAI = 1, SATHD_KT_ANTHROPIC = 2, SATHD_KT_OPENAI_COMPATIBLE =
 #define SATHD_KEYTEST_WITHDRAW_WARNING                                                       \
     "this key can withdraw funds: a trading bot never needs that; create a key without "    \
     "withdrawal permission"
-
-/* Once per process, before threads start.  0 or -1. */
-int sathd_keytest_global_init(void);
 
 /* Tests an exchange key.  `timeout_ms` bounds the whole request (connect included). */
 void sathd_keytest_exchange(const sathd_keytest_endpoints *ep, int exchange, int testnet,
