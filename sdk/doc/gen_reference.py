@@ -26,9 +26,19 @@ def entries(text):
         if not d:
             continue
         name = d.group(2) or d.group(3) or d.group(4)
+        decl = d.group(0).strip()
+        # declarations that follow without a comment of their own share this one (the
+        # generated _async twins)
+        rest = rest[d.end():]
+        while True:
+            more = DECL.match(rest.lstrip())
+            if not more or not more.group(2):
+                break
+            decl += "\n" + more.group(0).strip()
+            rest = rest.lstrip()[more.end():]
         body = "\n".join(line.strip()[2:] if line.strip().startswith("* ") else line.strip().lstrip("*")
                          for line in m.group(1).strip("\n").splitlines())
-        out.append((body.strip(), d.group(0).strip(), name))
+        out.append((body.strip(), decl, name))
     return out
 
 
