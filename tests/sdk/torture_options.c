@@ -385,6 +385,27 @@ static void test_mutual_tls(void **state)
     assert_int_equal(list_plans(plain, NULL), SATH_UNAVAILABLE);
     sath_client_free(plain);
 
+#ifdef SATH_SATHCTL
+    /* sathctl carries the same options: --ca --cert --key --server-name */
+    char ca[128], crt[128], key[128], xdg[128], em[160];
+    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+    snprintf(crt, sizeof crt, "%s/client.pem", dir);
+    snprintf(key, sizeof key, "%s/client.key", dir);
+    snprintf(xdg, sizeof xdg, "XDG_CONFIG_HOME=%s", dir);
+    snprintf(em, sizeof em, "ctl.%s", email);
+    const char *ctl_env[] = {xdg, "SATH_PASSWORD=sathctl-password-1", NULL};
+    char *with[] = {(char *)SATH_SATHCTL, (char *)"--server", (char *)t, (char *)"--ca", ca,
+                    (char *)"--cert", crt, (char *)"--key", key, (char *)"--server-name",
+                    (char *)"sathd.test", (char *)"register", (char *)"--email", em, NULL};
+    assert_int_equal(sdk_run(with, ctl_env, "/dev/null"), 0);
+    char *without[] = {(char *)SATH_SATHCTL, (char *)"--server", (char *)t, (char *)"--ca", ca,
+                       (char *)"--server-name", (char *)"sathd.test", (char *)"register",
+                       (char *)"--email", em, NULL};
+    assert_int_equal(sdk_run(without, ctl_env, "/dev/null"), 4); /* cannot connect */
+    char *half[] = {(char *)SATH_SATHCTL, (char *)"--server", (char *)t, (char *)"--cert", crt,
+                    (char *)"register", (char *)"--email", em, NULL};
+    assert_int_equal(sdk_run(half, ctl_env, "/dev/null"), 2); /* usage: --cert without --key */
+#endif
     assert_int_equal(sdk_server_stop(&tls), 0);
     sdk_rmdir(dir);
 }
