@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "fake_proc.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "sath/sath.h"
 #include "sath/v1/user.pb-c.h"
@@ -68,35 +69,6 @@ static int make_certificate(fixture *f)
     return run_tool(argv);
 }
 
-static int spawn_server(char *const argv[], pid_t *pid, int *to_server, char *target, size_t cap)
-{
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    int rc = posix_spawn(pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0)
-        return -1;
-    *to_server = in[1];
-    FILE *r = fdopen(out[0], "r");
-    int port = 0;
-    if (!r || fscanf(r, "PORT %d", &port) != 1 || port <= 0) {
-        fprintf(stderr, "fake server did not start\n");
-        return -1;
-    }
-    fclose(r);
-    snprintf(target, cap, "127.0.0.1:%d", port);
-    return 0;
-}
-
 static int group_setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -108,8 +80,8 @@ static int group_setup(void **state)
     snprintf(key, sizeof key, "%s/key.pem", f->dir);
     char *plain[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, NULL};
     char *tls[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, (char *)"--tls", f->cert, key, NULL};
-    if (spawn_server(plain, &f->pid, &f->to_server, f->target, sizeof f->target) != 0 ||
-        spawn_server(tls, &f->tls_pid, &f->to_tls_server, f->tls_target, sizeof f->tls_target) != 0)
+    if (fake_proc_start(plain, &f->pid, &f->to_server, f->target, sizeof f->target) != 0 ||
+        fake_proc_start(tls, &f->tls_pid, &f->to_tls_server, f->tls_target, sizeof f->tls_target) != 0)
         return -1;
     *state = f;
     return 0;

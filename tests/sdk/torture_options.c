@@ -9,7 +9,6 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,9 +24,9 @@
 
 #include <cmocka.h>
 
+#include "fake_proc.h"
 #include "sdk_fixture.h"
 
-extern char **environ;
 
 typedef sdk_fixture fixture;
 
@@ -238,27 +237,8 @@ typedef struct fake {
 
 static void fake_start(fake *s)
 {
-    int in[2], out[2];
-    assert_int_equal(pipe(in), 0);
-    assert_int_equal(pipe(out), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
     char *argv[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, NULL};
-    assert_int_equal(posix_spawn(&s->pid, argv[0], &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    s->to_server = in[1];
-    FILE *r = fdopen(out[0], "r");
-    int port = 0;
-    assert_non_null(r);
-    assert_int_equal(fscanf(r, "PORT %d", &port), 1);
-    fclose(r);
-    snprintf(s->target, sizeof s->target, "127.0.0.1:%d", port);
+    assert_int_equal(fake_proc_start(argv, &s->pid, &s->to_server, s->target, sizeof s->target), 0);
 }
 
 static void fake_stop(fake *s)
