@@ -15,6 +15,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "sath/sath.h"
+#include "sathd/ratelimit.h"
 #include "sathd/rpc.h"
 
 struct sathd_gw_remote {
@@ -63,23 +64,60 @@ static const char *arena_copy(sathd_arena *a, const char *s)
 }
 
 /* The caller's metadata on `o`: authorization as the call's own, the rest as gRPC
- * metadata, skipping what gRPC (or the SDK's rules) would refuse. */
-static int add_metadata(sath_call_opts *o, const sathd_gw_call *c)
+ * metadata, skipping what gRPC (or the SDK's rules) would refuse; and, as any proxy, the
+ * client's address at the end of X-Forwarded-For, so a sathd that lists this gateway in
+ * SATH_TRUSTED_PROXIES limits the client, not us. */
+static int add_metadata(sath_call_opts *o, sathd_gw_call *c)
 {
+    const char *xff = NULL;
     for (size_t i = 0; i < c->n_md; i++) {
+        if (strcmp(c->md[i].key, "x-forwarded-for") == 0) {
+            xff = c->md[i].value;
+            continue;
+        }
         int rc = strcmp(c->md[i].key, "authorization") == 0
                      ? sath_call_opts_set_authorization(o, c->md[i].value)
                      : sath_call_opts_add_metadata(o, c->md[i].key, c->md[i].value);
         if (rc == SATH_ENOMEM)
             return rc;
     }
-    return SATH_OK;
+    char ip[64];
+    sathd_client_ip(c->peer, NULL, NULL, ip, sizeof ip);
+    size_t xl = xff ? strlen(xff) : 0, il = strlen(ip);
+    char *chain = sathd_arena_alloc(c->arena, xl + il + 3);
+    if (!chain)
+        return SATH_ENOMEM;
+    snprintf(chain, xl + il + 3, "%s%s%s", xff ? xff : "", xff ? ", " : "", ip);
+    return sath_call_opts_add_metadata(o, "x-forwarded-for", chain) == SATH_ENOMEM ? SATH_ENOMEM : SATH_OK;
+}
+
+/* A refusal by sathd's rate limiter comes with its limit in the trailers (ratelimit-policy
+ * `"name";q=Q;w=W`, ratelimit `"name";r=R;t=T`, retry-after); they become the call's
+ * rate-limit record, so REST clients of sath-gateway get the same headers as sathd's own. */
+static void take_ratelimit(sathd_gw_call *c, const sath_call_opts *o)
+{
+    const char *pol = sath_call_opts_response_metadata(o, "ratelimit-policy");
+    const char *now = sath_call_opts_response_metadata(o, "ratelimit");
+    const char *retry = sath_call_opts_response_metadata(o, "retry-after");
+    char name[64];
+    long long q, w, rem, t, ra;
+    if (!pol || !now || !retry || sscanf(pol, "\"%63[a-z-]\";q=%lld;w=%lld", name, &q, &w) != 3 ||
+        sscanf(now, "\"%*[a-z-]\";r=%lld;t=%lld", &rem, &t) != 2 || sscanf(retry, "%lld", &ra) != 1)
+        return;
+    size_t nl = strlen(name);
+    char *keep = sathd_arena_alloc(c->arena, nl + 1);
+    if (!keep)
+        return;
+    memcpy(keep, name, nl + 1);
+    c->rl = (sathd_ratelimit_info){keep, q, w, rem, t, ra};
+    c->has_rl = 1;
 }
 
 /* One unary call; the response bytes are unpacked into `a`.  The status is the gRPC
- * code (local failures of the SDK count as UNAVAILABLE: the upstream was not reached). */
+ * code (local failures of the SDK count as UNAVAILABLE: the upstream was not reached).
+ * `c` (may be NULL) gives the caller's metadata and receives the rate limit of a refusal. */
 static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
-                   const ProtobufCMessageDescriptor *out, const sathd_gw_call *c,
+                   const ProtobufCMessageDescriptor *out, sathd_gw_call *c,
                    int64_t timeout_ms, sathd_arena *a, ProtobufCMessage **resp,
                    const char **message)
 {
@@ -113,6 +151,8 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
             *message = "malformed upstream response";
         }
     }
+    if (c && st == SATHD_RESOURCE_EXHAUSTED)
+        take_ratelimit(c, o);
     sath_free(bytes);
     sath_call_opts_free(o);
     return st;
