@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sath/client.h"
+
 typedef struct sath__channel sath__channel;
 
 /* One metadata pair; in lists both strings are heap copies owned by the list. */
@@ -98,6 +100,21 @@ int sath__channel_start(sath__channel *ch, const sath__rpc *rpc, sath__op_done d
 
 /* Asks gRPC to cancel a started call; its done still runs (status CANCELLED). */
 void sath__op_cancel(sath__op *op);
+
+/* One message of a server stream (serialized; return non-zero to cancel the stream) and
+ * the liveness question asked about once a second while no message comes (0 cancels):
+ * the public callback types of sath_client_call_raw_stream(), which passes them on. */
+typedef sath_stream_msg_cb sath__stream_msg_fn;
+typedef sath_stream_alive_cb sath__stream_alive_fn;
+
+/*
+ * Runs one server-streaming call: sends rpc->req, calls on_msg for every message as it
+ * arrives, and fills rpc->status / status_message / resp_md at the end (rpc->resp stays
+ * NULL).  When on_msg returns non-zero the call is cancelled and rpc->status is
+ * CANCELLED.  *n_msgs counts the messages delivered.  Returns like sath__channel_unary.
+ */
+int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_msg_fn on_msg,
+                                sath__stream_alive_fn alive, void *arg, size_t *n_msgs);
 
 /* Frees the outputs of a call and zeroes them. */
 void sath__rpc_clear(sath__rpc *rpc);

@@ -106,6 +106,22 @@ static int deliver(const sink *k, sath__rpc *rpc)
     return SATH_OK;
 }
 
+/* Moves rpc's message and metadata into *res and clears rpc. */
+static void take_outcome(sath__rpc *rpc, int rc, outcome *res)
+{
+    res->message = rpc->status_message;
+    res->md = rpc->resp_md;
+    res->n_md = rpc->n_resp_md;
+    rpc->status_message = NULL;
+    rpc->resp_md = NULL;
+    rpc->n_resp_md = 0;
+    sath__rpc_clear(rpc);
+    if (rc < 0 && res->message && !*res->message) {
+        free(res->message);
+        res->message = NULL;
+    }
+}
+
 static int attempt(sath_client *c, const char *path, const uint8_t *buf, size_t len,
                    const char *access, const sink *k, const sath_call_opts *opts, outcome *res)
 {
@@ -121,17 +137,7 @@ static int attempt(sath_client *c, const char *path, const uint8_t *buf, size_t 
         rc = rpc.status;
     if (rc == SATH_OK)
         rc = deliver(k, &rpc);
-    res->message = rpc.status_message;
-    res->md = rpc.resp_md;
-    res->n_md = rpc.n_resp_md;
-    rpc.status_message = NULL;
-    rpc.resp_md = NULL;
-    rpc.n_resp_md = 0;
-    sath__rpc_clear(&rpc);
-    if (rc < 0 && res->message && !*res->message) {
-        free(res->message);
-        res->message = NULL;
-    }
+    take_outcome(&rpc, rc, res);
     return rc;
 }
 
@@ -204,30 +210,55 @@ void sath__record(sath_client *c, sath_call_opts *opts, int quiet, int rc, const
         free(msg);
 }
 
-/* Runs the call with the current access token, refreshing before (token about to
- * expire) and after (UNAUTHENTICATED) as described in unary.h. */
-static int authorised_call(sath_client *c, const char *path, const uint8_t *buf, size_t len,
-                           const sink *k, const sath_call_opts *opts, outcome *res)
+/* One attempt of a call with `access` (NULL: none).  *retryable says whether a refresh
+ * and second attempt may follow an UNAUTHENTICATED answer. */
+typedef int (*attempt_fn)(void *ctx, const char *access, outcome *res, int *retryable);
+
+/* Runs fn with the current access token, refreshing before (token about to expire) and
+ * after (UNAUTHENTICATED, when retryable) as described in unary.h. */
+static int with_token(sath_client *c, attempt_fn fn, void *ctx, outcome *res)
 {
     char *access = NULL;
     int64_t exp = 0;
-    int has_refresh = 0;
+    int has_refresh = 0, retryable = 0;
     uint64_t gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
     if (access && has_refresh && exp > 0 && exp - (int64_t)time(NULL) <= SATH__REFRESH_LEEWAY_S) {
         sath__tokens_refresh(c, gen, NULL); /* on failure the old token still gets its chance */
         sath__secret_free(access);
         gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
     }
-    int rc = attempt(c, path, buf, len, access, k, opts, res);
-    if (rc == SATH_UNAUTHENTICATED && has_refresh && sath__tokens_refresh(c, gen, NULL) == SATH_OK) {
+    int rc = fn(ctx, access, res, &retryable);
+    if (rc == SATH_UNAUTHENTICATED && retryable && has_refresh &&
+        sath__tokens_refresh(c, gen, NULL) == SATH_OK) {
         sath__secret_free(access);
         sath__tokens_snapshot(c, &access, &exp, &has_refresh);
         if (access) {
             outcome_clear(res);
-            rc = attempt(c, path, buf, len, access, k, opts, res);
+            rc = fn(ctx, access, res, &retryable);
         }
     }
     sath__secret_free(access);
+    return rc;
+}
+
+/* Runs fn without a token (public methods, or a caller's own authorization) or with
+ * with_token(), and records the outcome; `out` names what failed to decode. */
+static int call_recorded(sath_client *c, attempt_fn fn, void *ctx,
+                         const ProtobufCMessageDescriptor *out, sath_call_opts *opts, int flags)
+{
+    outcome res;
+    memset(&res, 0, sizeof res);
+    int rc, retryable;
+    if ((flags & SATH__CALL_PUBLIC) || (opts && opts->authorization))
+        rc = fn(ctx, NULL, &res, &retryable);
+    else
+        rc = with_token(c, fn, ctx, &res);
+    char why[256] = "";
+    if (rc == SATH_EPROTO && !res.message && out)
+        snprintf(why, sizeof why, "could not decode the %s", out->name);
+    sath__record(c, opts, flags & SATH__CALL_QUIET, rc, res.message ? res.message : why, res.md,
+                 res.n_md);
+    outcome_clear(&res);
     return rc;
 }
 
@@ -298,24 +329,45 @@ int sath__encode(const ProtobufCMessageDescriptor *in, const ProtobufCMessage *r
     return SATH_OK;
 }
 
+typedef struct unary_ctx {
+    sath_client *c;
+    const char *path;
+    const uint8_t *buf;
+    size_t len;
+    const sink *k;
+    const sath_call_opts *opts;
+} unary_ctx;
+
+static int unary_attempt(void *ctx, const char *access, outcome *res, int *retryable)
+{
+    unary_ctx *u = ctx;
+    *retryable = 1;
+    return attempt(u->c, u->path, u->buf, u->len, access, u->k, u->opts, res);
+}
+
 /* Sends the encoded request `buf` and records the outcome (the common end of both). */
 static int call_bytes(sath_client *c, const char *path, const uint8_t *buf, size_t len,
                       const sink *k, sath_call_opts *opts, int flags)
 {
-    outcome res;
-    memset(&res, 0, sizeof res);
-    int rc;
-    if ((flags & SATH__CALL_PUBLIC) || (opts && opts->authorization))
-        rc = attempt(c, path, buf, len, NULL, k, opts, &res);
-    else
-        rc = authorised_call(c, path, buf, len, k, opts, &res);
+    unary_ctx u = {c, path, buf, len, k, opts};
+    return call_recorded(c, unary_attempt, &u, k->out, opts, flags);
+}
+
+/* The checks both typed entry points make, then the request encoded into *buf (wiped
+ * and freed by the caller); a failure is recorded. */
+static int typed_request(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                         const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                         uint8_t **buf, size_t *len, sath_call_opts *opts)
+{
     char why[256] = "";
-    if (rc == SATH_EPROTO && !res.message && k->out)
-        snprintf(why, sizeof why, "could not decode the %s", k->out->name);
-    sath__record(c, opts, flags & SATH__CALL_QUIET, rc, res.message ? res.message : why, res.md,
-                 res.n_md);
-    outcome_clear(&res);
-    return rc;
+    int rc = SATH_EINVAL;
+    if (!c)
+        snprintf(why, sizeof why, "the client is NULL");
+    else if (!path || path[0] != '/' || !out)
+        snprintf(why, sizeof why, "no method path or response type");
+    else
+        rc = sath__encode(in, req, buf, len, why, sizeof why);
+    return rc == SATH_OK ? rc : sath__fail(c, opts, rc, why);
 }
 
 int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
@@ -326,18 +378,11 @@ int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessageDescr
     if (!resp)
         resp = &discard; /* the caller does not want the response */
     *resp = NULL;
-    char why[256] = "";
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = SATH_EINVAL;
-    if (!c)
-        snprintf(why, sizeof why, "the client is NULL");
-    else if (!path || path[0] != '/' || !out)
-        snprintf(why, sizeof why, "no method path or response type");
-    else
-        rc = sath__encode(in, req, &buf, &len, why, sizeof why);
+    int rc = typed_request(c, path, in, req, out, &buf, &len, opts);
     if (rc != SATH_OK)
-        return sath__fail(c, opts, rc, why);
+        return rc;
     sink k = {out, resp, NULL, NULL};
     rc = call_bytes(c, path, buf, len, &k, opts, flags);
     sodium_memzero(buf, len); /* requests carry passwords and refresh tokens */
@@ -373,4 +418,96 @@ int sath__unary(sath_client *c, const char *path, const ProtobufCMessageDescript
 {
     int flags = path && sath__is_public(path) ? SATH__CALL_PUBLIC : 0;
     return sath__unary_ex(c, path, in, req, out, resp, opts, flags);
+}
+
+/* ---- server streaming ------------------------------------------------------------ */
+
+typedef struct stream_call {
+    sath_client *c;
+    const char *path;
+    const uint8_t *buf;
+    size_t len;
+    const sath_call_opts *opts;
+    sath_stream_msg_cb on_msg;
+    sath_stream_alive_cb alive;
+    void *arg;
+    const int *bad; /* set when a message did not decode (typed streams), or NULL */
+    size_t n_msgs;
+} stream_call;
+
+static int stream_attempt(void *ctx, const char *access, outcome *res, int *retryable)
+{
+    stream_call *s = ctx;
+    sath__rpc rpc;
+    char *bearer = NULL;
+    int rc = sath__rpc_init(s->c, s->opts, access, s->path, s->buf, s->len, &rpc, &bearer);
+    if (rc != SATH_OK)
+        return rc;
+    /* streams last: the client's default deadline is for unary calls, opts' still holds */
+    rpc.timeout_ms = s->opts && s->opts->timeout_ms > 0 ? s->opts->timeout_ms : 0;
+    size_t n = 0;
+    rc = sath__channel_server_stream(s->c->chan, &rpc, s->on_msg, s->alive, s->arg, &n);
+    s->n_msgs += n;
+    free((void *)rpc.md);
+    sath__secret_free(bearer);
+    if (rc == SATH_OK)
+        rc = s->bad && *s->bad ? SATH_EPROTO : rpc.status;
+    *retryable = s->n_msgs == 0; /* never replay a stream that delivered something */
+    if (rc == SATH_EPROTO) {
+        free(rpc.status_message); /* the cancellation's words, not the reason */
+        rpc.status_message = NULL;
+    }
+    take_outcome(&rpc, rc, res);
+    return rc;
+}
+
+int sath_client_call_raw_stream(sath_client *c, const char *path, const void *req,
+                                size_t req_len, sath_stream_msg_cb on_msg,
+                                sath_stream_alive_cb alive, void *userdata, sath_call_opts *opts)
+{
+    if (!c || !path || path[0] != '/' || !strchr(path + 1, '/') || (!req && req_len) || !on_msg)
+        return sath__fail(c, opts, SATH_EINVAL,
+                          "a client, a \"/package.Service/Method\" path and on_msg are required");
+    stream_call s = {c, path, req ? req : (const uint8_t *)"", req_len, opts, on_msg, alive,
+                     userdata, NULL, 0};
+    int flags = sath__is_public(path) ? SATH__CALL_PUBLIC : 0;
+    return call_recorded(c, stream_attempt, &s, NULL, opts, flags);
+}
+
+/* The typed stream: each message decoded as `out` and handed to on_msg. */
+typedef struct typed_stream {
+    const ProtobufCMessageDescriptor *out;
+    sath__stream_fn on_msg;
+    void *arg;
+    int bad;
+} typed_stream;
+
+static int on_stream_bytes(void *arg, const void *buf, size_t len)
+{
+    typed_stream *ts = arg;
+    ProtobufCMessage *m = protobuf_c_message_unpack(ts->out, NULL, len, buf ? buf : "");
+    if (!m) {
+        ts->bad = 1;
+        return 1;
+    }
+    int stop = ts->on_msg ? ts->on_msg(ts->arg, m) : 0;
+    protobuf_c_message_free_unpacked(m, NULL);
+    return stop;
+}
+
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                        const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                        sath__stream_fn on_msg, void *arg, sath_call_opts *opts)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = typed_request(c, path, in, req, out, &buf, &len, opts);
+    if (rc != SATH_OK)
+        return rc;
+    typed_stream ts = {out, on_msg, arg, 0};
+    stream_call s = {c, path, buf, len, opts, on_stream_bytes, NULL, &ts, &ts.bad, 0};
+    rc = call_recorded(c, stream_attempt, &s, out, opts, sath__is_public(path) ? SATH__CALL_PUBLIC : 0);
+    sodium_memzero(buf, len);
+    free(buf);
+    return rc;
 }

@@ -49,4 +49,20 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
                       sath_async_cb cb, void *userdata, const sath_call_opts *opts,
                       sath_async_call **call);
 
+/* One decoded message of a server stream (freed after the call); non-zero cancels. */
+typedef int (*sath__stream_fn)(void *arg, const ProtobufCMessage *msg);
+
+/*
+ * Calls server-streaming method `path` with `req`, which must be a message of type `in`
+ * (checked as by sath__unary), decoding every message as type `out` and passing it to
+ * on_msg (which may be NULL: messages are dropped).  Token handling as for sath__unary (a
+ * refresh and one retry after UNAUTHENTICATED, only while no message has arrived).  The
+ * client's default deadline does not apply (streams last); opts' timeout does.  Returns
+ * the stream's final status (SATH_OK when the server ended it normally, SATH_CANCELLED
+ * when on_msg stopped it) or a local error, recorded as sath__unary records.
+ */
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                        const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                        sath__stream_fn on_msg, void *arg, sath_call_opts *opts);
+
 #endif /* SATH_SDK_UNARY_H */

@@ -4,7 +4,9 @@
  * (sath_client_call_raw), with the caller's own metadata and authorization header and
  * its deadline.  The client is shared by all gateway threads (it is thread-safe) and
  * holds no session of its own; nothing else is shared.  The response is unpacked
- * straight into the request arena.
+ * straight into the request arena.  Server-streaming methods are forwarded as gRPC
+ * streams through the public raw stream call (sath_client_call_raw_stream), each message
+ * handed on as it arrives.
  */
 #include "gateway_remote.h"
 
@@ -113,9 +115,37 @@ static void take_ratelimit(sathd_gw_call *c, const sath_call_opts *o)
     c->has_rl = 1;
 }
 
-/* One unary call; the response bytes are unpacked into `a`.  The status is the gRPC
- * code (local failures of the SDK count as UNAVAILABLE: the upstream was not reached).
- * `c` (may be NULL) gives the caller's metadata and receives the rate limit of a refusal. */
+/* The call's options: the caller's metadata (c may be NULL) and the time left.  NULL
+ * when out of memory. */
+static sath_call_opts *call_opts(sathd_gw_call *c, int64_t timeout_ms)
+{
+    sath_call_opts *o = NULL;
+    if (sath_call_opts_new(&o) != SATH_OK || (c && add_metadata(o, c) != SATH_OK) ||
+        sath_call_opts_set_timeout_ms(o, timeout_ms) != SATH_OK) {
+        sath_call_opts_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The status of a forwarded call: the gRPC code (local failures of the SDK count as
+ * UNAVAILABLE: the upstream was not reached), with the server's own words in *message;
+ * the SDK's generic text (no message sent) leaves the gateway's default for the status. */
+static int upstream_status(int rc, const sath_call_opts *o, sathd_arena *a, const char **message)
+{
+    if (rc < 0) {
+        *message = "upstream unavailable";
+        return SATHD_UNAVAILABLE;
+    }
+    const char *m = sath_call_opts_status_message(o);
+    if (rc > 0 && *m && strcmp(m, sath_strerror(rc)) != 0)
+        *message = arena_copy(a, m);
+    return rc;
+}
+
+/* One unary call; the response bytes are unpacked into `a`.  The status as
+ * upstream_status() says.  `c` (may be NULL) gives the caller's metadata and receives the
+ * rate limit of a refusal. */
 static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
                    const ProtobufCMessageDescriptor *out, sathd_gw_call *c,
                    int64_t timeout_ms, sathd_arena *a, ProtobufCMessage **resp,
@@ -123,27 +153,16 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
 {
     size_t len = protobuf_c_message_get_packed_size(req);
     uint8_t *buf = sathd_arena_alloc(a, len ? len : 1);
-    sath_call_opts *o = NULL;
-    if (!buf || sath_call_opts_new(&o) != SATH_OK || (c && add_metadata(o, c) != SATH_OK) ||
-        sath_call_opts_set_timeout_ms(o, timeout_ms) != SATH_OK) {
-        sath_call_opts_free(o);
+    sath_call_opts *o = buf ? call_opts(c, timeout_ms) : NULL;
+    if (!o) {
         *message = "out of memory";
         return SATHD_RESOURCE_EXHAUSTED;
     }
     protobuf_c_message_pack(req, buf);
     void *bytes = NULL;
     size_t n = 0;
-    int rc = sath_client_call_raw(r->client, path, buf, len, &bytes, &n, o);
-    int st = rc >= SATH_OK ? rc : SATHD_UNAVAILABLE;
-    if (rc < 0) {
-        *message = "upstream unavailable";
-    } else if (rc > 0) {
-        /* the server's own words; the SDK's generic text (no message sent) leaves the
-         * gateway's default for the status, as before */
-        const char *m = sath_call_opts_status_message(o);
-        if (*m && strcmp(m, sath_strerror(rc)) != 0)
-            *message = arena_copy(a, m);
-    }
+    int st = upstream_status(sath_client_call_raw(r->client, path, buf, len, &bytes, &n, o), o, a,
+                             message);
     if (st == SATHD_OK) {
         *resp = protobuf_c_message_unpack(out, sathd_arena_allocator(a), n, bytes);
         if (!*resp) {
@@ -158,23 +177,80 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
     return st;
 }
 
-static int remote_invoke(void *ud, sathd_gw_call *c)
+/* The call's time left (0: none).  SATHD_OK, or the status to answer with (c->message set). */
+static int call_checks(sathd_gw_call *c, int64_t *timeout_ms)
 {
-    sathd_gw_remote *r = ud;
     if (!c->req) {
         c->message = c->decode_error ? c->decode_error : "malformed request";
         return SATHD_INVALID_ARGUMENT;
     }
-    int64_t timeout_ms = 0;
+    *timeout_ms = 0;
     if (c->deadline_ns != INT64_MAX) {
-        timeout_ms = (c->deadline_ns - sathd_rpc_now_ns()) / 1000000;
-        if (timeout_ms <= 0) {
+        *timeout_ms = (c->deadline_ns - sathd_rpc_now_ns()) / 1000000;
+        if (*timeout_ms <= 0) {
             c->message = "deadline exceeded";
             return SATHD_DEADLINE_EXCEEDED;
         }
     }
+    return SATHD_OK;
+}
+
+static int remote_invoke(void *ud, sathd_gw_call *c)
+{
+    sathd_gw_remote *r = ud;
+    int64_t timeout_ms = 0;
+    int st = call_checks(c, &timeout_ms);
+    if (st != SATHD_OK)
+        return st;
     return forward(r, c->method->path, c->req, c->method->output, c, timeout_ms, c->arena,
                    &c->resp, &c->message);
+}
+
+typedef struct remote_stream {
+    sathd_gw_call *c;
+    sathd_writer *out;
+} remote_stream;
+
+static int on_stream_msg(void *arg, const void *buf, size_t len)
+{
+    remote_stream *rs = arg;
+    ProtobufCMessage *m = protobuf_c_message_unpack(rs->c->method->output, NULL, len, buf);
+    int stop = !m || sathd_writer_send(rs->out, m) != 0;
+    if (m)
+        protobuf_c_message_free_unpacked(m, NULL);
+    return stop;
+}
+
+static int stream_alive(void *arg)
+{
+    remote_stream *rs = arg;
+    return sathd_writer_alive(rs->out);
+}
+
+/* A server-streaming method forwarded as a gRPC stream; each message goes on at once. */
+static int remote_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
+{
+    sathd_gw_remote *r = ud;
+    int64_t timeout_ms = 0;
+    int st = call_checks(c, &timeout_ms);
+    if (st != SATHD_OK)
+        return st;
+    size_t len = protobuf_c_message_get_packed_size(c->req);
+    uint8_t *buf = sathd_arena_alloc(c->arena, len ? len : 1);
+    sath_call_opts *o = buf ? call_opts(c, timeout_ms) : NULL;
+    if (!o) {
+        c->message = "out of memory";
+        return SATHD_RESOURCE_EXHAUSTED;
+    }
+    protobuf_c_message_pack(c->req, buf);
+    remote_stream rs = {c, out};
+    int rc = sath_client_call_raw_stream(r->client, c->method->path, buf, len, on_stream_msg,
+                                         stream_alive, &rs, o);
+    st = upstream_status(rc, o, c->arena, &c->message);
+    if (st == SATHD_RESOURCE_EXHAUSTED)
+        take_ratelimit(c, o);
+    sath_call_opts_free(o);
+    return st;
 }
 
 static int remote_ready(void *ud)
@@ -201,5 +277,6 @@ void sathd_gw_remote_backend(sathd_gw_backend *out, sathd_gw_remote *r)
     memset(out, 0, sizeof *out);
     out->ud = r;
     out->invoke = remote_invoke;
+    out->invoke_stream = remote_invoke_stream;
     out->ready = remote_ready;
 }

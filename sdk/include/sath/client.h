@@ -307,6 +307,33 @@ SATH_EXTERN int sath_client_call_raw(sath_client *client, const char *path, cons
                                      size_t req_len, void **resp, size_t *resp_len,
                                      sath_call_opts *opts);
 
+/*
+ * Callbacks of sath_client_call_raw_stream(), run on the calling thread.  sath_stream_msg_cb
+ * gets each message's protobuf bytes (`len` of them), valid only during the callback
+ * (copy what you keep); returning non-zero cancels the stream.  sath_stream_alive_cb is
+ * asked about once a second while no message comes; returning 0 cancels the stream (its
+ * consumer went away).
+ */
+typedef int (*sath_stream_msg_cb)(void *userdata, const void *msg, size_t len);
+typedef int (*sath_stream_alive_cb)(void *userdata);
+
+/*
+ * sath_client_call_raw_stream() makes one server-streaming call of any method with an
+ * already serialised request (`path`, `req`, `req_len` as for sath_client_call_raw()) and
+ * blocks until the stream ends, calling `on_msg` (required) for every message as it
+ * arrives and `alive` (may be NULL: never asked) while it waits.  Metadata, the access
+ * token and its refresh (and one retry after UNAUTHENTICATED, only while no message has
+ * arrived) and the recorded outcome are those of the generated streaming stubs; the
+ * client's default deadline does not apply (streams last), `opts`' timeout does.  Returns
+ * the stream's final status: SATH_OK when the server ended it, SATH_CANCELLED when a
+ * callback stopped it, another gRPC status or a local error.  The library keeps nothing
+ * of the call once it returns.  Thread-safe (one thread per stream).
+ */
+SATH_EXTERN int sath_client_call_raw_stream(sath_client *client, const char *path,
+                                            const void *req, size_t req_len,
+                                            sath_stream_msg_cb on_msg, sath_stream_alive_cb alive,
+                                            void *userdata, sath_call_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

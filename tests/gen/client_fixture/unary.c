@@ -41,3 +41,26 @@ int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDe
     c->call = call;
     return c->status;
 }
+
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                        const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                        sath__stream_fn on_msg, void *arg, sath_call_opts *opts)
+{
+    static const uint8_t empty[1] = { 0 };
+    c->calls++;
+    c->async = 0;
+    c->in = in;
+    c->path = path;
+    c->req = req;
+    c->out = out;
+    c->opts = opts;
+    c->resp_was_null = on_msg == NULL;
+    if (c->status == 0 && on_msg) {
+        ProtobufCMessage *m = protobuf_c_message_unpack(out, NULL, 0, empty);
+        if (m) {
+            on_msg(arg, m);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+    }
+    return c->status;
+}
