@@ -132,6 +132,10 @@ static void test_null_arguments(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(sath_client_call_raw(f->c, "/a/b", NULL, 3, &bytes, &n, NULL), SATH_EINVAL);
     assert_int_equal(sath_client_call_raw(f->c, "/a/b", NULL, 0, NULL, &n, NULL), SATH_EINVAL);
+    assert_int_equal(sath_client_call_raw_stream(f->c, "/a/b", NULL, 0, NULL, NULL, NULL, f->o),
+                     SATH_EINVAL); /* on_msg is required */
+    assert_int_equal(sath_client_call_raw_stream(NULL, "/a/b", NULL, 0, NULL, NULL, NULL, NULL),
+                     SATH_EINVAL);
     assert_int_equal(sath_client_poll(NULL, 0), SATH_EINVAL);
     assert_int_equal(sath_client_poll(f->c, -2), SATH_EINVAL);
     assert_int_equal(sath_client_async_fd(NULL), SATH_EINVAL);

@@ -443,6 +443,60 @@ static void test_raw_call(void **state)
     sath_client_free(c);
 }
 
+typedef struct raw_lines {
+    int n;
+} raw_lines;
+
+static int on_raw_line(void *arg, const void *msg, size_t len)
+{
+    raw_lines *r = arg;
+    Sath__V1__LogLine *l = sath__v1__log_line__unpack(NULL, len, msg);
+    assert_non_null(l);
+    sath__v1__log_line__free_unpacked(l, NULL);
+    r->n++;
+    return 0;
+}
+
+/* The raw server-streaming call: the session's token, the server's own status, a
+ * caller's authorization instead, and what a method sathd does not have answers. */
+static void test_raw_stream(void **state)
+{
+    fixture *f = *state;
+    sath_client *c = sdk_login(&f->srv, NULL);
+    assert_non_null(c);
+    raw_lines r = {0};
+    /* a user without a bot: the stream ends at once, nothing delivered */
+    assert_int_equal(sath_client_call_raw_stream(c, "/sath.v1.BotService/FollowBotLogs", NULL, 0,
+                                                 on_raw_line, NULL, &r, NULL),
+                     SATH_OK);
+    assert_int_equal(r.n, 0);
+    assert_string_equal(sath_client_last_error_message(c), "");
+    /* the request's bytes reach sathd: tail = -1 is refused there */
+    Sath__V1__FollowBotLogsRequest req = SATH__V1__FOLLOW_BOT_LOGS_REQUEST__INIT;
+    req.tail = -1;
+    uint8_t buf[32];
+    size_t len = sath__v1__follow_bot_logs_request__pack(&req, buf);
+    sath_call_opts *co = NULL;
+    assert_int_equal(sath_call_opts_new(&co), SATH_OK);
+    assert_int_equal(sath_client_call_raw_stream(c, "/sath.v1.BotService/FollowBotLogs", buf, len,
+                                                 on_raw_line, NULL, &r, co),
+                     SATH_INVALID_ARGUMENT);
+    assert_int_equal(sath_call_opts_status(co), SATH_INVALID_ARGUMENT);
+    assert_string_not_equal(sath_call_opts_status_message(co), "");
+    assert_string_equal(sath_client_last_error_message(c), sath_call_opts_status_message(co));
+    /* a per-call authorization replaces the session's token */
+    assert_int_equal(sath_call_opts_set_authorization(co, "Bearer not-a-token"), SATH_OK);
+    assert_int_equal(sath_client_call_raw_stream(c, "/sath.v1.BotService/FollowBotLogs", NULL, 0,
+                                                 on_raw_line, NULL, &r, co),
+                     SATH_UNAUTHENTICATED);
+    assert_int_equal(sath_client_call_raw_stream(c, "/sath.v1.Nope/Nothing", NULL, 0, on_raw_line,
+                                                 NULL, &r, NULL),
+                     SATH_UNIMPLEMENTED);
+    assert_int_equal(r.n, 0);
+    sath_call_opts_free(co);
+    sath_client_free(c);
+}
+
 /* ---- the log callback captures gRPC core's own lines -------------------------------- */
 
 typedef struct log_capture {
@@ -501,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_mutual_tls),
         cmocka_unit_test(test_client_ca_needs_server_tls),
         cmocka_unit_test(test_raw_call),
+        cmocka_unit_test(test_raw_stream),
         cmocka_unit_test(test_log_callback),
     };
     return cmocka_run_group_tests(tests, sdk_group_setup, sdk_group_teardown);
