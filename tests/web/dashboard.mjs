@@ -44,7 +44,7 @@ try {
   const ctxA = await browser.createBrowserContext();
   const page = await ctxA.newPage();
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[49]|501/.test(m.text())) failures.push(`console: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) failures.push(`console: ${m.text()}`); });
   page.on('dialog', (d) => d.accept());
   await page.setViewport({ width: 1100, height: 900 });
 

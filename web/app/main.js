@@ -76,7 +76,10 @@ async function route() {
   } catch (e) { say(errorText(e), 'error'); }
 }
 
-api.setSignedOutHandler(() => { say('You are signed out.'); location.hash = '#/signin'; route(); });
+api.setSignedOutHandler(() => {
+  if (location.hash !== '#/signin') location.hash = '#/signin'; // hashchange routes
+  else route();
+});
 document.getElementById('signout').addEventListener('click', async () => {
   if (cleanup) { cleanup(); cleanup = null; }
   try { await api.logout(); } catch { api.forget(); }
