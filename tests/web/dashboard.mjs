@@ -40,10 +40,12 @@ const browser = await puppeteer.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--no-first-run', '--window-size=1100,900'] });
 const failures = [];
+const consoleLog = [];
 try {
   const ctxA = await browser.createBrowserContext();
   const page = await ctxA.newPage();
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
   page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) failures.push(`console: ${m.text()}`); });
   page.on('dialog', (d) => d.accept());
   await page.setViewport({ width: 1100, height: 900 });
@@ -145,9 +147,17 @@ try {
   assert.doesNotMatch(await text(pb, '#exchange-keys'), /main/);
   await shot(pb, 'ben-keys-phone');
 
-  // Keyboard: Tab from the top reaches the skip link, then the navigation.
+  // Keyboard: the skip link takes focus to the content without leaving the page, and Tab
+  // from there reaches the page's first control.
+  await pb.focus('.skip');
+  await pb.keyboard.press('Enter');
+  assert.equal(await pb.evaluate(() => document.activeElement.id), 'main');
+  assert.equal(await pb.evaluate(() => location.hash), '#/keys');
   await pb.keyboard.press('Tab');
-  assert.equal(await pb.evaluate(() => document.activeElement.className), 'skip');
+  assert.match(await pb.evaluate(() => document.activeElement.tagName), /BUTTON|INPUT|SELECT|A|PRE/);
+} catch (e) {
+  console.error(`browser console:\n${consoleLog.join('\n')}\n${failures.join('\n')}`);
+  throw e;
 } finally {
   await browser.close();
 }

@@ -53,7 +53,7 @@ export async function billingPage(main) {
         h('thead', {}, h('tr', {}, ['Date', 'Amount', 'Status', ''].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, inv.map((i) => h('tr', {}, h('td', {}, when(i.created_at)), h('td', {}, money(i.amount)),
           h('td', {}, short(i.status, 'INVOICE_STATUS_')),
-          h('td', {}, i.hosted_url ? h('a', { href: i.hosted_url, rel: 'noopener noreferrer', target: '_blank' }, 'View') : '')))))))
+          h('td', {}, i.hosted_url ? h('a', { href: i.hosted_url, rel: 'noopener noreferrer', target: '_blank' }, 'View') : ''))))))
         : h('p', { class: 'hint' }, 'No invoices yet.'));
     } catch (e) { invBox.replaceChildren(h('p', { class: 'na' }, errorText(e))); }
   }

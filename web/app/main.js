@@ -84,5 +84,10 @@ document.getElementById('signout').addEventListener('click', async () => {
   if (cleanup) { cleanup(); cleanup = null; }
   try { await api.logout(); } catch { api.forget(); }
 });
+// The skip link moves focus to the content; it must not change the route.
+document.querySelector('.skip').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  document.getElementById('main').focus();
+});
 window.addEventListener('hashchange', () => { say(''); route(); });
 route();
