@@ -134,7 +134,7 @@ try {
   pb.on('pageerror', (e) => failures.push(`page error (ben): ${e.message}`));
   await pb.setViewport({ width: 390, height: 844, isMobile: true }); // a phone
   await signup(pb, 'Ben', 'ben@example.com');
-  await waitText(pb, '#bot-status', /No bot yet|stopped|unspecified/);
+  await waitText(pb, '#bot-status', /never started|stopped/);
   const benBot = await text(pb, '#bot-status');
   assert.doesNotMatch(benBot, /running/);
   await pb.waitForFunction(() => !/Following/.test(document.querySelector('#log-state').textContent) ||

@@ -18,6 +18,9 @@ async function planLimits() {
 }
 
 function statusView(st) {
+  if (STATE(st.state) === 'unspecified' && !st.run_id)
+    return h('p', {}, 'State: ', h('span', { class: 'state', id: 'bot-state' }, 'never started'),
+             h('span', { class: 'hint' }, ' — save a configuration, then press Start.'));
   const s = STATE(st.state);
   const cls = s === 'running' ? 'state running' : s === 'failed' ? 'state failed' : 'state';
   return h('div', {},

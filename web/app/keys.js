@@ -25,7 +25,7 @@ function keyTable(kind, keys, reload) {
   if (!keys.length) return h('p', { class: 'hint' }, 'No keys yet.');
   const rows = keys.map((k) => {
     const out = h('td', { 'aria-live': 'polite' },
-      k.last_test ? `${k.last_test.ok ? 'OK' : 'failed'} ${when(k.last_test.tested_at)}` : 'never tested');
+      k.last_test && k.last_test.tested_at ? `${k.last_test.ok ? 'OK' : 'failed'} ${when(k.last_test.tested_at)}` : 'never tested');
     const test = h('button', { type: 'button', class: 'secondary' }, 'Test');
     test.addEventListener('click', async () => {
       test.disabled = true;
