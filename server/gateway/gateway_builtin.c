@@ -111,6 +111,10 @@ static enum MHD_Result serve_dir(const sathd_gateway *g, struct MHD_Connection *
     char path[4096];
     int fd = -1;
     struct stat st;
+    /* The dashboard's pages (/app/billing, where a payment provider sends the user back)
+     * are its index.html: a path in /app without a dot in it names a page, not a file. */
+    if (*sub && rl != (size_t)-1 && !strchr(dec, '.') && safe_relpath(dec))
+        strcpy(dec, "index.html");
     if (dir && *dir && safe_relpath(dec) &&
         snprintf(path, sizeof path, "%s%s/%s", dir, sub, dec) < (int)sizeof path &&
         (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd, &st) == 0 &&

@@ -578,6 +578,10 @@ class Extra(unittest.TestCase):
         self.assertEqual(r.status_code, 200)
         self.assertTrue(r.headers["Content-Type"].startswith("text/javascript"))
         self.assertEqual(req("POST", "/app/main.js").status_code, 405)
+        r = req("GET", "/app/billing")  # a page: the payment provider's return address
+        self.assertEqual(r.status_code, 200)
+        self.assertIn(b'src="/app/main.js"', r.content)
+        self.assertEqual(req("GET", "/app/nothing.js").status_code, 404)
 
     def test_app_traversal_refused(self):
         for p in ("/app/../../../../etc/passwd", "/app/%2e%2e/%2e%2e/etc/passwd",

@@ -82,17 +82,22 @@ try {
   assert.equal(await page.$eval('#account-form [name=email]', (e) => e.value), 'ana@example.com');
   await shot(page, 'account');
 
-  // Billing: plans listed (or "not available" before billing lands).
+  // Billing: plans compared; Subscribe (provider none in tests: the plan is active at once).
   await page.click('a[href="#/billing"]');
-  await page.waitForFunction(() => document.querySelector('#plans')?.textContent.length > 0, { timeout: 15000 });
+  await waitText(page, '#plans', /starter/);
+  await waitText(page, '#subscription', /free/);
+  const buttons = await page.$$('#plans button');
+  for (const b of buttons) if (/starter/.test(await b.evaluate((e) => e.textContent))) await b.click();
+  await waitText(page, '#subscription', /starter: active/);
   await shot(page, 'billing');
 
   // Bot: a field error from the plan limits, then a valid config, start, logs, stop.
   await page.click('a[href="#/bot"]');
   await page.waitForSelector('#bot-config-form');
-  await fill(page, '#bot-config-form', 'symbols', 'BTCUSDT, ETHUSDT');
+  await waitText(page, '#bot-config-form', /starter\) allows up to 3 symbols/);
+  await fill(page, '#bot-config-form', 'symbols', 'BTCUSDT, ETHUSDT, SOLUSDT, XRPUSDT');
   await page.click('#bot-config-form button[type=submit]');   // the plan's limit, known to the form
-  await waitText(page, '#bot-config-form', /At most 1 symbols/);
+  await waitText(page, '#bot-config-form', /At most 3 symbols/);
   await fill(page, '#bot-config-form', 'symbols', 'B$');
   await page.click('#bot-config-form button[type=submit]');   // the server's field error
   await waitText(page, '#bot-config-form', /symbols\[0\]/);

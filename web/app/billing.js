@@ -23,7 +23,7 @@ export async function billingPage(main) {
       subBox.replaceChildren(h('p', {}, `Plan ${sub.plan ? sub.plan.name : '—'}: ${short(sub.status, 'SUBSCRIPTION_STATUS_')}, ` +
         `${short(sub.period, 'BILLING_PERIOD_')}, period ends ${when(sub.current_period_end)}` +
         (sub.cancel_at_period_end ? ' (cancels then)' : '')),
-        sub.cancel_at_period_end || short(sub.status, 'SUBSCRIPTION_STATUS_') === 'canceled' ? null : cancel);
+        !sub.id || sub.cancel_at_period_end || short(sub.status, 'SUBSCRIPTION_STATUS_') === 'canceled' ? null : cancel);
     } else if (!subBox.firstChild) subBox.replaceChildren(h('p', {}, 'No subscription: you are on the free plan.'));
     try {
       const plans = (await api.call('GET', '/api/v1/billing/plans')).plans || [];
@@ -37,7 +37,7 @@ export async function billingPage(main) {
               say('');
               subBox.replaceChildren(h('p', {}, 'Finish the payment at the provider: ',
                 h('a', { href: r.checkout_url, rel: 'noopener noreferrer', target: '_blank', id: 'checkout' }, 'open checkout')));
-            } else { say(`Subscribed to ${p.name}.`); load(); }
+            } else { say(r.message || `Subscribed to ${p.name}.`); load(); }
           } catch (e) { say(errorText(e), 'error'); }
         });
         return h('article', { class: current ? 'current' : '' }, h('h3', {}, p.name),

@@ -57,7 +57,9 @@ function signupPage(main) {
 
 async function route() {
   if (cleanup) { try { cleanup(); } catch { /* page already gone */ } cleanup = null; }
-  let name = (location.hash.replace(/^#\/?/, '') || 'bot').split('?')[0];
+  // #/billing, or /app/billing (the address a payment provider sends the user back to).
+  let name = (location.hash.replace(/^#\/?/, '') || location.pathname.replace(/^\/app\/?/, '') || 'bot')
+    .split('?')[0];
   const open = name === 'signin' || name === 'signup';
   if (!api.signedIn() && !open) name = 'signin';
   if (api.signedIn() && open) name = 'bot';
