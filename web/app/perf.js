@@ -42,7 +42,10 @@ export function figures(points, trades) {
 function drawChart(el, points, trades) {
   const LC = window.LightweightCharts;
   if (!LC) { el.replaceChildren(h('p', { class: 'na' }, 'Chart library not available on this server; figures below.')); return null; }
-  const chart = LC.createChart(el, { autoSize: true, layout: { textColor: '#1a1f2b', background: { color: '#ffffff' } },
+  // attributionLogo off: it injects a <style> element, which our CSP refuses; the page
+  // credits TradingView in text under the chart instead (lightweight-charts' NOTICE).
+  const chart = LC.createChart(el, { autoSize: true, layout: { textColor: '#1a1f2b', background: { color: '#ffffff' },
+                                                                 attributionLogo: false },
                                      timeScale: { timeVisible: true, secondsVisible: true } });
   const series = chart.addLineSeries({ color: '#0b5cad', lineWidth: 2, title: 'Equity' });
   const data = [];
@@ -99,7 +102,9 @@ export async function perfPage(main) {
       : h('p', { class: 'hint' }, 'No trades in this range.'));
   }
   range.input.addEventListener('change', () => load().catch((e) => say(errorText(e), 'error')));
-  main.replaceChildren(h('h1', {}, 'Performance'), card('Equity', range.wrap, chartEl, box));
+  const credit = h('p', { class: 'hint' }, 'Chart: ',
+    h('a', { href: 'https://www.tradingview.com/', rel: 'noopener noreferrer', target: '_blank' }, 'TradingView Lightweight Charts™'));
+  main.replaceChildren(h('h1', {}, 'Performance'), card('Equity', range.wrap, chartEl, credit, box));
   await load();
   timer = setInterval(() => load().catch(() => {}), 15000);
   return () => { clearInterval(timer); if (chart) chart.remove(); };
