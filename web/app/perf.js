@@ -39,7 +39,7 @@ export function figures(points, trades) {
            winRate: closes ? wins / closes : null, closes, drawdown: dd };
 }
 
-function drawChart(el, points, trades) {
+export function drawChart(el, points, trades) {
   const LC = window.LightweightCharts;
   if (!LC) { el.replaceChildren(h('p', { class: 'na' }, 'Chart library not available on this server; figures below.')); return null; }
   // attributionLogo off: it injects a <style> element, which our CSP refuses; the page
