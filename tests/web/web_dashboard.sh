@@ -39,6 +39,11 @@ dburl=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); pri
 export SATH_DATABASE_URL=$dburl SATH_REDIS_URL=$SATH_TEST_REDIS_URL
 export SATH_JWT_ED25519_KEY=$(head -c32 /dev/urandom | base64 -w0)
 export SATH_ENCRYPTION_KEYS="k1:$(head -c32 /dev/urandom | base64 -w0)"
+# Bot metrics (GetBotPerformance) when the test InfluxDB runs: the chart must then show points.
+export SATH_WEBTEST_PERF=0
+if [ -n "${SATH_TEST_INFLUX_URL:-}" ] && [ -n "${SATH_BOT_BIN:-}" ]; then
+  export SATH_INFLUX_URL=$SATH_TEST_INFLUX_URL SATH_INFLUX_DB=$db SATH_WEBTEST_PERF=1
+fi
 export SATH_GRPC_ADDR=127.0.0.1:0 SATH_HTTP_ADDR=127.0.0.1:0 SATH_RATELIMIT_PREFIX="web:$db:"
 "$SATHD_BIN" migrate >"$work/migrate.log" 2>&1
 "$SATHD_BIN" serve >"$work/sathd.log" 2>&1 &
@@ -53,9 +58,10 @@ for _ in $(seq 300); do
 done
 [ -n "$http" ] || { echo "sathd did not start"; exit 1; }
 
-bot=$(dirname "$SATH_ORCH_BIN")/../../bot/sath-bot
-[ -x "$bot" ] || bot=$SATH_BOT_STANDIN
-SATH_BOT_STATE_DIR=$work/bots SATH_BOT_PROGRAM=$bot SATH_ORCH_POLL_MS=200 \
+# The real sath-bot (paper, sim feed, fast ticks) when built, else the stand-in.
+bot=${SATH_BOT_BIN:-$SATH_BOT_STANDIN} botargs="--interval-ms 200"
+[ -n "${SATH_BOT_BIN:-}" ] && botargs="--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01"
+SATH_BOT_STATE_DIR=$work/bots SATH_BOT_PROGRAM=$bot SATH_BOT_ARGS=$botargs SATH_ORCH_POLL_MS=200 \
   SATH_BOT_SATHD_ADDR=127.0.0.1:$grpc SATH_BOT_STOP_GRACE_S=3 \
   "$SATH_ORCH_BIN" >/dev/null 2>"$work/orch.log" &
 orch_pid=$!
