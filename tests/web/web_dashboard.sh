@@ -13,21 +13,28 @@ db=webdash_$$_$RANDOM
 sathd_pid="" orch_pid=""
 cleanup() {
   rc=$?
-  [ -n "$orch_pid" ] && kill -TERM "$orch_pid" 2>/dev/null && wait "$orch_pid" 2>/dev/null
+  set +e
+  if [ -n "$orch_pid" ]; then kill -TERM "$orch_pid" 2>/dev/null; wait "$orch_pid"; fi
   # bots outlive the orchestrator: end the supervisors this test's orchestrator left
   for f in "$work"/bots/*/pid; do
     [ -f "$f" ] || continue
     sup=$(sed -n 's/.* sup=\([0-9]*\):.*/\1/p' "$f")
     if [ -n "$sup" ] && [ "$(cat "/proc/$sup/comm" 2>/dev/null)" = sath-bot-superv ]; then
-      kill -TERM "$sup" 2>/dev/null || true
+      kill -TERM "$sup" 2>/dev/null
     fi
   done
-  [ -n "$sathd_pid" ] && kill -TERM "$sathd_pid" 2>/dev/null && wait "$sathd_pid" 2>/dev/null
-  if [ $rc -ne 0 ]; then
-    echo "--- sathd log"; tail -n 30 "$work/sathd.log" 2>/dev/null || true
-    echo "--- orchestrator log"; tail -n 30 "$work/orch.log" 2>/dev/null || true
+  if [ -n "$sathd_pid" ]; then
+    kill -TERM "$sathd_pid" 2>/dev/null
+    wait "$sathd_pid"
+    st=$?
+    # sathd must end cleanly on SIGTERM (under ASan a leak makes this non-zero)
+    [ $st -ne 0 ] && [ $rc -eq 0 ] && { echo "sathd exited with $st"; rc=1; }
   fi
-  psql -q "$SATH_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  if [ $rc -ne 0 ]; then
+    echo "--- sathd log"; tail -n 30 "$work/sathd.log" 2>/dev/null
+    echo "--- orchestrator log"; tail -n 30 "$work/orch.log" 2>/dev/null
+  fi
+  psql -q "$SATH_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
   rm -rf "$work"
   exit $rc
 }
