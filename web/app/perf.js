@@ -59,7 +59,7 @@ export function drawChart(el, points, trades) {
   const markers = trades.filter((t) => secs(t.time) >= first).map((t) => {
     const buy = String(t.side).toLowerCase() === 'buy';
     return { time: secs(t.time), position: buy ? 'belowBar' : 'aboveBar', color: buy ? '#146c2e' : '#a31515',
-             shape: buy ? 'arrowUp' : 'arrowDown', text: `${buy ? 'B' : 'S'} ${t.symbol} @ ${num(t, 'price')}` };
+             shape: buy ? 'arrowUp' : 'arrowDown', text: `${buy ? 'B' : 'S'} ${t.symbol} @ ${num(t, 'price').toFixed(2)}` };
   }).sort((a, b) => a.time - b.time);
   series.setMarkers(markers);
   chart.timeScale().fitContent();
@@ -75,7 +75,8 @@ export async function perfPage(main) {
   async function load() {
     const since = new Date(Date.now() - Number(range.input.value) * 1000).toISOString();
     let perf;
-    try { perf = await api.call('GET', `/api/v1/bot/performance?since=${encodeURIComponent(since)}`); }
+    const step = `${Math.max(1, Math.floor(Number(range.input.value) / 200))}s`; // ~200 points
+    try { perf = await api.call('GET', `/api/v1/bot/performance?since=${encodeURIComponent(since)}&step=${step}`); }
     catch (e) { box.replaceChildren(h('p', { class: 'na' }, errorText(e))); chartEl.hidden = true; return; }
     const points = perf.points || [], trades = perf.trades || [];
     const f = figures(points, trades);
@@ -96,7 +97,7 @@ export async function perfPage(main) {
     if (!chart && points.length === 0) chartEl.replaceChildren();
     const tb = h('tbody', {}, trades.slice(-20).reverse().map((t) => h('tr', {},
       h('td', {}, new Date(t.time).toLocaleString()), h('td', {}, t.symbol), h('td', {}, t.side),
-      h('td', {}, String(num(t, 'qty'))), h('td', {}, String(num(t, 'price'))))));
+      h('td', {}, num(t, 'qty').toFixed(6)), h('td', {}, num(t, 'price').toFixed(2)))));
     box.append(h('h3', {}, 'Latest trades'), trades.length ? h('div', { class: 'tablewrap' }, h('table', {},
       h('thead', {}, h('tr', {}, ['Time', 'Symbol', 'Side', 'Qty', 'Price'].map((x) => h('th', { scope: 'col' }, x)))), tb))
       : h('p', { class: 'hint' }, 'No trades in this range.'));
