@@ -15,6 +15,7 @@ SATH_DEPS_SERVERS=(postgresql redis-server influxdb)
 SATH_DEPS_TEST=(
   libcmocka-dev clang libclang-rt-14-dev
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests openssl
+  chromium  # tests/web: the dashboard in headless chromium (puppeteer-core from npm)
 )
 # Container engines for the docker bot backend's tests (tests/fixtures/engines.sh): Docker
 # 20.10 and podman's Docker-compatible API, runc for both, a static busybox for the test

@@ -1,8 +1,10 @@
 /*
  * gateway_builtin.c - the endpoints that are not RPC methods (/healthz, /readyz,
- * /openapi.json, /docs, /.well-known/jwks.json, /metrics).
+ * /openapi.json, /docs, /app, /.well-known/jwks.json, /metrics).
  *
- * /docs serves files below the configured directory only: the path is percent-decoded
+ * /app is the user's dashboard (web/app), which the build copies into the docs directory
+ * as app/; it gets a stricter Content-Security-Policy than /docs (no inline style).
+ * /docs and /app serve files below their directory only: the path is percent-decoded
  * once, and any segment that is empty-dot ("." / ".."), hidden (".x"), or contains a
  * backslash or NUL is refused, so nothing outside the directory is reachable; only
  * regular files are served, by file descriptor (no copy).
@@ -81,16 +83,22 @@ static int safe_relpath(const char *rel)
     return 1;
 }
 
-static enum MHD_Result serve_docs(const sathd_gateway *g, struct MHD_Connection *conn,
-                                  const sathd_gw_req *rq, const char *url)
+/* Serves `url` (below `prefix`, "/docs" or "/app") from the docs directory (for /app its
+ * app/ subdirectory), with the page's Content-Security-Policy `csp`. */
+static enum MHD_Result serve_dir(const sathd_gateway *g, struct MHD_Connection *conn,
+                                 const sathd_gw_req *rq, const char *url, const char *prefix,
+                                 const char *sub, const char *csp)
 {
     static const char json404[] = "{\"code\":5,\"message\":\"not found\",\"details\":[],"
                                   "\"detail\":\"not found\"}";
-    if (strcmp(url, "/docs") == 0) {
-        const char *extra[] = {"Location", "/docs/", NULL};
+    size_t pl = strlen(prefix);
+    if (url[pl] == '\0') {
+        char loc[16];
+        snprintf(loc, sizeof loc, "%s/", prefix);
+        const char *extra[] = {"Location", loc, NULL};
         return sathd_gw_send(g, conn, rq, 301, NULL, NULL, 0, extra);
     }
-    const char *rel = url + strlen("/docs/");
+    const char *rel = url + pl + 1;
     size_t rl = strlen(rel);
     char *dec = sathd_arena_alloc(rq->arena, rl + 16);
     if (!dec)
@@ -103,8 +111,12 @@ static enum MHD_Result serve_docs(const sathd_gateway *g, struct MHD_Connection 
     char path[4096];
     int fd = -1;
     struct stat st;
+    /* The dashboard's pages (/app/billing, where a payment provider sends the user back)
+     * are its index.html: a path in /app without a dot in it names a page, not a file. */
+    if (*sub && rl != (size_t)-1 && !strchr(dec, '.') && safe_relpath(dec))
+        strcpy(dec, "index.html");
     if (dir && *dir && safe_relpath(dec) &&
-        snprintf(path, sizeof path, "%s/%s", dir, dec) < (int)sizeof path &&
+        snprintf(path, sizeof path, "%s%s/%s", dir, sub, dec) < (int)sizeof path &&
         (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd, &st) == 0 &&
         S_ISREG(st.st_mode)) {
         struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
@@ -115,11 +127,11 @@ static enum MHD_Result serve_docs(const sathd_gateway *g, struct MHD_Connection 
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type_of(dec));
         MHD_add_response_header(r, "X-Request-Id", rq->request_id);
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-        /* Only our own files run on the page, it talks only to us, nobody frames it
-         * (Swagger UI sets inline styles, hence style-src 'unsafe-inline'). */
-        MHD_add_response_header(r, "Content-Security-Policy", SATHD_GW_DOCS_CSP);
+        /* Only our own files run on the page, it talks only to us, nobody frames it. */
+        MHD_add_response_header(r, "Content-Security-Policy", csp);
         MHD_add_response_header(r, "X-Frame-Options", "DENY");
         MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(r, "Cache-Control", "no-cache");
         enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
         return rc;
@@ -135,7 +147,8 @@ int sathd_gw_builtin(const sathd_gateway *g, struct MHD_Connection *conn, const 
     if (strncmp(url, "/api/", 5) == 0)
         return 0; /* the hot path: every RPC route lives under /api/ */
     int docs = strcmp(url, "/docs") == 0 || strncmp(url, "/docs/", 6) == 0;
-    int known = docs || strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
+    int app = strcmp(url, "/app") == 0 || strncmp(url, "/app/", 5) == 0;
+    int known = docs || app || strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
                 strcmp(url, "/openapi.json") == 0 || strcmp(url, "/.well-known/jwks.json") == 0 ||
                 strcmp(url, "/metrics") == 0;
     if (!known)
@@ -148,7 +161,10 @@ int sathd_gw_builtin(const sathd_gateway *g, struct MHD_Connection *conn, const 
         return 1;
     }
     if (docs) {
-        *res = serve_docs(g, conn, rq, url);
+        /* Swagger UI sets inline styles, hence the /docs policy's style-src 'unsafe-inline'. */
+        *res = serve_dir(g, conn, rq, url, "/docs", "", SATHD_GW_DOCS_CSP);
+    } else if (app) {
+        *res = serve_dir(g, conn, rq, url, "/app", "/app", SATHD_GW_APP_CSP);
     } else if (strcmp(url, "/healthz") == 0) {
         *res = send_text(g, conn, rq, 200, "application/json", "{\"status\":\"ok\"}");
     } else if (strcmp(url, "/readyz") == 0) {

@@ -23,6 +23,12 @@
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; "         \
     "form-action 'none'; frame-ancestors 'none'"
 
+/* Content-Security-Policy of /app (the dashboard): nothing inline at all. */
+#define SATHD_GW_APP_CSP                                                                   \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "     \
+    "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "           \
+    "frame-ancestors 'none'"
+
 /* First chunk of a connection's arena (grows as a request needs). */
 #define SATHD_GW_ARENA_CHUNK 16384
 

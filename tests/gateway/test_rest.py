@@ -559,6 +559,40 @@ class Extra(unittest.TestCase):
                 self.assertEqual(r.status_code, 404, p)
                 self.assertNotIn(b"root:", r.content)
 
+    def test_app(self):
+        r = req("GET", "/app", allow_redirects=False)
+        self.assertEqual(r.status_code, 301)
+        self.assertEqual(r.headers["Location"], "/app/")
+        r = req("GET", "/app/")
+        if r.status_code == 404 and os.environ.get("SATH_OPENAPI_OPTIONAL"):
+            self.skipTest("this build has no docs directory")
+        self.assertEqual(r.status_code, 200)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/html"))
+        csp = r.headers["Content-Security-Policy"]
+        self.assertIn("script-src 'self'", csp)
+        self.assertIn("style-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertNotIn("http", csp)  # no other host
+        self.assertEqual(r.headers["X-Frame-Options"], "DENY")
+        self.assertNotIn(b"<script>", r.content)  # no inline script in the page
+        r = req("GET", "/app/main.js")
+        self.assertEqual(r.status_code, 200)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/javascript"))
+        self.assertEqual(req("POST", "/app/main.js").status_code, 405)
+        r = req("GET", "/app/billing")  # a page: the payment provider's return address
+        self.assertEqual(r.status_code, 200)
+        self.assertIn(b'src="/app/main.js"', r.content)
+        self.assertEqual(req("GET", "/app/nothing.js").status_code, 404)
+
+    def test_app_traversal_refused(self):
+        for p in ("/app/../../../../etc/passwd", "/app/%2e%2e/%2e%2e/etc/passwd",
+                  "/app/.hidden", "/app/a%5c..%5cb", "/app/%00", "/app/%2e%2e/openapi.json",
+                  "/application", "/app.js"):
+            with self.subTest(path=p):
+                r = requests.get(url("/") + p.lstrip("/"), timeout=5)
+                self.assertEqual(r.status_code, 404, p)
+                self.assertNotIn(b"root:", r.content)
+
     def test_jwks(self):
         r = req("GET", "/.well-known/jwks.json")
         if STANDALONE:

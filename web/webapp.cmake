@@ -1,0 +1,33 @@
+# webapp.cmake - build-time steps of web/CMakeLists.txt (cmake -DSTEP=fetch|copy -P).
+set(_lwc dist/lightweight-charts.standalone.production.js)
+if(STEP STREQUAL "fetch")
+  file(MAKE_DIRECTORY ${WORK})
+  if(NOT NPM)
+    file(WRITE ${STAMP} "unavailable\n")
+    return()
+  endif()
+  execute_process(
+    COMMAND ${NPM} install --prefix ${WORK} --no-audit --no-fund --loglevel=error
+            lightweight-charts@4.2.2
+    RESULT_VARIABLE rc ERROR_VARIABLE err TIMEOUT 600)
+  if(rc EQUAL 0 AND EXISTS ${WORK}/node_modules/lightweight-charts/${_lwc})
+    file(WRITE ${STAMP} "ok\n")
+  else()
+    message(WARNING "Dashboard: `npm install lightweight-charts` failed (${rc}); the "
+                    "performance page will show no chart. Delete ${STAMP} to retry.\n${err}")
+    file(WRITE ${STAMP} "failed: ${rc}\n")
+  endif()
+  return()
+endif()
+if(STEP STREQUAL "copy")
+  file(REMOVE_RECURSE ${DEST})
+  file(MAKE_DIRECTORY ${DEST})
+  file(GLOB files ${SRC}/*)
+  file(COPY ${files} DESTINATION ${DEST})
+  if(EXISTS ${WORK}/node_modules/lightweight-charts/${_lwc})
+    file(COPY_FILE ${WORK}/node_modules/lightweight-charts/${_lwc} ${DEST}/lightweight-charts.js)
+  endif()
+  file(WRITE ${STAMP} "ok\n")
+  return()
+endif()
+message(FATAL_ERROR "webapp.cmake: unknown STEP '${STEP}'")
