@@ -8,10 +8,13 @@ scripts/test runs it on every build before ctest.  It checks that
     it in scripts/test when you add tests),
   - every tests/**/torture_*.c is a registered test (named after the file, optionally with
     a folder prefix such as client_torture_sathctl),
-  - every tests/**/test_*.py is run by some registered test's command line.
+  - every tests/**/test_*.py is run by some registered test's command line,
+  - no tests/**/*.py uses a bare `assert` statement (python3 -O strips them, and a check
+    that can vanish proves nothing; raise AssertionError or use unittest's methods).
 A CMakeLists.txt that stops adding a folder, or an `if()` that quietly turns false, then
 fails the suite instead of shrinking it.
 """
+import ast
 import json
 import pathlib
 import subprocess
@@ -36,6 +39,11 @@ def main():
     for src in sorted((root / "tests").rglob("test_*.py")):
         if str(src) not in commands:
             problems.append(f"{src.relative_to(root)} is not run by any registered test")
+    for src in sorted((root / "tests").rglob("*.py")):
+        tree = ast.parse(src.read_text(encoding="utf-8"), str(src))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assert):
+                problems.append(f"{src.relative_to(root)}:{node.lineno}: bare assert (gone under python3 -O)")
     for p in problems:
         print("check_registered:", p, file=sys.stderr)
     if problems:

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -118,4 +119,22 @@ int child_run(char *const argv[], char *const envp[], const char *input, child_r
             return -1;
     r->code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return 0;
+}
+
+int child_run_home(const char *home, const char *const *head, va_list rest, const char *input,
+                   child_result *r)
+{
+    char *argv[32];
+    int argc = 0;
+    for (; head[argc] && argc < 31; argc++)
+        argv[argc] = (char *)head[argc];
+    const char *a;
+    while (argc < 31 && (a = va_arg(rest, const char *)) != NULL)
+        argv[argc++] = (char *)a;
+    argv[argc] = NULL;
+    char xdg[512], home_env[512];
+    snprintf(xdg, sizeof xdg, "XDG_CONFIG_HOME=%s", home);
+    snprintf(home_env, sizeof home_env, "HOME=%s", home);
+    char *envp[] = {xdg, home_env, (char *)"PATH=/usr/bin:/bin", NULL};
+    return child_run(argv, envp, input, r);
 }

@@ -10,6 +10,7 @@
 #ifndef SATH_TEST_CHILD_RUN_H
 #define SATH_TEST_CHILD_RUN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct child_result {
@@ -24,5 +25,11 @@ typedef struct child_result {
  * session (no controlling terminal, so prompts cannot hang a test).  Waits for it.
  * Returns 0, or -1 when it could not be started (r->code is then -1). */
 int child_run(char *const argv[], char *const envp[], const char *input, child_result *r);
+
+/* child_run() with the environment of a user whose HOME and XDG_CONFIG_HOME are `home`
+ * (and PATH=/usr/bin:/bin, nothing else inherited).  argv is `head` (NULL-terminated, the
+ * program path first) followed by the NULL-terminated arguments in `rest`; at most 31. */
+int child_run_home(const char *home, const char *const *head, va_list rest, const char *input,
+                   child_result *r);
 
 #endif

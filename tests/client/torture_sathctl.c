@@ -39,22 +39,12 @@ typedef child_result result;
  * XDG_CONFIG_HOME = f->home; SATH_PASSWORD etc. are never inherited. */
 static void run(const fixture *f, const char *input, result *r, ...)
 {
-    char *argv[32];
-    int argc = 0;
-    argv[argc++] = (char *)SATHCTL_PATH;
+    static const char *const head[] = {SATHCTL_PATH, NULL};
     va_list ap;
     va_start(ap, r);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
-        argv[argc++] = (char *)a;
+    int rc = child_run_home(f->home, head, ap, input, r);
     va_end(ap);
-    argv[argc] = NULL;
-
-    char xdg[300], home[300];
-    snprintf(xdg, sizeof xdg, "XDG_CONFIG_HOME=%s", f->home);
-    snprintf(home, sizeof home, "HOME=%s", f->home);
-    char *envp[] = {xdg, home, (char *)"PATH=/usr/bin:/bin", NULL};
-    assert_int_equal(child_run(argv, envp, input, r), 0);
+    assert_int_equal(rc, 0);
     assert_int_not_equal(r->code, -1); /* exited, not killed by a signal */
 }
 

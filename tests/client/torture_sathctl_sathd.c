@@ -32,23 +32,12 @@ typedef struct fixture {
 /* Runs sathctl (NULL-terminated args) against f's sathd; --server is added first. */
 static void sathctl(const fixture *f, const char *input, child_result *r, ...)
 {
-    char *argv[32];
-    int argc = 0;
-    argv[argc++] = (char *)SATHCTL_PATH;
-    argv[argc++] = (char *)"--server";
-    argv[argc++] = (char *)f->proc.target;
+    const char *const head[] = {SATHCTL_PATH, "--server", f->proc.target, NULL};
     va_list ap;
     va_start(ap, r);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
-        argv[argc++] = (char *)a;
+    int rc = child_run_home(f->dir, head, ap, input, r);
     va_end(ap);
-    argv[argc] = NULL;
-    char xdg[128], home[128];
-    snprintf(xdg, sizeof xdg, "XDG_CONFIG_HOME=%s", f->dir);
-    snprintf(home, sizeof home, "HOME=%s", f->dir);
-    char *envp[] = {xdg, home, (char *)"PATH=/usr/bin:/bin", NULL};
-    assert_int_equal(child_run(argv, envp, input, r), 0);
+    assert_int_equal(rc, 0);
     if (r->code != 0)
         fprintf(stderr, "sathctl exit %d: %s%s\n", r->code, r->out, r->err);
 }
