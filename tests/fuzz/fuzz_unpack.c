@@ -32,8 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!arena && !(arena = sathd_arena_new(0)))
         abort();
     const sathd_method_desc *m = sath_v1_all_methods[data[0] % sath_v1_n_all_methods];
-    if (sathd_wire_check_strings(m->input, data + 1, size - 1, NULL) != 0)
+    const ProtobufCFieldDescriptor *bad = NULL;
+    if (sathd_wire_check_strings(m->input, data + 1, size - 1, &bad) != 0) {
+        if (bad && bad->type != PROTOBUF_C_TYPE_STRING)
+            abort(); /* only a string field can be named as the reason */
         return 0;
+    }
     ProtobufCMessage *msg = protobuf_c_message_unpack(m->input, sathd_arena_allocator(arena), size - 1, data + 1);
     if (!msg) {
         sathd_arena_reset(arena);
