@@ -12,29 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char global_usage[] =
-    "usage: sathctl [--server HOST:PORT] [--json] [--tls] [--ca FILE] [--timeout MS] <command> [args]\n"
-    "\n"
-    "Global options:\n"
-    "  --server HOST:PORT  sathd to talk to (default: $SATH_SERVER or " SATHCTL_DEFAULT_SERVER ")\n"
-    "  --json              machine-readable output (JSON on stdout)\n"
-    "  --tls               use TLS (server certificate checked against the system roots)\n"
-    "  --ca FILE           trust the PEM root certificates in FILE (implies --tls)\n"
-    "  --timeout MS        deadline of each call in milliseconds (default 30000)\n"
-    "  -h, --help          this help;  --version  the versions of sathctl and libsathclient\n"
-    "\n";
-
-static void print_global_usage(FILE *out)
-{
-    fputs(global_usage, out);
-    sathctl_print_commands(out);
-    fputs("\nRun `sathctl <command> --help` for a command's options.\n"
-          "Sessions are kept in ${XDG_CONFIG_HOME:-~/.config}/sath/credentials.json (mode 0600).\n"
-          "Exit codes: 0 ok, 1 other failure, 2 usage error, 3 the server answered with an error,\n"
-          "4 cannot connect (transport failure).\n",
-          out);
-}
-
 int sathctl_parse_long(const char *s, long *out)
 {
     if (!s || !*s)
@@ -85,18 +62,16 @@ int sathctl_parse_global(sathctl *ctx, int argc, char **argv, int *cmd_index)
         case OPT_VERSION:
             printf("sathctl %s (libsathclient %s)\n", SATH_VERSION_STRING, sath_version());
             return SATHCTL_EXIT_OK;
-        case 'h': print_global_usage(stdout); return SATHCTL_EXIT_OK;
-        default: print_global_usage(stderr); return SATHCTL_EXIT_USAGE;
+        case 'h': return SATHCTL_GLOBAL_HELP;
+        default: return SATHCTL_GLOBAL_BAD_USAGE;
         }
     }
     if (!*ctx->server)
         return sathctl_usage_error(NULL, "--server must not be empty");
     *cmd_index = optind;
-    if (optind >= argc) {
-        print_global_usage(stderr);
-        return SATHCTL_EXIT_USAGE;
-    }
-    return -1;
+    if (optind >= argc)
+        return SATHCTL_GLOBAL_BAD_USAGE;
+    return SATHCTL_GLOBAL_RUN;
 }
 
 int sathctl_parse_command(const sathctl_command *cmd, int argc, char **argv, const char *shortopts,

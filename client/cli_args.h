@@ -8,11 +8,17 @@
 
 #include "sathctl.h"
 
+/* What sathctl_parse_global found besides an exit code. */
+#define SATHCTL_GLOBAL_RUN (-1)        /* run the command at *cmd_index */
+#define SATHCTL_GLOBAL_HELP (-2)       /* --help: print the usage to stdout, exit 0 */
+#define SATHCTL_GLOBAL_BAD_USAGE (-3)  /* bad option or no command: usage to stderr, exit 2 */
+
 /*
  * Parses the global options in argv (stopping at the first non-option, the command).
- * On success returns -1 and sets *cmd_index to the index of the command in argv (argc
- * when there is none); otherwise returns the exit code to end with (0 after --help or
- * --version, SATHCTL_EXIT_USAGE after a bad option).
+ * Returns SATHCTL_GLOBAL_RUN and sets *cmd_index to the index of the command in argv;
+ * SATHCTL_GLOBAL_HELP or SATHCTL_GLOBAL_BAD_USAGE (the caller prints the usage, see
+ * commands.c); or the exit code to end with (0 after --version, SATHCTL_EXIT_USAGE after
+ * a bad option value, its message printed).
  */
 int sathctl_parse_global(sathctl *ctx, int argc, char **argv, int *cmd_index);
 

@@ -46,9 +46,10 @@ typedef struct sathctl_command {
  * keeps the credentials file up to date through the token callback.  Returns an exit code. */
 int sathctl_connect(sathctl *ctx);
 
-/* The command table (main.c) and lookup. */
+/* The command table (commands.c): lookup, and the overall usage (global options and
+ * the list of commands). */
 const sathctl_command *sathctl_find_command(const char *name);
-void sathctl_print_commands(FILE *out);
+void sathctl_print_usage(FILE *out);
 
 /* Commands (cmd_auth.c, cmd_user.c). */
 int sathctl_cmd_register(sathctl *ctx, int argc, char **argv);
@@ -57,7 +58,7 @@ int sathctl_cmd_logout(sathctl *ctx, int argc, char **argv);
 int sathctl_cmd_me(sathctl *ctx, int argc, char **argv);
 int sathctl_cmd_update_me(sathctl *ctx, int argc, char **argv);
 int sathctl_cmd_delete_me(sathctl *ctx, int argc, char **argv);
-int sathctl_cmd_help(sathctl *ctx, int argc, char **argv);
+int sathctl_cmd_help(sathctl *ctx, int argc, char **argv); /* commands.c */
 int sathctl_cmd_keys(sathctl *ctx, int argc, char **argv); /* cmd_keys.c */
 
 #endif /* SATHCTL_H */

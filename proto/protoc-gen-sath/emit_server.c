@@ -1,7 +1,7 @@
 /*
  * emit_server.c - server-side code per proto file: sath/v1/<stem>.sath-server.{h,c}.
  *
- * The shape of this code is the contract in server/include/sathd/registry.h: a typed
+ * The shape of this code is the contract in server/rpc/include/sathd/registry.h: a typed
  * handler table per service, a const sathd_method_desc array (method descriptors with
  * their HTTP rules), static adapters of type sathd_unary_fn, and a bind function that
  * adds every method to a registry.  Generated code must build clean under the

@@ -12,29 +12,88 @@
 #include <string.h>
 
 #include "openapi_params.h"
+#include "sathd/status.h"
 #include "openapi_types.h"
 
-/* The error responses every operation may refer to: HTTP status, component name,
- * description (which gRPC codes produce it). */
-static const struct {
-    const char *code;
+/* The gRPC statuses (server/status/include/sathd/status.h); the error responses of the
+ * document are derived from them, one per HTTP status the gateway answers with. */
+typedef struct {
     const char *name;
-    const char *description;
-} ERRORS[] = {
-    { "400", "BadRequest", "INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE: the request "
-                           "is malformed, names an unknown field, or is not allowed in the current state." },
-    { "401", "Unauthorized", "UNAUTHENTICATED: the bearer token (or the credentials) is missing, "
-                             "invalid or expired." },
-    { "403", "Forbidden", "PERMISSION_DENIED: the caller may not do this." },
-    { "404", "NotFound", "NOT_FOUND: the resource does not exist or belongs to someone else." },
-    { "409", "Conflict", "ALREADY_EXISTS or ABORTED: the resource exists already or changed concurrently." },
-    { "429", "TooManyRequests", "RESOURCE_EXHAUSTED: rate or quota limit reached; retry after "
-                                "the `Retry-After` seconds." },
-    { "500", "InternalError", "INTERNAL, UNKNOWN or DATA_LOSS: the server failed." },
-    { "501", "NotImplemented", "UNIMPLEMENTED: this server does not implement the method." },
-    { "503", "Unavailable", "UNAVAILABLE: a backing service is down; retry later." },
-    { "default", "Error", "Any other error, as a google.rpc.Status." },
-};
+    int http;
+    const char *text;
+} status_row;
+#define STATUS_ROW_(name, grpc, http, text) { #name, http, text },
+static const status_row STATUSES[] = { SATHD_STATUS_MAP(STATUS_ROW_) };
+#undef STATUS_ROW_
+#define N_STATUSES (sizeof STATUSES / sizeof STATUSES[0])
+
+/* Component name of an error response: the HTTP reason phrase in UpperCamelCase. */
+static const char *http_component(int http)
+{
+    switch (http) {
+    case 400: return "BadRequest";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "NotFound";
+    case 409: return "Conflict";
+    case 429: return "TooManyRequests";
+    case 499: return "ClientClosedRequest";
+    case 500: return "InternalError";
+    case 501: return "NotImplemented";
+    case 503: return "Unavailable";
+    case 504: return "GatewayTimeout";
+    default: return NULL;
+    }
+}
+
+/* The distinct HTTP error statuses of STATUSES, ascending, into out[]; their count. */
+static size_t error_statuses(int out[N_STATUSES])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < N_STATUSES; i++) {
+        int h = STATUSES[i].http;
+        if (h < 400)
+            continue;
+        size_t k = 0;
+        while (k < n && out[k] < h)
+            k++;
+        if (k < n && out[k] == h)
+            continue;
+        memmove(out + k + 1, out + k, (n - k) * sizeof out[0]);
+        out[k] = h;
+        n++;
+    }
+    return n;
+}
+
+/* "NAME: text; NAME: text." for every gRPC status answered with `http`; caller frees. */
+static char *error_description(int http)
+{
+    size_t cap = 1;
+    for (size_t i = 0; i < N_STATUSES; i++)
+        if (STATUSES[i].http == http)
+            cap += strlen(STATUSES[i].name) + strlen(STATUSES[i].text) + 4;
+    char *d = malloc(cap), *p = d;
+    if (d == NULL)
+        return NULL;
+    *p = '\0';
+    for (size_t i = 0; i < N_STATUSES; i++)
+        if (STATUSES[i].http == http)
+            p += sprintf(p, "%s%s: %s", p == d ? "" : "; ", STATUSES[i].name, STATUSES[i].text);
+    if (p != d)
+        strcpy(p, ".");
+    return d;
+}
+
+/* The component name of the error response for `http`, into buf. */
+static const char *error_name(int http, char *buf, size_t len)
+{
+    const char *n = http_component(http);
+    if (n != NULL)
+        return n;
+    snprintf(buf, len, "Http%d", http);
+    return buf;
+}
 
 static char *errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *errorf(const char *fmt, ...)
@@ -63,22 +122,33 @@ static json_t *status_schema(void)
         "detail", "type", "string", "description", "Same as message (FastAPI compatibility).");
 }
 
+static json_t *error_response(const char *description, int http)
+{
+    json_t *r = json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", description, "content",
+                          "application/json", "schema", "$ref", "#/components/schemas/Status");
+    if (r != NULL && http == 401)
+        json_object_set_new(r, "headers",
+            json_pack("{s:{s:s,s:{s:s}}}", "WWW-Authenticate", "description",
+                      "`Bearer` (RFC 6750).", "schema", "type", "string"));
+    if (r != NULL && http == 429)
+        json_object_set_new(r, "headers",
+            json_pack("{s:{s:s,s:{s:s}}}", "Retry-After", "description",
+                      "Seconds to wait before retrying.", "schema", "type", "integer"));
+    return r;
+}
+
 static json_t *error_responses(void)
 {
+    int https[N_STATUSES];
+    size_t n = error_statuses(https);
     json_t *out = json_object();
-    for (size_t i = 0; out != NULL && i < sizeof ERRORS / sizeof ERRORS[0]; i++) {
-        json_t *r = json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", ERRORS[i].description,
-                              "content", "application/json", "schema", "$ref",
-                              "#/components/schemas/Status");
-        if (r != NULL && strcmp(ERRORS[i].code, "401") == 0)
-            json_object_set_new(r, "headers",
-                json_pack("{s:{s:s,s:{s:s}}}", "WWW-Authenticate", "description",
-                          "`Bearer` (RFC 6750).", "schema", "type", "string"));
-        if (r != NULL && strcmp(ERRORS[i].code, "429") == 0)
-            json_object_set_new(r, "headers",
-                json_pack("{s:{s:s,s:{s:s}}}", "Retry-After", "description",
-                          "Seconds to wait before retrying.", "schema", "type", "integer"));
-        if (r == NULL || json_object_set_new(out, ERRORS[i].name, r) != 0) {
+    for (size_t i = 0; out != NULL && i <= n; i++) {
+        char buf[16];
+        char *d = i < n ? error_description(https[i]) : strdup("Any other error, as a google.rpc.Status.");
+        const char *name = i < n ? error_name(https[i], buf, sizeof buf) : "Error";
+        json_t *r = d ? error_response(d, i < n ? https[i] : 0) : NULL;
+        free(d);
+        if (r == NULL || json_object_set_new(out, name, r) != 0) {
             json_decref(out);
             return NULL;
         }
@@ -86,26 +156,43 @@ static json_t *error_responses(void)
     return out;
 }
 
-/* Which error responses an operation lists: the ones its contract implies, plus
+/* 1 when the comment names a gRPC status answered with `http`. */
+static bool comment_names(const char *c, int http)
+{
+    for (size_t i = 0; i < N_STATUSES; i++)
+        if (STATUSES[i].http == http && strstr(c, STATUSES[i].name) != NULL)
+            return true;
+    return false;
+}
+
+/* Which error responses an operation lists: the ones its contract implies (every call
+ * can be malformed, throttled, cancelled, time out or meet a failing backend), plus
  * those its comment names by gRPC code. */
 static json_t *operation_errors(const gen_method *gm, const oa_template *tmpl)
 {
     const char *c = gm->comment ? gm->comment : "";
-    bool want[sizeof ERRORS / sizeof ERRORS[0]] = { false };
-    want[0] = want[5] = want[6] = want[7] = want[8] = want[9] = true;
-    want[1] = want[2] = !gm->opt.is_public;
-    want[1] = want[1] || strstr(c, "UNAUTHENTICATED") != NULL;
-    want[2] = want[2] || strstr(c, "PERMISSION_DENIED") != NULL;
-    want[3] = tmpl->n_vars > 0 || strstr(c, "NOT_FOUND") != NULL;
-    want[4] = gm->opt.success_code == 201 || strstr(c, "ALREADY_EXISTS") != NULL ||
-              strstr(c, "ABORTED") != NULL;
+    int https[N_STATUSES];
+    size_t n = error_statuses(https);
     json_t *out = json_object();
-    for (size_t i = 0; out != NULL && i < sizeof ERRORS / sizeof ERRORS[0]; i++) {
-        if (!want[i])
+    for (size_t i = 0; out != NULL && i <= n; i++) {
+        char buf[16], ref[96], code[16];
+        if (i == n) {
+            json_object_set_new(out, "default", json_pack("{s:s}", "$ref", "#/components/responses/Error"));
+            break;
+        }
+        int h = https[i];
+        bool want = comment_names(c, h);
+        switch (h) {
+        case 401: case 403: want = want || !gm->opt.is_public; break;
+        case 404: want = want || tmpl->n_vars > 0; break;
+        case 409: want = want || gm->opt.success_code == 201; break;
+        default: want = true; break;
+        }
+        if (!want)
             continue;
-        char ref[96];
-        snprintf(ref, sizeof ref, "#/components/responses/%s", ERRORS[i].name);
-        json_object_set_new(out, ERRORS[i].code, json_pack("{s:s}", "$ref", ref));
+        snprintf(ref, sizeof ref, "#/components/responses/%s", error_name(h, buf, sizeof buf));
+        snprintf(code, sizeof code, "%d", h);
+        json_object_set_new(out, code, json_pack("{s:s}", "$ref", ref));
     }
     return out;
 }

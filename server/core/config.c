@@ -40,7 +40,7 @@ static const var_desc vars[] = {
 };
 #define NVARS (sizeof vars / sizeof vars[0])
 
-_Static_assert(NVARS <= sizeof(((sathd_config *)0)->is_set), "is_set too small");
+_Static_assert(NVARS == SATHD_CONFIG_NVARS, "is_set is sized from the same table");
 
 /* Index of `value` in "a|b|c", or -1. */
 static int choice_index(const char *choices, const char *value)
@@ -237,14 +237,18 @@ static int finish(sathd_config *cfg, char *err, size_t errlen)
     int cpus = sathd_cpu_count();
     if (cfg->grpc_workers == 0)
         cfg->grpc_workers = cpus;
-    if (cfg->db_pool_size == 0)
-        cfg->db_pool_size = 2 * cfg->grpc_workers;
-    if (cfg->redis_pool_size == 0)
-        cfg->redis_pool_size = 2 * cfg->grpc_workers;
-    if (cfg->pwhash_concurrency == 0)
-        cfg->pwhash_concurrency = cpus;
     if (cfg->http_threads == 0)
         cfg->http_threads = 4 * cpus > 256 ? 256 : 4 * cpus;
+    /* Handlers run on the gRPC workers and, with the gateway on, on the REST threads
+     * too; two connections per such thread (a handler may hold one and take another),
+     * opened only when used. */
+    int64_t handler_threads = cfg->grpc_workers + (cfg->http_enabled ? cfg->http_threads : 0);
+    if (cfg->db_pool_size == 0)
+        cfg->db_pool_size = 2 * handler_threads > 1024 ? 1024 : 2 * handler_threads;
+    if (cfg->redis_pool_size == 0)
+        cfg->redis_pool_size = 2 * handler_threads > 1024 ? 1024 : 2 * handler_threads;
+    if (cfg->pwhash_concurrency == 0)
+        cfg->pwhash_concurrency = cpus;
     if (!cfg->tls_cert_file != !cfg->tls_key_file) {
         snprintf(err, errlen, "%s: SATH_TLS_CERT_FILE and SATH_TLS_KEY_FILE go together",
                  cfg->tls_cert_file ? "SATH_TLS_KEY_FILE" : "SATH_TLS_CERT_FILE");

@@ -2,13 +2,18 @@
  * redis.c - the Redis connection pool (API in sathd/redis.h).
  *
  * Invariants: pool->mu guards the free stack only; slots[i].ctx == NULL means "not
- * open"; a context handed out belongs to one thread until released.  The password is
+ * open"; a context handed out belongs to one thread until released, and only that
+ * thread writes its slot.  Release finds the slot of a context by scanning, which reads
+ * the other slots while their owners may write them: hence the atomic pointers (hiredis
+ * 0.14 has no user-data field to carry the slot index in the context itself).  A match
+ * is never spurious: a live context's address cannot be reused by another slot.  The password is
  * kept only inside the pool (wiped on free) and never put in an error message.
  */
 #include "sathd/redis.h"
 #include "slots.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,7 +24,7 @@
 #include <sodium.h>
 
 typedef struct slot {
-    redisContext *ctx;
+    _Atomic(redisContext *) ctx; /* written by the slot's owner only */
 } slot;
 
 struct sathd_redis_pool {
@@ -65,9 +70,11 @@ void sathd_redis_pool_free(sathd_redis_pool *p)
 {
     if (!p)
         return;
-    for (int i = 0; p->slots && i < p->size; i++)
-        if (p->slots[i].ctx)
-            redisFree(p->slots[i].ctx);
+    for (int i = 0; p->slots && i < p->size; i++) {
+        redisContext *c = atomic_load_explicit(&p->slots[i].ctx, memory_order_relaxed);
+        if (c)
+            redisFree(c);
+    }
     free(p->slots);
     sathd_slots_destroy(&p->free_slots);
     sodium_memzero(&p->url, sizeof p->url);
@@ -151,18 +158,21 @@ redisContext *sathd_redis_acquire(sathd_redis_pool *p, int64_t timeout_ms, char 
         return NULL;
     }
     slot *s = &p->slots[idx];
-    if (!ctx_usable(s->ctx)) {
-        if (s->ctx)
-            redisFree(s->ctx);
-        s->ctx = open_ctx(p, timeout_ms, err, errlen);
-        if (!s->ctx) {
+    redisContext *ctx = atomic_load_explicit(&s->ctx, memory_order_relaxed);
+    if (!ctx_usable(ctx)) {
+        atomic_store_explicit(&s->ctx, NULL, memory_order_relaxed);
+        if (ctx)
+            redisFree(ctx);
+        ctx = open_ctx(p, timeout_ms, err, errlen);
+        if (!ctx) {
             push_free(p, idx);
             return NULL;
         }
+        atomic_store_explicit(&s->ctx, ctx, memory_order_relaxed);
     } else {
-        redisSetTimeout(s->ctx, ms_to_tv(p->command_timeout_ms));
+        redisSetTimeout(ctx, ms_to_tv(p->command_timeout_ms));
     }
-    return s->ctx;
+    return ctx;
 }
 
 void sathd_redis_release(sathd_redis_pool *p, redisContext *ctx)
@@ -170,11 +180,11 @@ void sathd_redis_release(sathd_redis_pool *p, redisContext *ctx)
     if (!ctx)
         return;
     for (int i = 0; i < p->size; i++) {
-        if (p->slots[i].ctx != ctx)
+        if (atomic_load_explicit(&p->slots[i].ctx, memory_order_relaxed) != ctx)
             continue;
         if (ctx->err) {
+            atomic_store_explicit(&p->slots[i].ctx, NULL, memory_order_relaxed);
             redisFree(ctx);
-            p->slots[i].ctx = NULL;
         }
         push_free(p, i);
         return;

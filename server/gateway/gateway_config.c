@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "gateway.h"
-#include "gateway_config.h"
+#include "sathd/gateway.h"
+#include "sathd/gateway_config.h"
 
 #if defined(__has_include)
 #if __has_include("sath/v1/openapi.sath.h")

@@ -1,7 +1,8 @@
 /*
  * gateway_http.c - the libmicrohttpd server of the REST gateway: connection and request
  * lifecycle, header handling (request id, metadata, deadline), dispatch to the router,
- * transcoder and backend, and the HTTP form of errors.
+ * transcoder and backend.  Answers are built by gateway_reply.c, CORS by gateway_cors.c,
+ * the non-RPC endpoints by gateway_builtin.c.
  *
  * Memory: each connection owns one arena (created when the connection opens, freed when
  * it closes); a request allocates everything in it, including the response body, which
@@ -18,8 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <sodium.h>
-
 #include "gateway_internal.h"
 #include "sathd/log.h"
 #include "sathd/rpc.h"
@@ -29,126 +28,7 @@
 #define SATHD_GW_MAX_MD 32
 #define SATHD_GW_MAX_QUERY 64
 
-int sathd_gw_http_status(int code)
-{
-    switch (code) {
-    case SATHD_OK: return 200;
-    case SATHD_CANCELLED: return 499;
-    case SATHD_INVALID_ARGUMENT: return 400;
-    case SATHD_DEADLINE_EXCEEDED: return 504;
-    case SATHD_NOT_FOUND: return 404;
-    case SATHD_ALREADY_EXISTS: return 409;
-    case SATHD_PERMISSION_DENIED: return 403;
-    case SATHD_RESOURCE_EXHAUSTED: return 429;
-    case SATHD_FAILED_PRECONDITION: return 400;
-    case SATHD_ABORTED: return 409;
-    case SATHD_OUT_OF_RANGE: return 400;
-    case SATHD_UNIMPLEMENTED: return 501;
-    case SATHD_UNAVAILABLE: return 503;
-    case SATHD_UNAUTHENTICATED: return 401;
-    default: return 500;
-    }
-}
-
-/* grpc code for an HTTP status the gateway itself answers with. */
-static int grpc_code_for_http(int http)
-{
-    switch (http) {
-    case 400: return SATHD_INVALID_ARGUMENT;
-    case 404: return SATHD_NOT_FOUND;
-    case 405: return SATHD_UNIMPLEMENTED;
-    case 413: return SATHD_RESOURCE_EXHAUSTED;
-    case 415: return SATHD_INVALID_ARGUMENT;
-    default: return SATHD_INTERNAL;
-    }
-}
-
-enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *conn,
-                              const sathd_gw_req *rq, int status, const char *ctype,
-                              const char *body, size_t len, const char *const *extra)
-{
-    (void)g;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)(uintptr_t)(body ? body : ""),
-                                        MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    if (ctype && len > 0)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    if (rq && rq->request_id)
-        MHD_add_response_header(r, "X-Request-Id", rq->request_id);
-    if (rq && rq->origin) {
-        MHD_add_response_header(r, "Access-Control-Allow-Origin", rq->origin);
-        MHD_add_response_header(r, "Access-Control-Expose-Headers", "X-Request-Id, WWW-Authenticate, Retry-After");
-        if (strcmp(rq->origin, "*") != 0)
-            MHD_add_response_header(r, "Vary", "Origin");
-    }
-    for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
-        MHD_add_response_header(r, extra[i], extra[i + 1]);
-    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    return rc;
-}
-
-enum MHD_Result sathd_gw_send_error(const sathd_gateway *g, struct MHD_Connection *conn,
-                                    const sathd_gw_req *rq, int code, const char *message)
-{
-    static const char oom[] = "{\"code\":13,\"message\":\"internal error\",\"details\":[],"
-                              "\"detail\":\"internal error\"}";
-    size_t len = 0;
-    char *body = rq ? sathd_gw_error_json(rq->arena, code, message, &len) : NULL;
-    if (!body) {
-        body = (char *)(uintptr_t)oom;
-        len = sizeof oom - 1;
-    }
-    const char *extra[5] = {NULL};
-    if (code == SATHD_UNAUTHENTICATED) {
-        extra[0] = "WWW-Authenticate";
-        extra[1] = "Bearer";
-    } else if (code == SATHD_RESOURCE_EXHAUSTED) {
-        extra[0] = "Retry-After";
-        extra[1] = "1";
-    }
-    return sathd_gw_send(g, conn, rq, sathd_gw_http_status(code), "application/json", body, len,
-                         extra);
-}
-
-/* Answers with an HTTP status the gateway decides itself (not a backend status). */
-static enum MHD_Result send_http_error(const sathd_gateway *g, struct MHD_Connection *conn,
-                                       const sathd_gw_req *rq, int http, const char *message,
-                                       const char *const *extra)
-{
-    size_t len = 0;
-    int code = grpc_code_for_http(http);
-    char *body = sathd_gw_error_json(rq->arena, code, message, &len);
-    if (!body)
-        return MHD_NO;
-    return sathd_gw_send(g, conn, rq, http, "application/json", body, len, extra);
-}
-
 /* ---- request parts -------------------------------------------------------------- */
-
-static int request_id_ok(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!(isalnum((unsigned char)s[n]) || s[n] == '.' || s[n] == '_' || s[n] == '-') || n >= 64)
-            return 0;
-    return n > 0;
-}
-
-static const char *make_request_id(sathd_arena *a, const char *given)
-{
-    if (given && request_id_ok(given))
-        return given;
-    unsigned char rnd[16];
-    char *hex = sathd_arena_alloc(a, 33);
-    if (!hex)
-        return "-";
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(hex, 33, rnd, sizeof rnd);
-    return hex;
-}
 
 typedef struct md_collect {
     sathd_arena *arena;
@@ -270,7 +150,7 @@ static enum MHD_Result call_method(const sathd_gateway *g, struct MHD_Connection
     query_collect qc = {q, 0, 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &qc);
     if (qc.overflow)
-        return send_http_error(g, conn, rq, 400, "too many query parameters", NULL);
+        return sathd_gw_send_http_error(g, conn, rq, 400, "too many query parameters", NULL);
     sathd_gw_http_in in = {
         .verb = verb, .match = mt, .query = q, .n_query = qc.n,
         .body = rq->body, .body_len = rq->body_len,
@@ -280,7 +160,7 @@ static enum MHD_Result call_method(const sathd_gateway *g, struct MHD_Connection
     const char *why = NULL;
     int http = sathd_gw_build_request(rq->arena, &in, &msg, &why);
     if (http == 415 || http == 500)
-        return send_http_error(g, conn, rq, http, why ? why : "internal error", NULL);
+        return sathd_gw_send_http_error(g, conn, rq, http, why ? why : "internal error", NULL);
 
     sathd_gw_md md[SATHD_GW_MAX_MD + 1];
     md_collect mc = {rq->arena, md, 0};
@@ -311,10 +191,10 @@ static enum MHD_Result dispatch(const sathd_gateway *g, struct MHD_Connection *c
 {
     enum MHD_Result res = MHD_NO;
     if (rq->too_big)
-        return send_http_error(g, conn, rq, 413, "request body too large", NULL);
+        return sathd_gw_send_http_error(g, conn, rq, 413, "request body too large", NULL);
     if (sathd_gw_cors_preflight(g, conn, rq, method, &res))
         return res;
-    if (sathd_gw_extra(g, conn, rq, method, url, &res))
+    if (sathd_gw_builtin(g, conn, rq, method, url, &res))
         return res;
     size_t ulen = strlen(url);
     char *buf = sathd_arena_alloc(rq->arena, ulen + SATHD_GW_MAX_VARS + 1);
@@ -324,10 +204,10 @@ static enum MHD_Result dispatch(const sathd_gateway *g, struct MHD_Connection *c
     int st = sathd_gw_route_match(g->router, method, url, ulen, buf, ulen + SATHD_GW_MAX_VARS + 1,
                                   &mt);
     if (st == 404)
-        return send_http_error(g, conn, rq, 404, "no such endpoint", NULL);
+        return sathd_gw_send_http_error(g, conn, rq, 404, "no such endpoint", NULL);
     if (st == 405) {
         const char *extra[] = {"Allow", mt.allow, NULL};
-        return send_http_error(g, conn, rq, 405, "method not allowed on this endpoint", extra);
+        return sathd_gw_send_http_error(g, conn, rq, 405, "method not allowed on this endpoint", extra);
     }
     return call_method(g, conn, rq, method, &mt);
 }
@@ -344,7 +224,7 @@ static sathd_gw_req *request_begin(const sathd_gateway *g, struct MHD_Connection
     if (!rq)
         return NULL;
     rq->arena = a;
-    rq->request_id = make_request_id(
+    rq->request_id = sathd_request_id(
         a, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"));
     rq->origin = sathd_gw_cors_origin(
         g, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"));
@@ -398,7 +278,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = rq;
         if (rq->too_big) /* refuse before reading the body; MHD then closes */
-            return send_http_error(g, conn, rq, 413, "request body too large", NULL);
+            return sathd_gw_send_http_error(g, conn, rq, 413, "request body too large", NULL);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -457,32 +337,6 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 
 /* ---- lifecycle --------------------------------------------------------------------- */
 
-static int cors_parse(sathd_gateway *g, char *err, size_t errlen)
-{
-    const char *list = g->opts.cors_origins;
-    if (!list || !*list)
-        return 0;
-    if (!(g->cors_buf = strdup(list))) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    char *save = NULL;
-    for (char *t = strtok_r(g->cors_buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        size_t n = strlen(t);
-        while (n && t[n - 1] == ' ')
-            t[--n] = '\0';
-        if (!n)
-            continue;
-        if (strcmp(t, "*") == 0)
-            g->cors_any = 1;
-        else if (g->n_origins < SATHD_GW_MAX_ORIGINS)
-            g->origins[g->n_origins++] = t;
-    }
-    return 0;
-}
-
 static int resolve(const sathd_gateway_opts *o, struct sockaddr_storage *ss, socklen_t *sl,
                    char *err, size_t errlen)
 {
@@ -517,7 +371,7 @@ sathd_gateway *sathd_gateway_start(const sathd_gateway_opts *o,
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     if (!(g->router = sathd_gw_router_new(methods, n_methods, err, errlen)) ||
-        cors_parse(g, err, errlen) != 0 || resolve(o, &ss, &sl, err, errlen) != 0) {
+        sathd_gw_cors_parse(g, err, errlen) != 0 || resolve(o, &ss, &sl, err, errlen) != 0) {
         sathd_gateway_stop(g);
         return NULL;
     }

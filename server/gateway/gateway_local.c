@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "gateway.h"
+#include "sathd/gateway.h"
 #include "sathd/app.h"
 #include "sathd/jwt.h"
 #include "sathd/metrics.h"
@@ -45,10 +45,14 @@ static int local_invoke(void *ud, sathd_gw_call *c)
     return st;
 }
 
+/* The verdict the gRPC health service answers with (the `healthy` hook: cached, at most
+ * one probe of the backing services per SATHD_HEALTH_PROBE_MS), so load balancers
+ * polling /readyz hard cost no I/O. */
 static int local_ready(void *ud)
 {
     sathd_gw_local *l = ud;
-    return sathd_pg_ping(l->app->pg, 1000) == 0 && sathd_redis_ping(l->app->redis, 1000) == 0;
+    const sathd_rpc_hooks *h = &sathd_rpc_server_env(l->srv)->hooks;
+    return h->healthy ? h->healthy(h->ud) : 1;
 }
 
 static char *local_jwks(void *ud)

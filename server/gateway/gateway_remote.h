@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "gateway.h"
+#include "sathd/gateway.h"
 
 typedef struct sathd_gw_remote sathd_gw_remote;
 

@@ -8,10 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
-#include "gateway.h"
-#include "gateway_config.h"
+#include "sathd/gateway.h"
+#include "sathd/gateway_config.h"
 #include "gateway_remote.h"
 #include "sath/v1/routes.sath.h"
 #include "sathd/config.h"
@@ -75,6 +76,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "sath-gateway: libsodium failed to initialise\n");
         return 1;
     }
+    /* Once, before any thread, for whatever reaches out over server/httpc. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "sath-gateway: libcurl failed to initialise\n");
+        return 1;
+    }
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
@@ -90,5 +96,6 @@ int main(int argc, char **argv)
     sathd_log_set_level((sathd_log_level)cfg.log_level);
     int rc = run(&cfg, &stop);
     sathd_config_free(&cfg);
+    curl_global_cleanup();
     return rc;
 }

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "gateway.h"
+#include "sathd/gateway.h"
 #include "route.h"
 
 /* One query parameter, raw (still percent-encoded) as it came in the URL. */

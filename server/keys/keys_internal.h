@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "keyring.h"
+#include "sathd/keyring.h"
 
 #define SATHD_KEYS_NPURPOSES 2 /* subkeys per master key, index = purpose - 1 */
 

@@ -3,7 +3,8 @@
  * "Authorization: Bearer <key>" (OpenAI and compatible) or "x-api-key: <key>" and
  * "anthropic-version: 2023-06-01" (Anthropic).  Both answer errors as
  * {"error":{"message":"..."}} with a 4xx status; OpenAI's message may quote part of
- * the key, which kt_fail scrubs.
+ * the key, which kt_fail scrubs.  A user-supplied base URL (OpenAI-compatible) goes
+ * through the SSRF guard, and only the status of its answer is reported, never its text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +13,10 @@
 
 #include "tester_internal.h"
 
-static void read_error(sathd_keytest_result *out, const kt_http *r, json_t *j, const char *who,
-                       const char *key)
+static void read_error(sathd_keytest_result *out, const sathd_httpc_response *r, json_t *j,
+                       const char *who, int untrusted, const char *key)
 {
-    json_t *e = j ? json_object_get(j, "error") : NULL;
+    json_t *e = j && !untrusted ? json_object_get(j, "error") : NULL;
     const char *m = json_string_value(json_object_get(e, "message"));
     char msg[1024];
     if (m)
@@ -45,28 +46,27 @@ void sathd_keytest_ai(const sathd_keytest_endpoints *ep, int provider, const cha
         blen--;
     char url[2048];
     snprintf(url, sizeof url, "%.*s/v1/models", (int)blen, base);
-    struct curl_slist *h = NULL;
-    int hrc;
+    kt_headers h = {0};
     if (provider == SATHD_KT_ANTHROPIC) {
-        hrc = kt_header(&h, "x-api-key", api_key);
-        if (hrc == 0)
-            hrc = kt_header(&h, "anthropic-version", "2023-06-01");
+        if (kt_header(&h, "x-api-key", api_key) == 0)
+            kt_header(&h, "anthropic-version", "2023-06-01");
     } else {
         char bearer[1100];
         snprintf(bearer, sizeof bearer, "Bearer %s", api_key);
-        hrc = kt_header(&h, "Authorization", bearer);
+        kt_header(&h, "Authorization", bearer);
         sodium_memzero(bearer, sizeof bearer);
     }
-    kt_http r;
+    int untrusted = provider == SATHD_KT_OPENAI_COMPATIBLE;
+    sathd_httpc_response r;
     json_t *j;
-    if (kt_get_json(url, h, hrc, timeout_ms, &r, &j, out) != 0)
+    if (kt_get_json(ep, url, &h, untrusted, timeout_ms, &r, &j, out) != 0)
         return;
     if (r.status == 200 && j && json_is_array(json_object_get(j, "data"))) {
         out->outcome = SATHD_KT_OK;
         kt_add_perm(out, "models:list");
     } else {
-        read_error(out, &r, j, who, api_key);
+        read_error(out, &r, j, untrusted ? "openai_compatible" : who, untrusted, api_key);
     }
     json_decref(j);
-    kt_http_free(&r);
+    sathd_httpc_response_free(&r);
 }

@@ -13,7 +13,7 @@
 #include <sodium.h>
 
 #include "tester_internal.h"
-#include "util.h"
+#include "hmac.h"
 
 #define RECV_WINDOW "5000"
 
@@ -69,17 +69,17 @@ static void binance_read(sathd_keytest_result *out, json_t *j)
         kt_add_perm(out, json_string_value(v));
 }
 
-static void test_binance(const char *base, const char *key, const char *secret, long timeout_ms,
-                         sathd_keytest_result *out)
+static void test_binance(const sathd_keytest_endpoints *ep, const char *base, const char *key,
+                         const char *secret, long timeout_ms, sathd_keytest_result *out)
 {
     char query[96], sig[65], url[2048];
     sathd_keytest_binance_sign(secret, kt_now_ms(), query, sizeof query, sig);
     snprintf(url, sizeof url, "%s/api/v3/account?%s&signature=%s", base, query, sig);
-    struct curl_slist *h = NULL;
-    int hrc = kt_header(&h, "X-MBX-APIKEY", key);
-    kt_http r;
+    kt_headers h = {0};
+    kt_header(&h, "X-MBX-APIKEY", key);
+    sathd_httpc_response r;
     json_t *j;
-    if (kt_get_json(url, h, hrc, timeout_ms, &r, &j, out) != 0)
+    if (kt_get_json(ep, url, &h, 0, timeout_ms, &r, &j, out) != 0)
         return;
     if (r.status == 200 && j) {
         out->outcome = SATHD_KT_OK;
@@ -94,7 +94,7 @@ static void test_binance(const char *base, const char *key, const char *secret, 
         unreadable(out, "binance", r.status, key, secret);
     }
     json_decref(j);
-    kt_http_free(&r);
+    sathd_httpc_response_free(&r);
 }
 
 /* Bybit lists permissions per area: {"Spot":["SpotTrade"],"Wallet":["Withdraw"],...}. */
@@ -122,21 +122,22 @@ static void bybit_read(sathd_keytest_result *out, json_t *result)
     }
 }
 
-static void test_bybit(const char *base, const char *key, const char *secret, long timeout_ms,
-                       sathd_keytest_result *out)
+static void test_bybit(const sathd_keytest_endpoints *ep, const char *base, const char *key,
+                       const char *secret, long timeout_ms, sathd_keytest_result *out)
 {
     char ts[32], sig[65], url[2048];
     int64_t now = kt_now_ms();
     snprintf(ts, sizeof ts, "%lld", (long long)now);
     sathd_keytest_bybit_sign(secret, now, key, RECV_WINDOW, "", sig);
     snprintf(url, sizeof url, "%s/v5/user/query-api", base);
-    struct curl_slist *h = NULL;
-    int hrc = kt_header(&h, "X-BAPI-API-KEY", key) != 0 || kt_header(&h, "X-BAPI-TIMESTAMP", ts) != 0 ||
-              kt_header(&h, "X-BAPI-RECV-WINDOW", RECV_WINDOW) != 0 ||
-              kt_header(&h, "X-BAPI-SIGN", sig) != 0;
-    kt_http r;
+    kt_headers h = {0};
+    kt_header(&h, "X-BAPI-API-KEY", key);
+    kt_header(&h, "X-BAPI-TIMESTAMP", ts);
+    kt_header(&h, "X-BAPI-RECV-WINDOW", RECV_WINDOW);
+    kt_header(&h, "X-BAPI-SIGN", sig);
+    sathd_httpc_response r;
     json_t *j;
-    if (kt_get_json(url, h, hrc, timeout_ms, &r, &j, out) != 0)
+    if (kt_get_json(ep, url, &h, 0, timeout_ms, &r, &j, out) != 0)
         return;
     json_t *code = j ? json_object_get(j, "retCode") : NULL;
     if (r.status == 200 && json_is_integer(code) && json_integer_value(code) == 0 &&
@@ -152,7 +153,7 @@ static void test_bybit(const char *base, const char *key, const char *secret, lo
         unreadable(out, "bybit", r.status, key, secret);
     }
     json_decref(j);
-    kt_http_free(&r);
+    sathd_httpc_response_free(&r);
 }
 
 void sathd_keytest_exchange(const sathd_keytest_endpoints *ep, int exchange, int testnet,
@@ -161,10 +162,11 @@ void sathd_keytest_exchange(const sathd_keytest_endpoints *ep, int exchange, int
 {
     memset(out, 0, sizeof *out);
     if (exchange == SATHD_KT_BINANCE)
-        test_binance(testnet ? ep->binance_testnet : ep->binance, api_key, api_secret, timeout_ms,
-                     out);
+        test_binance(ep, testnet ? ep->binance_testnet : ep->binance, api_key, api_secret,
+                     timeout_ms, out);
     else if (exchange == SATHD_KT_BYBIT)
-        test_bybit(testnet ? ep->bybit_testnet : ep->bybit, api_key, api_secret, timeout_ms, out);
+        test_bybit(ep, testnet ? ep->bybit_testnet : ep->bybit, api_key, api_secret, timeout_ms,
+                   out);
     else
         kt_fail(out, SATHD_KT_BAD_RESPONSE, "this exchange has no connection test", NULL, NULL);
     if (out->outcome == SATHD_KT_OK && out->can_withdraw)

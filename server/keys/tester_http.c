@@ -1,6 +1,7 @@
 /*
- * tester_http.c - one bounded HTTP GET for the provider testers, and the result
- * helpers they share (see tester_internal.h).
+ * tester_http.c - the provider testers' one request (a bounded GET through the shared
+ * outbound client, server/httpc) and the result helpers they share (see
+ * tester_internal.h).
  */
 #include "tester_internal.h"
 
@@ -11,13 +12,6 @@
 
 #include <sodium.h>
 
-#include "util.h"
-
-int sathd_keytest_global_init(void)
-{
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
 int64_t kt_now_ms(void)
 {
     struct timespec ts;
@@ -25,24 +19,16 @@ int64_t kt_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void kt_fail(sathd_keytest_result *out, sathd_keytest_outcome outcome, const char *msg,
              const char *key, const char *secret)
 {
-    /* Scrub in a large buffer first, so a secret is never cut in half before redaction. */
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", msg ? msg : "");
+    /* sathd_httpc_scrub redacts over the whole text before it cuts, so a secret is
+     * never shown half. */
     const char *secrets[] = {key ? key : "", secret ? secret : "", NULL};
-    sathd_keys_scrub(buf, sizeof buf, SATHD_KEYTEST_MSG_MAX, secrets);
+    const char *m = msg ? msg : "";
+    sathd_httpc_scrub(m, strlen(m), secrets, SATHD_KEYTEST_MSG_MAX, out->message,
+                      sizeof out->message);
     out->outcome = outcome;
-    memcpy(out->message, buf, strlen(buf) + 1); /* scrub cut it to SATHD_KEYTEST_MSG_MAX */
-    sodium_memzero(buf, sizeof buf);
 }
 
 void kt_add_perm(sathd_keytest_result *out, const char *perm)
@@ -62,101 +48,26 @@ void kt_add_warning(sathd_keytest_result *out, const char *warning)
         snprintf(out->warnings[out->n_warnings++], sizeof out->warnings[0], "%s", warning);
 }
 
-int kt_header(struct curl_slist **list, const char *name, const char *value)
+int kt_header(kt_headers *h, const char *name, const char *value)
 {
-    char line[1024];
-    int n = snprintf(line, sizeof line, "%s: %s", name, value);
-    struct curl_slist *l = NULL;
-    if (n > 0 && (size_t)n < sizeof line)
-        l = curl_slist_append(*list, line);
-    sodium_memzero(line, sizeof line); /* may hold a credential */
-    if (!l)
+    if (h->n >= KT_MAX_HEADERS) {
+        h->failed = 1;
         return -1;
-    *list = l;
+    }
+    char *line = h->lines[h->n];
+    int n = snprintf(line, sizeof h->lines[0], "%s: %s", name, value);
+    if (n < 0 || (size_t)n >= sizeof h->lines[0]) {
+        h->failed = 1;
+        return -1;
+    }
+    h->list[h->n++] = line;
+    h->list[h->n] = NULL;
     return 0;
 }
 
-void kt_headers_free(struct curl_slist *list)
+static json_t *as_object(const sathd_httpc_response *resp)
 {
-    for (struct curl_slist *l = list; l; l = l->next)
-        sodium_memzero(l->data, strlen(l->data));
-    curl_slist_free_all(list);
-}
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
-{
-    kt_http *r = ud;
-    size_t n = size * nmemb;
-    if (r->len + n > SATHD_KEYTEST_MAX_BODY)
-        return 0; /* aborts the transfer: no provider answer to these calls is this big */
-    /* grow by copy, so a moved-from buffer can be wiped rather than left to realloc */
-    char *b = malloc(r->len + n + 1);
-    if (!b)
-        return 0;
-    if (r->body) {
-        memcpy(b, r->body, r->len);
-        sodium_memzero(r->body, r->len);
-        free(r->body);
-    }
-    memcpy(b + r->len, data, n);
-    r->len += n;
-    b[r->len] = '\0';
-    r->body = b;
-    return n;
-}
-
-int kt_http_get(const char *url, struct curl_slist *headers, long timeout_ms, kt_http *resp,
-                sathd_keytest_result *out)
-{
-    memset(resp, 0, sizeof *resp);
-    CURL *h = curl_easy_init();
-    if (!h) {
-        kt_fail(out, SATHD_KT_UNREACHABLE, "cannot create an HTTP client", NULL, NULL);
-        return -1;
-    }
-    long connect_ms = timeout_ms < 5000 ? timeout_ms : 5000;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "sathd-keytest/1");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
-    int64_t t0 = mono_ms();
-    CURLcode rc = curl_easy_perform(h);
-    out->latency_ms = mono_ms() - t0;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-    curl_easy_cleanup(h);
-    if (rc != CURLE_OK) {
-        char why[256];
-        snprintf(why, sizeof why, "provider unreachable: %s%s", curl_easy_strerror(rc),
-                 rc == CURLE_OPERATION_TIMEDOUT ? " (no answer within the timeout)" : "");
-        kt_fail(out, SATHD_KT_UNREACHABLE, why, NULL, NULL);
-        kt_http_free(resp);
-        return -1;
-    }
-    if (!resp->body && !(resp->body = calloc(1, 1))) {
-        kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
-        return -1;
-    }
-    return 0;
-}
-
-void kt_http_free(kt_http *resp)
-{
-    if (resp->body)
-        sodium_memzero(resp->body, resp->len); /* providers may echo the key back */
-    free(resp->body);
-    memset(resp, 0, sizeof *resp);
-}
-
-json_t *kt_json(const kt_http *resp)
-{
-    json_t *j = json_loadb(resp->body, resp->len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *j = json_loadb(resp->body, resp->body_len, JSON_REJECT_DUPLICATES, NULL);
     if (j && !json_is_object(j)) {
         json_decref(j);
         return NULL;
@@ -164,19 +75,43 @@ json_t *kt_json(const kt_http *resp)
     return j;
 }
 
-int kt_get_json(const char *url, struct curl_slist *headers, int header_rc, long timeout_ms,
-                kt_http *resp, json_t **json, sathd_keytest_result *out)
+int kt_get_json(const sathd_keytest_endpoints *ep, const char *url, kt_headers *h, int guarded,
+                long timeout_ms, sathd_httpc_response *resp, json_t **json,
+                sathd_keytest_result *out)
 {
     *json = NULL;
-    if (header_rc != 0) {
-        kt_headers_free(headers);
-        kt_fail(out, SATHD_KT_UNREACHABLE, "out of memory", NULL, NULL);
+    memset(resp, 0, sizeof *resp);
+    if (h->failed) {
+        sodium_memzero(h->lines, sizeof h->lines);
+        kt_fail(out, SATHD_KT_BAD_RESPONSE, "credential too long to send", NULL, NULL);
         return -1;
     }
-    int rc = kt_http_get(url, headers, timeout_ms, resp, out);
-    kt_headers_free(headers);
-    if (rc != 0)
+    sathd_httpc_request req = {
+        .url = url,
+        .headers = h->list,
+        .secret_headers = (1u << KT_MAX_HEADERS) - 1,
+        .timeout_ms = timeout_ms,
+        .connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000,
+        .max_response = SATHD_KEYTEST_MAX_BODY,
+        /* one user's credentials: never a connection another request used or will use */
+        .flags = SATHD_HTTPC_FRESH | (guarded ? SATHD_HTTPC_GUARD_SSRF : 0u),
+    };
+    sathd_httpc_err err = sathd_httpc_do(ep->http, &req, resp);
+    sodium_memzero(h->lines, sizeof h->lines);
+    out->latency_ms = resp->elapsed_ms;
+    if (err == SATHD_HTTPC_EBLOCKED) {
+        kt_fail(out, SATHD_KT_BLOCKED,
+                "base_url leads to a private, local or reserved address, which is not allowed",
+                NULL, NULL);
         return -1;
-    *json = kt_json(resp);
+    }
+    if (err != SATHD_HTTPC_OK) {
+        char why[128];
+        snprintf(why, sizeof why, "provider unreachable: %s", sathd_httpc_strerror(err));
+        kt_fail(out, SATHD_KT_UNREACHABLE, why, NULL, NULL);
+        sathd_httpc_response_free(resp);
+        return -1;
+    }
+    *json = as_object(resp);
     return 0;
 }

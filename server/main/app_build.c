@@ -8,15 +8,16 @@
  */
 #include "app_build.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "sathd/httpc.h"
 #include "sathd/log.h"
-#include "keyring.h"
-#include "plans_cache.h"
-#include "tester.h"
+#include "sathd/keyring.h"
+#include "sathd/plans_cache.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {
@@ -71,10 +72,6 @@ static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t 
  * read after a restart). */
 static int build_keyring(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
 {
-    if (sathd_keytest_global_init() != 0) {
-        snprintf(err, errlen, "libcurl failed to initialise");
-        return -1;
-    }
     if (cfg->encryption_keys) {
         app->keyring = sathd_keyring_parse(cfg->encryption_keys, err, errlen);
         return app->keyring ? 0 : -1;
@@ -93,6 +90,32 @@ static int build_keyring(sathd_app *app, const sathd_config *cfg, char *err, siz
               "msg=\"no SATH_ENCRYPTION_KEYS: using an ephemeral key; stored API keys cannot be "
               "read after sathd restarts (generate one: head -c32 /dev/urandom | base64)\"");
     return 0;
+}
+
+/* The outbound client; each SATH_OUTBOUND_ALLOW entry is tried alone first so a
+ * bad one is named.  curl_global_init has run in main. */
+static int build_http(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
+{
+    char **allow = sathd_httpc_list_split(cfg->outbound_allow);
+    int rc = allow ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && allow[i]; i++) {
+        const char *one[] = {allow[i], NULL};
+        sathd_httpc_config probe = {.outbound_allow = one};
+        sathd_httpc *c = NULL;
+        if ((rc = sathd_httpc_new(&probe, &c)) == -EINVAL)
+            snprintf(err, errlen,
+                     "SATH_OUTBOUND_ALLOW: \"%s\" is not host[:port], IP[:port], [IPv6][:port] "
+                     "or a CIDR", allow[i]);
+        sathd_httpc_free(c);
+    }
+    sathd_httpc_config hc = {.user_agent = "sathd/" SATHD_VERSION,
+                             .outbound_allow = (const char *const *)allow};
+    if (rc == 0)
+        rc = sathd_httpc_new(&hc, &app->http);
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    sathd_httpc_list_free(allow);
+    return rc == 0 ? 0 : -1;
 }
 
 static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
@@ -144,6 +167,8 @@ int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, cha
         goto fail;
     if ((needs & SATHD_APP_AUTH) && build_keyring(app, cfg, err, errlen) != 0)
         goto fail;
+    if ((needs & SATHD_APP_AUTH) && build_http(app, cfg, err, errlen) != 0)
+        goto fail;
     if ((needs & SATHD_APP_DB) && !(app->plans = sathd_plans_cache_new(cfg->plans_cache_ttl_ms))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -157,6 +182,7 @@ fail:
 void sathd_app_destroy(sathd_app *app)
 {
     sathd_keyring_free(app->keyring);
+    sathd_httpc_free(app->http);
     sathd_plans_cache_free(app->plans);
     sathd_pwhash_free(app->pwhash);
     sathd_jwt_keys_free(app->jwt);

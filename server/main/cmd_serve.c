@@ -22,10 +22,10 @@
 #include "sath/v1/routes.sath.h"
 #include "app_build.h"
 #include "commands.h"
-#include "services.h"
+#include "sathd/services.h"
 #ifdef SATHD_HAVE_GATEWAY
-#include "gateway.h"
-#include "gateway_config.h"
+#include "sathd/gateway.h"
+#include "sathd/gateway_config.h"
 #endif
 
 /* The database must be migrated, and not by a newer sathd than this one. */

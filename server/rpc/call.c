@@ -38,6 +38,49 @@ sathd_call *sathd_call_new(sathd_arena *arena, const sathd_call_env *env,
     return c->peer ? c : NULL;
 }
 
+/* One pending cleanup, in the call's arena; fn == NULL once it has run. */
+struct sathd_defer {
+    sathd_defer_fn fn;
+    void *arg;
+    struct sathd_defer *next;
+};
+
+int sathd_call_defer(sathd_call *call, sathd_defer_fn fn, void *arg)
+{
+    struct sathd_defer *d = sathd_arena_alloc(call->arena, sizeof *d);
+    if (!d)
+        return -1;
+    d->fn = fn;
+    d->arg = arg;
+    d->next = call->defers;
+    call->defers = d;
+    return 0;
+}
+
+int sathd_call_defer_run(sathd_call *call, sathd_defer_fn fn, void *arg)
+{
+    for (struct sathd_defer *d = call->defers; d; d = d->next)
+        if (d->fn == fn && d->arg == arg) {
+            d->fn = NULL;
+            fn(call, arg);
+            return 0;
+        }
+    return -1;
+}
+
+void sathd_call_run_defers(sathd_call *call)
+{
+    /* A cleanup may register another (it runs first, being the latest). */
+    while (call->defers) {
+        struct sathd_defer *d = call->defers;
+        call->defers = d->next;
+        sathd_defer_fn fn = d->fn;
+        d->fn = NULL;
+        if (fn)
+            fn(call, d->arg);
+    }
+}
+
 void *sathd_call_alloc(sathd_call *call, size_t size) { return sathd_arena_calloc(call->arena, size); }
 
 char *sathd_call_strndup(sathd_call *call, const char *s, size_t n)
@@ -131,16 +174,14 @@ int sathd_call_status(const sathd_call *call) { return call->status; }
 const char *sathd_call_message(const sathd_call *call) { return call->message; }
 sathd_arena *sathd_call_arena(sathd_call *call) { return call->arena; }
 
-static const char *const status_names[] = {
-    "OK",          "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",   "ALREADY_EXISTS",   "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",        "UNAVAILABLE",      "DATA_LOSS",
-    "UNAUTHENTICATED"};
+#define STATUS_NAME_(name, grpc, http, text) [grpc] = #name,
+static const char *const status_names[] = {SATHD_STATUS_MAP(STATUS_NAME_)};
+#undef STATUS_NAME_
 
 const char *sathd_status_name(int code)
 {
-    if (code < 0 || code >= (int)(sizeof status_names / sizeof status_names[0]))
+    if (code < 0 || code >= (int)(sizeof status_names / sizeof status_names[0]) ||
+        status_names[code] == NULL)
         return "UNKNOWN";
     return status_names[code];
 }

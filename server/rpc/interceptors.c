@@ -16,40 +16,14 @@
  */
 #include "rpc_internal.h"
 
-#include <sodium.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sathd/log.h"
 
-static int request_id_ok(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++) {
-        unsigned char c = (unsigned char)s[n];
-        if (n >= 64 || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-            return 0;
-    }
-    return n > 0;
-}
-
 static void set_request_id(sathd_call *call)
 {
-    const char *given = sathd_call_metadata(call, "x-request-id");
-    if (given && request_id_ok(given)) {
-        call->request_id = given;
-        return;
-    }
-    unsigned char raw[SATHD_REQUEST_ID_GEN_LEN / 2];
-    char *hex = sathd_arena_alloc(call->arena, SATHD_REQUEST_ID_GEN_LEN + 1);
-    if (!hex) {
-        call->request_id = "-";
-        return;
-    }
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(hex, SATHD_REQUEST_ID_GEN_LEN + 1, raw, sizeof raw);
-    call->request_id = hex;
+    call->request_id = sathd_request_id(call->arena, sathd_call_metadata(call, "x-request-id"));
 }
 
 /* Token of "Bearer <token>" (scheme case-insensitive), or NULL. */
@@ -169,6 +143,7 @@ int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const Protob
         else
             run_handler(call, m, req, resp);
     }
+    sathd_call_run_defers(call);
     map_error(call);
     if (call->status != SATHD_OK)
         *resp = NULL;

@@ -24,10 +24,12 @@ struct sathd_call {
     const sathd_identity *identity;
     int status;
     const char *message;  /* client-facing; NULL with OK */
+    struct sathd_defer *defers; /* pending cleanups, latest first (sathd_call_defer) */
 };
 
-/* Request id: 32 lower-case hex characters of fresh randomness plus NUL. */
-#define SATHD_REQUEST_ID_GEN_LEN 32
+/* Runs the call's pending cleanups, latest first (call.c; by sathd_call_run). */
+void sathd_call_run_defers(sathd_call *call);
+
 
 /* ---- health (health.c) ---- */
 

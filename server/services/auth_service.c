@@ -16,11 +16,11 @@
 #include "sathd/password.h"
 #include "sath/v1/auth.sath-server.h"
 #include "email.h"
-#include "services.h"
-#include "svc.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
 #include "text.h"
 #include "tokens.h"
-#include "users_store.h"
+#include "sathd/users_store.h"
 
 #define LOGIN_FAILED "invalid email or password"
 

@@ -12,8 +12,8 @@
 #include "sathd/jwt.h"
 #include "sathd/log.h"
 #include "sathd/session.h"
-#include "services.h"
-#include "svc.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
 
 #define BAD_TOKEN "invalid or expired access token"
 

@@ -5,8 +5,8 @@
  */
 #include "sathd/app.h"
 #include "sath/v1/billing.sath-server.h"
-#include "plans_cache.h"
-#include "services.h"
+#include "sathd/plans_cache.h"
+#include "sathd/services.h"
 
 static int billing_list_plans(sathd_call *call, const Sath__V1__ListPlansRequest *req,
                               Sath__V1__ListPlansResponse *resp)

@@ -4,7 +4,7 @@
  * reflection, the route table and the REST gateway) until its issue lands.
  */
 #include "sath/v1/bot.sath-server.h"
-#include "services.h"
+#include "sathd/services.h"
 
 int sathd_services_bind_all(sathd_registry *reg)
 {

@@ -19,13 +19,13 @@
 #include "sathd/log.h"
 #include "sathd/pg.h"
 #include "sath/v1/keys.sath-server.h"
-#include "keyring.h"
-#include "keys_store.h"
-#include "services.h"
-#include "svc.h"
-#include "tester.h"
+#include "sathd/keyring.h"
+#include "sathd/keys_store.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
+#include "sathd/keytest.h"
 #include "text.h"
-#include "util.h"
+#include "sathd/keys.h"
 
 #define KEY_MAX 256    /* longest API key accepted */
 #define SECRET_MAX 512 /* longest API secret / passphrase accepted */
@@ -170,7 +170,8 @@ static int keys_create_exchange_key(sathd_call *call, const Sath__V1__CreateExch
             .id = id, .user_id = user, .exchange = exchange, .label = req->label ? req->label : "",
             .enc_key = ek, .enc_secret = es, .enc_passphrase = ep,
             .kid = sathd_keyring_current_kid(sathd_call_app(call)->keyring), .hint = hint,
-            .testnet = req->is_testnet};
+            .testnet = req->is_testnet,
+            .max_per_user = sathd_call_app(call)->cfg->max_exchange_keys};
         Sath__V1__ExchangeKey *out = NULL;
         if ((rc = sathd_keys_store_insert_exchange(call, &k, &out)) == SATHD_OK)
             *resp = *out;
@@ -230,7 +231,8 @@ static int keys_create_ai_key(sathd_call *call, const Sath__V1__CreateAiKeyReque
         sathd_keys_new_ai k = {
             .id = id, .user_id = user, .provider = provider, .label = req->label ? req->label : "",
             .base_url = base, .enc_key = ek,
-            .kid = sathd_keyring_current_kid(sathd_call_app(call)->keyring), .hint = hint};
+            .kid = sathd_keyring_current_kid(sathd_call_app(call)->keyring), .hint = hint,
+            .max_per_user = sathd_call_app(call)->cfg->max_ai_keys};
         Sath__V1__AiKey *out = NULL;
         if ((rc = sathd_keys_store_insert_ai(call, &k, &out)) == SATHD_OK)
             *resp = *out;
@@ -271,8 +273,11 @@ static long test_budget_ms(sathd_call *call)
 static int run_test(sathd_call *call, const sathd_keys_row *row, sathd_keytest_result *res)
 {
     const sathd_config *cfg = sathd_call_app(call)->cfg;
-    sathd_keytest_endpoints ep = {cfg->binance_url, cfg->binance_testnet_url, cfg->bybit_url,
-                                  cfg->bybit_testnet_url, cfg->openai_url, cfg->anthropic_url};
+    sathd_keytest_endpoints ep = {
+        .binance = cfg->binance_url, .binance_testnet = cfg->binance_testnet_url,
+        .bybit = cfg->bybit_url, .bybit_testnet = cfg->bybit_testnet_url,
+        .openai = cfg->openai_url, .anthropic = cfg->anthropic_url,
+        .http = sathd_call_app(call)->http};
     int exchange = strcmp(row->kind, "binance") == 0 ? SATHD_KT_BINANCE
                    : strcmp(row->kind, "bybit") == 0 ? SATHD_KT_BYBIT : 0;
     if (!row->is_ai && !exchange)
@@ -312,6 +317,8 @@ static int keys_test_key(sathd_call *call, const Sath__V1__TestKeyRequest *req,
         return rc;
     sathd_log(SATHD_LOG_INFO, "msg=\"key tested\" request_id=%s key=%s provider=%s outcome=%d latency_ms=%lld",
               sathd_call_request_id(call), row.id, row.kind, (int)res->outcome, (long long)res->latency_ms);
+    if (res->outcome == SATHD_KT_BLOCKED) /* the URL is at fault, not the key: nothing stored */
+        return sathd_call_error(call, SATHD_FAILED_PRECONDITION, "%s: %s", row.kind, res->message);
     if (res->outcome == SATHD_KT_UNREACHABLE || res->outcome == SATHD_KT_BAD_RESPONSE)
         return sathd_call_error(call, SATHD_UNAVAILABLE, "%s: %s", row.kind, res->message);
     const char *perms[SATHD_KEYTEST_MAX_PERMS], *warns[SATHD_KEYTEST_MAX_WARNINGS];

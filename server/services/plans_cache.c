@@ -5,7 +5,7 @@
  * under `lock`; callers copy what they need into their call arena while holding the
  * lock, so no response ever points into memory the cache may free.
  */
-#include "plans_cache.h"
+#include "sathd/plans_cache.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "sathd/app.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 typedef struct plan_entry {
     char *id, *name, *currency;
@@ -99,7 +99,7 @@ static int parse_features(const char *text, plan_entry *e)
 /* Reads the table into a new entry array; replaces the cached one on success. */
 static int reload(sathd_plans_cache *c, sathd_call *call)
 {
-    PGresult *res = NULL;
+    const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_plans, NULL, &res);
     if (rc != SATHD_OK)
         return rc;
@@ -117,7 +117,6 @@ static int reload(sathd_plans_cache *c, sathd_call *call)
         p[i].max_capital = strtoll(PQgetvalue(res, r, 6), NULL, 10);
         bad = !p[i].id || !p[i].name || !p[i].currency || parse_features(PQgetvalue(res, r, 7), &p[i]);
     }
-    PQclear(res);
     if (bad) {
         free_entries(p, n);
         return sathd_call_error(call, SATHD_INTERNAL, "loading plans failed");

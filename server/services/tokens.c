@@ -14,7 +14,7 @@
 
 #include "sathd/app.h"
 #include "sathd/jwt.h"
-#include "svc.h"
+#include "sathd/svc.h"
 
 int sathd_tokens_pwhash_wait_ms(const sathd_call *call)
 {

@@ -14,11 +14,11 @@
 #include "sathd/password.h"
 #include "sath/v1/user.sath-server.h"
 #include "email.h"
-#include "services.h"
-#include "svc.h"
+#include "sathd/services.h"
+#include "sathd/svc.h"
 #include "text.h"
 #include "tokens.h"
-#include "users_store.h"
+#include "sathd/users_store.h"
 
 static int user_get_me(sathd_call *call, const Sath__V1__GetMeRequest *req, Sath__V1__User *resp)
 {

@@ -70,8 +70,11 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.jwt_alg, SATHD_JWT_EDDSA);
     assert_int_equal(cfg.grpc_workers, sathd_cpu_count());
     assert_int_equal(cfg.grpc_calls_per_method, 8);
-    assert_int_equal(cfg.db_pool_size, 2 * cfg.grpc_workers);
-    assert_int_equal(cfg.redis_pool_size, 2 * cfg.grpc_workers);
+    /* handlers run on the gRPC workers and the REST threads (the gateway is on) */
+    assert_int_equal(cfg.http_enabled, 1);
+    assert_int_equal(cfg.http_threads, 4 * sathd_cpu_count() > 256 ? 256 : 4 * sathd_cpu_count());
+    assert_int_equal(cfg.db_pool_size, 2 * (cfg.grpc_workers + cfg.http_threads));
+    assert_int_equal(cfg.redis_pool_size, 2 * (cfg.grpc_workers + cfg.http_threads));
     assert_int_equal(cfg.db_statement_timeout_ms, 5000);
     assert_int_equal(cfg.pwhash_memlimit_kib, 19456);
     assert_int_equal(cfg.pwhash_opslimit, 2);
@@ -94,11 +97,19 @@ static void test_workers_drive_pool_defaults(void **state)
     sathd_config cfg;
     char err[256];
     setenv("SATH_GRPC_WORKERS", "5", 1);
+    setenv("SATH_HTTP_THREADS", "7", 1);
     setenv("SATH_REDIS_POOL_SIZE", "3", 1);
     assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0);
-    assert_int_equal(cfg.db_pool_size, 10);
+    assert_int_equal(cfg.db_pool_size, 2 * (5 + 7)); /* REST threads run handlers too */
     assert_int_equal(cfg.redis_pool_size, 3);
     sathd_config_free(&cfg);
+    /* With the gateway off only the gRPC workers run handlers. */
+    setenv("SATH_HTTP_ENABLED", "off", 1);
+    assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0);
+    assert_int_equal(cfg.db_pool_size, 2 * 5);
+    sathd_config_free(&cfg);
+    unsetenv("SATH_HTTP_ENABLED");
+    unsetenv("SATH_HTTP_THREADS");
 }
 
 static void test_env_file(void **state)

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyring.h"
+#include "sathd/keyring.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

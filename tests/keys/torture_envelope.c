@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "keyring.h"
+#include "sathd/keyring.h"
 
 #define KEY_A "a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define KEY_B "b:HxwdHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA="

@@ -61,6 +61,13 @@ static void bad_key_and_url(void **state)
     assert_int_equal(sathd(DB "SATH_OPENAI_URL=file:///etc/passwd", "serve", &out), 2);
     assert_non_null(strstr(out, "SATH_OPENAI_URL"));
     free(out);
+    /* the SSRF allow-list and the per-user caps: a bad entry is named */
+    assert_int_equal(sathd(DB JWT "SATH_OUTBOUND_ALLOW=127.0.0.1:8080,10.0.0.0/33", "serve", &out), 2);
+    assert_non_null(strstr(out, "SATH_OUTBOUND_ALLOW: \"10.0.0.0/33\" is not"));
+    free(out);
+    assert_int_equal(sathd(DB "SATH_MAX_AI_KEYS=0", "serve", &out), 2);
+    assert_non_null(strstr(out, "SATH_MAX_AI_KEYS"));
+    free(out);
     assert_int_equal(sathd(DB, "rotate-keys", &out), 2);
     assert_non_null(strstr(out, "rotate-keys needs SATH_ENCRYPTION_KEYS"));
     free(out);
@@ -68,6 +75,8 @@ static void bad_key_and_url(void **state)
     assert_int_equal(sathd("", "--help", &out), 0);
     assert_non_null(strstr(out, "SATH_ENCRYPTION_KEYS"));
     assert_non_null(strstr(out, "SATH_PROVIDER_TIMEOUT_MS"));
+    assert_non_null(strstr(out, "SATH_OUTBOUND_ALLOW"));
+    assert_non_null(strstr(out, "SATH_MAX_EXCHANGE_KEYS"));
     assert_non_null(strstr(out, "rotate-keys"));
     free(out);
 }

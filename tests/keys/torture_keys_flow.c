@@ -15,11 +15,19 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 
 #include "keys_fixture.h"
 
 #define KEY_A "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define CAP 40 /* SATH_MAX_EXCHANGE_KEYS and SATH_MAX_AI_KEYS of the test's sathd */
 
 typedef struct fixture {
     fake_providers fake;
@@ -34,7 +42,7 @@ static int setup(void **state)
     *state = f;
     if (!f || sodium_init() < 0 || fake_providers_start(&f->fake) != 0)
         return -1; /* cmocka still runs teardown, which stops what was started */
-    static char env[8][160];
+    static char env[11][160];
     int P = f->fake.port, C = f->fake.closed_port;
     snprintf(env[0], sizeof env[0], "SATH_ENCRYPTION_KEYS=%s", KEY_A);
     snprintf(env[1], sizeof env[1], "SATH_BINANCE_URL=http://127.0.0.1:%d/binance", P);
@@ -44,8 +52,13 @@ static int setup(void **state)
     snprintf(env[5], sizeof env[5], "SATH_OPENAI_URL=http://127.0.0.1:%d/openai", P);
     snprintf(env[6], sizeof env[6], "SATH_ANTHROPIC_URL=http://127.0.0.1:%d/anthropic", P);
     snprintf(env[7], sizeof env[7], "SATH_PROVIDER_TIMEOUT_MS=1000");
+    /* user-supplied base URLs reach the fake only because the operator allows it */
+    snprintf(env[8], sizeof env[8], "SATH_OUTBOUND_ALLOW=127.0.0.1:%d", P);
+    /* caps high enough for user a's keys across the tests; key_caps checks them */
+    snprintf(env[9], sizeof env[9], "SATH_MAX_EXCHANGE_KEYS=%d", CAP);
+    snprintf(env[10], sizeof env[10], "SATH_MAX_AI_KEYS=%d", CAP);
     const char *extra[] = {env[0], env[1], env[2], env[3], env[4], env[5], env[6], env[7],
-                           "SATH_ENV=development", NULL};
+                           env[8], env[9], env[10], "SATH_ENV=development", NULL};
     if (sathd_proc_start(&f->proc, extra) != 0)
         return -1;
     f->a = keys_user_client(&f->proc, f->a_id);
@@ -527,6 +540,158 @@ static void testkey_ai(void **state)
     sath__v1__list_ai_keys_response__free_unpacked(l, NULL);
 }
 
+/* A TCP listener on `ip`, port 0, that never accepts: a connection attempt would sit in
+ * its backlog, which listener_contacted() finds.  Returns the fd, port in *port. */
+static int listener(const char *ip, int *port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t sl = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(inet_pton(AF_INET, ip, &a.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sl), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &sl), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static int listener_contacted(int fd)
+{
+    int c = accept(fd, NULL, NULL);
+    if (c >= 0) {
+        close(c);
+        return 1;
+    }
+    assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+    return 0;
+}
+
+/* Issue 12: TestKey of an OpenAI-compatible key must not reach loopback, private,
+ * link-local or sathd's own ports, whatever the spelling, and must not say whether
+ * something listens there; only SATH_OUTBOUND_ALLOW opens a way (the fake's port). */
+static void testkey_ssrf_guard(void **state)
+{
+    fixture *f = *state;
+    sath_client *c = keys_user_client(&f->proc, NULL);
+    assert_non_null(c);
+    int q1, q2;
+    int l1 = listener("127.0.0.1", &q1), l2 = listener("127.0.0.2", &q2);
+    char urls[10][96];
+    int n = 0;
+    snprintf(urls[n++], sizeof urls[0], "http://127.0.0.1:%d/v", q1);
+    snprintf(urls[n++], sizeof urls[0], "https://127.0.0.2:%d/", q2);
+    snprintf(urls[n++], sizeof urls[0], "https://localhost:%d/", q1);
+    snprintf(urls[n++], sizeof urls[0], "https://[::ffff:127.0.0.1]:%d/", q1);
+    snprintf(urls[n++], sizeof urls[0], "https://2130706433:%d/", q1);
+    snprintf(urls[n++], sizeof urls[0], "http://127.0.0.1:%d", f->proc.port); /* sathd's gRPC */
+    snprintf(urls[n++], sizeof urls[0], "https://169.254.169.254/latest/meta-data");
+    snprintf(urls[n++], sizeof urls[0], "https://10.0.0.1/");
+    snprintf(urls[n++], sizeof urls[0], "https://[fd00::1]/");
+    if (f->proc.http_port > 0)
+        snprintf(urls[n++], sizeof urls[0], "http://127.0.0.1:%d/", f->proc.http_port);
+    for (int i = 0; i < n; i++) {
+        char id[37];
+        assert_int_equal(add_ai(c, SATH__V1__AI_PROVIDER__AI_PROVIDER_OPENAI_COMPATIBLE,
+                                "good-openai-sk-0001", urls[i], id), SATH_OK);
+        int64_t t0 = now_ms();
+        int rc = test_key(c, id, NULL);
+        const char *m = sath_client_last_error_message(c);
+        if (rc != SATH_FAILED_PRECONDITION || !strstr(m, "not allowed"))
+            fail_msg("%s: status %d \"%s\", expected FAILED_PRECONDITION not allowed", urls[i], rc, m);
+        assert_null(strstr(m, "refused"));
+        assert_null(strstr(m, "timeout"));
+        assert_true(now_ms() - t0 < 900); /* refused before any connection attempt */
+    }
+    assert_false(listener_contacted(l1));
+    assert_false(listener_contacted(l2));
+    close(l1);
+    close(l2);
+    /* nothing was recorded as a verdict on those keys */
+    Sath__V1__ListAiKeysResponse *l = list_ai(c);
+    assert_int_equal(l->n_keys, (size_t)n);
+    for (size_t i = 0; i < l->n_keys; i++)
+        assert_null(l->keys[i]->last_test->tested_at);
+    sath__v1__list_ai_keys_response__free_unpacked(l, NULL);
+
+    /* through the allow-list: only a category comes back, never the remote text */
+    char base[96], id[37];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/compat", f->fake.port);
+    assert_int_equal(add_ai(c, SATH__V1__AI_PROVIDER__AI_PROVIDER_OPENAI_COMPATIBLE,
+                            "bad-openai-sk-9999", base, id), SATH_OK);
+    assert_int_equal(test_key(c, id, NULL), SATH_FAILED_PRECONDITION);
+    const char *m = sath_client_last_error_message(c);
+    assert_non_null(strstr(m, "HTTP 401"));
+    assert_null(strstr(m, "Incorrect API key"));
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/elsewhere", f->fake.port);
+    assert_int_equal(add_ai(c, SATH__V1__AI_PROVIDER__AI_PROVIDER_OPENAI_COMPATIBLE,
+                            "good-openai-sk-0001", base, id), SATH_OK);
+    assert_int_equal(test_key(c, id, NULL), SATH_FAILED_PRECONDITION);
+    m = sath_client_last_error_message(c);
+    assert_non_null(strstr(m, "HTTP 404"));
+    assert_null(strstr(m, "no such path"));
+    sath_client_free(c);
+}
+
+typedef struct adder {
+    sath_client *c;
+    int ok, capped;
+} adder;
+
+static void *add_many(void *arg)
+{
+    adder *a = arg;
+    for (int i = 0; i < 8; i++) {
+        int rc = add_ex(a->c, SATH__V1__EXCHANGE__EXCHANGE_BINANCE, "good-binance-key-0001",
+                        "binance-secret-good-0001", 0, NULL);
+        a->ok += rc == SATH_OK;
+        a->capped += rc == SATH_FAILED_PRECONDITION;
+    }
+    return NULL;
+}
+
+/* Issue 12: at most CAP keys of each kind per user, also under concurrent creation. */
+static void key_caps(void **state)
+{
+    fixture *f = *state;
+    sath_client *c = keys_user_client(&f->proc, NULL);
+    assert_non_null(c);
+    pthread_t t[8];
+    adder a[8];
+    for (int i = 0; i < 8; i++) {
+        a[i] = (adder){c, 0, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, add_many, &a[i]), 0);
+    }
+    int ok = 0, capped = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        ok += a[i].ok;
+        capped += a[i].capped;
+    }
+    assert_int_equal(ok, CAP); /* 64 tries */
+    assert_int_equal(capped, 64 - CAP);
+    Sath__V1__ListExchangeKeysResponse *l = list_ex(c);
+    assert_int_equal(l->n_keys, CAP);
+    char first[37];
+    snprintf(first, sizeof first, "%s", l->keys[0]->id);
+    sath__v1__list_exchange_keys_response__free_unpacked(l, NULL);
+    assert_int_equal(add_ex(c, SATH__V1__EXCHANGE__EXCHANGE_BYBIT, "k", "s", 0, NULL),
+                     SATH_FAILED_PRECONDITION);
+    assert_non_null(strstr(sath_client_last_error_message(c), "40 exchange keys"));
+    /* the other kind has its own cap */
+    for (int i = 0; i < CAP; i++)
+        assert_int_equal(add_ai(c, SATH__V1__AI_PROVIDER__AI_PROVIDER_OPENAI, "sk-x", NULL, NULL),
+                         SATH_OK);
+    assert_int_equal(add_ai(c, SATH__V1__AI_PROVIDER__AI_PROVIDER_OPENAI, "sk-x", NULL, NULL),
+                     SATH_FAILED_PRECONDITION);
+    /* deleting one makes room for one */
+    assert_int_equal(del(c, 0, first), SATH_OK);
+    assert_int_equal(add_ex(c, SATH__V1__EXCHANGE__EXCHANGE_BYBIT, "k", "s", 0, NULL), SATH_OK);
+    assert_int_equal(add_ex(c, SATH__V1__EXCHANGE__EXCHANGE_BYBIT, "k", "s", 0, NULL),
+                     SATH_FAILED_PRECONDITION);
+    sath_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,6 +703,8 @@ int main(void)
         cmocka_unit_test(testkey_binance),
         cmocka_unit_test(testkey_bybit),
         cmocka_unit_test(testkey_ai),
+        cmocka_unit_test(testkey_ssrf_guard),
+        cmocka_unit_test(key_caps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
-#include "keyring.h"
+#include "sathd/keyring.h"
 #include "keys_fixture.h"
 
 #define KA "a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -34,7 +34,8 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *extra[] = {"SATH_ENCRYPTION_KEYS=" KA, NULL};
+    /* one user holds all the rows: lift the per-user cap (SATH_MAX_EXCHANGE_KEYS) */
+    const char *extra[] = {"SATH_ENCRYPTION_KEYS=" KA, "SATH_MAX_EXCHANGE_KEYS=1000", NULL};
     *state = f; /* cmocka runs teardown even when setup fails */
     if (!f || sodium_init() < 0 || sathd_proc_start(&f->proc, extra) != 0)
         return -1;

@@ -1,7 +1,7 @@
 /*
  * torture_keytest_sign.c - request signing and the helpers around it: HMAC-SHA256
  * vectors (RFC 4231 and Binance's documented example), the Binance and Bybit signing
- * strings, UUID v4 format, masking and scrubbing of provider messages.
+ * strings, UUID v4 format, masking, and scrubbing of provider messages (server/httpc).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +14,10 @@
 #include <sodium.h>
 
 #include "sathd/pg.h"
-#include "tester.h"
-#include "util.h"
+#include "sathd/keytest.h"
+#include "hmac.h" /* private to server/keys */
+#include "sathd/httpc.h" /* sathd_httpc_scrub: the testers' message hygiene */
+#include "sathd/keys.h"
 
 static void hmac_vectors(void **state)
 {
@@ -84,25 +86,27 @@ static void masking(void **state)
     assert_string_equal(out, "AKIA*");
 }
 
+/* The testers keep provider texts through sathd_httpc_scrub (kt_fail). */
 static void scrubbing(void **state)
 {
     (void)state;
-    char msg[128];
+    char out[128];
     const char *secrets[] = {"sk-SECRETKEY123", "hunter2", "", NULL};
-    snprintf(msg, sizeof msg, "Incorrect API key provided: sk-SECRETKEY123. hunter2\x01\xc3!");
-    sathd_keys_scrub(msg, sizeof msg, 100, secrets);
-    assert_string_equal(msg, "Incorrect API key provided: [redacted]. [redacted]?" "?!");
-    /* redaction that grows the text is cut at the buffer, never overflows */
+    const char msg[] = "Incorrect API key provided: sk-SECRETKEY123. hunter2\x01\xc3!";
+    sathd_httpc_scrub(msg, strlen(msg), secrets, 100, out, sizeof out);
+    assert_string_equal(out, "Incorrect API key provided: [redacted]. [redacted]?" "?!");
+    /* redaction that does not fit is left out, never cut or overflowing */
     char small[16];
-    snprintf(small, sizeof small, "ab hunter2 hunt");
-    sathd_keys_scrub(small, sizeof small, 15, secrets);
-    assert_null(strstr(small, "hunter2"));
-    assert_true(strlen(small) < sizeof small);
+    sathd_httpc_scrub("ab hunter2 hunt", 15, secrets, 100, small, sizeof small);
+    assert_string_equal(small, "ab [redacted] h");
+    sathd_httpc_scrub("ab hunter2 hunt", 15, secrets, 8, small, sizeof small);
+    assert_string_equal(small, "ab ");
     /* length bound */
-    memset(msg, 'x', 127);
-    msg[127] = '\0';
-    sathd_keys_scrub(msg, sizeof msg, 20, NULL);
-    assert_int_equal(strlen(msg), 20);
+    char big[128];
+    memset(big, 'x', 127);
+    big[127] = '\0';
+    sathd_httpc_scrub(big, 127, NULL, 20, out, sizeof out);
+    assert_int_equal(strlen(out), 20);
 }
 
 int main(void)

@@ -10,6 +10,7 @@ naming no field (fixtures/bad); the HTML reference; and the /docs directory
 """
 import json
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -93,6 +94,34 @@ class ContractDocument(unittest.TestCase):
                          {"$ref": "#/components/schemas/RegisterResponse"})
         self.assertEqual(body_schema(op), {"$ref": "#/components/schemas/RegisterRequest"})
         self.assertIn("409", op["responses"])
+
+    def test_error_responses_follow_the_status_table(self):
+        # server/status/include/sathd/status.h is the one table; the document must say
+        # what the gateway sends for every gRPC code, 499 and 504 included.
+        header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                              "server", "status", "include", "sathd", "status.h")
+        with open(header, encoding="utf-8") as f:
+            rows = re.findall(r"XX\((\w+), (\d+), (\d+),", f.read())
+        self.assertEqual(len(rows), 17)
+        responses = self.doc["components"]["responses"]
+        by_name = {}
+        for name, _, http in rows:
+            if int(http) < 400:
+                continue
+            owners = [k for k, r in responses.items() if r["description"].startswith(name + ":")
+                      or "; " + name + ":" in r["description"]]
+            self.assertEqual(len(owners), 1, name)
+            by_name[name] = (owners[0], http)
+        self.assertEqual(by_name["CANCELLED"], ("ClientClosedRequest", "499"))
+        self.assertEqual(by_name["DEADLINE_EXCEEDED"], ("GatewayTimeout", "504"))
+        for _, _, op in operations(self.doc):
+            for code in ("400", "429", "499", "500", "501", "503", "504", "default"):
+                self.assertIn(code, op["responses"], op["operationId"])
+            for code, r in op["responses"].items():
+                if code[0] in "45":
+                    owner = r["$ref"].rsplit("/", 1)[1]
+                    self.assertTrue(any(o == owner and h == code for o, h in by_name.values()),
+                                    (op["operationId"], code, owner))
 
     def test_private_operations_need_bearer(self):
         _, _, op = op_by_id(self.doc, "UserService_GetMe")

@@ -25,8 +25,35 @@ struct sathd_app {
     int auth_calls;
     char seen_token[64];
     int auth_mode; /* 0 accept, 1 reject with message, 2 reject without message */
-    int handler_mode; /* 0 ok, 1 internal, 2 not found w/o message, 3 bare code */
+    int handler_mode; /* 0 ok, 1 internal, 2 not found w/o message, 3 bare code,
+                         4 cleanups (sathd_call_defer), 5 cleanups then INTERNAL */
+    char cleanups[16]; /* the order cleanups ran in, one letter each */
+    int handler_returned;
 };
+
+static void cleanup(sathd_call *call, void *arg)
+{
+    struct sathd_app *app = sathd_call_app(call);
+    assert_true(app->handler_returned); /* never while the handler still runs */
+    size_t n = strlen(app->cleanups);
+    if (n + 1 < sizeof app->cleanups)
+        app->cleanups[n] = *(const char *)arg;
+}
+
+/* Registers cleanups a, b, c and runs b early (a second early run of b finds nothing). */
+static int with_cleanups(sathd_call *call, struct sathd_app *app)
+{
+    static const char a = 'a', b = 'b', c = 'c';
+    assert_int_equal(sathd_call_defer(call, cleanup, (void *)(uintptr_t)&a), 0);
+    assert_int_equal(sathd_call_defer(call, cleanup, (void *)(uintptr_t)&b), 0);
+    assert_int_equal(sathd_call_defer(call, cleanup, (void *)(uintptr_t)&c), 0);
+    app->handler_returned = 1; /* the early run below is the handler's own choice */
+    assert_int_equal(sathd_call_defer_run(call, cleanup, (void *)(uintptr_t)&b), 0);
+    assert_int_equal(sathd_call_defer_run(call, cleanup, (void *)(uintptr_t)&b), -1);
+    assert_string_equal(app->cleanups, "b");
+    app->handler_returned = 0;
+    return SATHD_OK;
+}
 
 static const sathd_method_desc pub_desc = {
     "sath.v1.AuthService", "Login", "/sath.v1.AuthService/Login",
@@ -71,6 +98,15 @@ static int handler(sathd_call *call, const void *impl, const ProtobufCMessage *r
         return sathd_call_error(call, SATHD_NOT_FOUND, NULL);
     case 3:
         return SATHD_PERMISSION_DENIED;
+    case 4:
+    case 5:
+        with_cleanups(call, app);
+        app->handler_returned = 1;
+        if (app->handler_mode == 5)
+            return sathd_call_error(call, SATHD_INTERNAL, "failed after taking resources");
+        rs->access_token = (char *)"";
+        rs->token_type = (char *)"";
+        return SATHD_OK;
     default:
         rs->access_token = sathd_call_printf(call, "%0300d", 7); /* > 256: second vsnprintf */
         rs->token_type = sathd_call_identity(call) ? (char *)sathd_call_identity(call)->user_id : (char *)"";
@@ -302,6 +338,22 @@ static void test_access_log(void **state)
     free(log);
 }
 
+/* Cleanups registered by a handler run once each, after it returned, latest first, on
+ * success and on error alike; one run early does not run again. */
+static void test_defer(void **state)
+{
+    fx *f = *state;
+    const char *msg = NULL;
+    for (int mode = 4; mode <= 5; mode++) {
+        f->app.handler_mode = mode;
+        memset(f->app.cleanups, 0, sizeof f->app.cleanups);
+        f->app.handler_returned = 0;
+        int st = run(f, f->pub, INT64_MAX, &msg, NULL, NULL);
+        assert_int_equal(st, mode == 4 ? SATHD_OK : SATHD_INTERNAL);
+        assert_string_equal(f->app.cleanups, "bca");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * client_fixture/unary.h - stand-in for the SDK's private unary.h (same signature as
- * the real sath__unary), for tests/gen/torture_client.c.
+ * the real sath__unary), for tests/gen/torture_stubs.c.
  */
 #ifndef SATH_TESTS_GEN_FIXTURE_UNARY_H
 #define SATH_TESTS_GEN_FIXTURE_UNARY_H

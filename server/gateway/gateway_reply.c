@@ -1,0 +1,104 @@
+/*
+ * gateway_reply.c - how the REST gateway answers: the response with its common headers
+ * (X-Request-Id, CORS), and errors as JSON google.rpc.Status with the HTTP status the
+ * status table (sathd/status.h) maps their gRPC code to.
+ *
+ * Response bodies live in the request's arena or are static (MHD_RESPMEM_PERSISTENT).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "gateway_internal.h"
+#include "sathd/status.h"
+#include "transcode.h"
+
+int sathd_gw_http_status(int code)
+{
+#define HTTP_CASE_(name, grpc, http, text) case grpc: return http;
+    switch (code) {
+    SATHD_STATUS_MAP(HTTP_CASE_)
+    default: return 500;
+    }
+#undef HTTP_CASE_
+}
+
+/* grpc code for an HTTP status the gateway itself answers with (400, 404, 405, 413, 415):
+ * the first row of the status table with that HTTP status, and for the statuses no gRPC
+ * code maps to, the code that says the same. */
+static int grpc_code_for_http(int http)
+{
+    switch (http) {
+    case 405: return SATHD_UNIMPLEMENTED;      /* the path exists, the verb does not */
+    case 413: return SATHD_RESOURCE_EXHAUSTED; /* body over the limit */
+    case 415: return SATHD_INVALID_ARGUMENT;   /* not a JSON body */
+    default: break;
+    }
+    if (http >= 400 && http < 500) {
+#define FIRST_(name, grpc, h, text) if (h == http) return grpc;
+        SATHD_STATUS_MAP(FIRST_)
+#undef FIRST_
+    }
+    return SATHD_INTERNAL;
+}
+
+enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *conn,
+                              const sathd_gw_req *rq, int status, const char *ctype,
+                              const char *body, size_t len, const char *const *extra)
+{
+    (void)g;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)(body ? body : ""),
+                                        MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    if (ctype && len > 0)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (rq && rq->request_id)
+        MHD_add_response_header(r, "X-Request-Id", rq->request_id);
+    if (rq && rq->origin) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", rq->origin);
+        MHD_add_response_header(r, "Access-Control-Expose-Headers", "X-Request-Id, WWW-Authenticate, Retry-After");
+        if (strcmp(rq->origin, "*") != 0)
+            MHD_add_response_header(r, "Vary", "Origin");
+    }
+    for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
+        MHD_add_response_header(r, extra[i], extra[i + 1]);
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+enum MHD_Result sathd_gw_send_error(const sathd_gateway *g, struct MHD_Connection *conn,
+                                    const sathd_gw_req *rq, int code, const char *message)
+{
+    static const char oom[] = "{\"code\":13,\"message\":\"internal error\",\"details\":[],"
+                              "\"detail\":\"internal error\"}";
+    size_t len = 0;
+    char *body = rq ? sathd_gw_error_json(rq->arena, code, message, &len) : NULL;
+    if (!body) {
+        body = (char *)(uintptr_t)oom;
+        len = sizeof oom - 1;
+    }
+    const char *extra[5] = {NULL};
+    if (code == SATHD_UNAUTHENTICATED) {
+        extra[0] = "WWW-Authenticate";
+        extra[1] = "Bearer";
+    } else if (code == SATHD_RESOURCE_EXHAUSTED) {
+        extra[0] = "Retry-After";
+        extra[1] = "1";
+    }
+    return sathd_gw_send(g, conn, rq, sathd_gw_http_status(code), "application/json", body, len,
+                         extra);
+}
+
+enum MHD_Result sathd_gw_send_http_error(const sathd_gateway *g, struct MHD_Connection *conn,
+                                         const sathd_gw_req *rq, int http, const char *message,
+                                         const char *const *extra)
+{
+    size_t len = 0;
+    int code = grpc_code_for_http(http);
+    char *body = sathd_gw_error_json(rq->arena, code, message, &len);
+    if (!body)
+        return MHD_NO;
+    return sathd_gw_send(g, conn, rq, http, "application/json", body, len, extra);
+}
