@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "keyring.h"
+#include "sathd/keyring.h"
 
 /* Test-only master keys: base64 of "KAT test master key, never real!" and
  * "second KAT master key, not real!".  kat-2026b is current, kat-2026a the rotated-out key. */
