@@ -161,7 +161,7 @@ static void account_lifecycle(void **state)
     char email[96], upper[96];
     random_email(email, sizeof email, "ctl");
 
-    sathctl(f, "first password 1\n", &r, "--json", "register", "--email", email, "--name", "Ctl",
+    sathctl(f, "quartz maple drift 8431\n", &r, "--json", "register", "--email", email, "--name", "Ctl",
             "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
     json_t *reg = parse(r.out);
@@ -182,7 +182,7 @@ static void account_lifecycle(void **state)
     for (; email[i]; i++)
         upper[i] = (char)(email[i] >= 'a' && email[i] <= 'z' ? email[i] - 32 : email[i]);
     upper[i] = '\0';
-    sathctl(f, "first password 1\n", &r, "login", "--email", upper, "--password-stdin", NULL);
+    sathctl(f, "quartz maple drift 8431\n", &r, "login", "--email", upper, "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
 
     sathctl(f, NULL, &r, "--json", "me", NULL);
@@ -199,11 +199,11 @@ static void account_lifecycle(void **state)
     assert_row(f, email, "Renamed|true|false");
 
     /* password change: the wrong current password changes nothing */
-    sathctl(f, "not my password\nsecond password 2\n", &r, "update-me", "--new-password",
+    sathctl(f, "not my password\nviolet harbor cinder 2917\n", &r, "update-me", "--new-password",
             "--password-stdin", NULL);
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.err, "PERMISSION_DENIED"));
-    sathctl(f, "first password 1\nsecond password 2\n", &r, "update-me", "--new-password",
+    sathctl(f, "quartz maple drift 8431\nviolet harbor cinder 2917\n", &r, "update-me", "--new-password",
             "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
 
@@ -216,21 +216,26 @@ static void account_lifecycle(void **state)
                         "UNAUTHENTICATED");
     json_decref(err);
 
-    sathctl(f, "first password 1\n", &r, "login", "--email", email, "--password-stdin", NULL);
+    sathctl(f, "quartz maple drift 8431\n", &r, "login", "--email", email, "--password-stdin", NULL);
     assert_int_equal(r.code, 3); /* the old password is gone */
-    sathctl(f, "second password 2\n", &r, "login", "--email", email, "--password-stdin", NULL);
+    sathctl(f, "violet harbor cinder 2917\n", &r, "login", "--email", email, "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
 
     /* delete-me without a terminal or --yes is refused and changes nothing */
     sathctl(f, NULL, &r, "delete-me", NULL);
     assert_int_equal(r.code, 2);
     assert_row(f, email, "Renamed|true|false");
-    sathctl(f, NULL, &r, "delete-me", "--yes", NULL);
+    /* deleting re-authenticates: the wrong password changes nothing */
+    sathctl(f, "not my password\n", &r, "delete-me", "--yes", "--password-stdin", NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.err, "PERMISSION_DENIED"));
+    assert_row(f, email, "Renamed|true|false");
+    sathctl(f, "violet harbor cinder 2917\n", &r, "delete-me", "--yes", "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
     assert_row(f, email, "Renamed|false|true");
     sathctl(f, NULL, &r, "me", NULL);
     assert_int_equal(r.code, 3);
-    sathctl(f, "second password 2\n", &r, "login", "--email", email, "--password-stdin", NULL);
+    sathctl(f, "violet harbor cinder 2917\n", &r, "login", "--email", email, "--password-stdin", NULL);
     assert_int_equal(r.code, 3);
     json_decref(reg);
 }
@@ -242,13 +247,13 @@ static void tls_sathctl(void **state)
     char email[96];
     random_email(email, sizeof email, "tls");
 
-    sathctl(f, "tls password 1\n", &r, "--ca", f->ca, "--json", "register", "--email", email,
+    sathctl(f, "copper lantern fjord 5520\n", &r, "--ca", f->ca, "--json", "register", "--email", email,
             "--name", "Tee", "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
     json_t *reg = parse(r.out);
     assert_string_equal(json_string_value(json_object_get(reg, "email")), email);
     json_decref(reg);
-    sathctl(f, "tls password 1\n", &r, "--ca", f->ca, "login", "--email", email, "--password-stdin", NULL);
+    sathctl(f, "copper lantern fjord 5520\n", &r, "--ca", f->ca, "login", "--email", email, "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
     sathctl(f, NULL, &r, "--ca", f->ca, "--json", "me", NULL);
     assert_int_equal(r.code, 0);
@@ -297,12 +302,12 @@ static void tls_sdk(void **state)
     child_result r;
     char email[96];
     random_email(email, sizeof email, "sdk");
-    sathctl(f, "sdk password 1\n", &r, "--ca", f->ca, "register", "--email", email, "--password-stdin", NULL);
+    sathctl(f, "amber glacier tundra 7719\n", &r, "--ca", f->ca, "register", "--email", email, "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
-    assert_int_equal(sdk_login(f, f->ca, email, "sdk password 1"), SATH_OK);
+    assert_int_equal(sdk_login(f, f->ca, email, "amber glacier tundra 7719"), SATH_OK);
     assert_int_equal(sdk_login(f, f->ca, email, "wrong password"), SATH_UNAUTHENTICATED);
-    assert_int_equal(sdk_login(f, f->other_ca, email, "sdk password 1"), SATH_UNAVAILABLE);
-    assert_int_equal(sdk_login(f, NULL, email, "sdk password 1"), SATH_UNAVAILABLE); /* plaintext */
+    assert_int_equal(sdk_login(f, f->other_ca, email, "amber glacier tundra 7719"), SATH_UNAVAILABLE);
+    assert_int_equal(sdk_login(f, NULL, email, "amber glacier tundra 7719"), SATH_UNAVAILABLE); /* plaintext */
 }
 
 int main(void)
