@@ -7,7 +7,8 @@ scripts/test runs it on every build before ctest.  It checks that
   - ctest knows at least MIN_TESTS tests (a minimum, so new tests never break it; raise
     it in scripts/test when you add tests),
   - every tests/**/torture_*.c is a registered test (named after the file, optionally with
-    a folder prefix such as client_torture_sathctl),
+    a folder prefix such as client_torture_sathctl or a variant suffix such as
+    torture_backend_docker_podman),
   - every tests/**/test_*.py is run by some registered test's command line,
   - no tests/**/*.py uses a bare `assert` statement (python3 -O strips them, and a check
     that can vanish proves nothing; raise AssertionError or use unittest's methods).
@@ -34,7 +35,7 @@ def main():
         problems.append(f"only {len(tests)} tests registered, at least {minimum} expected")
     for src in sorted((root / "tests").rglob("torture_*.c")):
         stem = src.stem
-        if not any(n == stem or n.endswith("_" + stem) for n in names):
+        if not any(n == stem or n.endswith("_" + stem) or n.startswith(stem + "_") for n in names):
             problems.append(f"{src.relative_to(root)} is not a registered test")
     for src in sorted((root / "tests").rglob("test_*.py")):
         if str(src) not in commands:
