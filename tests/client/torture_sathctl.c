@@ -1,10 +1,10 @@
 /*
- * torture_sathctl.c - sathctl as a user runs it: exit codes of usage errors, --help of
+ * torture_sathctl.c - sathctl as a user runs it (children run by child_run.c, which drains
+ * stdout and stderr together): exit codes of usage errors, --help of
  * every command, and a session against a real gRPC server (tests/sdk/fake_server.py):
  * login writes credentials.json 0600 in a 0700 directory, me/--json use it, logout
  * removes it, server and transport errors give exit codes 3 and 4.
  */
-#define _GNU_SOURCE /* POSIX_SPAWN_SETSID */
 #include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,6 +23,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "child_run.h"
+
 typedef struct fixture {
     pid_t server_pid;
     int to_server;
@@ -31,75 +33,19 @@ typedef struct fixture {
     char creds[300];  /* credentials.json under it */
 } fixture;
 
-typedef struct result {
-    int code;
-    char out[8192];
-    char err[8192];
-} result;
-
-static void slurp(int fd, char *buf, size_t cap)
-{
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(fd, buf + len, cap - 1 - len)) > 0 && len + (size_t)n < cap - 1)
-        len += (size_t)n;
-    buf[len] = '\0';
-}
+typedef child_result result;
 
 /* Runs sathctl with `args` (NULL-terminated), stdin `input` (may be NULL), and
  * XDG_CONFIG_HOME = f->home; SATH_PASSWORD etc. are never inherited. */
 static void run(const fixture *f, const char *input, result *r, ...)
 {
-    char *argv[32];
-    int argc = 0;
-    argv[argc++] = (char *)SATHCTL_PATH;
+    static const char *const head[] = {SATHCTL_PATH, NULL};
     va_list ap;
     va_start(ap, r);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
-        argv[argc++] = (char *)a;
+    int rc = child_run_home(f->home, head, ap, input, r);
     va_end(ap);
-    argv[argc] = NULL;
-
-    char xdg[300], home[300];
-    snprintf(xdg, sizeof xdg, "XDG_CONFIG_HOME=%s", f->home);
-    snprintf(home, sizeof home, "HOME=%s", f->home);
-    char *envp[] = {xdg, home, (char *)"PATH=/usr/bin:/bin", NULL};
-
-    int in[2], out[2], err[2];
-    assert_int_equal(pipe(in), 0);
-    assert_int_equal(pipe(out), 0);
-    assert_int_equal(pipe(err), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    posix_spawn_file_actions_addclose(&fa, err[0]);
-    /* a new session: no controlling terminal, so prompts cannot hang the test */
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-    pid_t pid;
-    assert_int_equal(posix_spawn(&pid, argv[0], &fa, &attr, argv, envp), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    close(in[0]);
-    close(out[1]);
-    close(err[1]);
-    if (input)
-        assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
-    close(in[1]);
-    slurp(out[0], r->out, sizeof r->out);
-    slurp(err[0], r->err, sizeof r->err);
-    close(out[0]);
-    close(err[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    r->code = WEXITSTATUS(status);
+    assert_int_equal(rc, 0);
+    assert_int_not_equal(r->code, -1); /* exited, not killed by a signal */
 }
 
 static int start_server(fixture *f)
@@ -377,9 +323,30 @@ static void test_delete_needs_confirmation(void **state)
     assert_int_equal(r.code, 0);
 }
 
+/* The runner drains stdout and stderr together: a child writing far more than a pipe
+ * holds (64 KiB) to stderr before it writes stdout finishes instead of deadlocking. */
+static void test_runner_drains_both_pipes(void **state)
+{
+    (void)state;
+    char *argv[] = {(char *)"/bin/sh", (char *)"-c",
+                    (char *)"head -c 300000 /dev/zero | tr '\\0' e >&2; echo out-after; "
+                            "head -c 200000 /dev/zero | tr '\\0' o; cat >&2",
+                    NULL};
+    char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
+    result r;
+    assert_int_equal(child_run(argv, envp, "stdin-tail", &r), 0);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(r.err_total, 300000 + strlen("stdin-tail"));
+    assert_int_equal(r.out_total, strlen("out-after\n") + 200000);
+    assert_memory_equal(r.out, "out-after\n", strlen("out-after\n"));
+    assert_int_equal(strlen(r.err), sizeof r.err - 1); /* kept what fits */
+    assert_int_equal(r.err[0], 'e');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_runner_drains_both_pipes),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_help_everywhere),
         cmocka_unit_test(test_session_and_credentials_file),

@@ -23,7 +23,7 @@ static int sathd(const char *env, const char *cmd, char **out)
     const char *bin = getenv("SATHD_BIN");
     assert_non_null(bin);
     char line[2048];
-    snprintf(line, sizeof line, "env -i SATH_GRPC_ADDR=127.0.0.1:0 %s %s %s 2>&1", env, bin, cmd);
+    snprintf(line, sizeof line, "env -i SATH_GRPC_ADDR=127.0.0.1:0 SATH_HTTP_ADDR=127.0.0.1:0 %s %s %s 2>&1", env, bin, cmd);
     FILE *p = popen(line, "r");
     assert_non_null(p);
     /* read to the end: a child that fills the pipe and finds it closed dies of SIGPIPE */
