@@ -18,6 +18,7 @@
 typedef struct entry {
     unsigned char key[32];
     int used;
+    uint64_t stamp;
     sathd_jwt_claims claims;
 } entry;
 
@@ -62,7 +63,7 @@ static size_t slot_of(const sathd_token_cache *c, const unsigned char key[32])
 }
 
 int sathd_token_cache_get(sathd_token_cache *c, const char *token, size_t len, int64_t now,
-                          int64_t leeway_s, sathd_jwt_claims *out)
+                          int64_t leeway_s, sathd_jwt_claims *out, uint64_t *stamp)
 {
     unsigned char key[32];
     crypto_generichash(key, sizeof key, (const unsigned char *)token, len, NULL, 0);
@@ -72,6 +73,8 @@ int sathd_token_cache_get(sathd_token_cache *c, const char *token, size_t len, i
     pthread_mutex_lock(lock);
     if (c->slots[i].used && memcmp(c->slots[i].key, key, sizeof key) == 0) {
         *out = c->slots[i].claims;
+        if (stamp)
+            *stamp = c->slots[i].stamp;
         hit = 1;
     }
     pthread_mutex_unlock(lock);
@@ -79,7 +82,7 @@ int sathd_token_cache_get(sathd_token_cache *c, const char *token, size_t len, i
 }
 
 void sathd_token_cache_put(sathd_token_cache *c, const char *token, size_t len,
-                           const sathd_jwt_claims *claims)
+                           const sathd_jwt_claims *claims, uint64_t stamp)
 {
     unsigned char key[32];
     crypto_generichash(key, sizeof key, (const unsigned char *)token, len, NULL, 0);
@@ -88,6 +91,7 @@ void sathd_token_cache_put(sathd_token_cache *c, const char *token, size_t len,
     pthread_mutex_lock(lock);
     memcpy(c->slots[i].key, key, sizeof key);
     c->slots[i].claims = *claims;
+    c->slots[i].stamp = stamp;
     c->slots[i].used = 1;
     pthread_mutex_unlock(lock);
 }

@@ -18,6 +18,7 @@
 #include "sathd/log.h"
 #include "sathd/keyring.h"
 #include "sathd/plans_cache.h"
+#include "sathd/users_cache.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {
@@ -127,7 +128,10 @@ static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t
     app->jwt_policy.access_ttl_s = cfg->access_ttl;
     app->jwt_policy.leeway_s = SATHD_JWT_MAX_LEEWAY;
     /* Sized for the tokens alive at once: one per active session within a 15-minute TTL. */
-    if (!(app->verified = sathd_token_cache_new(16384))) {
+    if (!(app->verified = sathd_token_cache_new(16384)) ||
+        !(app->sync = sathd_authsync_new(cfg->auth_staleness_ms)) ||
+        (cfg->user_cache_size > 0 &&
+         !(app->users = sathd_users_cache_new((size_t)cfg->user_cache_size)))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -187,6 +191,8 @@ void sathd_app_destroy(sathd_app *app)
     sathd_pwhash_free(app->pwhash);
     sathd_jwt_keys_free(app->jwt);
     sathd_token_cache_free(app->verified);
+    sathd_users_cache_free(app->users);
+    sathd_authsync_free(app->sync);
     if (app->redis)
         sathd_redis_pool_free(app->redis);
     if (app->pg)

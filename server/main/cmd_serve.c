@@ -28,6 +28,9 @@
 #include "sathd/gateway_config.h"
 #endif
 
+/* Per thread: ~300 access lines; the writer empties it every few ms or at half full. */
+#define SATHD_LOG_THREAD_BUFFER (64 * 1024)
+
 /* The database must be migrated, and not by a newer sathd than this one. */
 static int check_schema(sathd_app *app)
 {
@@ -138,14 +141,22 @@ int sathd_cmd_serve(const sathd_config *cfg)
         fprintf(stderr, "sathd: %s\n", err);
         return 2;
     }
+    /* Access lines cost a vsnprintf into the thread's buffer, no write(2) per call. */
+    sathd_log_async_start(SATHD_LOG_THREAD_BUFFER);
     int rc = 1;
     if (check_schema(&app) == 0) {
         /* The schema check just reached PostgreSQL: that is the first health verdict. */
         atomic_store(&app.health.ok, 1);
+        /* Without feeds (auth caching off, or threads refused) every call makes its
+         * round trips: correct, only slower. */
+        sathd_authsync_feeds *feeds =
+            sathd_authsync_feeds_start(app.sync, app.redis, cfg->database_url);
         grpc_init();
         rc = serve(&app, cfg, &stop);
         grpc_shutdown();
+        sathd_authsync_feeds_stop(feeds);
     }
     sathd_app_destroy(&app);
+    sathd_log_async_stop();
     return rc;
 }
