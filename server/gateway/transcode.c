@@ -185,19 +185,24 @@ char *sathd_gw_dump(sathd_arena *a, const json_t *j, size_t *len)
 char *sathd_gw_response_json(sathd_arena *a, const sathd_method_desc *m,
                              const ProtobufCMessage *resp, size_t *len)
 {
-    json_t *j = sathd_pbjson_encode(resp, 0);
-    if (!j)
-        return NULL;
-    const json_t *part = j;
-    const char *rb = m->http.response_body;
-    if (rb && rb[0]) {
-        part = json_object_get(j, rb);
-        if (!part)
-            part = json_null();
+    /* Written straight from the message (no jansson tree): the same text. */
+    const char *rb = m->http.response_body && m->http.response_body[0] ? m->http.response_body
+                                                                       : NULL;
+    size_t cap = 1024;
+    for (int tries = 0; tries < 2; tries++) {
+        char *buf = sathd_arena_alloc(a, cap);
+        if (!buf)
+            return NULL;
+        size_t n = sathd_pbjson_dumpb(resp, rb, 0, buf, cap);
+        if (n == 0)
+            return NULL;
+        if (n <= cap) {
+            *len = n;
+            return buf;
+        }
+        cap = n;
     }
-    char *s = sathd_gw_dump(a, part, len);
-    json_decref(j);
-    return s;
+    return NULL;
 }
 
 char *sathd_gw_error_json(sathd_arena *a, int grpc_code, const char *message, size_t *len)

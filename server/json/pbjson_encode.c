@@ -246,28 +246,27 @@ static bool is_default(const ProtobufCFieldDescriptor *fd, const void *src)
     }
 }
 
-/* The JSON of one field, or *skip when it is left out. */
-static json_t *encode_field(pbj_ctx *ctx, const ProtobufCMessage *msg,
-                            const ProtobufCFieldDescriptor *fd, bool *skip)
+bool pbj_skip_field(const pbj_ctx *ctx, const ProtobufCMessage *msg,
+                    const ProtobufCFieldDescriptor *fd)
+{
+    bool omit_defaults = ctx->flags & SATHD_PBJSON_OMIT_DEFAULTS;
+    if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+        return omit_defaults && *(const size_t *)pbj_member(msg, fd->quantifier_offset) == 0;
+    bool tracked = (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+                   fd->label == PROTOBUF_C_LABEL_OPTIONAL || fd->type == PROTOBUF_C_TYPE_MESSAGE;
+    return tracked ? !pbj_field_present(msg, fd)
+                   : omit_defaults && is_default(fd, pbj_member(msg, fd->offset));
+}
+
+json_t *pbj_encode_field(pbj_ctx *ctx, const ProtobufCMessage *msg,
+                         const ProtobufCFieldDescriptor *fd)
 {
     const void *src = pbj_member(msg, fd->offset);
-    bool omit_defaults = ctx->flags & SATHD_PBJSON_OMIT_DEFAULTS;
-    *skip = false;
     if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
         size_t n = *(const size_t *)pbj_member(msg, fd->quantifier_offset);
-        if (n == 0 && omit_defaults) {
-            *skip = true;
-            return NULL;
-        }
         if (pbj_is_map(fd))
             return encode_map(ctx, fd, n, *(ProtobufCMessage *const *const *)src);
         return encode_repeated(ctx, fd, n, *(const char *const *)src);
-    }
-    bool tracked = (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-                   fd->label == PROTOBUF_C_LABEL_OPTIONAL || fd->type == PROTOBUF_C_TYPE_MESSAGE;
-    if (tracked ? !pbj_field_present(msg, fd) : (omit_defaults && is_default(fd, src))) {
-        *skip = true;
-        return NULL;
     }
     return pbj_encode_scalar(ctx, fd, src);
 }
@@ -278,10 +277,9 @@ static json_t *encode_object(pbj_ctx *ctx, const ProtobufCMessage *msg)
     json_t *obj = json_object();
     for (unsigned i = 0; obj && i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *fd = &desc->fields[i];
-        bool skip;
-        json_t *v = encode_field(ctx, msg, fd, &skip);
-        if (skip)
+        if (pbj_skip_field(ctx, msg, fd))
             continue;
+        json_t *v = pbj_encode_field(ctx, msg, fd);
         char camel[256];
         const char *name = fd->name;
         if ((ctx->flags & SATHD_PBJSON_CAMEL_CASE) && pbj_camel_name(fd->name, camel, sizeof(camel)))

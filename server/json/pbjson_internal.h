@@ -116,4 +116,11 @@ bool pbj_timestamp_parse(const char *s, int64_t *seconds, int32_t *nanos);
 bool pbj_duration_format(int64_t seconds, int32_t nanos, char out[40]);
 bool pbj_duration_parse(const char *s, int64_t *seconds, int32_t *nanos);
 
+/* Whether the encoder leaves field fd of msg out (unset message/oneof/optional, or a
+ * default with SATHD_PBJSON_OMIT_DEFAULTS), and the JSON of its value otherwise. */
+bool pbj_skip_field(const pbj_ctx *ctx, const ProtobufCMessage *msg,
+                    const ProtobufCFieldDescriptor *fd);
+json_t *pbj_encode_field(pbj_ctx *ctx, const ProtobufCMessage *msg,
+                         const ProtobufCFieldDescriptor *fd);
+
 #endif /* SATHD_PBJSON_INTERNAL_H */
