@@ -11,7 +11,7 @@
  * process and its key set, so a key removed from the configuration cannot leave
  * cached tokens behind.
  *
- * Thread-safe (striped locks); bounded memory (fixed number of direct-mapped slots, a
+ * Thread-safe (lock-free reads: a sequence lock per slot); bounded memory (fixed number of direct-mapped slots, a
  * newer token simply replaces the one in its slot).
  */
 #ifndef SATHD_TOKEN_CACHE_H

@@ -132,7 +132,7 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_AUTH_STALENESS_MS, auth_staleness_ms, INT, "100", 0, 10000, NULL,                   \
       "Longest time a revocation or user change made on another sathd may go unseen here, ms " \
       "(0 = no auth caching: every call checks Redis and reads PostgreSQL)")                   \
-    X(SATH_USER_CACHE_SIZE, user_cache_size, INT, "16384", 0, 4194304, NULL,                   \
+    X(SATH_USER_CACHE_SIZE, user_cache_size, INT, "8192", 0, 4194304, NULL,                   \
       "Users' rows cached for GetMe (0 = none)")                                               \
     X(SATH_ENCRYPTION_KEYS, encryption_keys, SECRET, NULL, 0, 0, NULL,                         \
       "Master keys for API keys at rest, kid:base64(32 bytes),...; the first encrypts, all "   \

@@ -6,8 +6,9 @@
  * still trustworthy, so a row changed anywhere (this instance, another one, plain SQL:
  * a trigger NOTIFYs) is not served stale past the authsync bound.
  *
- * Direct-mapped slots (a newer user replaces the one in its slot), striped locks,
- * each row kept packed (protobuf) and unpacked into the caller's arena on a hit.
+ * Direct-mapped slots (a newer user replaces the one in its slot), lock-free reads
+ * (a sequence lock per slot), each row kept packed (protobuf, inline, up to 640 bytes)
+ * and unpacked into the caller's arena on a hit.
  */
 #ifndef SATHD_USERS_CACHE_H
 #define SATHD_USERS_CACHE_H
