@@ -245,7 +245,7 @@ static void report_drops(uint64_t *reported)
     uint64_t d = atomic_load(&sink.dropped);
     if (d != *reported)
         direct_line(SATHD_LOG_WARN,
-                    "msg=\"log lines dropped: stderr too slow\" dropped=%llu total=%llu",
+                    "msg=\"log lines dropped: the log writer fell behind\" dropped=%llu total=%llu",
                     (unsigned long long)(d - *reported), (unsigned long long)d);
     *reported = d;
 }

@@ -7,6 +7,7 @@
 #ifndef SATHD_GW_INTERNAL_H
 #define SATHD_GW_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,8 @@ struct sathd_gateway {
     size_t n_origins;
     int cors_any;
     int port;
+    pthread_key_t spare_arena; /* one parked request arena per libmicrohttpd thread */
+    int has_spare_key;
 };
 
 /* One HTTP request, allocated in the connection's arena on the first callback. */
