@@ -15,7 +15,9 @@
  * one writev(2) per batch.  Memory is bounded: a line that does not fit in its
  * thread's buffer is dropped and counted, never waited for (a slow stderr must not slow
  * calls down); the count is reported by a warning line.  The lines are the same as in
- * direct mode; lines of one thread keep their order.  These buffers are the log's
+ * direct mode; lines of one thread keep their order.  The buffers of a thread that has
+ * not logged for a second are handed back to the system (MADV_DONTNEED), so an idle
+ * server keeps no resident log memory.  These buffers are the log's
  * process-wide state, like the threshold: logging is the process's, not a call's.
  */
 #include "sathd/log.h"
@@ -27,12 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 2048
 #define SINK_PERIOD_MS 5
+/* A thread quiet this many flushes (1 s) gets its buffers' pages given back. */
+#define QUIET_RELEASE (1000 / SINK_PERIOD_MS)
 
 static sathd_log_level log_threshold = SATHD_LOG_INFO;
 
@@ -41,9 +46,10 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 /* One thread's buffer.  `mu` guards data/len; `spare` belongs to the writer. */
 typedef struct tbuf {
     pthread_mutex_t mu;
-    char *data, *spare;
+    char *data, *spare; /* mmap'd, sink.cap bytes each */
     size_t len;
     _Atomic int dead; /* the thread has exited: flush, then free */
+    int quiet;        /* writer's: flushes in a row that found nothing */
     struct tbuf *next;
 } tbuf;
 
@@ -107,15 +113,28 @@ static void thread_gone(void *arg)
     atomic_store(&((tbuf *)arg)->dead, 1);
 }
 
+/* Page-aligned, so a quiet thread's pages can be handed back (release_pages). */
+static char *buf_alloc(void)
+{
+    void *p = mmap(NULL, sink.cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void buf_free(char *p)
+{
+    if (p)
+        munmap(p, sink.cap);
+}
+
 /* The calling thread's buffer, made and registered on first use; NULL when out of memory. */
 static tbuf *own_buffer(void)
 {
     if (my_buf)
         return my_buf;
     tbuf *b = calloc(1, sizeof *b);
-    if (!b || !(b->data = malloc(sink.cap)) || !(b->spare = malloc(sink.cap))) {
+    if (!b || !(b->data = buf_alloc()) || !(b->spare = buf_alloc())) {
         if (b)
-            free(b->data);
+            buf_free(b->data);
         free(b);
         return NULL;
     }
@@ -193,6 +212,13 @@ static void flush_all(void)
         b->data = b->spare;
         b->len = 0;
         b->spare = full; /* the writer's until its next flush */
+        /* A thread that stopped logging keeps no resident buffer: both become
+         * zero pages again until it logs (the swap just made `data` the clean one). */
+        b->quiet = len ? 0 : b->quiet + 1;
+        if (b->quiet == QUIET_RELEASE) {
+            madvise(b->data, sink.cap, MADV_DONTNEED);
+            madvise(b->spare, sink.cap, MADV_DONTNEED);
+        }
         pthread_mutex_unlock(&b->mu);
         if (len) {
             iov[n].iov_base = full;
@@ -222,8 +248,8 @@ static void flush_all(void)
         tbuf *b = gone;
         gone = b->next;
         pthread_mutex_destroy(&b->mu);
-        free(b->data);
-        free(b->spare);
+        buf_free(b->data);
+        buf_free(b->spare);
         free(b);
     }
 }

@@ -42,25 +42,23 @@ static uint64_t calls_total(const sathd_rpc_server *srv, const sathd_registry *r
     return n;
 }
 
-/* Waits for SIGTERM/SIGINT; returns it.  Meanwhile, whenever no call arrived for
- * IDLE_TRIM_S, gives the heap's free pages back to the system: glibc keeps what a burst
- * freed in each thread's arena, which is most of an idle server's anonymous memory after
- * load (docs/performance.md, memory). */
+/* Waits for SIGTERM/SIGINT; returns it.  Meanwhile, every IDLE_TRIM_S without a call,
+ * gives the heap's free pages back to the system: glibc keeps what a burst freed in each
+ * thread's arena, which is most of an idle server's anonymous memory after load
+ * (docs/performance.md, memory). */
 #define IDLE_TRIM_S 5
 static int wait_for_stop(const sigset_t *stop, const sathd_rpc_server *srv,
                          const sathd_registry *reg)
 {
     uint64_t seen = calls_total(srv, reg);
-    int trimmed = 1;
     for (;;) {
         struct timespec ts = {IDLE_TRIM_S, 0};
         int sig = sigtimedwait(stop, NULL, &ts);
         if (sig > 0)
             return sig;
         uint64_t now = calls_total(srv, reg);
-        if (now == seen && !trimmed)
+        if (now == seen) /* idle: cheap then, and connections may have closed */
             malloc_trim(0);
-        trimmed = now == seen;
         seen = now;
     }
 }
