@@ -178,24 +178,27 @@ static void pg_session(sathd_authsync_feeds *f, PGconn *c)
     sathd_authsync_feed_up(s, SATHD_FEED_USERS);
     unsigned long hb = 0;
     int64_t hb_sent = 0;
-    int hb_out = 0;
+    int hb_out = 0, cmd_out = 0; /* heartbeat not yet heard / its command's results pending */
     while (!stopping(f)) {
         int64_t now = sathd_authsync_now_ms();
-        if (!hb_out && now - hb_sent >= f->period_ms) {
+        if (!hb_out && !cmd_out && now - hb_sent >= f->period_ms) {
             snprintf(sql, sizeof sql, "NOTIFY %s, '%lu'", hb_channel, ++hb);
             if (!PQsendQuery(c, sql))
                 return;
-            hb_sent = now, hb_out = 1;
+            hb_sent = now, hb_out = 1, cmd_out = 1;
         }
         if (hb_out && now - hb_sent > GIVE_UP_MS)
             return;
-        int rd = wait_readable(PQsocket(c), hb_out ? 20 : f->period_ms - (now - hb_sent));
+        int rd = wait_readable(PQsocket(c),
+                               hb_out || cmd_out ? 20 : f->period_ms - (now - hb_sent));
         if (rd < 0 || (rd > 0 && !PQconsumeInput(c)))
             return;
-        while (!PQisBusy(c)) {
+        while (cmd_out && !PQisBusy(c)) {
             PGresult *r = PQgetResult(c);
-            if (!r)
+            if (!r) {
+                cmd_out = 0;
                 break;
+            }
             int bad = PQresultStatus(r) != PGRES_COMMAND_OK;
             PQclear(r);
             if (bad)
