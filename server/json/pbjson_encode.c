@@ -22,26 +22,9 @@ static json_t *string_value(const char *s, size_t len)
 {
     if (pbj_utf8_valid(s, len))
         return json_stringn(s, len);
-    char *buf = malloc(len * 3 + 1);
-    if (!buf)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        size_t n = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xC0)
-            n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (c < 0x80 || (i + n <= len && pbj_utf8_valid(s + i, n))) {
-            memcpy(buf + o, s + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(buf + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    json_t *j = json_stringn(buf, o);
+    size_t n = 0;
+    char *buf = pbj_utf8_scrub(s, len, &n);
+    json_t *j = buf ? json_stringn(buf, n) : NULL;
     free(buf);
     return j;
 }

@@ -123,4 +123,8 @@ bool pbj_skip_field(const pbj_ctx *ctx, const ProtobufCMessage *msg,
 json_t *pbj_encode_field(pbj_ctx *ctx, const ProtobufCMessage *msg,
                          const ProtobufCFieldDescriptor *fd);
 
+/* A malloc'd copy of s (len bytes) with each invalid UTF-8 sequence replaced by U+FFFD;
+ * its length in *out_len.  NULL when out of memory. */
+char *pbj_utf8_scrub(const char *s, size_t len, size_t *out_len);
+
 #endif /* SATHD_PBJSON_INTERNAL_H */

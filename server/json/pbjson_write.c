@@ -100,34 +100,19 @@ static void put_escaped(writer *w, const char *s, size_t len)
 }
 
 /* A string field: invalid UTF-8 (possible from the wire) becomes U+FFFD, as in
- * pbjson_encode.c's string_value. */
+ * pbjson_encode.c. */
 static void put_string(writer *w, const char *s)
 {
-    size_t len = s ? strlen(s) : 0;
+    size_t len = s ? strlen(s) : 0, n = 0;
     if (!s || pbj_utf8_valid(s, len)) {
         put_escaped(w, s ? s : "", len);
         return;
     }
-    char *buf = malloc(len * 3 + 1);
-    if (!buf) {
+    char *buf = pbj_utf8_scrub(s, len, &n);
+    if (buf)
+        put_escaped(w, buf, n);
+    else
         w->failed = 1;
-        return;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        size_t n = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xC0)
-            n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (c < 0x80 || (i + n <= len && pbj_utf8_valid(s + i, n))) {
-            memcpy(buf + o, s + i, n);
-            o += n, i += n;
-        } else {
-            memcpy(buf + o, "\xEF\xBF\xBD", 3);
-            o += 3, i++;
-        }
-    }
-    put_escaped(w, buf, o);
     free(buf);
 }
 
