@@ -94,7 +94,7 @@ static int build_keyring(sathd_app *app, const sathd_config *cfg, char *err, siz
 }
 
 /* The outbound client; each SATH_OUTBOUND_ALLOW entry is tried alone first so a
- * bad one is named.  curl_global_init has run in main. */
+ * bad one is named (libcurl itself is set up on the first request). */
 static int build_http(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
 {
     char **allow = sathd_httpc_list_split(cfg->outbound_allow);
