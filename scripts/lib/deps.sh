@@ -7,7 +7,7 @@ SATH_DEPS_BUILD=(
   protobuf-compiler libprotobuf-dev libprotoc-dev protobuf-c-compiler libprotobuf-c-dev
   golang-github-gogo-googleapis-dev grpc-proto libgrpc-dev
   libpq-dev libhiredis-dev libsodium-dev libcurl4-openssl-dev libjansson-dev
-  libmicrohttpd-dev libcrypt-dev
+  libmicrohttpd-dev libcrypt-dev libzxcvbn-dev
 )
 # Servers scripts/run starts itself (unless the operator brings their own).
 SATH_DEPS_SERVERS=(postgresql redis-server)

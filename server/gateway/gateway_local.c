@@ -42,6 +42,9 @@ static int local_invoke(void *ud, sathd_gw_call *c)
                          c->decode_error ? c->decode_error : "malformed request");
     int st = sathd_call_run(call, e, c->req, &c->resp);
     c->message = sathd_call_message(call);
+    const sathd_ratelimit_info *rl = sathd_call_ratelimit(call);
+    if ((c->has_rl = rl != NULL))
+        c->rl = *rl;
     return st;
 }
 
