@@ -30,6 +30,7 @@
 #include "sathd_proc.h"
 
 #define BOUND_MS 100
+#define PASSWORD "Tr0ub4dor&3 horse staple"
 
 typedef struct fixture {
     sathd_proc a, b;
@@ -126,7 +127,7 @@ static void new_account(fixture *f, account *out)
     sath_client *c = client_for(&f->a, NULL);
     Sath__V1__RegisterRequest rq = SATH__V1__REGISTER_REQUEST__INIT;
     rq.email = out->email;
-    rq.password = (char *)"Tr0ub4dor&3 horse staple";
+    rq.password = (char *)PASSWORD;
     rq.name = (char *)"Before";
     Sath__V1__RegisterResponse *reg = NULL;
     assert_int_equal(sath_auth_register(c, &rq, &reg, NULL), SATH_OK);
@@ -253,6 +254,7 @@ static void update_on_a_or_sql_is_served_on_b_within_bound(void **state)
 
     /* DeleteMe on A: B stops answering for the account within the bound. */
     Sath__V1__DeleteMeRequest dq = SATH__V1__DELETE_ME_REQUEST__INIT;
+    dq.password = (char *)PASSWORD;
     Sath__V1__DeleteMeResponse *dr = NULL;
     assert_int_equal(sath_user_delete_me(ca, &dq, &dr, NULL), SATH_OK);
     t0 = now_ms();
