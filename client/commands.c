@@ -53,6 +53,19 @@ static const sathctl_command commands[] = {
      "  rm ID                           delete a key of either kind\n"
      "  test ID                         test a key against its provider\n",
      sathctl_cmd_keys},
+    {"bot", "start, stop and watch your trading bot",
+     "usage: sathctl bot start|stop|restart|status|config|logs [OPTIONS]\n"
+     "  start [--mode paper|live]       ask for the bot to run (idempotent)\n"
+     "  stop                            ask for it to stop (grace period, then killed)\n"
+     "  restart                         a new run, picking up the current config\n"
+     "  status                          what runs now, and what was asked\n"
+     "  config get                      the stored configuration\n"
+     "  config set [--symbols A,B] [--capital CENTS] [--risk-bps N] [--strategy S]\n"
+     "             [--mode paper|live] [--exchange-key ID] [--ai-key ID]\n"
+     "                                  change the given fields (next start or restart)\n"
+     "  logs [--tail N] [--since TIME] [-f]   the bot's log; -f follows it\n"
+     "TIME is unix seconds or RFC 3339 (2026-11-28T15:00:00Z).\n",
+     sathctl_cmd_bot},
     {"help", "show help for a command",
      "usage: sathctl help [COMMAND]\nShows the overall help, or the help of COMMAND.\n", sathctl_cmd_help},
 };

@@ -9,7 +9,7 @@
 #include "sath/v1/user.pb-c.h"
 
 /* RFC 3339 UTC text of a Timestamp into buf; "" when absent. */
-static const char *timestamp_text(const Google__Protobuf__Timestamp *ts, char *buf, size_t cap)
+const char *sathctl_timestamp_text(const Google__Protobuf__Timestamp *ts, char *buf, size_t cap)
 {
     buf[0] = '\0';
     if (!ts)
@@ -24,8 +24,8 @@ static const char *timestamp_text(const Google__Protobuf__Timestamp *ts, char *b
 void sathctl_print_user(const sathctl *ctx, const Sath__V1__User *u)
 {
     char created[32], updated[32];
-    timestamp_text(u->created_at, created, sizeof created);
-    timestamp_text(u->updated_at, updated, sizeof updated);
+    sathctl_timestamp_text(u->created_at, created, sizeof created);
+    sathctl_timestamp_text(u->updated_at, updated, sizeof updated);
     if (ctx->json) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?, s:s?}", "id", u->id, "email", u->email,
                               "name", u->name, "is_active", u->is_active, "plan", u->plan, "created_at",

@@ -13,6 +13,9 @@
 #include "sath/v1/user.pb-c.h"
 #include "sathctl.h"
 
+/* RFC 3339 UTC text of a Timestamp into buf ("" when absent); returns buf. */
+const char *sathctl_timestamp_text(const Google__Protobuf__Timestamp *ts, char *buf, size_t cap);
+
 /* Prints a user (profile) result. */
 void sathctl_print_user(const sathctl *ctx, const Sath__V1__User *user);
 

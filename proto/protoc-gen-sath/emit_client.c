@@ -12,6 +12,37 @@
 
 #include <stdlib.h>
 
+/* Server-streaming stub: sath_<svc>_<method>(c, req, on_message, arg, opts), with a
+ * typed callback.  Doc first. */
+static void emit_stream_doc(strbuf *sb, const gen_service *s, const gen_method *gm)
+{
+    strbuf_printf(sb, "\n/*\n * %s.%s (server streaming): ", s->name, gm->name);
+    strbuf_append_comment_safe(sb, gm->opt.verb);
+    strbuf_append(sb, " ");
+    strbuf_append_comment_safe(sb, gm->opt.path);
+    strbuf_append(sb, "\n");
+    if (gm->comment != NULL) {
+        strbuf_append(sb, " *\n");
+        emit_comment_lines(sb, "", gm->comment);
+    }
+    strbuf_append(sb, " *\n"
+                      " * Calls `on_message` for every message as it arrives (the message is freed after\n"
+                      " * the callback returns; copy what you keep).  A non-zero return from the callback\n"
+                      " * cancels the stream (result SATH_CANCELLED).  Returns the stream's final status:\n"
+                      " * SATH_OK when the server ended it normally.\n */\n");
+}
+
+static void emit_stream_signature(strbuf *sb, const char *lead, const gen_service *s,
+                                  const gen_method *gm)
+{
+    size_t before = sb->len;
+    strbuf_printf(sb, "%sint sath_%s_%s(", lead, s->short_snake, gm->snake);
+    size_t width = sb->len - before;
+    strbuf_printf(sb, "sath_client *c, const %s *req,\n%*ssath_%s_%s_fn on_message, void *arg,\n"
+                      "%*ssath_call_opts *opts)",
+                  gm->input_type, (int)width, "", s->short_snake, gm->snake, (int)width, "");
+}
+
 static void emit_doc(strbuf *sb, const gen_service *s, const gen_method *gm)
 {
     strbuf_printf(sb, "\n/*\n * %s.%s: ", s->name, gm->name);
@@ -58,8 +89,17 @@ static int emit_header(const gen_file *f, output *out, char **err)
             strbuf_append(&sb, " */\n");
         }
         for (size_t j = 0; j < s->n_methods; j++) {
-            emit_doc(&sb, s, &s->methods[j]);
-            emit_signature(&sb, "SATH_EXTERN ", s, &s->methods[j]);
+            const gen_method *gm = &s->methods[j];
+            if (gm->server_streaming) {
+                emit_stream_doc(&sb, s, gm);
+                strbuf_printf(&sb, "typedef int (*sath_%s_%s_fn)(void *arg, const %s *msg);\n",
+                              s->short_snake, gm->snake, gm->output_type);
+                emit_stream_signature(&sb, "SATH_EXTERN ", s, gm);
+                strbuf_append(&sb, ";\n");
+                continue;
+            }
+            emit_doc(&sb, s, gm);
+            emit_signature(&sb, "SATH_EXTERN ", s, gm);
             strbuf_append(&sb, ";\n");
         }
     }
@@ -73,8 +113,32 @@ static int emit_header(const gen_file *f, output *out, char **err)
 
 /* The typed response pointer is filled from a separate ProtobufCMessage * so no object
  * is ever written through a pointer of another type (strict aliasing). */
+/* The typed callback is reached through a trampoline: calling it through a generic
+ * function pointer type would be undefined behaviour. */
+static void emit_stream_stub(strbuf *sb, const gen_service *s, const gen_method *gm)
+{
+    strbuf_printf(sb, "\ntypedef struct sath_%s_%s_tramp {\n    sath_%s_%s_fn fn;\n    void *arg;\n"
+                      "} sath_%s_%s_tramp;\n",
+                  s->short_snake, gm->snake, s->short_snake, gm->snake, s->short_snake, gm->snake);
+    strbuf_printf(sb, "\nstatic int sath_%s_%s_on(void *p, const ProtobufCMessage *m)\n{\n"
+                      "    const sath_%s_%s_tramp *t = p;\n"
+                      "    return t->fn(t->arg, (const %s *)(const void *)m);\n}\n",
+                  s->short_snake, gm->snake, s->short_snake, gm->snake, gm->output_type);
+    strbuf_append(sb, "\n");
+    emit_stream_signature(sb, "", s, gm);
+    strbuf_printf(sb, "\n{\n    sath_%s_%s_tramp t = {on_message, arg};\n", s->short_snake, gm->snake);
+    strbuf_printf(sb, "    return sath__server_stream(c, \"/%s/%s\", req != NULL ? &req->base : NULL,\n"
+                      "                               &%s__descriptor, on_message != NULL ? sath_%s_%s_on : NULL,\n"
+                      "                               &t, opts);\n}\n",
+                  s->full_name, gm->name, gm->output_lower, s->short_snake, gm->snake);
+}
+
 static void emit_stub(strbuf *sb, const gen_service *s, const gen_method *gm)
 {
+    if (gm->server_streaming) {
+        emit_stream_stub(sb, s, gm);
+        return;
+    }
     strbuf_append(sb, "\n");
     emit_signature(sb, "", s, gm);
     strbuf_append(sb, "\n{\n    ProtobufCMessage *out = NULL;\n");

@@ -31,8 +31,13 @@ static void emit_table(strbuf *sb, const gen_model *m, const gen_service *s)
         size_t before = sb->len;
         strbuf_printf(sb, "    int (*%s)(", gm->member);
         size_t width = sb->len - before;
-        strbuf_printf(sb, "sathd_call *call, const %s *req,\n%*s%s *resp);\n", gm->input_type,
-                      (int)width, "", gm->output_type);
+        if (gm->server_streaming)
+            strbuf_printf(sb, "sathd_call *call, const %s *req,\n%*ssathd_writer *out);"
+                              " /* sends %s messages */\n",
+                          gm->input_type, (int)width, "", gm->output_type);
+        else
+            strbuf_printf(sb, "sathd_call *call, const %s *req,\n%*s%s *resp);\n", gm->input_type,
+                          (int)width, "", gm->output_type);
     }
     strbuf_printf(sb, "} %s_%s_impl;\n\n", m->prefix, s->snake);
     strbuf_printf(sb, "#define %s_%s_N_METHODS %zu\n", m->upper_prefix, s->upper, s->n_methods);
@@ -71,7 +76,8 @@ static void emit_desc(strbuf *sb, const gen_service *s, const gen_method *gm)
     strbuf_printf(sb, "        .path = \"/%s/%s\",\n", s->full_name, gm->name);
     strbuf_printf(sb, "        .input = &%s__descriptor,\n", gm->input_lower);
     strbuf_printf(sb, "        .output = &%s__descriptor,\n", gm->output_lower);
-    strbuf_printf(sb, "        .flags = %s,\n", gm->opt.is_public ? "SATHD_METHOD_PUBLIC" : "0u");
+    strbuf_printf(sb, "        .flags = %s%s,\n", gm->opt.is_public ? "SATHD_METHOD_PUBLIC" : "0u",
+                  gm->server_streaming ? " | SATHD_METHOD_SERVER_STREAMING" : "");
     strbuf_append(sb, "        .http = {\n            .verb = \"");
     strbuf_append_c_escaped(sb, gm->opt.verb);
     strbuf_append(sb, "\",\n            .path = \"");
@@ -86,8 +92,32 @@ static void emit_desc(strbuf *sb, const gen_service *s, const gen_method *gm)
 
 /* The adapter checks the message types because it is the last place where a generic
  * message becomes a typed one: a runtime bug must give INTERNAL, not memory corruption. */
+static void emit_stream_adapter(strbuf *sb, const gen_model *m, const gen_service *s,
+                                const gen_method *gm)
+{
+    strbuf_printf(sb, "\nstatic int %s_%s_%s_adapter(sathd_call *call, const void *impl,\n"
+                      "    const ProtobufCMessage *req, sathd_writer *out)\n{\n",
+                  m->prefix, s->snake, gm->snake);
+    strbuf_printf(sb, "    const %s_%s_impl *table = impl;\n", m->prefix, s->snake);
+    strbuf_printf(sb, "    if (table == NULL || table->%s == NULL)\n", gm->member);
+    strbuf_printf(sb, "        return sathd_call_error(call, SATHD_UNIMPLEMENTED, \"%%s\",\n"
+                      "                                \"%s/%s is not implemented yet\");\n",
+                  s->full_name, gm->name);
+    strbuf_printf(sb, "    if (req == NULL || out == NULL || req->descriptor != &%s__descriptor)\n",
+                  gm->input_lower);
+    strbuf_printf(sb, "        return sathd_call_error(call, SATHD_INTERNAL, \"%%s\",\n"
+                      "                                \"%s/%s: message type mismatch\");\n",
+                  s->full_name, gm->name);
+    strbuf_printf(sb, "    return table->%s(call, (const %s *)(const void *)req, out);\n}\n",
+                  gm->member, gm->input_type);
+}
+
 static void emit_adapter(strbuf *sb, const gen_model *m, const gen_service *s, const gen_method *gm)
 {
+    if (gm->server_streaming) {
+        emit_stream_adapter(sb, m, s, gm);
+        return;
+    }
     strbuf_printf(sb, "\nstatic int %s_%s_%s_adapter(sathd_call *call, const void *impl,\n"
                       "    const ProtobufCMessage *req, ProtobufCMessage *resp)\n{\n",
                   m->prefix, s->snake, gm->snake);
@@ -119,15 +149,12 @@ static void emit_service_source(strbuf *sb, const gen_model *m, const gen_servic
         emit_adapter(sb, m, s, &s->methods[i]);
     strbuf_printf(sb, "\nint %s_%s_bind(sathd_registry *reg, const %s_%s_impl *impl)\n{\n",
                   m->prefix, s->snake, m->prefix, s->snake);
-    strbuf_printf(sb, "    static const sathd_unary_fn adapters[%s_%s_N_METHODS] = {\n",
-                  m->upper_prefix, s->upper);
     for (size_t i = 0; i < s->n_methods; i++)
-        strbuf_printf(sb, "        %s_%s_%s_adapter,\n", m->prefix, s->snake, s->methods[i].snake);
-    strbuf_append(sb, "    };\n");
-    strbuf_printf(sb, "    for (size_t i = 0; i < %s_%s_N_METHODS; i++)\n", m->upper_prefix, s->upper);
-    strbuf_printf(sb, "        if (sathd_registry_add(reg, &%s_%s_methods[i], adapters[i], impl) != 0)\n"
-                      "            return -1;\n    return 0;\n}\n",
-                  m->prefix, s->snake);
+        strbuf_printf(sb, "    if (sathd_registry_add%s(reg, &%s_%s_methods[%zu], %s_%s_%s_adapter, impl) != 0)\n"
+                          "        return -1;\n",
+                      s->methods[i].server_streaming ? "_stream" : "", m->prefix, s->snake, i,
+                      m->prefix, s->snake, s->methods[i].snake);
+    strbuf_append(sb, "    return 0;\n}\n");
 }
 
 static int emit_source(const gen_model *m, const gen_file *f, output *out, char **err)

@@ -79,11 +79,12 @@ static int build_method(const Google__Protobuf__Compiler__CodeGeneratorRequest *
 {
     const Google__Protobuf__MethodDescriptorProto *md = file->service[s_idx]->method[m_idx];
     gm->name = md->name;
-    if (md->client_streaming || md->server_streaming) {
-        *err = errorf("%s: %s/%s is a streaming method; only unary methods are supported",
-                      file->name, svc->full_name, md->name);
+    if (md->client_streaming) {
+        *err = errorf("%s: %s/%s is a client-streaming method; only unary and server-streaming "
+                      "methods are supported", file->name, svc->full_name, md->name);
         return -1;
     }
+    gm->server_streaming = md->server_streaming;
     char *oerr = NULL;
     if (options_method_read(md->options, &gm->opt, &oerr) != 0) {
         *err = errorf("%s: %s/%s: %s", file->name, svc->full_name, md->name,

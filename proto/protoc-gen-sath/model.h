@@ -2,8 +2,8 @@
  * model.h - what the emitters generate from: the services of one proto package,
  * resolved from a CodeGeneratorRequest into C names, HTTP rules and doc comments.
  *
- * Building the model is where the contract is enforced: every method must be unary
- * and carry a google.api.http rule, and every type must resolve to a message of a file
+ * Building the model is where the contract is enforced: every method must be unary or
+ * server-streaming and carry a google.api.http rule, and every type must resolve to a message of a file
  * in the request.  Emitters then only format; they never fail on the contract.
  *
  * Ownership: strings typed `char *` are owned by the model (model_release frees them);
@@ -27,6 +27,7 @@ typedef struct gen_method {
     char *output_lower;
     const char *comment; /* leading proto comment, or NULL */
     options_method opt;  /* http rule, success code, public flag */
+    int server_streaming; /* `returns (stream T)` (client streaming is refused) */
 } gen_method;
 
 typedef struct gen_service {

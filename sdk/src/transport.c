@@ -226,23 +226,31 @@ static int finish(call_state *s, sath__rpc *rpc)
     return rc;
 }
 
-int sath__channel_unary(sath__channel *ch, sath__rpc *rpc)
+/* Initialises *s (always: call_state_release() follows either way) and starts the
+ * grpc call of rpc on `ch` (with its own completion queue). */
+static int start_call(sath__channel *ch, call_state *s, const sath__rpc *rpc)
 {
-    call_state s;
-    memset(&s, 0, sizeof s);
-    grpc_metadata_array_init(&s.recv_initial);
-    grpc_metadata_array_init(&s.recv_trailing);
-    s.details = grpc_empty_slice();
-
-    int rc = prepare(&s, rpc);
+    memset(s, 0, sizeof *s);
+    grpc_metadata_array_init(&s->recv_initial);
+    grpc_metadata_array_init(&s->recv_trailing);
+    s->details = grpc_empty_slice();
+    int rc = prepare(s, rpc);
     if (rc == SATH_OK) {
         /* The call takes its own reference on the method slice. */
         grpc_slice method = grpc_slice_from_copied_string(rpc->path);
-        s.call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq, method,
-                                          NULL, deadline_of(rpc->timeout_ms), NULL);
+        s->call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq, method,
+                                           NULL, deadline_of(rpc->timeout_ms), NULL);
         grpc_slice_unref(method);
-        rc = s.call ? SATH_OK : SATH_ETRANSPORT;
+        rc = s->call ? SATH_OK : SATH_ETRANSPORT;
     }
+    return rc;
+}
+
+int sath__channel_unary(sath__channel *ch, sath__rpc *rpc)
+{
+    call_state s;
+
+    int rc = start_call(ch, &s, rpc);
     if (rc == SATH_OK) {
         grpc_op ops[6];
         fill_ops(ops, &s);
@@ -253,6 +261,92 @@ int sath__channel_unary(sath__channel *ch, sath__rpc *rpc)
             rc = ev.type == GRPC_OP_COMPLETE && ev.success ? finish(&s, rpc) : SATH_ETRANSPORT;
         }
     }
+    call_state_release(&s);
+    return rc;
+}
+
+/* Starts `ops` and waits for them (tag = the ops array). */
+static int run_batch(call_state *s, grpc_op *ops, size_t n)
+{
+    if (grpc_call_start_batch(s->call, ops, n, ops, NULL) != GRPC_CALL_OK)
+        return 0;
+    grpc_event ev = grpc_completion_queue_pluck(s->cq, ops, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    return ev.type == GRPC_OP_COMPLETE && ev.success;
+}
+
+/* Like run_batch, but asks `alive` every second while waiting; cancels the call when it
+ * says 0 (the batch then completes, unsuccessfully). */
+static int run_batch_watched(call_state *s, grpc_op *ops, size_t n, sath__stream_alive_fn alive,
+                             void *arg, int *cancelled)
+{
+    if (grpc_call_start_batch(s->call, ops, n, ops, NULL) != GRPC_CALL_OK)
+        return 0;
+    for (;;) {
+        gpr_timespec when = alive ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                                 gpr_time_from_millis(1000, GPR_TIMESPAN))
+                                  : gpr_inf_future(GPR_CLOCK_REALTIME);
+        grpc_event ev = grpc_completion_queue_pluck(s->cq, ops, when, NULL);
+        if (ev.type == GRPC_OP_COMPLETE)
+            return ev.success;
+        if (ev.type == GRPC_QUEUE_TIMEOUT && !*cancelled && !alive(arg)) {
+            grpc_call_cancel(s->call, NULL);
+            *cancelled = 1;
+        }
+    }
+}
+
+int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_msg_fn on_msg,
+                                sath__stream_alive_fn alive, void *arg, size_t *n_msgs)
+{
+    call_state s;
+    *n_msgs = 0;
+    int rc = start_call(ch, &s, rpc), cancelled = 0;
+    /* the initial metadata may only come with the first message, or the end: its batch
+     * is started here and collected after the status */
+    grpc_op md_op[6];
+    int md_started = 0;
+    if (rc == SATH_OK) {
+        grpc_op ops[6];
+        fill_ops(ops, &s); /* 0..2: send md, send message, close */
+        fill_ops(md_op, &s);
+        md_started = grpc_call_start_batch(s.call, &md_op[3], 1, md_op, NULL) == GRPC_CALL_OK;
+        if (!run_batch(&s, ops, 3))
+            rc = SATH_ETRANSPORT;
+    }
+    while (rc == SATH_OK) {
+        grpc_op op;
+        memset(&op, 0, sizeof op);
+        op.op = GRPC_OP_RECV_MESSAGE;
+        op.data.recv_message.recv_message = &s.recv_bb;
+        if (!run_batch_watched(&s, &op, 1, alive, arg, &cancelled) || !s.recv_bb)
+            break; /* end of stream (or the call failed: the status says why) */
+        grpc_byte_buffer_reader reader;
+        int stop = 1;
+        if (grpc_byte_buffer_reader_init(&reader, s.recv_bb)) {
+            grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+            grpc_byte_buffer_reader_destroy(&reader);
+            (*n_msgs)++;
+            stop = on_msg(arg, GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all));
+            grpc_slice_unref(all);
+        }
+        grpc_byte_buffer_destroy(s.recv_bb);
+        s.recv_bb = NULL;
+        if (stop) {
+            grpc_call_cancel(s.call, NULL);
+            cancelled = 1;
+            break;
+        }
+    }
+    if (rc == SATH_OK) {
+        grpc_op ops[6];
+        fill_ops(ops, &s);
+        if (!run_batch(&s, &ops[5], 1))
+            rc = SATH_ETRANSPORT;
+    }
+    if (md_started)
+        grpc_completion_queue_pluck(s.cq, md_op, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (rc == SATH_OK && (rc = finish(&s, rpc)) == SATH_OK && cancelled)
+        rpc->status = GRPC_STATUS_CANCELLED;
     call_state_release(&s);
     return rc;
 }

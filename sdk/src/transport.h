@@ -54,6 +54,21 @@ void sath__channel_free(sath__channel *ch);
  */
 int sath__channel_unary(sath__channel *ch, sath__rpc *rpc);
 
+/* One message of a server stream (serialized); return non-zero to cancel the stream.
+ * `alive` (may be NULL) is asked about once a second while no message comes: 0 cancels
+ * the stream (its consumer went away). */
+typedef int (*sath__stream_msg_fn)(void *arg, const uint8_t *buf, size_t len);
+typedef int (*sath__stream_alive_fn)(void *arg);
+
+/*
+ * Runs one server-streaming call: sends rpc->req, calls on_msg for every message as it
+ * arrives, and fills rpc->status / status_message / resp_md at the end (rpc->resp stays
+ * NULL).  When on_msg returns non-zero the call is cancelled and rpc->status is
+ * CANCELLED.  *n_msgs counts the messages delivered.  Returns like sath__channel_unary.
+ */
+int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_msg_fn on_msg,
+                                sath__stream_alive_fn alive, void *arg, size_t *n_msgs);
+
 /* Frees the outputs of a call and zeroes them. */
 void sath__rpc_clear(sath__rpc *rpc);
 

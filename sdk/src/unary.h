@@ -37,4 +37,18 @@ int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessage *req
                    const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
                    sath_call_opts *opts, int flags);
 
+/* One decoded message of a server stream (freed after the call); non-zero cancels. */
+typedef int (*sath__stream_fn)(void *arg, const ProtobufCMessage *msg);
+
+/*
+ * Calls server-streaming method `path` with `req`, decoding every message as type `out`
+ * and passing it to on_msg (which may be NULL: messages are dropped).  Token handling as
+ * for sath__unary (a refresh and one retry after UNAUTHENTICATED, only while no message
+ * has arrived).  Returns the stream's final status (SATH_OK when the server ended it
+ * normally, SATH_CANCELLED when on_msg stopped it) or a local error.
+ */
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *out, sath__stream_fn on_msg, void *arg,
+                        sath_call_opts *opts);
+
 #endif /* SATH_SDK_UNARY_H */

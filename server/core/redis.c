@@ -134,6 +134,12 @@ static redisContext *open_ctx(const sathd_redis_pool *p, int64_t timeout_ms, cha
     return ctx;
 }
 
+redisContext *sathd_redis_open_dedicated(sathd_redis_pool *p, int64_t timeout_ms, char *err,
+                                        size_t errlen)
+{
+    return open_ctx(p, timeout_ms, err, errlen);
+}
+
 /* An idle connection has nothing to read; readability means EOF (server closed it)
  * or junk.  Checked with poll(2), no round trip. */
 static int ctx_usable(const redisContext *ctx)

@@ -112,8 +112,9 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* Grpc-Timeout ("<1-8 digits><H|M|S|m|u|n>") or X-Timeout-Ms, else the default. */
-static int64_t request_deadline(const sathd_gateway *g, struct MHD_Connection *conn)
+/* Grpc-Timeout ("<1-8 digits><H|M|S|m|u|n>") or X-Timeout-Ms, else the default (for a
+ * server stream, none: it lasts until the client goes or the stream ends). */
+static int64_t request_deadline(const sathd_gateway *g, struct MHD_Connection *conn, int stream)
 {
     int64_t now = sathd_rpc_now_ns(), ns = -1;
     const char *gt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Grpc-Timeout");
@@ -137,6 +138,8 @@ static int64_t request_deadline(const sathd_gateway *g, struct MHD_Connection *c
         if (d >= 1 && d <= 10 && !xt[d])
             ns = strtoll(xt, NULL, 10) * 1000000LL;
     }
+    if (ns < 0 && stream)
+        return INT64_MAX;
     if (ns < 0)
         ns = g->opts.request_timeout_ms * 1000000LL;
     return now + ns;
@@ -194,10 +197,17 @@ static enum MHD_Result call_method(const sathd_gateway *g, struct MHD_Connection
     MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_md, &mc);
     md[mc.n].key = "x-request-id";
     md[mc.n++].value = rq->request_id;
+    if (mt->method->flags & SATHD_METHOD_SERVER_STREAMING) {
+        if (http != 0)
+            return sathd_gw_send_error(g, conn, rq, SATHD_INVALID_ARGUMENT,
+                                       why ? why : "malformed request");
+        return sathd_gw_stream(g, conn, rq, mt->method, msg, md, mc.n, peer_text(rq->arena, conn),
+                               request_deadline(g, conn, 1));
+    }
     sathd_gw_call c = {
         .method = mt->method, .req = http == 0 ? msg : NULL, .decode_error = why,
         .md = md, .n_md = mc.n, .peer = peer_text(rq->arena, conn),
-        .deadline_ns = request_deadline(g, conn), .arena = rq->arena,
+        .deadline_ns = request_deadline(g, conn, 0), .arena = rq->arena,
     };
     int st = g->backend.invoke(g->backend.ud, &c);
     if (st != SATHD_OK || !c.resp)
@@ -456,6 +466,11 @@ sathd_gateway *sathd_gateway_start(const sathd_gateway_opts *o,
     g->backend = *backend;
     struct sockaddr_storage ss;
     socklen_t sl = 0;
+    if (sathd_gw_streams_new(g) != 0) {
+        snprintf(err, errlen, "out of memory");
+        sathd_gateway_stop(g);
+        return NULL;
+    }
     if (!(g->router = sathd_gw_router_new(methods, n_methods, err, errlen)) ||
         sathd_gw_cors_parse(g, err, errlen) != 0 || resolve(o, &ss, &sl, err, errlen) != 0 ||
         !(g->guard = sathd_gw_guard_new(o->header_timeout_ms, err, errlen))) {
@@ -468,7 +483,9 @@ sathd_gateway *sathd_gateway_start(const sathd_gateway_opts *o,
         return NULL;
     }
     g->has_spare_key = 1;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+    /* suspend/resume: a server stream waiting for its next message leaves its thread */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned timeout_s = (unsigned)((o->request_timeout_ms + 999) / 1000);
@@ -505,6 +522,7 @@ void sathd_gateway_stop(sathd_gateway *g)
 {
     if (!g)
         return;
+    sathd_gw_streams_stop(g);
     if (g->daemon)
         MHD_stop_daemon(g->daemon); /* its threads have exited: their spares are freed */
     sathd_gw_guard_free(g->guard); /* after the daemon: no connection is left */

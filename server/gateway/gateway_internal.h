@@ -49,8 +49,11 @@ void sathd_gw_guard_close(sathd_gw_guard *gd, sathd_gw_conn *c);
 void sathd_gw_guard_head_done(sathd_gw_guard *gd, sathd_gw_conn *c);
 void sathd_gw_guard_request_done(sathd_gw_guard *gd, sathd_gw_conn *c);
 
+typedef struct sathd_gw_streams sathd_gw_streams; /* gateway_stream.c */
+
 struct sathd_gateway {
     struct MHD_Daemon *daemon;
+    sathd_gw_streams *streams; /* live server streams (mutable through a const gateway) */
     sathd_gw_router *router;
     sathd_gw_backend backend;
     sathd_gateway_opts opts;
@@ -98,6 +101,22 @@ void sathd_gw_ratelimit_headers(sathd_arena *a, const sathd_gw_call *c, const ch
 enum MHD_Result sathd_gw_send_http_error(const sathd_gateway *g, struct MHD_Connection *conn,
                                          const sathd_gw_req *rq, int http, const char *message,
                                          const char *const *extra);
+
+/* Adds X-Request-Id and the CORS headers of `rq` to a response. */
+void sathd_gw_common_headers(struct MHD_Response *r, const sathd_gw_req *rq);
+
+/* Server streaming (gateway_stream.c): runs the streaming method `m` with the decoded
+ * request `msg` on a thread of its own and answers with newline-delimited JSON in
+ * grpc-gateway's format: one {"result": message} a line, {"error": status} last when the
+ * stream fails after it began (before: the ordinary JSON error with its HTTP status).
+ * `md` is copied. */
+enum MHD_Result sathd_gw_stream(const sathd_gateway *g, struct MHD_Connection *conn,
+                                const sathd_gw_req *rq, const sathd_method_desc *m,
+                                const ProtobufCMessage *msg, const sathd_gw_md *md, size_t n_md,
+                                const char *peer, int64_t deadline_ns);
+int sathd_gw_streams_new(sathd_gateway *g);
+/* Ends every live stream (their handlers see the writer dead) and waits for them. */
+void sathd_gw_streams_stop(sathd_gateway *g);
 
 /* The non-RPC endpoints (/healthz, /readyz, /openapi.json, /docs, /.well-known/jwks.json,
  * /metrics).  Returns 1 when `url` is one of them (the answer has been queued in *res),

@@ -4,6 +4,8 @@
  * (sath__channel_unary), with the caller's own metadata (authorization included) and
  * deadline.  The channel is shared by all gateway threads (it is thread-safe); nothing
  * else is shared.  The response is unpacked straight into the request arena.
+ * Server-streaming methods are forwarded as gRPC streams (sath__channel_server_stream),
+ * each message handed on as it arrives.
  */
 #include "gateway_remote.h"
 
@@ -46,6 +48,16 @@ void sathd_gw_remote_free(sathd_gw_remote *r)
     sath__channel_free(r->chan);
     sath__transport_release();
     free(r);
+}
+
+/* Copy of `s` in the arena (NULL on OOM). */
+static const char *arena_copy(sathd_arena *a, const char *str)
+{
+    size_t n = strlen(str) + 1;
+    char *m = sathd_arena_alloc(a, n);
+    if (m)
+        memcpy(m, str, n);
+    return m;
 }
 
 /* A refusal by sathd's rate limiter comes with its limit in the trailers (ratelimit-policy
@@ -102,11 +114,7 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
     int rc = sath__channel_unary(r->chan, &rpc);
     int st = rc == SATH_OK ? rpc.status : SATHD_UNAVAILABLE;
     if (rpc.status_message && rpc.status_message[0]) {
-        size_t ml = strlen(rpc.status_message);
-        char *m = sathd_arena_alloc(a, ml + 1);
-        if (m)
-            memcpy(m, rpc.status_message, ml + 1);
-        *message = m;
+        *message = arena_copy(a, rpc.status_message);
     } else if (rc != SATH_OK) {
         *message = "upstream unavailable";
     }
@@ -124,9 +132,10 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
     return st;
 }
 
-static int remote_invoke(void *ud, sathd_gw_call *c)
+/* The call's metadata as gRPC accepts it, and its time left (0: none).  SATHD_OK, or the
+ * status to answer with (c->message set). */
+static int call_md(sathd_gw_call *c, sath__md **out, size_t *n_out, int64_t *timeout_ms)
 {
-    sathd_gw_remote *r = ud;
     if (!c->req) {
         c->message = c->decode_error ? c->decode_error : "malformed request";
         return SATHD_INVALID_ARGUMENT;
@@ -159,16 +168,91 @@ static int remote_invoke(void *ud, sathd_gw_call *c)
         md[n].key = (char *)"x-forwarded-for";
         md[n++].value = chain;
     }
-    int64_t timeout_ms = 0;
+    *timeout_ms = 0;
     if (c->deadline_ns != INT64_MAX) {
-        timeout_ms = (c->deadline_ns - sathd_rpc_now_ns()) / 1000000;
-        if (timeout_ms <= 0) {
+        *timeout_ms = (c->deadline_ns - sathd_rpc_now_ns()) / 1000000;
+        if (*timeout_ms <= 0) {
             c->message = "deadline exceeded";
             return SATHD_DEADLINE_EXCEEDED;
         }
     }
+    *out = md;
+    *n_out = n;
+    return SATHD_OK;
+}
+
+static int remote_invoke(void *ud, sathd_gw_call *c)
+{
+    sathd_gw_remote *r = ud;
+    sath__md *md = NULL;
+    size_t n = 0;
+    int64_t timeout_ms = 0;
+    int st = call_md(c, &md, &n, &timeout_ms);
+    if (st != SATHD_OK)
+        return st;
     return forward(r, c->method->path, c->req, c->method->output, md, n, timeout_ms, c->arena,
                    &c->resp, &c->message, c);
+}
+
+typedef struct remote_stream {
+    sathd_gw_call *c;
+    sathd_writer *out;
+} remote_stream;
+
+static int on_stream_msg(void *arg, const uint8_t *buf, size_t len)
+{
+    remote_stream *rs = arg;
+    ProtobufCMessage *m = protobuf_c_message_unpack(rs->c->method->output, NULL, len, buf);
+    int stop = !m || sathd_writer_send(rs->out, m) != 0;
+    if (m)
+        protobuf_c_message_free_unpacked(m, NULL);
+    return stop;
+}
+
+static int stream_alive(void *arg)
+{
+    remote_stream *rs = arg;
+    return sathd_writer_alive(rs->out);
+}
+
+/* A server-streaming method forwarded as a gRPC stream; each message goes on at once. */
+static int remote_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
+{
+    sathd_gw_remote *r = ud;
+    sath__md *md = NULL;
+    size_t n = 0;
+    int64_t timeout_ms = 0;
+    int st = call_md(c, &md, &n, &timeout_ms);
+    if (st != SATHD_OK)
+        return st;
+    size_t len = protobuf_c_message_get_packed_size(c->req);
+    uint8_t *buf = sathd_arena_alloc(c->arena, len ? len : 1);
+    if (!buf) {
+        c->message = "out of memory";
+        return SATHD_RESOURCE_EXHAUSTED;
+    }
+    protobuf_c_message_pack(c->req, buf);
+    sath__rpc rpc;
+    memset(&rpc, 0, sizeof rpc);
+    rpc.path = c->method->path;
+    rpc.req = buf;
+    rpc.req_len = len;
+    rpc.md = md;
+    rpc.n_md = n;
+    rpc.timeout_ms = timeout_ms;
+    remote_stream rs = {c, out};
+    size_t n_msgs = 0;
+    st = sath__channel_server_stream(r->chan, &rpc, on_stream_msg, stream_alive, &rs, &n_msgs);
+    if (st != SATH_OK) {
+        c->message = "sathd unreachable";
+        sath__rpc_clear(&rpc);
+        return SATHD_UNAVAILABLE;
+    }
+    st = rpc.status;
+    if (st != SATHD_OK && rpc.status_message)
+        c->message = arena_copy(c->arena, rpc.status_message);
+    sath__rpc_clear(&rpc);
+    return st;
 }
 
 static int remote_ready(void *ud)
@@ -195,5 +279,6 @@ void sathd_gw_remote_backend(sathd_gw_backend *out, sathd_gw_remote *r)
     memset(out, 0, sizeof *out);
     out->ud = r;
     out->invoke = remote_invoke;
+    out->invoke_stream = remote_invoke_stream;
     out->ready = remote_ready;
 }

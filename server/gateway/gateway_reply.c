@@ -44,18 +44,8 @@ static int grpc_code_for_http(int http)
     return SATHD_INTERNAL;
 }
 
-enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *conn,
-                              const sathd_gw_req *rq, int status, const char *ctype,
-                              const char *body, size_t len, const char *const *extra)
+void sathd_gw_common_headers(struct MHD_Response *r, const sathd_gw_req *rq)
 {
-    (void)g;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)(uintptr_t)(body ? body : ""),
-                                        MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    if (ctype && len > 0)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (rq && rq->request_id)
         MHD_add_response_header(r, "X-Request-Id", rq->request_id);
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -69,6 +59,21 @@ enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *con
         if (strcmp(rq->origin, "*") != 0)
             MHD_add_response_header(r, "Vary", "Origin");
     }
+}
+
+enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *conn,
+                              const sathd_gw_req *rq, int status, const char *ctype,
+                              const char *body, size_t len, const char *const *extra)
+{
+    (void)g;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)(body ? body : ""),
+                                        MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    if (ctype && len > 0)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    sathd_gw_common_headers(r, rq);
     for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
         MHD_add_response_header(r, extra[i], extra[i + 1]);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);

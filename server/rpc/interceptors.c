@@ -66,6 +66,25 @@ static int authenticate(sathd_call *call)
     return SATHD_OK;
 }
 
+static int run_stream_handler(sathd_call *call, const sathd_registry_entry *m,
+                              const ProtobufCMessage *req, sathd_writer *out)
+{
+    if (!m->stream_fn)
+        return sathd_call_error(call, SATHD_UNIMPLEMENTED, "method %s is not implemented",
+                                m->desc->path);
+    call->status = SATHD_OK;
+    call->message = NULL;
+    int rc = m->stream_fn(call, m->impl, req, out);
+    if (rc == SATHD_OK) {
+        call->status = SATHD_OK;
+        call->message = NULL;
+    } else if (call->status != rc) {
+        call->status = rc;
+        call->message = NULL;
+    }
+    return rc;
+}
+
 static int admit(sathd_call *call, const ProtobufCMessage *req)
 {
     const sathd_rpc_hooks *hk = &call->env->hooks;
@@ -140,8 +159,9 @@ static void map_error(sathd_call *call)
     }
 }
 
-int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const ProtobufCMessage *req,
-                   ProtobufCMessage **resp)
+/* The interceptor chain around a unary (out NULL) or streaming handler. */
+static int call_run(sathd_call *call, const sathd_registry_entry *m, const ProtobufCMessage *req,
+                    ProtobufCMessage **resp, sathd_writer *out)
 {
     *resp = NULL;
     call->entry = m;
@@ -152,7 +172,11 @@ int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const Protob
     } else if (authenticate(call) == SATHD_OK) {
         if (sathd_call_remaining_ms(call) == 0)
             sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
-        else if (admit(call, req) == SATHD_OK)
+        else if (admit(call, req) != SATHD_OK) {
+            /* refused (rate limit): the status is set */
+        } else if (out)
+            run_stream_handler(call, m, req, out);
+        else
             run_handler(call, m, req, resp);
     }
     sathd_call_run_defers(call);
@@ -170,4 +194,27 @@ int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const Protob
                   sathd_status_name(call->status), (long long)dur_us);
     sathd_metrics_record(call->env->metrics, m->index, call->status, dur_us);
     return call->status;
+}
+
+int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const ProtobufCMessage *req,
+                   ProtobufCMessage **resp)
+{
+    return call_run(call, m, req, resp, NULL);
+}
+
+int sathd_call_run_stream(sathd_call *call, const sathd_registry_entry *m,
+                          const ProtobufCMessage *req, sathd_writer *out)
+{
+    ProtobufCMessage *none = NULL;
+    return call_run(call, m, req, &none, out);
+}
+
+int sathd_writer_send(sathd_writer *w, const ProtobufCMessage *msg)
+{
+    return w && w->send ? w->send(w->ud, msg) : -1;
+}
+
+int sathd_writer_alive(sathd_writer *w)
+{
+    return w && w->alive ? w->alive(w->ud) : 0;
 }

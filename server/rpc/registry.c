@@ -64,8 +64,8 @@ const sathd_registry_entry *sathd_registry_lookup(const sathd_registry *reg, con
     return NULL;
 }
 
-int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc, sathd_unary_fn fn,
-                       const void *impl)
+static int add_entry(sathd_registry *reg, const sathd_method_desc *desc, sathd_unary_fn fn,
+                     sathd_stream_handler_fn sfn, const void *impl)
 {
     if (!reg || !desc || !desc->path || !desc->input || !desc->output)
         return -1;
@@ -90,6 +90,7 @@ int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc, sathd
         return -1;
     ent->desc = desc;
     ent->fn = fn;
+    ent->stream_fn = sfn;
     ent->impl = impl;
     ent->index = reg->n;
     reg->entries[reg->n] = ent;
@@ -97,6 +98,22 @@ int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc, sathd
     reg->by_path[pos] = ent;
     reg->n++;
     return 0;
+}
+
+int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc, sathd_unary_fn fn,
+                       const void *impl)
+{
+    if (desc && (desc->flags & SATHD_METHOD_SERVER_STREAMING))
+        return -1;
+    return add_entry(reg, desc, fn, NULL, impl);
+}
+
+int sathd_registry_add_stream(sathd_registry *reg, const sathd_method_desc *desc,
+                              sathd_stream_handler_fn fn, const void *impl)
+{
+    if (!desc || !(desc->flags & SATHD_METHOD_SERVER_STREAMING))
+        return -1;
+    return add_entry(reg, desc, NULL, fn, impl);
 }
 
 size_t sathd_registry_count(const sathd_registry *reg) { return reg ? reg->n : 0; }

@@ -5,8 +5,9 @@
  * minor versions.
  *
  * Threads: N workers, each with its own completion queue registered before start.
- * Each worker keeps K requests posted per registered method (plus K generic ones for
- * unknown methods and a couple per streaming method) on its queue.  When a request
+ * Each worker keeps K requests posted per registered unary method (plus K generic ones
+ * for unknown methods and a couple per streaming method: Watch, reflection, and every
+ * server-streaming method of the registry, served by stream_method.c) on its queue.  When a request
  * completes, its state moves into an `active` record, the slot is re-posted at once,
  * and the handler runs synchronously in the worker; the response goes out in one batch
  * whose completion (tag = the active record) comes back through the same loop, which
@@ -34,7 +35,7 @@
 #include "wire_check.h"
 
 enum { TAG_UNARY = 1, TAG_GENERIC, TAG_STREAM, TAG_ACTIVE, TAG_SHUTDOWN };
-enum { STREAM_WATCH, STREAM_REFLECTION };
+enum { STREAM_WATCH, STREAM_REFLECTION, STREAM_METHOD /* a registry entry that streams */ };
 
 #define WATCH_PATH "/grpc.health.v1.Health/Watch"
 #define REFLECTION_PATH "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
@@ -117,7 +118,7 @@ struct sathd_rpc_server {
 
 /* ---- metadata and time --------------------------------------------------------- */
 
-static const char *md_get(void *ud, sathd_call *call, const char *key)
+const char *sathd_rpc_md_get(void *ud, sathd_call *call, const char *key)
 {
     const grpc_metadata_array *md = ud;
     size_t kl = strlen(key);
@@ -130,7 +131,7 @@ static const char *md_get(void *ud, sathd_call *call, const char *key)
     return NULL;
 }
 
-static int64_t deadline_ns(gpr_timespec d)
+int64_t sathd_rpc_deadline_ns(gpr_timespec d)
 {
     if (d.tv_sec == INT64_MAX)
         return INT64_MAX;
@@ -154,7 +155,7 @@ static void post(slot *s)
     else if (s->kind == TAG_STREAM)
         e = grpc_server_request_registered_call(srv->server, s->handle, &s->call, &s->deadline,
                                                 &s->md,
-                                                s->stream == STREAM_WATCH ? &s->payload : NULL,
+                                                s->stream != STREAM_REFLECTION ? &s->payload : NULL,
                                                 s->bound, cq, s);
     else
         e = grpc_server_request_registered_call(srv->server, s->handle, &s->call, &s->deadline,
@@ -414,7 +415,7 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
 {
     sathd_arena *ar = w->arena;
     char *peer = grpc_call_get_peer(a->call);
-    sathd_call *call = sathd_call_new(ar, &w->srv->env, m, md_get, &a->md, peer, deadline_ns(dl));
+    sathd_call *call = sathd_call_new(ar, &w->srv->env, m, sathd_rpc_md_get, &a->md, peer, sathd_rpc_deadline_ns(dl));
     gpr_free(peer);
     int status = SATHD_RESOURCE_EXHAUSTED;
     const char *msg = "out of memory";
@@ -491,6 +492,13 @@ static void on_generic(worker *w, slot *s)
         respond(w, a, GRPC_STATUS_UNIMPLEMENTED, "unknown method");
 }
 
+static void out_of_memory(void *arg, grpc_call *call, grpc_completion_queue *cq,
+                          grpc_byte_buffer *payload)
+{
+    (void)arg, (void)payload;
+    sathd_stream_finish(call, cq, 1, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+}
+
 static void on_stream(worker *w, slot *s)
 {
     sathd_rpc_server *srv = w->srv;
@@ -499,8 +507,27 @@ static void on_stream(worker *w, slot *s)
     grpc_byte_buffer *payload = s->payload;
     s->call = NULL;
     s->payload = NULL;
-    s->md.count = 0;
     s->bound = grpc_completion_queue_create_for_pluck(NULL);
+    if (s->stream == STREAM_METHOD) {
+        /* the metadata entries point into the call, which the stream now owns */
+        sathd_method_stream *ms = calloc(1, sizeof *ms);
+        if (ms) {
+            ms->env = &srv->env;
+            ms->entry = s->m;
+            ms->stopping = &srv->stopping;
+            ms->deadline = s->deadline;
+            ms->md = s->md;
+            grpc_metadata_array_init(&s->md);
+        } else {
+            s->md.count = 0;
+        }
+        post(s);
+        if (sathd_streams_start(&srv->streams, ms ? sathd_method_stream_serve : out_of_memory, ms,
+                                call, cq, payload) != 0)
+            sathd_method_stream_free(ms);
+        return;
+    }
+    s->md.count = 0;
     post(s);
     if (s->stream == STREAM_WATCH)
         sathd_streams_start(&srv->streams, sathd_health_watch, &srv->health, call, cq, payload);
@@ -727,20 +754,36 @@ fail:
 static int make_slots(worker *w)
 {
     sathd_rpc_server *s = w->srv;
-    size_t n_reg = sathd_registry_count(s->reg), k = (size_t)s->calls_per_method;
+    size_t n_reg = sathd_registry_count(s->reg), k = (size_t)s->calls_per_method, n_str = 0;
+    for (size_t i = 0; i < n_reg; i++)
+        n_str += (sathd_registry_at(s->reg, i)->desc->flags & SATHD_METHOD_SERVER_STREAMING) != 0;
     int n_stream = s->refl_handle ? 2 * STREAM_SLOTS : STREAM_SLOTS;
-    w->n_slots = (n_reg + 1) * k + (size_t)n_stream;
+    w->n_slots = (n_reg - n_str + 1) * k + (size_t)n_stream + n_str * STREAM_SLOTS;
     w->slots = calloc(w->n_slots, sizeof *w->slots);
     if (!w->slots)
         return -1;
     size_t j = 0;
-    for (size_t i = 0; i <= n_reg; i++)
+    for (size_t i = 0; i <= n_reg; i++) {
+        const sathd_registry_entry *e = i < n_reg ? sathd_registry_at(s->reg, i) : NULL;
+        if (e && (e->desc->flags & SATHD_METHOD_SERVER_STREAMING)) {
+            for (int c = 0; c < STREAM_SLOTS; c++, j++) {
+                slot *sl = &w->slots[j];
+                sl->kind = TAG_STREAM;
+                sl->stream = STREAM_METHOD;
+                sl->m = e;
+                sl->handle = s->handles[i];
+                if (!(sl->bound = grpc_completion_queue_create_for_pluck(NULL)))
+                    return -1;
+            }
+            continue;
+        }
         for (size_t c = 0; c < k; c++, j++) {
             slot *sl = &w->slots[j];
             sl->kind = i < n_reg ? TAG_UNARY : TAG_GENERIC;
-            sl->m = i < n_reg ? sathd_registry_at(s->reg, i) : NULL;
+            sl->m = e;
             sl->handle = i < n_reg ? s->handles[i] : NULL;
         }
+    }
     for (int c = 0; c < n_stream; c++, j++) {
         slot *sl = &w->slots[j];
         sl->kind = TAG_STREAM;

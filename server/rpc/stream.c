@@ -142,8 +142,8 @@ static void *stream_main(void *p)
     return NULL;
 }
 
-void sathd_streams_start(sathd_streams *st, sathd_stream_fn fn, void *arg, grpc_call *call,
-                         grpc_completion_queue *cq, grpc_byte_buffer *payload)
+int sathd_streams_start(sathd_streams *st, sathd_stream_fn fn, void *arg, grpc_call *call,
+                        grpc_completion_queue *cq, grpc_byte_buffer *payload)
 {
     job *j = NULL;
     pthread_mutex_lock(&st->mu);
@@ -161,7 +161,7 @@ void sathd_streams_start(sathd_streams *st, sathd_stream_fn fn, void *arg, grpc_
         int rc = pthread_create(&t, &attr, stream_main, j);
         pthread_attr_destroy(&attr);
         if (rc == 0)
-            return;
+            return 0;
         free(j);
     }
     if (ok) {
@@ -173,6 +173,7 @@ void sathd_streams_start(sathd_streams *st, sathd_stream_fn fn, void *arg, grpc_
     sathd_log(SATHD_LOG_WARN, "msg=\"stream rejected\" reason=%s", ok ? "no_thread" : "limit");
     sathd_stream_finish(call, cq, 1, GRPC_STATUS_RESOURCE_EXHAUSTED, "too many concurrent streams");
     release(call, cq, payload);
+    return -1;
 }
 
 void sathd_streams_wait(sathd_streams *st)

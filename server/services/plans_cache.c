@@ -21,6 +21,7 @@ typedef struct plan_entry {
     char *id, *name, *currency;
     int64_t monthly, yearly, max_capital;
     int32_t max_symbols;
+    int live_trading;
     char **features;
     size_t n_features;
 } plan_entry;
@@ -36,7 +37,7 @@ struct sathd_plans_cache {
 static const sathd_pg_stmt st_plans = {
     "plans_list",
     "SELECT id, name, price_monthly_cents, price_yearly_cents, currency, max_symbols, "
-    "max_capital_cents, array_to_json(features)::text FROM plans WHERE is_active "
+    "max_capital_cents, array_to_json(features)::text, live_trading FROM plans WHERE is_active "
     "ORDER BY price_monthly_cents, sort_order, name",
     0};
 
@@ -115,6 +116,7 @@ static int reload(sathd_plans_cache *c, sathd_call *call)
         p[i].currency = strdup(PQgetvalue(res, r, 4));
         p[i].max_symbols = (int32_t)strtol(PQgetvalue(res, r, 5), NULL, 10);
         p[i].max_capital = strtoll(PQgetvalue(res, r, 6), NULL, 10);
+        p[i].live_trading = PQgetvalue(res, r, 8)[0] == 't';
         bad = !p[i].id || !p[i].name || !p[i].currency || parse_features(PQgetvalue(res, r, 7), &p[i]);
     }
     if (bad) {
@@ -151,6 +153,7 @@ static Sath__V1__Plan *copy_plan(sathd_call *call, const plan_entry *e)
     p->price_yearly = money(call, e->yearly, e->currency);
     p->max_symbols = e->max_symbols;
     p->max_capital = money(call, e->max_capital, e->currency);
+    p->live_trading = e->live_trading;
     p->features = sathd_call_alloc(call, (e->n_features + 1) * sizeof *p->features);
     if (!p->id || !p->name || !p->price_monthly || !p->price_yearly || !p->max_capital || !p->features)
         return NULL;

@@ -16,6 +16,7 @@
 #include "sathd/password.h"
 #include "sath/v1/user.sath-server.h"
 #include "email.h"
+#include "sathd/bot_store.h"
 #include "sathd/services.h"
 #include "sathd/svc.h"
 #include "text.h"
@@ -150,6 +151,13 @@ static int user_delete_me(sathd_call *call, const Sath__V1__DeleteMeRequest *req
     if (rc != SATHD_OK)
         return rc;
     if ((rc = sathd_users_deactivate(call, id->user_id)) != SATHD_OK)
+        return rc;
+    /* the account's bot stops; sath-orchestrator then removes what it ran */
+    sathd_pg_conn *c = NULL;
+    if ((rc = sathd_svc_pg_open(call, &c)) == SATHD_OK)
+        rc = sathd_bot_desire(call, c, id->user_id, "stopped", false, NULL, "account deleted", NULL);
+    sathd_svc_pg_close(call, c);
+    if (rc != SATHD_OK)
         return rc;
     redisContext *redis = NULL;
     if ((rc = sathd_svc_redis_open(call, &redis)) != SATHD_OK)

@@ -106,8 +106,8 @@ static void test_fresh_database_migrates(void **state)
     assert_int_equal(sathd_schema_check(f->c, err, sizeof err), 0);
     const char *tables = value(f, "SELECT string_agg(tablename, ',' ORDER BY tablename) "
                                   "FROM pg_tables WHERE schemaname = 'public'");
-    assert_string_equal(tables, "ai_keys,api_keys,bot_instances,plans,schema_migrations,"
-                                "subscriptions,users");
+    assert_string_equal(tables, "ai_keys,api_keys,bot_config_versions,bot_instances,bot_runs,plans,"
+                                "schema_migrations,subscriptions,users");
     /* every foreign key column has an index whose first column it is */
     assert_string_equal(
         value(f, "SELECT count(*) FROM pg_constraint c WHERE c.contype = 'f' AND NOT EXISTS "

@@ -236,12 +236,15 @@ class AuthUserFlow(unittest.TestCase):
         self.assertGreater(len(plans), 0)
 
 
-# (verb, path, json body or None) of the 26 routes; the methods of later issues answer 501
+# (verb, path, json body or None) of the 27 routes; the methods of later issues answer 501
 ROUTES_501 = [
     ("GET", "/api/v1/billing/subscription", None),
     ("POST", "/api/v1/billing/subscribe", {}),
     ("POST", "/api/v1/billing/cancel", {}),
     ("GET", "/api/v1/billing/invoices", None),
+]
+# BotService (issue 8), exercised by test_bot_over_rest
+ROUTES_BOT = [
     ("POST", "/api/v1/bot/start", {}),
     ("POST", "/api/v1/bot/stop", {}),
     ("GET", "/api/v1/bot/status", None),
@@ -249,6 +252,7 @@ ROUTES_501 = [
     ("PUT", "/api/v1/bot/config", {}),
     ("POST", "/api/v1/bot/restart", {}),
     ("GET", "/api/v1/bot/logs", None),
+    ("GET", "/api/v1/bot/logs/follow", None),
 ]
 ROUTES_KEYS = [
     ("POST", "/api/v1/keys/exchange", {}),
@@ -268,7 +272,55 @@ class EveryRoute(unittest.TestCase):
         cls.email, cls.tok = new_user()
 
     def test_count(self):
-        self.assertEqual(len(ROUTES_501) + len(ROUTES_KEYS) + ROUTES_DONE, 26)
+        self.assertEqual(len(ROUTES_501) + len(ROUTES_KEYS) + len(ROUTES_BOT) + ROUTES_DONE, 27)
+
+    def test_bot_over_rest(self):
+        # BotService (issue 8) over REST: no orchestrator here, so a start is what was asked
+        # (desired RUNNING, pending) next to what is observed; plan limits are 400 naming
+        # the limit; the log follow streams newline-delimited JSON and ends at its deadline.
+        email, tok = new_user()
+        h = bearer(tok)
+        r = req("GET", "/api/v1/bot/status", headers=h)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json().get("id", ""), "")
+        self.assertEqual(r.json().get("state", "BOT_STATE_UNSPECIFIED"), "BOT_STATE_UNSPECIFIED")
+        assert_error(self, req("POST", "/api/v1/bot/start", headers=h, json={}), 400, 9, "UpdateBotConfig")
+        assert_error(self, req("GET", "/api/v1/bot/config", headers=h), 404, 5)
+        assert_error(self, req("PUT", "/api/v1/bot/config", headers=h,
+                               json={"symbols": ["BTCUSDT", "ETHUSDT"], "capital_cents": "50000",
+                                     "risk_per_trade_bps": 100}), 400, 9, "max_symbols")
+        assert_error(self, req("PUT", "/api/v1/bot/config", headers=h,
+                               json={"symbols": ["BTC/USDT"], "capital_cents": "50000",
+                                     "risk_per_trade_bps": 100}), 400, 3, "symbols[0]")
+        r = req("PUT", "/api/v1/bot/config", headers=h,
+                json={"symbols": ["btcusdt", "BTCUSDT"], "capital_cents": "50000", "risk_per_trade_bps": 100})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["symbols"], ["BTCUSDT"])
+        self.assertEqual(r.json()["strategy"], "sma_crossover")
+        r = req("POST", "/api/v1/bot/start", headers=h, json={})
+        self.assertEqual(r.status_code, 200, r.text)
+        st = r.json()
+        self.assertEqual(st["desired_state"], "BOT_STATE_RUNNING")
+        self.assertTrue(st["pending_change"])
+        run = st["run_id"]
+        self.assertEqual(req("POST", "/api/v1/bot/start", headers=h, json={}).json()["run_id"], run)
+        r = req("GET", "/api/v1/bot/logs?tail=10", headers=h)
+        self.assertEqual(r.status_code, 200, r.text)
+        assert_error(self, req("GET", "/api/v1/bot/logs?tail=99999", headers=h), 400, 3)
+        # nothing is shipped (no orchestrator in this test): the stream is committed (200,
+        # grpc-gateway's way) and lasts until its own deadline, then ends with an error line
+        r = req("GET", "/api/v1/bot/logs/follow", headers={**h, "X-Timeout-Ms": "1500"})
+        self.assertEqual(r.status_code, 200, r.text)
+        lines = r.text.splitlines()
+        self.assertEqual(len(lines), 1, r.text)
+        self.assertEqual(json.loads(lines[0])["error"]["code"], 4)
+        assert_error(self, req("GET", "/api/v1/bot/logs/follow?tail=-1", headers=h), 400, 3)
+        assert_error(self, req("GET", "/api/v1/bot/logs/follow"), 401, 16)
+        r = req("POST", "/api/v1/bot/restart", headers=h, json={})
+        self.assertNotEqual(r.json()["run_id"], run)
+        r = req("POST", "/api/v1/bot/stop", headers=h, json={})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["desired_state"], "BOT_STATE_STOPPED")
 
     def test_unimplemented_501(self):
         for verb, path, body in ROUTES_501:
@@ -312,7 +364,7 @@ class EveryRoute(unittest.TestCase):
             assert_error(self, req("DELETE", f"/api/v1/keys/{kind}/{key['id']}", headers=bearer(self.tok)), 404, 5)
 
     def test_needs_token_401(self):
-        for verb, path, body in ROUTES_501 + [("GET", "/api/v1/users/me", None)]:
+        for verb, path, body in ROUTES_501 + ROUTES_BOT + [("GET", "/api/v1/users/me", None)]:
             with self.subTest(route=f"{verb} {path}"):
                 r = req(verb, path, json=body)
                 assert_error(self, r, 401, 16)

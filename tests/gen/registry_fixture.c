@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc,
-                       sathd_unary_fn fn, const void *impl)
+static int add(sathd_registry *reg, const sathd_method_desc *desc, sathd_unary_fn fn,
+               sathd_stream_handler_fn sfn, const void *impl)
 {
     reg->calls++;
     if (reg->fail_at != 0 && reg->calls == reg->fail_at)
@@ -18,9 +18,22 @@ int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc,
         return -1;
     reg->entries[reg->n].desc = desc;
     reg->entries[reg->n].fn = fn;
+    reg->entries[reg->n].stream_fn = sfn;
     reg->entries[reg->n].impl = impl;
     reg->n++;
     return 0;
+}
+
+int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc,
+                       sathd_unary_fn fn, const void *impl)
+{
+    return add(reg, desc, fn, NULL, impl);
+}
+
+int sathd_registry_add_stream(sathd_registry *reg, const sathd_method_desc *desc,
+                              sathd_stream_handler_fn fn, const void *impl)
+{
+    return add(reg, desc, NULL, fn, impl);
 }
 
 int sathd_call_error(sathd_call *call, int code, const char *fmt, ...)

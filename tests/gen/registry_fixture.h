@@ -19,6 +19,7 @@
 typedef struct fixture_entry {
     const sathd_method_desc *desc;
     sathd_unary_fn fn;
+    sathd_stream_handler_fn stream_fn; /* server-streaming methods */
     const void *impl;
 } fixture_entry;
 

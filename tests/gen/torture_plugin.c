@@ -143,7 +143,7 @@ static void test_streaming_method_fails(void **state)
     run_protoc(f, "streaming.proto", NULL);
     assert_int_not_equal(f->status, 0);
     require_non_null(strstr(f->stderr_text, "sath.v1.StreamService/Watch"));
-    require_non_null(strstr(f->stderr_text, "streaming"));
+    require_non_null(strstr(f->stderr_text, "client-streaming"));
 }
 
 static void test_bad_success_code_fails(void **state)

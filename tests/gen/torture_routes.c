@@ -70,6 +70,8 @@ static const expected_route EXPECTED[] = {
       "sath.v1.RestartBotRequest", "sath.v1.BotStatus" },
     { "/sath.v1.BotService/GetBotLogs", "GET", "/api/v1/bot/logs", "", 200, 0,
       "sath.v1.GetBotLogsRequest", "sath.v1.GetBotLogsResponse" },
+    { "/sath.v1.BotService/FollowBotLogs", "GET", "/api/v1/bot/logs/follow", "", 200,
+      SATHD_METHOD_SERVER_STREAMING, "sath.v1.FollowBotLogsRequest", "sath.v1.LogLine" },
     { "/sath.v1.KeysService/CreateExchangeKey", "POST", "/api/v1/keys/exchange", "*", 201, 0,
       "sath.v1.CreateExchangeKeyRequest", "sath.v1.ExchangeKey" },
     { "/sath.v1.KeysService/ListExchangeKeys", "GET", "/api/v1/keys/exchange", "", 200, 0,
@@ -105,7 +107,7 @@ static const sathd_method_desc *find_method(const char *path)
 static void test_all_methods_listed_once(void **state)
 {
     (void)state;
-    assert_int_equal(N_EXPECTED, 26);
+    assert_int_equal(N_EXPECTED, 27);
     assert_int_equal(sath_v1_n_all_methods, N_EXPECTED);
     assert_int_equal(SATH_V1_N_ALL_METHODS, N_EXPECTED);
     for (size_t i = 0; i < sath_v1_n_all_methods; i++) {
@@ -163,7 +165,7 @@ static void test_per_service_arrays(void **state)
     (void)state;
     assert_int_equal(SATH_V1_AUTH_SERVICE_N_METHODS, 4);
     assert_int_equal(SATH_V1_USER_SERVICE_N_METHODS, 3);
-    assert_int_equal(SATH_V1_BOT_SERVICE_N_METHODS, 7);
+    assert_int_equal(SATH_V1_BOT_SERVICE_N_METHODS, 8);
     assert_int_equal(SATH_V1_KEYS_SERVICE_N_METHODS, 7);
     assert_int_equal(SATH_V1_BILLING_SERVICE_N_METHODS, 5);
     assert_ptr_equal(sath_v1_all_methods[0], &sath_v1_auth_service_methods[0]);
@@ -270,7 +272,10 @@ static void test_bind_all_matches_route_table(void **state)
         const fixture_entry *e = fixture_find(reg, sath_v1_all_methods[i]->path);
         require_non_null(e);
         assert_ptr_equal(e->desc, sath_v1_all_methods[i]);
-        require_non_null(e->fn);
+        if (e->desc->flags & SATHD_METHOD_SERVER_STREAMING)
+            require_non_null(e->stream_fn);
+        else
+            require_non_null(e->fn);
     }
     free(reg);
 }

@@ -115,58 +115,21 @@ static int read_port(const sathd_proc *p, const char *key)
     return port;
 }
 
-/* Starts sathd on p->conninfo; `migrate` runs the migrations first. */
-static int start_on_db(sathd_proc *p, const char *const *extra_env, int migrate);
-
-int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
+/* sathd's environment: ours first (getenv() in sathd takes the first match), then the
+ * test's.  The strings live in `p` (env_db, env_redis, env_key) or are static. */
+static char **build_env(sathd_proc *p, const char *const *extra_env, const char *redis,
+                        const char *seed_b64)
 {
-    memset(p, 0, sizeof *p);
-    unsigned char rnd[8];
-    randombytes_buf(rnd, sizeof rnd);
-    snprintf(p->dbname, sizeof p->dbname, "it_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
-             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s.log",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", p->dbname);
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", p->dbname);
-    if (conninfo_for(p->dbname, p->conninfo, sizeof p->conninfo) != 0 || admin_sql(sql) != 0)
-        return -1;
-    return start_on_db(p, extra_env, 1);
-}
-
-int sathd_proc_start_peer(sathd_proc *p, const sathd_proc *first, const char *const *extra_env)
-{
-    memset(p, 0, sizeof *p);
-    unsigned char rnd[4];
-    randombytes_buf(rnd, sizeof rnd);
-    memcpy(p->conninfo, first->conninfo, sizeof p->conninfo);
-    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s-peer%02x%02x%02x%02x.log",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", first->dbname, rnd[0], rnd[1], rnd[2],
-             rnd[3]);
-    return start_on_db(p, extra_env, 0); /* dbname stays "": the first one drops it */
-}
-
-static int start_on_db(sathd_proc *p, const char *const *extra_env, int migrate)
-{
-    const char *redis = getenv("SATH_TEST_REDIS_URL");
-    if (!redis) {
-        fprintf(stderr, "SATH_TEST_REDIS_URL is not set (run through scripts/test)\n");
-        return -1;
-    }
-    unsigned char seed[32];
-    char seed_b64[64];
-    randombytes_buf(seed, sizeof seed);
-    sodium_bin2base64(seed_b64, sizeof seed_b64, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
-
     size_t n_env = 0, n_extra = 0;
     while (environ[n_env])
         n_env++;
     while (extra_env && extra_env[n_extra])
         n_extra++;
     char **envp = calloc(n_env + n_extra + 24, sizeof *envp);
+    if (!envp)
+        return NULL;
     size_t k = 0;
     static char db_env[1200], redis_env[512], key_env[128], rl_env[80];
-    /* Our settings first: getenv() in sathd takes the first match. */
     for (size_t i = 0; i < n_extra; i++)
         envp[k++] = (char *)extra_env[i];
     snprintf(db_env, sizeof db_env, "SATH_DATABASE_URL=%s", p->conninfo);
@@ -196,18 +159,13 @@ static int start_on_db(sathd_proc *p, const char *const *extra_env, int migrate)
     for (size_t i = 0; i < n_env; i++)
         envp[k++] = environ[i];
     envp[k] = NULL;
+    return envp;
+}
 
-    pid_t pid;
-    int rc = migrate ? run_sathd(p, "migrate", envp, &pid, 1) : 0;
-    if (rc != 0) {
-        fprintf(stderr, "sathd migrate exited %d (log %s)\n", rc, p->log_path);
-        free(envp);
-        return -1;
-    }
-    rc = run_sathd(p, "serve", envp, &p->pid, 0);
-    free(envp);
-    if (rc != 0)
-        return -1;
+/* Waits for the serving line of the sathd just spawned; fills the ports. */
+static int wait_serving(sathd_proc *p)
+{
+    p->port = 0;
     for (int i = 0; i < 300 && !p->port; i++) { /* up to 15 s */
         int st;
         if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
@@ -228,6 +186,64 @@ static int start_on_db(sathd_proc *p, const char *const *extra_env, int migrate)
     if (p->http_port)
         snprintf(p->http_base, sizeof p->http_base, "http://127.0.0.1:%d", p->http_port);
     return 0;
+}
+
+/* Starts sathd on p->conninfo (a fresh signing key unless extra_env names one);
+ * `migrate` runs the migrations first. */
+static int start_on_db(sathd_proc *p, const char *const *extra_env, int migrate)
+{
+    const char *redis = getenv("SATH_TEST_REDIS_URL");
+    if (!redis) {
+        fprintf(stderr, "SATH_TEST_REDIS_URL is not set (run through scripts/test)\n");
+        return -1;
+    }
+    unsigned char seed[32];
+    char seed_b64[64];
+    randombytes_buf(seed, sizeof seed);
+    sodium_bin2base64(seed_b64, sizeof seed_b64, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
+
+    char **envp = build_env(p, extra_env, redis, seed_b64);
+    if (!envp)
+        return -1;
+
+    pid_t pid;
+    int rc = migrate ? run_sathd(p, "migrate", envp, &pid, 1) : 0;
+    if (rc != 0) {
+        fprintf(stderr, "sathd migrate exited %d (log %s)\n", rc, p->log_path);
+        free(envp);
+        return -1;
+    }
+    rc = run_sathd(p, "serve", envp, &p->pid, 0);
+    free(envp);
+    return rc != 0 ? -1 : wait_serving(p);
+}
+
+int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
+{
+    memset(p, 0, sizeof *p);
+    unsigned char rnd[8];
+    randombytes_buf(rnd, sizeof rnd);
+    snprintf(p->dbname, sizeof p->dbname, "it_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s.log",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", p->dbname);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", p->dbname);
+    if (conninfo_for(p->dbname, p->conninfo, sizeof p->conninfo) != 0 || admin_sql(sql) != 0)
+        return -1;
+    return start_on_db(p, extra_env, 1);
+}
+
+int sathd_proc_start_peer(sathd_proc *p, const sathd_proc *first, const char *const *extra_env)
+{
+    memset(p, 0, sizeof *p);
+    unsigned char rnd[4];
+    randombytes_buf(rnd, sizeof rnd);
+    memcpy(p->conninfo, first->conninfo, sizeof p->conninfo);
+    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s-peer%02x%02x%02x%02x.log",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", first->dbname, rnd[0], rnd[1], rnd[2],
+             rnd[3]);
+    return start_on_db(p, extra_env, 0); /* dbname stays "": the first one drops it */
 }
 
 int sathd_proc_stop(sathd_proc *p)
@@ -267,4 +283,26 @@ char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1)
     }
     PQfinish(c);
     return out;
+}
+
+int sathd_proc_restart(sathd_proc *p, const char *const *extra_env)
+{
+    if (p->pid > 0) {
+        kill(p->pid, SIGTERM);
+        int st = 0;
+        while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        p->pid = 0;
+    }
+    unsigned char seed[32];
+    char seed_b64[64];
+    randombytes_buf(seed, sizeof seed);
+    sodium_bin2base64(seed_b64, sizeof seed_b64, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
+    truncate(p->log_path, 0); /* the port is read from the new serving line */
+    char **envp = build_env(p, extra_env, getenv("SATH_TEST_REDIS_URL"), seed_b64);
+    if (!envp)
+        return -1;
+    int rc = run_sathd(p, "serve", envp, &p->pid, 0);
+    free(envp);
+    return rc != 0 ? -1 : wait_serving(p);
 }

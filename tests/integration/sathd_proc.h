@@ -35,6 +35,10 @@ int sathd_proc_start_peer(sathd_proc *p, const sathd_proc *first, const char *co
 /* SIGTERM, waits for exit; returns sathd's exit status (0 for a clean shutdown), drops
  * the database. */
 int sathd_proc_stop(sathd_proc *p);
+/* Stops sathd (SIGTERM) and serves again on the same database, with `extra_env` (as for
+ * sathd_proc_start; pass the same SATH_JWT_ED25519_KEY there to keep tokens valid).
+ * The port changes.  0, or -1. */
+int sathd_proc_restart(sathd_proc *p, const char *const *extra_env);
 /* Runs one SQL statement on the test database (for fixtures that seed or inspect rows);
  * returns the first cell of the first row as a malloc'd string ("" if none), or NULL on error. */
 char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1);

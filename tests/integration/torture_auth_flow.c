@@ -363,9 +363,6 @@ static void later_methods_unimplemented(void **state)
     Sath__V1__LoginResponse *l = NULL;
     assert_int_equal(do_login(f->c, email, "wait for it", &l), SATH_OK);
     sath_client *c = client_with(f, l->access_token, NULL);
-    Sath__V1__GetBotStatusRequest bq = SATH__V1__GET_BOT_STATUS_REQUEST__INIT;
-    Sath__V1__BotStatus *bs = NULL;
-    assert_int_equal(sath_bot_get_bot_status(c, &bq, &bs, NULL), SATH_UNIMPLEMENTED);
     Sath__V1__GetSubscriptionRequest sq = SATH__V1__GET_SUBSCRIPTION_REQUEST__INIT;
     Sath__V1__Subscription *ss = NULL;
     assert_int_equal(sath_billing_get_subscription(c, &sq, &ss, NULL), SATH_UNIMPLEMENTED);

@@ -582,9 +582,10 @@ static void test_sath_v1_messages(void **state)
     assert_string_equal(up->name->value, "N");
     assert_null(up->email);
     assert_string_equal(enc(f, up, 0), "{\"name\":\"N\",\"new_password\":\"pw\"}");
-    const char *plans = "{\"plans\":[{\"features\":[\"a\",\"b\"],\"id\":\"pro\",\"max_symbols\":5,\"name\":\"Pro\","
+    const char *plans = "{\"plans\":[{\"features\":[\"a\",\"b\"],\"id\":\"pro\",\"live_trading\":false,"
+                        "\"max_symbols\":5,\"name\":\"Pro\","
                         "\"price_monthly\":{\"cents\":\"1999\",\"currency\":\"USD\"}},"
-                        "{\"features\":[],\"id\":\"free\",\"max_symbols\":0,\"name\":\"\"}]}";
+                        "{\"features\":[],\"id\":\"free\",\"live_trading\":false,\"max_symbols\":0,\"name\":\"\"}]}";
     assert_string_equal(rt(f, &sath__v1__list_plans_response__descriptor, plans, 0), plans);
     rejects(f, &sath__v1__update_bot_config_request__descriptor,
             "{\"config\":{\"symbols\":[\"BTC\",\"ETH\",7]}}", "config.symbols[2]", "expected a string");

@@ -78,7 +78,7 @@ static void test_operation_count(void **state)
     json_t *item;
     json_object_foreach(json_object_get(f->doc, "paths"), path, item)
         ops += json_object_size(item);
-    assert_int_equal(ops, 26);
+    assert_int_equal(ops, 27);
 }
 
 int main(void)

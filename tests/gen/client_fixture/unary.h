@@ -17,4 +17,11 @@ int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
                 const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
                 sath_call_opts *opts);
 
+/* Server-streaming stand-in: records like sath__unary and, when c->status is 0, delivers
+ * one empty message of type `out` to on_msg.  Returns c->status. */
+typedef int (*sath__stream_fn)(void *arg, const ProtobufCMessage *msg);
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *out, sath__stream_fn on_msg, void *arg,
+                        sath_call_opts *opts);
+
 #endif /* SATH_TESTS_GEN_FIXTURE_UNARY_H */

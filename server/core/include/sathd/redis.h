@@ -55,6 +55,12 @@ redisContext *sathd_redis_connect(sathd_redis_pool *pool, int64_t timeout_ms, ch
 /* Sets the read/write timeout of the following commands on ctx (until release). */
 int sathd_redis_set_timeout(redisContext *ctx, int64_t timeout_ms);
 
+/* A connection outside the pool, to the pool's server (AUTH, SELECT as configured), for
+ * a command that blocks for long (XREAD BLOCK of a log follower) and must not hold a
+ * pooled connection.  The caller frees it with redisFree().  NULL with a reason in err. */
+redisContext *sathd_redis_open_dedicated(sathd_redis_pool *pool, int64_t timeout_ms, char *err,
+                                        size_t errlen);
+
 /* 0 when PING answers PONG within about timeout_ms, else -1. */
 int sathd_redis_ping(sathd_redis_pool *pool, int64_t timeout_ms);
 

@@ -57,6 +57,10 @@ typedef struct sathd_gw_backend {
     void *ud;
     /* Runs c->method; returns the grpc status and fills c->resp / c->message. */
     int (*invoke)(void *ud, sathd_gw_call *c);
+    /* Runs a server-streaming c->method, sending each message through `out` (on a thread
+     * of its own: it may block for as long as the stream lasts); returns the final status
+     * and fills c->message.  NULL: streaming methods answer 501. */
+    int (*invoke_stream)(void *ud, sathd_gw_call *c, sathd_writer *out);
     /* 1 when the backend's dependencies answer (for /readyz). */
     int (*ready)(void *ud);
     /* malloc'd JWKS JSON, or NULL when not available (404). */

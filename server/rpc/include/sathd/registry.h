@@ -58,6 +58,7 @@ typedef struct sathd_registry sathd_registry; /* method table, see below */
 
 /* Method flags. */
 #define SATHD_METHOD_PUBLIC 0x1u /* (sath.v1.public_method) = true: no access token needed */
+#define SATHD_METHOD_SERVER_STREAMING 0x2u /* `returns (stream T)`: see sathd_stream_handler_fn */
 
 /* The google.api.http rule of a method plus our (sath.v1.http_success_code). */
 typedef struct sathd_http_rule {
@@ -84,6 +85,28 @@ typedef struct sathd_method_desc {
 typedef int (*sathd_unary_fn)(sathd_call *call, const void *impl,
                               const ProtobufCMessage *req, ProtobufCMessage *resp);
 
+/* Where a server-streaming handler sends its messages.  The transport (gRPC server, REST
+ * gateway) provides it; handlers only call sathd_writer_send / sathd_writer_alive. */
+typedef struct sathd_writer {
+    int (*send)(void *ud, const ProtobufCMessage *msg); /* 0, or -1: the client is gone */
+    int (*alive)(void *ud); /* 0 once the client left, the deadline passed or the server stops */
+    void *ud;
+} sathd_writer;
+
+/* Sends one message of the method's output type (the writer copies it: it may live in
+ * the call's arena).  0, or -1 when the client is gone: the handler should return. */
+int sathd_writer_send(sathd_writer *w, const ProtobufCMessage *msg);
+/* 1 while it is worth going on (handlers that wait, e.g. on XREAD BLOCK, check it at
+ * least every second), else 0. */
+int sathd_writer_alive(sathd_writer *w);
+
+/* Generic server-streaming handler (the generated adapters have this type).  Same rules
+ * as a unary handler, but instead of filling one response it sends any number of
+ * messages through `out` and returns the final status (SATHD_OK ends the stream
+ * normally).  It runs on its own thread for as long as the stream lasts. */
+typedef int (*sathd_stream_handler_fn)(sathd_call *call, const void *impl,
+                                       const ProtobufCMessage *req, sathd_writer *out);
+
 /* One serialized google.protobuf.FileDescriptorProto. */
 typedef struct sathd_file_descriptor {
     const char *name;     /* e.g. "sath/v1/auth.proto" */
@@ -96,6 +119,10 @@ typedef struct sathd_file_descriptor {
  * methods are added before the server starts; afterwards the registry is read-only. */
 int sathd_registry_add(sathd_registry *reg, const sathd_method_desc *desc,
                        sathd_unary_fn fn, const void *impl);
+/* Adds a server-streaming method (desc->flags has SATHD_METHOD_SERVER_STREAMING); the
+ * same rules as sathd_registry_add. */
+int sathd_registry_add_stream(sathd_registry *reg, const sathd_method_desc *desc,
+                              sathd_stream_handler_fn fn, const void *impl);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,7 @@ extern "C" {
 typedef struct sathd_registry_entry {
     const sathd_method_desc *desc;
     sathd_unary_fn fn; /* NULL answers UNIMPLEMENTED */
+    sathd_stream_handler_fn stream_fn; /* server-streaming methods (fn is then NULL) */
     const void *impl;
     size_t index;      /* 0..count-1 in order of addition (metrics slot) */
 } sathd_registry_entry;
@@ -129,6 +130,11 @@ sathd_call *sathd_call_new(sathd_arena *arena, const sathd_call_env *env,
  * response (in the arena), otherwise NULL.  Returns the final status. */
 int sathd_call_run(sathd_call *call, const sathd_registry_entry *m, const ProtobufCMessage *req,
                    ProtobufCMessage **resp);
+
+/* The same for a server-streaming method: the handler sends through `out`.  Returns the
+ * final status (to be sent as the stream's trailer). */
+int sathd_call_run_stream(sathd_call *call, const sathd_registry_entry *m,
+                          const ProtobufCMessage *req, sathd_writer *out);
 
 /* Final status and client-facing message (NULL when OK) after sathd_call_run(). */
 int sathd_call_status(const sathd_call *call);

@@ -1,0 +1,76 @@
+/*
+ * bot_service.c - sath.v1.BotService: the caller's bot, driven through desired state.
+ *
+ * sathd never spawns a bot or talks to Docker: the handlers validate and hand over to
+ * the bots domain (sathd/bot_store.h), which writes the desired state and answers from
+ * what sath-orchestrator observed, together with what was requested.
+ */
+#include "sathd/bot_store.h"
+#include "sathd/services.h"
+#include "sath/v1/bot.sath-server.h"
+
+static int bot_get_status(sathd_call *call, const Sath__V1__GetBotStatusRequest *req,
+                          Sath__V1__BotStatus *resp)
+{
+    (void)req;
+    return sathd_bot_status_get(call, resp);
+}
+
+static int bot_get_config(sathd_call *call, const Sath__V1__GetBotConfigRequest *req,
+                          Sath__V1__BotConfig *resp)
+{
+    (void)req;
+    return sathd_bot_config_get(call, resp);
+}
+
+static int bot_update_config(sathd_call *call, const Sath__V1__UpdateBotConfigRequest *req,
+                             Sath__V1__BotConfig *resp)
+{
+    return sathd_bot_config_update(call, req, resp);
+}
+
+static int bot_start(sathd_call *call, const Sath__V1__StartBotRequest *req, Sath__V1__BotStatus *resp)
+{
+    return sathd_bot_request_run(call, req->mode, 0, resp);
+}
+
+static int bot_restart(sathd_call *call, const Sath__V1__RestartBotRequest *req,
+                       Sath__V1__BotStatus *resp)
+{
+    (void)req;
+    return sathd_bot_request_run(call, SATH__V1__BOT_MODE__BOT_MODE_UNSPECIFIED, 1, resp);
+}
+
+static int bot_stop(sathd_call *call, const Sath__V1__StopBotRequest *req, Sath__V1__BotStatus *resp)
+{
+    (void)req;
+    return sathd_bot_request_stop(call, resp);
+}
+
+static int bot_get_logs(sathd_call *call, const Sath__V1__GetBotLogsRequest *req,
+                        Sath__V1__GetBotLogsResponse *resp)
+{
+    return sathd_bot_logs_get(call, req, resp);
+}
+
+static int bot_follow_logs(sathd_call *call, const Sath__V1__FollowBotLogsRequest *req,
+                           sathd_writer *out)
+{
+    return sathd_bot_logs_follow(call, req, out);
+}
+
+static const sath_v1_bot_service_impl bot_impl = {
+    .start_bot = bot_start,
+    .stop_bot = bot_stop,
+    .get_bot_status = bot_get_status,
+    .get_bot_config = bot_get_config,
+    .update_bot_config = bot_update_config,
+    .restart_bot = bot_restart,
+    .get_bot_logs = bot_get_logs,
+    .follow_bot_logs = bot_follow_logs,
+};
+
+int sathd_services_bind_bot(sathd_registry *reg)
+{
+    return sath_v1_bot_service_bind(reg, &bot_impl);
+}

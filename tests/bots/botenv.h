@@ -1,0 +1,57 @@
+/*
+ * botenv.h - test fixture for the bot control plane: a real sathd (sathd_proc) with its
+ * own database, a real sath-orchestrator on the process backend with its own state
+ * directory, sath-bot-standin as the bot program, and users registered through the SDK.
+ */
+#ifndef SATH_TEST_BOTENV_H
+#define SATH_TEST_BOTENV_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sath/sath.h"
+#include "sathd_proc.h"
+
+typedef struct botenv {
+    sathd_proc sathd;
+    pid_t orch;
+    char state_dir[256];
+    char orch_log[300];
+    char jwt_env[128], enc_env[128];
+    const char *const *orch_extra; /* extra env of the orchestrator (kept for restarts) */
+} botenv;
+
+typedef struct botuser {
+    sath_client *c;
+    char id[37];
+    char email[96];
+} botuser;
+
+/* sathd + orchestrator (orch_extra: "K=V" list, NULL-terminated, may be NULL). */
+int botenv_start(botenv *e, const char *const *orch_extra);
+void botenv_stop(botenv *e);
+int botenv_orch_start(botenv *e);
+/* Sends `sig` to the orchestrator and reaps it. */
+void botenv_orch_kill(botenv *e, int sig);
+/* Restarts sathd on the same database (same signing key: tokens stay valid), and points
+ * every given client... callers make new clients with botenv_client. */
+int botenv_sathd_restart(botenv *e);
+
+/* A registered, logged-in user (on the free plan). */
+int botuser_new(botenv *e, botuser *u);
+void botuser_free(botuser *u);
+/* Stores a paper config with `n` symbols and `capital` cents. */
+int botuser_config(botuser *u, int n_symbols, int64_t capital, int live);
+/* Polls GetBotStatus until state == want (or timeout_ms); returns the last status
+ * (caller frees) or NULL. */
+Sath__V1__BotStatus *botuser_wait(botuser *u, Sath__V1__BotState want, int timeout_ms);
+Sath__V1__BotStatus *botuser_status(botuser *u);
+
+/* Live processes whose environment holds SATH_USER_ID=<user_id> (the bot and its
+ * supervisor both do); pids of the standin bot go to bots (may be NULL). */
+int count_user_procs(const char *user_id, pid_t *bots, int max, int *n_bots);
+/* 1 when `needle` occurs in the file (binary-safe), 0 when not, -1 unreadable. */
+int file_contains(const char *path, const char *needle);
+void sleep_ms(int ms);
+
+#endif

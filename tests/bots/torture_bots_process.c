@@ -1,0 +1,862 @@
+/*
+ * torture_bots_process.c - the bot control plane end to end on the process backend:
+ * BotService in a real sathd, a real sath-orchestrator, real supervised processes
+ * (sath-bot-standin standing in for sath-bot), PostgreSQL and Redis.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "botenv.h"
+
+#define WAIT_MS 15000
+
+static int setup(void **state)
+{
+    botenv *e = calloc(1, sizeof *e);
+    if (!e || botenv_start(e, (const char *const *)*state) != 0)
+        return -1;
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    botenv *e = *state;
+    botenv_stop(e);
+    free(e);
+    return 0;
+}
+
+static Sath__V1__BotStatus *start(botuser *u, int *rc)
+{
+    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
+    Sath__V1__BotStatus *st = NULL;
+    *rc = sath_bot_start_bot(u->c, &req, &st, NULL);
+    return st;
+}
+
+static Sath__V1__BotStatus *stop(botuser *u, int *rc)
+{
+    Sath__V1__StopBotRequest req = SATH__V1__STOP_BOT_REQUEST__INIT;
+    Sath__V1__BotStatus *st = NULL;
+    *rc = sath_bot_stop_bot(u->c, &req, &st, NULL);
+    return st;
+}
+
+static Sath__V1__BotStatus *restart(botuser *u, int *rc)
+{
+    Sath__V1__RestartBotRequest req = SATH__V1__RESTART_BOT_REQUEST__INIT;
+    Sath__V1__BotStatus *st = NULL;
+    *rc = sath_bot_restart_bot(u->c, &req, &st, NULL);
+    return st;
+}
+
+static void free_status(Sath__V1__BotStatus *st)
+{
+    if (st)
+        sath__v1__bot_status__free_unpacked(st, NULL);
+}
+
+static Sath__V1__GetBotLogsResponse *logs(botuser *u, int tail, int64_t since_ms)
+{
+    Sath__V1__GetBotLogsRequest req = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
+    Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    req.tail = tail;
+    if (since_ms) {
+        ts.seconds = since_ms / 1000;
+        ts.nanos = (int32_t)(since_ms % 1000) * 1000000;
+        req.since = &ts;
+    }
+    Sath__V1__GetBotLogsResponse *r = NULL;
+    return sath_bot_get_bot_logs(u->c, &req, &r, NULL) == SATH_OK ? r : NULL;
+}
+
+static int logs_have(botuser *u, const char *text, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 100) {
+        Sath__V1__GetBotLogsResponse *r = logs(u, 5000, 0);
+        int found = 0;
+        for (size_t i = 0; r && i < r->n_lines && !found; i++)
+            found = strstr(r->lines[i]->text, text) != NULL;
+        if (r)
+            sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+        if (found)
+            return 1;
+        sleep_ms(100);
+    }
+    return 0;
+}
+
+static pid_t running_pid(const Sath__V1__BotStatus *st)
+{
+    return st && st->container_id ? (pid_t)atoi(st->container_id) : 0;
+}
+
+/* config, start -> RUNNING with a real pid, logs, restart -> new run and pid, stop. */
+static void lifecycle(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    assert_int_equal(botuser_new(e, &u), 0);
+    Sath__V1__BotStatus *st = botuser_status(&u);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_UNSPECIFIED);
+    free_status(st);
+    int rc;
+    st = start(&u, &rc);
+    assert_int_equal(rc, SATH_FAILED_PRECONDITION); /* no config yet */
+    free_status(st);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+
+    st = start(&u, &rc);
+    assert_int_equal(rc, SATH_OK);
+    assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+    assert_int_equal(strlen(st->run_id), 36);
+    char run1[37];
+    snprintf(run1, sizeof run1, "%s", st->run_id);
+    free_status(st);
+
+    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+    assert_string_equal(st->backend, "process");
+    assert_string_equal(st->run_id, run1);
+    assert_non_null(st->started_at);
+    pid_t pid1 = running_pid(st);
+    assert_true(pid1 > 0);
+    free_status(st);
+    pid_t bots[4];
+    int nb = 0;
+    assert_int_equal(count_user_procs(u.id, bots, 4, &nb), 2); /* supervisor + bot */
+    assert_int_equal(nb, 1);
+    assert_int_equal(bots[0], pid1);
+    assert_true(logs_have(&u, "standin bot started", WAIT_MS));
+    assert_true(logs_have(&u, "tick 1", WAIT_MS));
+
+    st = restart(&u, &rc);
+    assert_int_equal(rc, SATH_OK);
+    assert_string_not_equal(st->run_id, run1);
+    char run2[37];
+    snprintf(run2, sizeof run2, "%s", st->run_id);
+    free_status(st);
+    pid_t pid2 = 0;
+    for (int i = 0; i < WAIT_MS / 50 && !pid2; i++) {
+        st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+        if (st && strcmp(st->run_id, run2) == 0 && running_pid(st) != pid1)
+            pid2 = running_pid(st);
+        free_status(st);
+        sleep_ms(50);
+    }
+    assert_true(pid2 > 0);
+    assert_int_equal(count_user_procs(u.id, bots, 4, &nb), 2);
+    assert_int_equal(nb, 1);
+    assert_int_equal(bots[0], pid2);
+    assert_int_not_equal(kill(pid2, 0), -1);
+    /* the first run said goodbye on SIGTERM and its log says so */
+    assert_true(logs_have(&u, "standin bot stopping on SIGTERM", WAIT_MS));
+
+    st = stop(&u, &rc);
+    assert_int_equal(rc, SATH_OK);
+    assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
+    free_status(st);
+    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
+    assert_int_equal(st->last_exit_code, 0); /* the standin exits 0 on SIGTERM */
+    assert_non_null(st->stopped_at);
+    free_status(st);
+    assert_int_equal(count_user_procs(u.id, NULL, 0, &nb), 0);
+    /* the run's token was revoked, every run's */
+    char *live = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1 "
+                                            "AND (token_hash IS NOT NULL OR ended_at IS NULL)", u.id);
+    assert_string_equal(live, "0");
+    free(live);
+    botuser_free(&u);
+}
+
+typedef struct racer {
+    botenv *e;
+    botuser *u;
+    char run[37];
+    int rc;
+} racer;
+
+static void *race_start(void *arg)
+{
+    racer *r = arg;
+    sath_client *c = NULL;
+    /* each racer its own connection, same user */
+    r->rc = -1;
+    if (sath_client_new(r->e->sathd.target, NULL, &c) != SATH_OK ||
+        sath_client_login(c, r->u->email, "correct horse battery", NULL) != SATH_OK)
+        return NULL;
+    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
+    Sath__V1__BotStatus *st = NULL;
+    r->rc = sath_bot_start_bot(c, &req, &st, NULL);
+    if (st)
+        snprintf(r->run, sizeof r->run, "%s", st->run_id);
+    free_status(st);
+    sath_client_free(c);
+    return NULL;
+}
+
+/* Start twice, stop twice: same answers; 8 concurrent starts: one run, one bot. */
+static void idempotent_and_race(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    racer r[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        r[i] = (racer){.e = e, .u = &u};
+        assert_int_equal(pthread_create(&th[i], NULL, race_start, &r[i]), 0);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(r[i].rc, SATH_OK);
+        assert_string_equal(r[i].run, r[0].run);
+    }
+    char *runs = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1", u.id);
+    assert_string_equal(runs, "1");
+    free(runs);
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+    pid_t pid = running_pid(st);
+    free_status(st);
+    int rc;
+    st = start(&u, &rc); /* again: the running bot, untouched */
+    assert_int_equal(rc, SATH_OK);
+    assert_string_equal(st->run_id, r[0].run);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+    assert_int_equal(running_pid(st), pid);
+    free_status(st);
+    sleep_ms(600); /* a few polls */
+    int nb = 0;
+    pid_t bots[4];
+    assert_int_equal(count_user_procs(u.id, bots, 4, &nb), 2);
+    assert_int_equal(nb, 1);
+    assert_int_equal(bots[0], pid);
+
+    st = stop(&u, &rc);
+    assert_int_equal(rc, SATH_OK);
+    free_status(st);
+    st = stop(&u, &rc);
+    assert_int_equal(rc, SATH_OK);
+    assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
+    free_status(st);
+    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
+    free_status(st);
+    char *gen = sathd_proc_sql(&e->sathd, "SELECT generation FROM bot_instances WHERE user_id = $1", u.id);
+    assert_string_equal(gen, "2"); /* one start, one stop: the repeats changed nothing */
+    free(gen);
+    botuser_free(&u);
+}
+
+static const char *const crash_env[] = {"SATH_BOT_ARGS=--crash-after-ms 150 --exit-code 7", NULL};
+
+/* exits 7 each time: restarted with growing delays, FAILED after 3 within the window. */
+static void crash_backoff_failed(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    int rc;
+    free_status(start(&u, &rc));
+    assert_int_equal(rc, SATH_OK);
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 30000);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
+    assert_int_equal(st->last_exit_code, 7);
+    assert_int_equal(st->restarts, 2);
+    assert_non_null(strstr(st->message, "giving up"));
+    assert_non_null(strstr(st->message, "exited with code 7"));
+    free_status(st);
+    char *att = sathd_proc_sql(&e->sathd, "SELECT attempts || ' ' || state || ' ' || exit_code || ' ' || "
+                                           "(token_hash IS NULL) FROM bot_runs WHERE user_id = $1", u.id);
+    assert_string_equal(att, "3 failed 7 true");
+    free(att);
+    /* the delays grew: 200 ms then 400 ms between the three starts */
+    char *gap = sathd_proc_sql(&e->sathd,
+        "SELECT (extract(epoch FROM ended_at - started_at) * 1000)::int >= 150 + 200 + 150 + 400 + 150 "
+        "FROM bot_runs WHERE user_id = $1", u.id);
+    assert_string_equal(gap, "t");
+    free(gap);
+    int nb;
+    assert_int_equal(count_user_procs(u.id, NULL, 0, &nb), 0);
+    sleep_ms(1000); /* FAILED stays FAILED */
+    st = botuser_status(&u);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    free_status(st);
+    assert_true(logs_have(&u, "crashing with code 7", 2000));
+    botuser_free(&u);
+}
+
+/* SIGKILL the orchestrator while 3 bots run; one bot dies meanwhile.  The new one adopts
+ * the live ones (same pids, none doubled), restarts the dead one, and no log line of the
+ * adopted bots is lost. */
+static void orchestrator_killed_readopts(void **state)
+{
+    botenv *e = *state;
+    botuser u[3];
+    pid_t pids[3];
+    int rc, nb;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(botuser_new(e, &u[i]), 0);
+        assert_int_equal(botuser_config(&u[i], 1, 50000, 0), SATH_OK);
+        free_status(start(&u[i], &rc));
+        assert_int_equal(rc, SATH_OK);
+    }
+    for (int i = 0; i < 3; i++) {
+        Sath__V1__BotStatus *st = botuser_wait(&u[i], SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+        assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+        pids[i] = running_pid(st);
+        free_status(st);
+    }
+    botenv_orch_kill(e, SIGKILL);
+    sleep_ms(300);
+    kill(pids[2], SIGKILL); /* dies while nobody watches */
+    sleep_ms(1500);         /* the others keep logging into their files */
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(kill(pids[i], 0), 0);
+    assert_int_equal(botenv_orch_start(e), 0);
+    sleep_ms(1500);
+    for (int i = 0; i < 2; i++) {
+        Sath__V1__BotStatus *st = botuser_wait(&u[i], SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+        assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+        assert_int_equal(running_pid(st), pids[i]); /* adopted, not restarted */
+        assert_int_equal(st->restarts, 0);
+        free_status(st);
+        pid_t bots[4];
+        assert_int_equal(count_user_procs(u[i].id, bots, 4, &nb), 2);
+        assert_int_equal(nb, 1);
+        assert_int_equal(bots[0], pids[i]);
+    }
+    /* the killed one was seen dead (exit 137) and restarted: a new pid */
+    pid_t p3 = 0;
+    for (int w = 0; w < WAIT_MS && !p3; w += 100) {
+        Sath__V1__BotStatus *st = botuser_status(&u[2]);
+        if (st && st->state == SATH__V1__BOT_STATE__BOT_STATE_RUNNING && running_pid(st) != pids[2]) {
+            p3 = running_pid(st);
+            assert_int_equal(st->restarts, 1);
+            assert_int_equal(st->last_exit_code, 137);
+        }
+        free_status(st);
+        sleep_ms(100);
+    }
+    assert_true(p3 > 0);
+    assert_int_equal(count_user_procs(u[2].id, NULL, 0, &nb), 2);
+    assert_int_equal(nb, 1);
+    /* no tick of bot 0 is missing in its stream, across the orchestrator's absence */
+    sleep_ms(600);
+    Sath__V1__GetBotLogsResponse *r = logs(&u[0], 5000, 0);
+    assert_non_null(r);
+    int max = -1;
+    static unsigned char seen[100000];
+    memset(seen, 0, sizeof seen);
+    for (size_t i = 0; i < r->n_lines; i++) {
+        int t;
+        if (sscanf(r->lines[i]->text, "tick %d", &t) == 1 && t >= 0 && t < (int)sizeof seen) {
+            seen[t] = 1;
+            if (t > max)
+                max = t;
+        }
+    }
+    assert_true(max >= 25); /* 100 ms ticks for > 3 s */
+    for (int t = 0; t <= max; t++)
+        assert_true(seen[t]);
+    sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+    for (int i = 0; i < 3; i++)
+        botuser_free(&u[i]);
+}
+
+/* sathd restarts while the bot runs: the bot is untouched and the answers are the same. */
+static void sathd_restart_keeps_state(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    free_status(start(&u, &rc));
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+    pid_t pid = running_pid(st);
+    char run[37];
+    snprintf(run, sizeof run, "%s", st->run_id);
+    free_status(st);
+    assert_int_equal(botenv_sathd_restart(e), 0);
+    botuser_free(&u);
+    assert_int_equal(sath_client_new(e->sathd.target, NULL, &u.c), SATH_OK);
+    assert_int_equal(sath_client_login(u.c, u.email, "correct horse battery", NULL), SATH_OK);
+    st = botuser_status(&u);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+    assert_string_equal(st->run_id, run);
+    assert_int_equal(running_pid(st), pid);
+    free_status(st);
+    assert_int_equal(kill(pid, 0), 0);
+    assert_true(logs_have(&u, "tick", 2000));
+    Sath__V1__GetBotConfigRequest gq = SATH__V1__GET_BOT_CONFIG_REQUEST__INIT;
+    Sath__V1__BotConfig *cfg = NULL;
+    assert_int_equal(sath_bot_get_bot_config(u.c, &gq, &cfg, NULL), SATH_OK);
+    assert_int_equal(cfg->n_symbols, 1);
+    assert_string_equal(cfg->symbols[0], "BTCUSDT");
+    assert_int_equal(cfg->capital_cents, 50000);
+    sath__v1__bot_config__free_unpacked(cfg, NULL);
+    botuser_free(&u);
+}
+
+static int config_err(botuser *u, int n, int64_t capital, int live, const char *want_in_msg)
+{
+    Sath__V1__BotConfig cfg = SATH__V1__BOT_CONFIG__INIT;
+    static char s1[] = "BTCUSDT", s2[] = "ETHUSDT", s3[] = "SOLUSDT";
+    char *syms[] = {s1, s2, s3};
+    cfg.symbols = syms;
+    cfg.n_symbols = (size_t)n;
+    cfg.mode = live ? SATH__V1__BOT_MODE__BOT_MODE_LIVE : SATH__V1__BOT_MODE__BOT_MODE_PAPER;
+    cfg.capital_cents = capital;
+    cfg.risk_per_trade_bps = 100;
+    Sath__V1__UpdateBotConfigRequest req = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
+    req.config = &cfg;
+    Sath__V1__BotConfig *out = NULL;
+    sath_call_opts *o = NULL;
+    sath_call_opts_new(&o);
+    int rc = sath_bot_update_bot_config(u->c, &req, &out, o);
+    if (out)
+        sath__v1__bot_config__free_unpacked(out, NULL);
+    const char *m = sath_call_opts_status_message(o);
+    if (want_in_msg && (!m || !strstr(m, want_in_msg))) {
+        fprintf(stderr, "message \"%s\" lacks \"%s\"\n", m ? m : "", want_in_msg);
+        rc = -999;
+    }
+    sath_call_opts_free(o);
+    return rc;
+}
+
+/* free plan: 1 symbol, 1000.00, paper only; checked at config time and again at start. */
+static void plan_limits(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(config_err(&u, 2, 50000, 0, "max_symbols"), SATH_FAILED_PRECONDITION);
+    assert_int_equal(config_err(&u, 1, 100001, 0, "max_capital"), SATH_FAILED_PRECONDITION);
+    assert_int_equal(config_err(&u, 1, 50000, 1, "exchange_key_id"), SATH_INVALID_ARGUMENT);
+    assert_int_equal(config_err(&u, 1, 0, 0, "capital_cents"), SATH_INVALID_ARGUMENT);
+    /* on pro: 3 symbols, live-capable */
+    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
+                                   "WHERE id = $1", u.id));
+    assert_int_equal(config_err(&u, 3, 5000000, 0, NULL), SATH_OK);
+    /* downgraded to free: the stored config no longer fits, start refuses */
+    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'free') "
+                                   "WHERE id = $1", u.id));
+    sath_call_opts *o = NULL;
+    sath_call_opts_new(&o);
+    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
+    Sath__V1__BotStatus *st = NULL;
+    rc = sath_bot_start_bot(u.c, &req, &st, o);
+    assert_int_equal(rc, SATH_FAILED_PRECONDITION);
+    assert_non_null(strstr(sath_call_opts_status_message(o), "max_symbols"));
+    sath_call_opts_free(o);
+    free_status(st);
+    /* live mode asked at start on a paper-only plan */
+    assert_int_equal(config_err(&u, 1, 50000, 0, NULL), SATH_OK);
+    req.mode = SATH__V1__BOT_MODE__BOT_MODE_LIVE;
+    sath_call_opts_new(&o);
+    rc = sath_bot_start_bot(u.c, &req, &st, o);
+    assert_int_equal(rc, SATH_FAILED_PRECONDITION);
+    assert_non_null(strstr(sath_call_opts_status_message(o), "live_trading"));
+    sath_call_opts_free(o);
+    free_status(st);
+    char *runs = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1", u.id);
+    assert_string_equal(runs, "0");
+    free(runs);
+    /* Plan carries the flag */
+    Sath__V1__ListPlansRequest lq = SATH__V1__LIST_PLANS_REQUEST__INIT;
+    Sath__V1__ListPlansResponse *lp = NULL;
+    assert_int_equal(sath_billing_list_plans(u.c, &lq, &lp, NULL), SATH_OK);
+    int seen = 0;
+    for (size_t i = 0; i < lp->n_plans; i++) {
+        if (strcmp(lp->plans[i]->name, "free") == 0)
+            seen += !lp->plans[i]->live_trading;
+        if (strcmp(lp->plans[i]->name, "pro") == 0)
+            seen += lp->plans[i]->live_trading;
+    }
+    assert_int_equal(seen, 2);
+    sath__v1__list_plans_response__free_unpacked(lp, NULL);
+    botuser_free(&u);
+}
+
+/* Creates a binance key for `owner` (api_key / api_secret as given) and stores, as
+ * `as_user`, a paper config trading with it; returns UpdateBotConfig's status. */
+static int config_with_key(botuser *owner, botuser *as_user, const char *api_key,
+                           const char *api_secret)
+{
+    Sath__V1__CreateExchangeKeyRequest kq = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
+    kq.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
+    kq.api_key = (char *)api_key;
+    kq.api_secret = (char *)api_secret;
+    Sath__V1__ExchangeKey *k = NULL;
+    assert_int_equal(sath_keys_create_exchange_key(owner->c, &kq, &k, NULL), SATH_OK);
+    Sath__V1__BotConfig c2 = SATH__V1__BOT_CONFIG__INIT;
+    char s1[] = "BTCUSDT";
+    char *syms[] = {s1};
+    c2.symbols = syms;
+    c2.n_symbols = 1;
+    c2.capital_cents = 1000;
+    c2.risk_per_trade_bps = 10;
+    c2.exchange_key_id = k->id;
+    Sath__V1__UpdateBotConfigRequest uq = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
+    uq.config = &c2;
+    Sath__V1__BotConfig *cfg = NULL;
+    int rc = sath_bot_update_bot_config(as_user->c, &uq, &cfg, NULL);
+    if (cfg)
+        sath__v1__bot_config__free_unpacked(cfg, NULL);
+    sath__v1__exchange_key__free_unpacked(k, NULL);
+    return rc;
+}
+
+/* Another user sees nothing of A's bot, cannot stop it, cannot use A's key. */
+static void cross_user(void **state)
+{
+    botenv *e = *state;
+    botuser a, b;
+    int rc;
+    assert_int_equal(botuser_new(e, &a), 0);
+    assert_int_equal(botuser_new(e, &b), 0);
+    assert_int_equal(botuser_config(&a, 1, 50000, 0), SATH_OK);
+    free_status(start(&a, &rc));
+    Sath__V1__BotStatus *st = botuser_wait(&a, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+    pid_t pid = running_pid(st);
+    free_status(st);
+    assert_true(logs_have(&a, "tick", WAIT_MS));
+
+    st = botuser_status(&b);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_UNSPECIFIED);
+    assert_string_equal(st->id, "");
+    assert_string_equal(st->container_id, "");
+    free_status(st);
+    free_status(stop(&b, &rc));
+    assert_int_equal(rc, SATH_OK);
+    Sath__V1__GetBotLogsResponse *r = logs(&b, 100, 0);
+    assert_non_null(r);
+    assert_int_equal(r->n_lines, 0);
+    sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+    Sath__V1__GetBotConfigRequest gq = SATH__V1__GET_BOT_CONFIG_REQUEST__INIT;
+    Sath__V1__BotConfig *cfg = NULL;
+    assert_int_equal(sath_bot_get_bot_config(b.c, &gq, &cfg, NULL), SATH_NOT_FOUND);
+    /* A's exchange key is not B's */
+    assert_int_equal(config_with_key(&a, &b, "AKEYaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                     "SECRETbbbbbbbbbbbbbbbbbbbbbbbbbb"), SATH_INVALID_ARGUMENT);
+    assert_int_equal(config_with_key(&a, &a, "AKEYcccccccccccccccccccccccccccc",
+                                     "SECRETdddddddddddddddddddddddddd"), SATH_OK);
+    sleep_ms(500);
+    assert_int_equal(kill(pid, 0), 0); /* B's stop did nothing to A */
+    st = botuser_status(&a);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+    free_status(st);
+    botuser_free(&a);
+    botuser_free(&b);
+}
+
+/* The bot's argv and environment, the supervisor's, the log and the orchestrator's log
+ * hold neither the exchange secret nor the run token; the bot did get a token. */
+static void no_secrets(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(config_with_key(&u, &u, "AKEYzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+                                     "TOPSECRETqqqqqqqqqqqqqqqqqqqqqqq"), SATH_OK);
+    free_status(start(&u, &rc));
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+    pid_t pid = running_pid(st);
+    free_status(st);
+    assert_true(pid > 0);
+    assert_true(logs_have(&u, "\"token_bytes\":50", WAIT_MS)); /* sathrt_ + 43 */
+    pid_t procs[2] = {pid, 0};
+    char path[512], buf[256];
+    snprintf(path, sizeof path, "%s/bot_user_%s/pid", e->state_dir, u.id);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_int_equal(sscanf(strstr(buf, "sup="), "sup=%d", &procs[1]), 1);
+    const char *secrets[] = {"TOPSECRET", "AKEYzzzz", "sathrt_"};
+    for (int p = 0; p < 2; p++)
+        for (int s = 0; s < 3; s++) {
+            snprintf(path, sizeof path, "/proc/%d/environ", procs[p]);
+            assert_int_equal(file_contains(path, secrets[s]), 0);
+            snprintf(path, sizeof path, "/proc/%d/cmdline", procs[p]);
+            assert_int_equal(file_contains(path, secrets[s]), 0);
+        }
+    snprintf(path, sizeof path, "/proc/%d/environ", pid);
+    assert_int_equal(file_contains(path, "SATH_RUN_TOKEN_FD=3"), 1);
+    assert_int_equal(file_contains(path, "SATH_RUN_ID="), 1);
+    for (int s = 0; s < 3; s++)
+        assert_int_equal(file_contains(e->orch_log, secrets[s]), 0);
+    Sath__V1__GetBotLogsResponse *r = logs(&u, 5000, 0);
+    for (size_t i = 0; i < r->n_lines; i++)
+        for (int s = 0; s < 3; s++)
+            assert_null(strstr(r->lines[i]->text, secrets[s]));
+    sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+    /* only a SHA-256 of the token is stored */
+    char *h = sathd_proc_sql(&e->sathd, "SELECT token_hash FROM bot_runs WHERE user_id = $1", u.id);
+    assert_int_equal(strlen(h), 64);
+    free(h);
+    botuser_free(&u);
+}
+
+/* DeleteMe stops the bot and the orchestrator removes what it ran. */
+static void delete_me_stops_bot(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    int rc, nb;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    free_status(start(&u, &rc));
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+    free_status(st);
+    Sath__V1__DeleteMeRequest dq = SATH__V1__DELETE_ME_REQUEST__INIT;
+    dq.password = (char *)"correct horse battery";
+    Sath__V1__DeleteMeResponse *dr = NULL;
+    assert_int_equal(sath_user_delete_me(u.c, &dq, &dr, NULL), SATH_OK);
+    sath__v1__delete_me_response__free_unpacked(dr, NULL);
+    int gone = 0;
+    for (int w = 0; w < WAIT_MS && !gone; w += 100) {
+        gone = count_user_procs(u.id, NULL, 0, &nb) == 0;
+        sleep_ms(100);
+    }
+    assert_true(gone);
+    char path[512];
+    snprintf(path, sizeof path, "%s/bot_user_%s", e->state_dir, u.id);
+    sleep_ms(300);
+    assert_int_equal(access(path, F_OK), -1);
+    char *s = sathd_proc_sql(&e->sathd, "SELECT status || ' ' || desired_state FROM bot_instances "
+                                        "WHERE user_id = $1", u.id);
+    assert_string_equal(s, "stopped stopped");
+    free(s);
+    botuser_free(&u);
+}
+
+static const char *const rotate_env[] = {"SATH_BOT_ARGS=--burst 3000 --interval-ms 100",
+                                         "SATH_BOT_LOG_MAX_BYTES=8192", "SATH_BOT_LOG_KEEP=1000",
+                                         NULL};
+
+/* 3000 lines at once through 8 KiB rotated files: every one arrives, in order; tail and
+ * since select as the contract says. */
+static void logs_rotation_tail_since(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    free_status(start(&u, &rc));
+    assert_true(logs_have(&u, "burst line 2999", WAIT_MS));
+    Sath__V1__GetBotLogsResponse *r = logs(&u, 5000, 0);
+    int next = 0;
+    for (size_t i = 0; i < r->n_lines; i++) {
+        int n;
+        if (sscanf(r->lines[i]->text, "burst line %d", &n) == 1) {
+            assert_int_equal(n, next);
+            next++;
+        }
+    }
+    assert_int_equal(next, 3000);
+    sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+    r = logs(&u, 10, 0);
+    assert_int_equal(r->n_lines, 10);
+    assert_string_equal(r->lines[0]->stream, "stdout");
+    int64_t last_ms = r->lines[9]->time->seconds * 1000 + r->lines[9]->time->nanos / 1000000;
+    sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+    sleep_ms(500);
+    r = logs(&u, 5000, last_ms + 1);
+    assert_true(r->n_lines >= 2 && r->n_lines < 30);
+    for (size_t i = 0; i < r->n_lines; i++)
+        assert_true(r->lines[i]->time->seconds * 1000 + r->lines[i]->time->nanos / 1000000 > last_ms);
+    sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+    Sath__V1__GetBotLogsRequest bad = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
+    bad.tail = 5001;
+    assert_int_equal(sath_bot_get_bot_logs(u.c, &bad, &r, NULL), SATH_INVALID_ARGUMENT);
+    botuser_free(&u);
+}
+
+typedef struct follower {
+    botuser *u;
+    int rc;
+    int ticks, saw_stop;
+    size_t lines;
+} follower;
+
+static int on_follow(void *arg, const Sath__V1__LogLine *l)
+{
+    follower *f = arg;
+    f->lines++;
+    f->ticks += strncmp(l->text, "tick ", 5) == 0;
+    f->saw_stop |= strstr(l->text, "stopping on SIGTERM") != NULL;
+    return 0;
+}
+
+static void *follow_main(void *arg)
+{
+    follower *f = arg;
+    Sath__V1__FollowBotLogsRequest req = SATH__V1__FOLLOW_BOT_LOGS_REQUEST__INIT;
+    req.tail = 1;
+    f->rc = sath_bot_follow_bot_logs(f->u->c, &req, on_follow, f, NULL);
+    return NULL;
+}
+
+/* FollowBotLogs streams new lines as they come and ends when the run ends; another
+ * user's follow sees nothing and ends at once. */
+static void follow_until_run_ends(void **state)
+{
+    botenv *e = *state;
+    botuser u, b;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_new(e, &b), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    free_status(start(&u, &rc));
+    free_status(botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS));
+    assert_true(logs_have(&u, "tick 2", WAIT_MS));
+    follower f = {.u = &u};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, follow_main, &f), 0);
+    for (int w = 0; w < WAIT_MS && f.ticks < 6; w += 50)
+        sleep_ms(50);
+    if (f.ticks < 6)
+        fprintf(stderr, "follow: rc %d lines %zu ticks %d (sathd log %s)\n", f.rc, f.lines, f.ticks, e->sathd.log_path);
+    assert_true(f.ticks >= 6); /* live lines, not just the tail of 1 */
+    free_status(stop(&u, &rc));
+    pthread_join(th, NULL);
+    assert_int_equal(f.rc, SATH_OK);
+    assert_true(f.saw_stop);
+    follower g = {.u = &b};
+    follow_main(&g);
+    assert_int_equal(g.rc, SATH_OK);
+    assert_int_equal(g.lines, 0);
+    Sath__V1__FollowBotLogsRequest bad = SATH__V1__FOLLOW_BOT_LOGS_REQUEST__INIT;
+    bad.tail = -1;
+    assert_int_equal(sath_bot_follow_bot_logs(u.c, &bad, on_follow, &g, NULL), SATH_INVALID_ARGUMENT);
+    botuser_free(&u);
+    botuser_free(&b);
+}
+
+typedef struct rest_follow {
+    char *buf;
+    size_t len;
+    int stop_after_ticks;
+    botuser *u;
+    int stopped;
+} rest_follow;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *arg)
+{
+    rest_follow *f = arg;
+    char *nb = realloc(f->buf, f->len + sz * n + 1);
+    if (!nb)
+        return 0;
+    f->buf = nb;
+    memcpy(f->buf + f->len, p, sz * n);
+    f->len += sz * n;
+    f->buf[f->len] = '\0';
+    int ticks = 0;
+    for (const char *q = f->buf; (q = strstr(q, "\"text\":\"tick ")) != NULL; q++)
+        ticks++;
+    if (!f->stopped && ticks >= f->stop_after_ticks) {
+        int rc;
+        free_status(stop(f->u, &rc)); /* the run ends: the stream must end too */
+        f->stopped = 1;
+    }
+    return sz * n;
+}
+
+/* GET /api/v1/bot/logs/follow: 200, newline-delimited {"result": LogLine} objects as the
+ * bot writes them, the body ending when the run ends. */
+static void rest_follow_ndjson(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    int rc;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_true(e->sathd.http_port > 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    free_status(start(&u, &rc));
+    free_status(botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS));
+    Sath__V1__LoginRequest lq = SATH__V1__LOGIN_REQUEST__INIT;
+    lq.email = u.email;
+    lq.password = (char *)"correct horse battery";
+    Sath__V1__LoginResponse *lr = NULL;
+    assert_int_equal(sath_auth_login(u.c, &lq, &lr, NULL), SATH_OK);
+    char url[128], auth[1200];
+    snprintf(url, sizeof url, "%s/api/v1/bot/logs/follow?tail=2", e->sathd.http_base);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", lr->access_token);
+    sath__v1__login_response__free_unpacked(lr, NULL);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    rest_follow f = {.stop_after_ticks = 5, .u = &u};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0;
+    char *ctype = NULL;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+    assert_int_equal(code, 200);
+    assert_non_null(ctype);
+    assert_non_null(strstr(ctype, "application/json"));
+    assert_true(f.stopped);
+    /* every line one {"result": ...} object; the last lines are the bot's goodbye */
+    int lines = 0;
+    for (char *save = NULL, *l = strtok_r(f.buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        assert_int_equal(strncmp(l, "{\"result\":{", 11), 0);
+        lines++;
+    }
+    assert_true(lines >= 7);
+    free(f.buf);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    botuser_free(&u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_prestate_setup_teardown(lifecycle, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(idempotent_and_race, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, setup, teardown, (void *)crash_env),
+        cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(sathd_restart_keeps_state, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(plan_limits, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(cross_user, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(no_secrets, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(delete_me_stops_bot, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(logs_rotation_tail_since, setup, teardown, (void *)rotate_env),
+        cmocka_unit_test_prestate_setup_teardown(follow_until_run_ends, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(rest_follow_ndjson, setup, teardown, NULL),
+    };
+    signal(SIGPIPE, SIG_IGN);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
