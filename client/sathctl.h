@@ -60,6 +60,7 @@ int sathctl_cmd_update_me(sathctl *ctx, int argc, char **argv);
 int sathctl_cmd_delete_me(sathctl *ctx, int argc, char **argv);
 int sathctl_cmd_help(sathctl *ctx, int argc, char **argv); /* commands.c */
 int sathctl_cmd_keys(sathctl *ctx, int argc, char **argv); /* cmd_keys.c */
+int sathctl_cmd_billing(sathctl *ctx, int argc, char **argv); /* cmd_billing.c */
 int sathctl_cmd_bot(sathctl *ctx, int argc, char **argv);  /* cmd_bot.c */
 
 #endif /* SATHCTL_H */

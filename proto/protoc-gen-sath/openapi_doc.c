@@ -213,6 +213,9 @@ static json_t *success_response(oa_schemas *s, const gen_method *gm, const oa_ty
     if (gm->opt.success_code == 204)
         return json_pack("{s:s}", "description", reason(204));
     json_t *schema = NULL;
+    if (oa_is_http_body(resp->full_name)) /* the handler's bytes, with its Content-Type */
+        return json_pack("{s:s,s:{s:{s:{s:s,s:s}}}}", "description", reason(gm->opt.success_code),
+                         "content", "*/*", "schema", "type", "string", "format", "binary");
     if (*gm->opt.response_body != '\0') {
         const Google__Protobuf__FieldDescriptorProto *f =
             oa_field_find(resp->msg, gm->opt.response_body, NULL);

@@ -16,6 +16,11 @@ SATH_DEPS_TEST=(
   libcmocka-dev clang libclang-rt-14-dev
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests openssl
 )
+# Container engines for the docker bot backend's tests (tests/fixtures/engines.sh): Docker
+# 20.10 and podman's Docker-compatible API, runc for both, a static busybox for the test
+# image, curl for the image import (scripts/bot-image.sh); podman's CNI plugins (a Recommends
+# that --no-install-recommends would leave out; Debian 12's podman uses CNI, not netavark).
+SATH_DEPS_ENGINES=(docker.io podman runc containernetworking-plugins busybox-static curl)
 
 # sath_install_missing PKG... : apt-get install the packages not yet installed.
 sath_install_missing() {

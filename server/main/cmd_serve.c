@@ -186,8 +186,8 @@ int sathd_cmd_serve(const sathd_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     sathd_app app;
-    if (sathd_app_build(&app, cfg, SATHD_APP_DB | SATHD_APP_REDIS | SATHD_APP_AUTH, err,
-                        sizeof err) != 0) {
+    unsigned needs = SATHD_APP_DB | SATHD_APP_REDIS | SATHD_APP_AUTH | SATHD_APP_BILLING;
+    if (sathd_app_build(&app, cfg, needs, err, sizeof err) != 0) {
         fprintf(stderr, "sathd: %s\n", err);
         return 2;
     }

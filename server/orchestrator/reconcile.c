@@ -301,7 +301,8 @@ static void start_current(orch *o, sathd_pg_conn *c, redisContext **rc, bot_row 
 {
     if (b->next_ms && b->next_ms > sathd_bot_now_ms())
         return; /* backing off; the poll comes back */
-    if (!o->cfg.program || !*o->cfg.program) {
+    /* container backends run the image's program; only the process backend needs a path */
+    if (strcmp(o->be.ops->name, "process") == 0 && (!o->cfg.program || !*o->cfg.program)) {
         sathd_bot_observed none = {0};
         run_failed(o, c, rc, b, &none, "no bot program configured (SATH_BOT_PROGRAM)");
         return;

@@ -7,6 +7,7 @@
  *                    [--ignore-term] [--burst N]
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,9 @@ int main(int argc, char **argv)
     char token[1024] = "";
     size_t tl = 0;
     const char *tfd = getenv("SATH_RUN_TOKEN_FD");
-    if (tfd) {
-        int fd = atoi(tfd);
+    const char *tfile = getenv("SATH_RUN_TOKEN_FILE"); /* container backends */
+    if (tfd || tfile) {
+        int fd = tfd ? atoi(tfd) : open(tfile, O_RDONLY | O_CLOEXEC);
         ssize_t n;
         while (tl < sizeof token - 1 && (n = read(fd, token + tl, sizeof token - 1 - tl)) > 0)
             tl += (size_t)n;

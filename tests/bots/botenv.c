@@ -170,6 +170,25 @@ void botenv_stop(botenv *e)
     unlink(e->orch_log);
 }
 
+int botenv_setup(void **state)
+{
+    botenv *e = calloc(1, sizeof *e);
+    if (!e || botenv_start(e, (const char *const *)*state) != 0) {
+        free(e);
+        return -1;
+    }
+    *state = e;
+    return 0;
+}
+
+int botenv_teardown(void **state)
+{
+    botenv *e = *state;
+    botenv_stop(e);
+    free(e);
+    return 0;
+}
+
 int botenv_sathd_restart(botenv *e)
 {
     return sathd_proc_restart(&e->sathd, sathd_env(e));

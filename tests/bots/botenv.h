@@ -30,6 +30,10 @@ typedef struct botuser {
 /* sathd + orchestrator (orch_extra: "K=V" list, NULL-terminated, may be NULL). */
 int botenv_start(botenv *e, const char *const *orch_extra);
 void botenv_stop(botenv *e);
+/* cmocka group/test fixtures: *state holds the orchestrator's extra env (a prestate, may be
+ * NULL) on entry and the started botenv (heap) after; teardown stops and frees it. */
+int botenv_setup(void **state);
+int botenv_teardown(void **state);
 int botenv_orch_start(botenv *e);
 /* Sends `sig` to the orchestrator and reaps it. */
 void botenv_orch_kill(botenv *e, int sig);

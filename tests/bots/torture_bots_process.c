@@ -21,23 +21,6 @@
 
 #define WAIT_MS 15000
 
-static int setup(void **state)
-{
-    botenv *e = calloc(1, sizeof *e);
-    if (!e || botenv_start(e, (const char *const *)*state) != 0)
-        return -1;
-    *state = e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    botenv *e = *state;
-    botenv_stop(e);
-    free(e);
-    return 0;
-}
-
 static Sath__V1__BotStatus *start(botuser *u, int *rc)
 {
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
@@ -844,18 +827,18 @@ static void rest_follow_ndjson(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_prestate_setup_teardown(lifecycle, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(idempotent_and_race, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, setup, teardown, (void *)crash_env),
-        cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(sathd_restart_keeps_state, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(plan_limits, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(cross_user, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(no_secrets, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(delete_me_stops_bot, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(logs_rotation_tail_since, setup, teardown, (void *)rotate_env),
-        cmocka_unit_test_prestate_setup_teardown(follow_until_run_ends, setup, teardown, NULL),
-        cmocka_unit_test_prestate_setup_teardown(rest_follow_ndjson, setup, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(lifecycle, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(idempotent_and_race, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, botenv_setup, botenv_teardown, (void *)crash_env),
+        cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(sathd_restart_keeps_state, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(plan_limits, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(cross_user, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(no_secrets, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(delete_me_stops_bot, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(logs_rotation_tail_since, botenv_setup, botenv_teardown, (void *)rotate_env),
+        cmocka_unit_test_prestate_setup_teardown(follow_until_run_ends, botenv_setup, botenv_teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(rest_follow_ndjson, botenv_setup, botenv_teardown, NULL),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

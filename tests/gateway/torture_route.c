@@ -46,7 +46,7 @@ static int match(fixture *f, const char *verb, const char *path)
 static void test_all_routes_compiled(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(sathd_gw_router_count(f->r), 27);
+    assert_int_equal(sathd_gw_router_count(f->r), 28);
 }
 
 static void test_every_rule_matches_itself(void **state)

@@ -56,6 +56,8 @@ static const expected_route EXPECTED[] = {
       "sath.v1.CancelSubscriptionRequest", "sath.v1.Subscription" },
     { "/sath.v1.BillingService/ListInvoices", "GET", "/api/v1/billing/invoices", "", 200, 0,
       "sath.v1.ListInvoicesRequest", "sath.v1.ListInvoicesResponse" },
+    { "/sath.v1.BillingService/StripeWebhook", "POST", "/api/v1/billing/webhook", "*", 200, P,
+      "google.api.HttpBody", "google.api.HttpBody" },
     { "/sath.v1.BotService/StartBot", "POST", "/api/v1/bot/start", "*", 200, 0,
       "sath.v1.StartBotRequest", "sath.v1.BotStatus" },
     { "/sath.v1.BotService/StopBot", "POST", "/api/v1/bot/stop", "*", 200, 0,
@@ -107,7 +109,7 @@ static const sathd_method_desc *find_method(const char *path)
 static void test_all_methods_listed_once(void **state)
 {
     (void)state;
-    assert_int_equal(N_EXPECTED, 27);
+    assert_int_equal(N_EXPECTED, 28);
     assert_int_equal(sath_v1_n_all_methods, N_EXPECTED);
     assert_int_equal(SATH_V1_N_ALL_METHODS, N_EXPECTED);
     for (size_t i = 0; i < sath_v1_n_all_methods; i++) {
@@ -167,7 +169,7 @@ static void test_per_service_arrays(void **state)
     assert_int_equal(SATH_V1_USER_SERVICE_N_METHODS, 3);
     assert_int_equal(SATH_V1_BOT_SERVICE_N_METHODS, 8);
     assert_int_equal(SATH_V1_KEYS_SERVICE_N_METHODS, 7);
-    assert_int_equal(SATH_V1_BILLING_SERVICE_N_METHODS, 5);
+    assert_int_equal(SATH_V1_BILLING_SERVICE_N_METHODS, 6);
     assert_ptr_equal(sath_v1_all_methods[0], &sath_v1_auth_service_methods[0]);
     assert_string_equal(sath_v1_keys_service_methods[2].name, "DeleteExchangeKey");
     assert_string_equal(sath_v1_keys_service_methods[2].service, "sath.v1.KeysService");

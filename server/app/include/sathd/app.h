@@ -18,9 +18,10 @@
 #include "sathd/redis.h"
 #include "sathd/token_cache.h"
 
-/* Owned by sathd/plans_cache.h (server/services, then server/billing), which builds on
- * this library: declared here for the same reason as sathd_keyring below. */
+/* Owned by server/billing (sathd/plans.h, sathd/billing.h), which builds on this
+ * library: declared here for the same reason as sathd_keyring below. */
 typedef struct sathd_plans_cache sathd_plans_cache;
+typedef struct sathd_billing sathd_billing;
 
 /* The last PostgreSQL and Redis probe of the health check.  Health checks arrive far more often
  * than the database's state changes (load balancers poll hard), so one probe per
@@ -49,6 +50,7 @@ struct sathd_app {
     sathd_users_cache *users;     /* users' rows (GetMe), served per `sync` */
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
+    sathd_billing *billing; /* SATH_BILLING_PROVIDER: Stripe or none */
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
     sathd_httpc *http;      /* outbound HTTP (key tests), SSRF guard per SATH_OUTBOUND_ALLOW */
     sathd_health_probe health;

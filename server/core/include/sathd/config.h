@@ -55,6 +55,7 @@ typedef struct sathd_jwt_pubkey {
  * is a sathd_log_level (debug=0 ... error=3, same order as log.h). */
 enum { SATHD_ENV_DEVELOPMENT = 0, SATHD_ENV_PRODUCTION = 1 };
 enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
+enum { SATHD_BILLING_NONE = 0, SATHD_BILLING_STRIPE = 1 };
 enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON = 2 };
 
 /*
@@ -143,6 +144,20 @@ enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON 
       "(0 = no auth caching: every call checks Redis and reads PostgreSQL)")                   \
     X(SATH_USER_CACHE_SIZE, user_cache_size, INT, "8192", 0, 4194304, NULL,                   \
       "Users' rows cached for GetMe (0 = none)")                                               \
+    X(SATH_BILLING_PROVIDER, billing_provider, CHOICE, "none", 0, 0, "none|stripe",            \
+      "Payment provider: none (plans activate at once, nothing is charged; refused in "        \
+      "production) or stripe")                                                                 \
+    X(SATH_STRIPE_SECRET_KEY, stripe_secret_key, SECRET, NULL, 0, 0, NULL,                     \
+      "Stripe secret API key (sk_live_... / sk_test_...); required with provider stripe")      \
+    X(SATH_STRIPE_WEBHOOK_SECRET, stripe_webhook_secret, SECRET, NULL, 0, 0, NULL,             \
+      "Stripe webhook signing secrets whsec_...,whsec_... (several during rotation; any may "  \
+      "match); required with provider stripe")                                                 \
+    X(SATH_STRIPE_URL, stripe_url, STR, "https://api.stripe.com", 0, 0, NULL,                  \
+      "Stripe API base URL (tests point it at a local fake)")                                  \
+    X(SATH_BILLING_RETURN_URL, billing_return_url, STR, "http://127.0.0.1:8080/app/billing", 0, \
+      0, NULL, "Page Stripe Checkout returns to (?checkout=success|cancel is appended)")      \
+    X(SATH_BILLING_GRACE_DAYS, billing_grace_days, INT, "7", 0, 60, NULL,                      \
+      "Days a PAST_DUE subscription keeps its plan before the free plan applies")              \
     X(SATH_ENCRYPTION_KEYS, encryption_keys, SECRET, NULL, 0, 0, NULL,                         \
       "Master keys for API keys at rest, kid:base64(32 bytes),...; the first encrypts, all "   \
       "decrypt (generate: head -c32 /dev/urandom | base64); required in production")          \
