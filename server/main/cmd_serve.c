@@ -8,6 +8,7 @@
  * only the main thread's sigwait() sees them: no async-signal-safety concerns, and the
  * shutdown runs as ordinary code.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 
 #include <grpc/grpc.h>
 
+#include "sathd/influx.h"
 #include "sathd/log.h"
 #include "sathd/migrate.h"
 #include "sathd/rpc.h"
@@ -81,6 +83,29 @@ static int check_schema(sathd_app *app)
     return rc;
 }
 
+/* The bot metrics writer (issue 9).  Without SATH_INFLUX_URL sathd serves without it and
+ * says so once; an unreachable InfluxDB is the writer's business (it queues, retries and
+ * logs the outage), never a reason not to start. */
+static int start_influx(sathd_app *app, const sathd_config *cfg)
+{
+    if (!cfg->influx_url || !*cfg->influx_url) {
+        sathd_log(SATHD_LOG_INFO, "msg=\"InfluxDB not configured (SATH_INFLUX_URL): bot reports "
+                                  "are kept in PostgreSQL only, GetBotPerformance is unavailable\"");
+        return 0;
+    }
+    sathd_influx_config ic = {.url = cfg->influx_url, .db = cfg->influx_db,
+                              .max_queue_bytes = (size_t)cfg->influx_queue_bytes, .http = app->http};
+    int rc = sathd_influx_new(&ic, &app->influx);
+    if (rc != 0) {
+        fprintf(stderr, "sathd: SATH_INFLUX_URL / SATH_INFLUX_DB: %s\n",
+                rc == -EINVAL ? "need an http(s):// URL and a database name of [A-Za-z0-9_-]"
+                              : strerror(-rc));
+        return -1;
+    }
+    sathd_log(SATHD_LOG_INFO, "msg=\"bot metrics go to InfluxDB\" db=%s", cfg->influx_db);
+    return 0;
+}
+
 static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
 {
     char err[512] = "", addr[300];
@@ -109,6 +134,9 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
     };
     sathd_rpc_server *srv = sathd_rpc_server_new(&o, reg, app, &hooks, sath_v1_file_descriptors,
                                                  sath_v1_n_file_descriptors, err, sizeof err);
+    if (srv)
+        sathd_metrics_add_extra(sathd_rpc_server_metrics(srv), sathd_influx_render_metrics,
+                                app->influx);
     if (!srv || sathd_rpc_server_start(srv) != 0) {
         fprintf(stderr, "sathd: cannot serve gRPC on %s: %s\n", addr, err[0] ? err : "bind failed");
         sathd_rpc_server_free(srv);
@@ -207,7 +235,10 @@ int sathd_cmd_serve(const sathd_config *cfg)
         sathd_authsync_feeds *feeds =
             sathd_authsync_feeds_start(app.sync, app.redis, cfg->database_url);
         grpc_init();
-        rc = serve(&app, cfg, &stop);
+        if (start_influx(&app, cfg) == 0)
+            rc = serve(&app, cfg, &stop);
+        sathd_influx_free(app.influx, 2000); /* after serve: no call queues points any more */
+        app.influx = NULL;
         grpc_shutdown();
         sathd_authsync_feeds_stop(feeds);
     }

@@ -36,7 +36,21 @@ struct sathd_metrics {
     const sathd_registry *reg;
     size_t n;
     slot *slots; /* [stripe * n + index] */
+    struct {
+        char *(*render)(void *ud);
+        void *ud;
+    } extra[4];
+    size_t n_extra;
 };
+
+int sathd_metrics_add_extra(sathd_metrics *m, char *(*render)(void *ud), void *ud)
+{
+    if (!m || m->n_extra == sizeof m->extra / sizeof m->extra[0])
+        return -1;
+    m->extra[m->n_extra].render = render;
+    m->extra[m->n_extra++].ud = ud;
+    return 0;
+}
 
 /* The calling thread's stripe: its thread-local storage is at an address of its own. */
 static _Thread_local char stripe_anchor;
@@ -168,6 +182,12 @@ char *sathd_metrics_render(const sathd_metrics *m)
           f);
     for (size_t i = 0; m && i < m->n; i++)
         render_method(f, m, i, sathd_registry_at(m->reg, i)->desc->path);
+    for (size_t i = 0; m && i < m->n_extra; i++) {
+        char *t = m->extra[i].render(m->extra[i].ud);
+        if (t)
+            fputs(t, f);
+        free(t);
+    }
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

@@ -132,7 +132,7 @@ int sathd_users_get(sathd_call *call, const char *id, Sath__V1__User **out)
 }
 
 /* A write to the row of `id` has completed: this instance stops serving what it cached
- * at once (the others learn it from the trigger's NOTIFY: sql/005_user_change_notify.sql). */
+ * at once (the others learn it from the trigger's NOTIFY: sql/006_user_change_notify.sql). */
 static void changed(sathd_call *call, const char *id)
 {
     sathd_authsync_changed(sathd_call_app(call)->sync, id);

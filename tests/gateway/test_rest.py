@@ -4,7 +4,7 @@
 Starts a real sathd (own database next to SATH_TEST_DATABASE_URL, Redis SATH_TEST_REDIS_URL)
 with its in-process gateway on 127.0.0.1:0, or, with --standalone, a sathd plus a separate
 sath-gateway process forwarding to it over gRPC, and runs the same tests against either:
-every one of the 28 routes, the Auth/User flow with FastAPI-compatible JSON, the error
+every one of the 29 routes, the Auth/User flow with FastAPI-compatible JSON, the error
 mapping, headers (X-Request-Id, Grpc-Timeout/X-Timeout-Ms), CORS on/off and the extra
 endpoints.  Environment: SATHD_BIN, SATH_GATEWAY_BIN (standalone), SATH_TEST_DATABASE_URL,
 SATH_TEST_REDIS_URL.  Fails (never skips) when they are missing.
@@ -236,7 +236,7 @@ class AuthUserFlow(unittest.TestCase):
         self.assertGreater(len(plans), 0)
 
 
-# (verb, path, json body or None) of the 28 routes, by service; none answers 501 any more
+# (verb, path, json body or None) of the 29 routes, by service; none answers 501 any more
 # BotService (issue 8), exercised by test_bot_over_rest
 ROUTES_BOT = [
     ("POST", "/api/v1/bot/start", {}),
@@ -247,6 +247,7 @@ ROUTES_BOT = [
     ("POST", "/api/v1/bot/restart", {}),
     ("GET", "/api/v1/bot/logs", None),
     ("GET", "/api/v1/bot/logs/follow", None),
+    ("GET", "/api/v1/bot/performance", None),
 ]
 ROUTES_KEYS = [
     ("POST", "/api/v1/keys/exchange", {}),
@@ -274,7 +275,7 @@ class EveryRoute(unittest.TestCase):
         cls.email, cls.tok = new_user()
 
     def test_count(self):
-        self.assertEqual(len(ROUTES_KEYS) + len(ROUTES_BILLING) + len(ROUTES_BOT) + ROUTES_DONE, 28)
+        self.assertEqual(len(ROUTES_KEYS) + len(ROUTES_BILLING) + len(ROUTES_BOT) + ROUTES_DONE, 29)
 
     def test_billing_over_rest(self):
         for verb, path, body, code in ROUTES_BILLING:

@@ -236,6 +236,10 @@ def fill_generic(msg, depth=0):
         msg.seconds = R.randint(-62135596800, 253402300799)
         msg.nanos = rnanos()
         return
+    if name == "google.protobuf.Duration":  # |seconds| <= 315576000000, nanos of the same sign
+        msg.seconds = R.randint(0, 315576000000) * R.choice([1, -1])
+        msg.nanos = rnanos() * (1 if msg.seconds >= 0 else -1)
+        return
     msg.SetInParent()
     for f in msg.DESCRIPTOR.fields:
         if R.random() < 0.25:

@@ -38,6 +38,8 @@ typedef struct sathd_keyring sathd_keyring;
 typedef struct sathd_httpc sathd_httpc;
 /* Owned by sathd/users_cache.h (server/users), declared for the same reason. */
 typedef struct sathd_users_cache sathd_users_cache;
+/* Owned by sathd/influx.h (server/botagent), declared for the same reason. */
+typedef struct sathd_influx sathd_influx;
 
 struct sathd_app {
     const sathd_config *cfg;
@@ -53,6 +55,7 @@ struct sathd_app {
     sathd_billing *billing; /* SATH_BILLING_PROVIDER: Stripe or none */
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
     sathd_httpc *http;      /* outbound HTTP (key tests), SSRF guard per SATH_OUTBOUND_ALLOW */
+    sathd_influx *influx;   /* bot metrics writer (SATH_INFLUX_URL); NULL without InfluxDB */
     sathd_health_probe health;
     sathd_rl_local *rl_local;          /* in-process buckets of the cheap calls */
     sathd_rl_local *rl_refused;        /* Redis keys refused, until when (monotonic us) */

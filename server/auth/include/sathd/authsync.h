@@ -9,7 +9,7 @@
  *  - Every write that revokes something or changes a user is *published* by the backend
  *    itself, atomically with the write: the Redis session scripts PUBLISH the user id on
  *    SATHD_AUTHSYNC_CHANNEL, and a trigger on `users` NOTIFYs it
- *    (sql/005_user_change_notify.sql).  Each sathd
+ *    (sql/006_user_change_notify.sql).  Each sathd
  *    listens to both ("feeds", authsync_feed.c) and calls sathd_authsync_changed() for
  *    every user named, as does the instance that made the write, before it answers.
  *  - A cached answer is stamped (sathd_authsync_stamp()) *before* the backend read that

@@ -215,7 +215,12 @@ enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON 
     X(SATH_RL_PUBLIC_IP, rl_public_ip, RATE, "1200/60", 0, 0, NULL,                            \
       "Other public calls per client address and instance, COUNT/SECONDS (in process)")       \
     X(SATH_PWHASH_PER_IP, pwhash_per_ip, INT, "2", 1, 1024, NULL,                              \
-      "Password hashes one client address may have running or waiting at once")
+      "Password hashes one client address may have running or waiting at once")                \
+    X(SATH_INFLUX_URL, influx_url, STR, NULL, 0, 0, NULL,                                      \
+      "InfluxDB 1.x base URL for bot metrics, e.g. http://127.0.0.1:8086 (unset: none)")       \
+    X(SATH_INFLUX_DB, influx_db, STR, "sath", 0, 0, NULL, "InfluxDB database of bot metrics") \
+    X(SATH_INFLUX_QUEUE_BYTES, influx_queue_bytes, INT, "8388608", 65536, 1073741824, NULL,    \
+      "Bot metrics waiting for InfluxDB, bytes; beyond it points are dropped (counted)")
 
 #define SATHD_CFG_CTYPE_STR char *
 #define SATHD_CFG_CTYPE_SECRET char *

@@ -1,4 +1,4 @@
--- 005_user_change_notify.sql - every change to a user's row, whoever makes it (a
+-- 006_user_change_notify.sql - every change to a user's row, whoever makes it (a
 -- handler, billing, an operator with psql), is announced on the channel
 -- sath_user_changed with the user id as payload, in the same transaction: LISTEN
 -- delivers it only if the change commits, and in commit order.  sathd's user-row
