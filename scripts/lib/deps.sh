@@ -41,7 +41,10 @@ sath_install_missing() {
 
 # Benchmarks only (scripts/bench): the grpc++ reference server, h2load/nghttp, wrk for
 # REST, jq for the figures, perf for CPU per call.
-SATH_DEPS_BENCH=(libgrpc++-dev protobuf-compiler-grpc nghttp2-client wrk jq linux-perf)
+SATH_DEPS_BENCH=(libgrpc++-dev protobuf-compiler-grpc nghttp2-client wrk jq linux-perf
+  curl python3)
+# The original platform's stack, the REST reference of scripts/bench (optional).
+SATH_DEPS_BENCH_REF=(python3-fastapi python3-uvicorn python3-asyncpg python3-jose)
 
 # npm (Swagger UI for /docs, the OpenAPI validator in the tests).  Some images ship
 # Node.js with its own npm outside Debian's npm package; only install Debian's when no npm

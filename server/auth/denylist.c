@@ -2,10 +2,12 @@
  * denylist.c - revocation of access tokens, which are otherwise valid until they expire:
  * a per-token deny entry (logout of one access token) and a per-user cut-off time
  * (DeleteMe, password change: every token issued before it dies).  Both are checked on
- * every authenticated call by sathd_session_access_ok with a single MGET.
+ * every authenticated call by sathd_session_access_ok with a single MGET.  Both writes
+ * PUBLISH the user on SATHD_AUTHSYNC_CHANNEL in the same script (sathd/authsync.h).
  */
 #include "session_internal.h"
 
+#include "sathd/authsync.h"
 #include "sathd/log.h"
 
 #include <stdio.h>
@@ -14,6 +16,12 @@
 
 #define MAX_ISS 255
 #define MAX_JTI 63
+
+/* KEYS: key.  ARGV: value, ttl, user. */
+static const char lua_set_publish[] =
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+    "redis.call('PUBLISH', '" SATHD_AUTHSYNC_CHANNEL "', ARGV[3])\n"
+    "return 1\n";
 
 /* sath:deny:<sha256(iss NUL jti)>: the NUL cannot occur inside either string, so the
  * pair maps to one input unambiguously. */
@@ -33,10 +41,12 @@ static int deny_key(char key[SATHD_KEY_MAX], const char *iss, const char *jti)
 }
 
 sathd_session_rc sathd_session_deny(redisContext *c, const char *iss, const char *jti,
-                                    int64_t exp, int64_t leeway_s, int64_t now)
+                                    const char *user_id, int64_t exp, int64_t leeway_s,
+                                    int64_t now)
 {
-    char key[SATHD_KEY_MAX], ttl[24];
-    if (!c || !iss || !jti || leeway_s < 0 || deny_key(key, iss, jti) != 0)
+    char key[SATHD_KEY_MAX], ttl[24], user[37];
+    if (!c || !iss || !jti || leeway_s < 0 || deny_key(key, iss, jti) != 0 ||
+        !sathd_session_user_canon(user, user_id))
         return SATHD_SESSION_BAD_ARG;
     if (exp > INT64_MAX - leeway_s)
         return SATHD_SESSION_BAD_ARG;
@@ -44,8 +54,8 @@ sathd_session_rc sathd_session_deny(redisContext *c, const char *iss, const char
     if (left <= 0)
         return SATHD_SESSION_OK; /* already unusable: nothing to remember */
     snprintf(ttl, sizeof ttl, "%lld", (long long)left);
-    const char *argv[] = {"SET", key, "1", "EX", ttl};
-    redisReply *r = sathd_session_cmd(c, 5, argv);
+    const char *argv[] = {"EVAL", lua_set_publish, "1", key, "1", ttl, user};
+    redisReply *r = sathd_session_cmd(c, 7, argv);
     if (!r)
         return SATHD_SESSION_UNAVAILABLE;
     freeReplyObject(r);
@@ -62,8 +72,8 @@ sathd_session_rc sathd_session_set_user_cutoff(redisContext *c, const char *user
     snprintf(key, sizeof key, SATHD_KEY_UCUT "%s", user);
     snprintf(val, sizeof val, "%lld", (long long)cutoff);
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_s);
-    const char *argv[] = {"SET", key, val, "EX", ttl};
-    redisReply *r = sathd_session_cmd(c, 5, argv);
+    const char *argv[] = {"EVAL", lua_set_publish, "1", key, val, ttl, user};
+    redisReply *r = sathd_session_cmd(c, 7, argv);
     if (!r)
         return SATHD_SESSION_UNAVAILABLE;
     freeReplyObject(r);

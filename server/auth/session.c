@@ -4,12 +4,15 @@
  *
  * Each operation is one Lua script (EVAL), which Redis runs atomically: no other client
  * sees a half-rotated token, and two parallel rotations of one token serialise so that
- * exactly one finds it "active".  Scripts are sent with EVAL each time; they are tiny
+ * exactly one finds it "active".  Every script that revokes also PUBLISHes the user on
+ * SATHD_AUTHSYNC_CHANNEL in the same atomic step (sathd/authsync.h: other sathd
+ * instances drop what they cached about that user).  Scripts are sent with EVAL each time; they are tiny
  * and Redis caches their compiled form, which saves us from keeping SHA state.
  */
 #include "session_internal.h"
 
-#include "sathd/jwt.h" /* base64url */
+#include "sathd/authsync.h" /* the channel revocations are published on */
+#include "sathd/jwt.h"      /* base64url */
 
 #include <sodium.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@ static const char lua_rotate[] =
     "if redis.call('HGET', fkey, 'revoked') ~= '0' then return {'invalid', user, fam} end\n"
     "if t[3] ~= 'active' then\n"
     "  redis.call('HSET', fkey, 'revoked', '1')\n"
+    "  redis.call('PUBLISH', '" SATHD_AUTHSYNC_CHANNEL "', user)\n"
     "  return {'reuse', user, fam}\n"
     "end\n"
     "redis.call('HSET', KEYS[1], 'state', 'rotated')\n"
@@ -62,6 +66,7 @@ static const char lua_logout[] =
     "if ARGV[1] ~= '' and t[1] ~= ARGV[1] then return false end\n"
     "local fkey = 'sath:rf:' .. t[2]\n"
     "if redis.call('EXISTS', fkey) == 1 then redis.call('HSET', fkey, 'revoked', '1') end\n"
+    "redis.call('PUBLISH', '" SATHD_AUTHSYNC_CHANNEL "', t[1])\n"
     "redis.call('SREM', 'sath:ru:' .. t[1], t[2])\n"
     "return {t[1], t[2]}\n";
 
@@ -71,9 +76,10 @@ static const char lua_revoke_family[] =
     "if not u then return 0 end\n"
     "redis.call('HSET', KEYS[1], 'revoked', '1')\n"
     "redis.call('SREM', 'sath:ru:' .. u, ARGV[1])\n"
+    "redis.call('PUBLISH', '" SATHD_AUTHSYNC_CHANNEL "', u)\n"
     "return 1\n";
 
-/* KEYS: ru.  ARGV: family to keep ('' = none).  Returns how many were revoked. */
+/* KEYS: ru.  ARGV: family to keep ('' = none), user.  Returns how many were revoked. */
 static const char lua_revoke_all[] =
     "local n = 0\n"
     "for _, f in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
@@ -84,6 +90,7 @@ static const char lua_revoke_all[] =
     "    redis.call('SREM', KEYS[1], f)\n"
     "  end\n"
     "end\n"
+    "redis.call('PUBLISH', '" SATHD_AUTHSYNC_CHANNEL "', ARGV[2])\n"
     "return n\n";
 
 static const char *const rc_names[] = {"ok",       "invalid",     "reuse_detected",
@@ -254,8 +261,9 @@ sathd_session_rc sathd_session_revoke_all_for_user(redisContext *c, const char *
         (keep_family && strlen(keep_family) > SATHD_SESSION_FAMILY_LEN))
         return SATHD_SESSION_BAD_ARG;
     snprintf(key, sizeof key, SATHD_KEY_RU "%s", user);
-    const char *argv[] = {"EVAL", lua_revoke_all, "1", key, keep_family ? keep_family : ""};
-    redisReply *r = sathd_session_cmd(c, 5, argv);
+    const char *argv[] = {"EVAL", lua_revoke_all, "1", key, keep_family ? keep_family : "",
+                          user};
+    redisReply *r = sathd_session_cmd(c, 6, argv);
     if (!r)
         return SATHD_SESSION_UNAVAILABLE;
     sathd_session_rc rc = r->type == REDIS_REPLY_INTEGER ? SATHD_SESSION_OK

@@ -13,6 +13,7 @@
 
 #include "billing_internal.h"
 #include "sathd/app.h"
+#include "sathd/authsync.h"
 #include "sathd/log.h"
 #include "sathd/svc.h"
 
@@ -61,6 +62,14 @@ static const sathd_pg_stmt st_effective = {
     1};
 static const sathd_pg_stmt st_set_plan = {
     "billing_set_plan", "UPDATE users SET plan_id = $2, updated_at = now() WHERE id = $1", 2};
+/* Runs when the handler has returned, so after the caller's transaction committed: this
+ * instance stops serving the user's cached row (GetMe) at once; other instances learn
+ * the change from the users trigger within SATH_AUTH_STALENESS_MS (sathd/authsync.h). */
+static void plan_changed(sathd_call *call, void *user_id)
+{
+    sathd_authsync_changed(sathd_call_app(call)->sync, user_id);
+}
+
 int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *user_id,
                              sathd_plan_info *out)
 {
@@ -88,6 +97,9 @@ int sathd__billing_sync_plan(sathd_call *call, sathd_pg_conn *c, const char *use
         rc = sathd_svc_pg_query(call, c, &st_set_plan, q, &res);
         if (rc != SATHD_OK)
             return rc;
+        char *uid = sathd_call_strdup(call, user_id);
+        if (uid)
+            sathd_call_defer(call, plan_changed, uid); /* else: the trigger's bound still holds */
         sathd_log(SATHD_LOG_INFO, "msg=\"plan changed\" request_id=%s user_id=%s plan=%s",
                   sathd_call_request_id(call), user_id, plan.name);
         if ((rc = sathd__billing_enforce(call, c, user_id, &plan)) != SATHD_OK)

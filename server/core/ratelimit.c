@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,9 +131,13 @@ int sathd_rl_redis_check(redisContext *c, const char *const *keys, const sathd_r
 #define SHARDS 16
 #define PROBE 8
 
+/* A key's bucket.  `h` is written under the shard's lock only: 0 while the bucket is
+ * being (re)assigned, then the key's hash.  `tat` is also updated without the lock, by
+ * compare-and-swap, on the common path of a key that already has a bucket (one user's
+ * calls from every core would otherwise queue on one mutex: issue 14). */
 typedef struct bucket {
-    uint64_t h;  /* 0 = empty */
-    int64_t tat; /* microseconds, monotonic */
+    _Atomic uint64_t h;  /* 0 = empty */
+    _Atomic int64_t tat; /* microseconds, monotonic */
 } bucket;
 
 typedef struct shard {
@@ -179,30 +184,85 @@ void sathd_rl_local_free(sathd_rl_local *l)
 /* The bucket of `key`, its shard locked (the caller unlocks *sh).  Without `create`, NULL
  * when the key has none; with it, a new bucket (value `now_us`) in an empty slot or in
  * the one idle longest. */
-static bucket *find_bucket(sathd_rl_local *l, const void *key, size_t len, int64_t now_us,
-                           int create, shard **sh)
+static uint64_t key_hash(const sathd_rl_local *l, const void *key, size_t len)
 {
     unsigned char hb[crypto_shorthash_BYTES];
     crypto_shorthash(hb, key, len, l->key);
     uint64_t h;
     memcpy(&h, hb, sizeof h);
-    h |= 1; /* never 0 (empty) */
-    shard *s = *sh = &l->shards[(h >> 56) % SHARDS];
-    size_t base = (size_t)((h >> 8) % l->per_shard);
+    return h | 1; /* never 0 (empty) */
+}
+
+static shard *shard_of(sathd_rl_local *l, uint64_t h) { return &l->shards[(h >> 56) % SHARDS]; }
+
+static bucket *slot_at(const sathd_rl_local *l, shard *s, uint64_t h, size_t i)
+{
+    return &s->b[((size_t)((h >> 8) % l->per_shard) + i) % l->per_shard];
+}
+
+/* The bucket of `key`, its shard locked (the caller unlocks *sh).  Without `create`, NULL
+ * when the key has none; with it, a new bucket (value `now_us`) in an empty slot or in
+ * the one idle longest. */
+static bucket *find_bucket(sathd_rl_local *l, const void *key, size_t len, int64_t now_us,
+                           int create, shard **sh)
+{
+    uint64_t h = key_hash(l, key, len);
+    shard *s = *sh = shard_of(l, h);
     pthread_mutex_lock(&s->mu);
     bucket *victim = NULL;
     for (size_t i = 0; i < PROBE; i++) {
-        bucket *b = &s->b[(base + i) % l->per_shard];
-        if (b->h == h)
+        bucket *b = slot_at(l, s, h, i);
+        uint64_t bh = atomic_load_explicit(&b->h, memory_order_relaxed);
+        if (bh == h)
             return b;
-        if (!victim || (victim->h != 0 && (b->h == 0 || b->tat < victim->tat)))
+        if (!victim || (atomic_load_explicit(&victim->h, memory_order_relaxed) != 0 &&
+                        (bh == 0 || atomic_load_explicit(&b->tat, memory_order_relaxed) <
+                                        atomic_load_explicit(&victim->tat, memory_order_relaxed))))
             victim = b; /* an empty bucket, else the one idle longest */
     }
     if (!create)
         return NULL;
-    victim->h = h;
-    victim->tat = now_us;
+    /* Lock-free readers (gcra_fast) must not mistake the old key's tat for the new one's:
+     * the hash is cleared first and set last. */
+    atomic_store_explicit(&victim->h, 0, memory_order_release);
+    atomic_store_explicit(&victim->tat, now_us, memory_order_release);
+    atomic_store_explicit(&victim->h, h, memory_order_release);
     return victim;
+}
+
+/* GCRA on bucket b of the key hashed h: 1 allowed, 0 refused, -1 when b stopped being the
+ * key's (the caller retries under the lock).  The hash is checked after each read of tat
+ * (acquire: a reassignment clears it before touching tat), and tat moves only by
+ * compare-and-swap.  A reassignment between that check and the swap can only make the
+ * swap fail, unless the new key's start value equals the old tat to the microsecond:
+ * then that one call is judged and counted on the new key's budget (off by one call, in
+ * a race that needs a bucket evicted while in use). */
+static int gcra_apply(bucket *b, uint64_t h, int64_t now_us, long long T, long long tau,
+                      sathd_rl_result *out)
+{
+    int64_t cur = atomic_load_explicit(&b->tat, memory_order_acquire);
+    for (;;) {
+        if (atomic_load_explicit(&b->h, memory_order_acquire) != h)
+            return -1;
+        int64_t tat = cur < now_us ? now_us : cur;
+        int64_t wait = tat + T - tau - now_us;
+        out->which = 0;
+        if (wait > 0) {
+            out->allowed = 0;
+            out->remaining = 0;
+            out->reset_ms = (tat - now_us + 999) / 1000;
+            out->retry_after_ms = (wait + 999) / 1000;
+            return 0;
+        }
+        if (atomic_compare_exchange_weak_explicit(&b->tat, &cur, tat + T, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            out->allowed = 1;
+            out->remaining = (tau - (tat + T - now_us)) / T;
+            out->reset_ms = (tat + T - now_us + 999) / 1000;
+            out->retry_after_ms = 0;
+            return 1;
+        }
+    }
 }
 
 void sathd_rl_local_check(sathd_rl_local *l, const void *key, size_t len, const sathd_rate *rate,
@@ -210,23 +270,19 @@ void sathd_rl_local_check(sathd_rl_local *l, const void *key, size_t len, const 
 {
     long long T, tau;
     rate_us(rate, &T, &tau);
-    shard *s;
-    bucket *hit = find_bucket(l, key, len, now_us, 1, &s);
-    int64_t tat = hit->tat < now_us ? now_us : hit->tat;
-    int64_t wait = tat + T - tau - now_us;
-    out->which = 0;
-    if (wait > 0) {
-        out->allowed = 0;
-        out->remaining = 0;
-        out->reset_ms = (tat - now_us + 999) / 1000;
-        out->retry_after_ms = (wait + 999) / 1000;
-    } else {
-        hit->tat = tat + T;
-        out->allowed = 1;
-        out->remaining = (tau - (hit->tat - now_us)) / T;
-        out->reset_ms = (hit->tat - now_us + 999) / 1000;
-        out->retry_after_ms = 0;
+    /* Common case without the lock: the key already has a bucket. */
+    uint64_t h = key_hash(l, key, len);
+    shard *s = shard_of(l, h);
+    for (size_t i = 0; i < PROBE; i++) {
+        bucket *b = slot_at(l, s, h, i);
+        if (atomic_load_explicit(&b->h, memory_order_acquire) == h &&
+            gcra_apply(b, h, now_us, T, tau, out) >= 0)
+            return;
     }
+    /* A new key (or its bucket was just reassigned): find or make it under the lock,
+     * which keeps its hash stable, so gcra_apply cannot fail there. */
+    bucket *hit = find_bucket(l, key, len, now_us, 1, &s);
+    gcra_apply(hit, h, now_us, T, tau, out);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -234,7 +290,7 @@ int64_t sathd_rl_local_get(sathd_rl_local *l, const void *key, size_t len)
 {
     shard *s;
     bucket *b = find_bucket(l, key, len, 0, 0, &s);
-    int64_t v = b ? b->tat : 0;
+    int64_t v = b ? atomic_load_explicit(&b->tat, memory_order_acquire) : 0;
     pthread_mutex_unlock(&s->mu);
     return v;
 }
@@ -243,7 +299,7 @@ void sathd_rl_local_set(sathd_rl_local *l, const void *key, size_t len, int64_t 
 {
     shard *s;
     bucket *b = find_bucket(l, key, len, value, 1, &s);
-    b->tat = value;
+    atomic_store_explicit(&b->tat, value, memory_order_release);
     pthread_mutex_unlock(&s->mu);
 }
 

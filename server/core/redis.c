@@ -197,6 +197,12 @@ void sathd_redis_release(sathd_redis_pool *p, redisContext *ctx)
     }
 }
 
+redisContext *sathd_redis_connect(sathd_redis_pool *p, int64_t timeout_ms, char *err,
+                                  size_t errlen)
+{
+    return open_ctx(p, timeout_ms, err, errlen);
+}
+
 int sathd_redis_set_timeout(redisContext *ctx, int64_t timeout_ms)
 {
     if (!ctx || timeout_ms <= 0)

@@ -11,7 +11,8 @@
  * with shutdown(2), which MHD then sees as the client leaving; however slowly the client
  * trickles, that cannot be put off.
  *
- * The connection record is MHD's socket context: it holds the connection's arena too.
+ * The connection record is MHD's socket context.  It holds no arena: a request takes
+ * one when it begins (gateway_http.c), so an idle keep-alive connection costs little.
  * MHD notifies CLOSED before it closes the socket, and the record leaves the list under
  * the same lock the sweeper holds while it calls shutdown(), so the sweeper never touches
  * a descriptor that may have been reused.
@@ -118,10 +119,6 @@ sathd_gw_conn *sathd_gw_guard_open(sathd_gw_guard *gd, struct MHD_Connection *mh
     sathd_gw_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    if (!(c->arena = sathd_arena_new(SATHD_GW_ARENA_CHUNK))) {
-        free(c);
-        return NULL;
-    }
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
     c->fd = ci ? ci->connect_fd : -1;
@@ -143,7 +140,6 @@ void sathd_gw_guard_close(sathd_gw_guard *gd, sathd_gw_conn *c)
     c->prev->next = c->next;
     c->next->prev = c->prev;
     pthread_mutex_unlock(&gd->mu);
-    sathd_arena_free(c->arena);
     free(c);
 }
 

@@ -7,6 +7,7 @@
 #ifndef SATHD_GW_INTERNAL_H
 #define SATHD_GW_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,10 +35,8 @@
 
 /* ---- slow clients (gateway_guard.c) ---- */
 
-/* One connection: MHD's socket context.  The arena lives as long as the connection and
- * is reset after each request. */
+/* One connection: MHD's socket context (requests take their arena per request). */
 typedef struct sathd_gw_conn {
-    sathd_arena *arena;
     int fd;
     int64_t head_deadline_ms; /* monotonic; 0 while a request is being served */
     struct sathd_gw_conn *prev, *next;
@@ -69,10 +68,12 @@ struct sathd_gateway {
     size_t n_origins;
     int cors_any;
     int port;
+    pthread_key_t spare_arena; /* one parked request arena per libmicrohttpd thread */
+    int has_spare_key;
     sathd_gw_guard *guard;
 };
 
-/* One HTTP request, allocated in the connection's arena on the first callback. */
+/* One HTTP request, allocated in its arena on the first callback. */
 typedef struct sathd_gw_req {
     sathd_arena *arena;
     char *body;

@@ -212,14 +212,17 @@ int sathd_gw_build_request(sathd_arena *a, const sathd_gw_http_in *in, ProtobufC
     return 0;
 }
 
-char *sathd_gw_dump(sathd_arena *a, const json_t *j, size_t *len)
+/* Text written by fill(ctx, buf, cap) -- which returns the full length, larger than cap
+ * when it did not fit, 0 on failure -- in an arena buffer grown once if needed. */
+static char *arena_text(sathd_arena *a, size_t (*fill)(const void *ctx, char *buf, size_t cap),
+                        const void *ctx, size_t *len)
 {
     size_t cap = 1024;
     for (int tries = 0; tries < 2; tries++) {
         char *buf = sathd_arena_alloc(a, cap);
         if (!buf)
             return NULL;
-        size_t n = json_dumpb(j, buf, cap, JSON_COMPACT | JSON_ENCODE_ANY);
+        size_t n = fill(ctx, buf, cap);
         if (n == 0)
             return NULL;
         if (n <= cap) {
@@ -229,6 +232,27 @@ char *sathd_gw_dump(sathd_arena *a, const json_t *j, size_t *len)
         cap = n;
     }
     return NULL;
+}
+
+static size_t fill_json(const void *ctx, char *buf, size_t cap)
+{
+    return json_dumpb(ctx, buf, cap, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+char *sathd_gw_dump(sathd_arena *a, const json_t *j, size_t *len)
+{
+    return arena_text(a, fill_json, j, len);
+}
+
+typedef struct response_text {
+    const ProtobufCMessage *resp;
+    const char *field;
+} response_text;
+
+static size_t fill_response(const void *ctx, char *buf, size_t cap)
+{
+    const response_text *r = ctx;
+    return sathd_pbjson_dumpb(r->resp, r->field, 0, buf, cap);
 }
 
 char *sathd_gw_response_body(sathd_arena *a, const sathd_method_desc *m,
@@ -250,19 +274,10 @@ char *sathd_gw_response_body(sathd_arena *a, const sathd_method_desc *m,
 char *sathd_gw_response_json(sathd_arena *a, const sathd_method_desc *m,
                              const ProtobufCMessage *resp, size_t *len)
 {
-    json_t *j = sathd_pbjson_encode(resp, 0);
-    if (!j)
-        return NULL;
-    const json_t *part = j;
+    /* Written straight from the message (no jansson tree): the same text. */
     const char *rb = m->http.response_body;
-    if (rb && rb[0]) {
-        part = json_object_get(j, rb);
-        if (!part)
-            part = json_null();
-    }
-    char *s = sathd_gw_dump(a, part, len);
-    json_decref(j);
-    return s;
+    response_text r = {resp, rb && rb[0] ? rb : NULL};
+    return arena_text(a, fill_response, &r, len);
 }
 
 char *sathd_gw_error_json(sathd_arena *a, int grpc_code, const char *message, size_t *len)

@@ -30,6 +30,23 @@ int64_t sathd_httpc_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* libcurl's global set-up (its TLS library's above all) runs on the first request,
+ * not at start-up: it alone kept ~2 MiB of an idle sathd resident (docs/performance.md,
+ * idle memory), and most sathd processes send no request for a long time.  Safe from
+ * any thread: libcurl >= 7.84 built "threadsafe" (Debian 12 has 7.88) makes
+ * curl_global_init thread-safe, and pthread_once runs it once here. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static int curl_ready;
+
+static void curl_setup(void) { curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }
+
+/* A new easy handle, libcurl set up first; NULL when that or the handle failed. */
+static CURL *new_handle(void)
+{
+    pthread_once(&curl_once, curl_setup);
+    return curl_ready ? curl_easy_init() : NULL;
+}
+
 int sathd_httpc_new(const sathd_httpc_config *cfg, sathd_httpc **out)
 {
     *out = NULL;
@@ -79,7 +96,7 @@ static CURL *pool_take(sathd_httpc *c)
     if (c->n_pool)
         h = c->pool[--c->n_pool];
     pthread_mutex_unlock(&c->mu);
-    return h ? h : curl_easy_init();
+    return h ? h : new_handle();
 }
 
 static void pool_give(sathd_httpc *c, CURL *h)
@@ -464,7 +481,7 @@ sathd_httpc_err sathd_httpc_do(sathd_httpc *c, const sathd_httpc_request *req,
         err = SATHD_HTTPC_EINVAL; /* a socket path is a local destination by definition */
     if (err == SATHD_HTTPC_OK && guarded)
         err = httpc_guard_resolve(c, host, port, &pin);
-    if (err == SATHD_HTTPC_OK && !(h = guarded ? curl_easy_init() : pool_take(c)))
+    if (err == SATHD_HTTPC_OK && !(h = guarded ? new_handle() : pool_take(c)))
         err = SATHD_HTTPC_EINTERNAL;
     if (err == SATHD_HTTPC_OK)
         err = perform(c, h, u, req, &x, guarded ? &pin : NULL, host, port);

@@ -22,26 +22,9 @@ static json_t *string_value(const char *s, size_t len)
 {
     if (pbj_utf8_valid(s, len))
         return json_stringn(s, len);
-    char *buf = malloc(len * 3 + 1);
-    if (!buf)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        size_t n = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xC0)
-            n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (c < 0x80 || (i + n <= len && pbj_utf8_valid(s + i, n))) {
-            memcpy(buf + o, s + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(buf + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    json_t *j = json_stringn(buf, o);
+    size_t n = 0;
+    char *buf = pbj_utf8_scrub(s, len, &n);
+    json_t *j = buf ? json_stringn(buf, n) : NULL;
     free(buf);
     return j;
 }
@@ -246,28 +229,27 @@ static bool is_default(const ProtobufCFieldDescriptor *fd, const void *src)
     }
 }
 
-/* The JSON of one field, or *skip when it is left out. */
-static json_t *encode_field(pbj_ctx *ctx, const ProtobufCMessage *msg,
-                            const ProtobufCFieldDescriptor *fd, bool *skip)
+bool pbj_skip_field(const pbj_ctx *ctx, const ProtobufCMessage *msg,
+                    const ProtobufCFieldDescriptor *fd)
+{
+    bool omit_defaults = ctx->flags & SATHD_PBJSON_OMIT_DEFAULTS;
+    if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+        return omit_defaults && *(const size_t *)pbj_member(msg, fd->quantifier_offset) == 0;
+    bool tracked = (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+                   fd->label == PROTOBUF_C_LABEL_OPTIONAL || fd->type == PROTOBUF_C_TYPE_MESSAGE;
+    return tracked ? !pbj_field_present(msg, fd)
+                   : omit_defaults && is_default(fd, pbj_member(msg, fd->offset));
+}
+
+json_t *pbj_encode_field(pbj_ctx *ctx, const ProtobufCMessage *msg,
+                         const ProtobufCFieldDescriptor *fd)
 {
     const void *src = pbj_member(msg, fd->offset);
-    bool omit_defaults = ctx->flags & SATHD_PBJSON_OMIT_DEFAULTS;
-    *skip = false;
     if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
         size_t n = *(const size_t *)pbj_member(msg, fd->quantifier_offset);
-        if (n == 0 && omit_defaults) {
-            *skip = true;
-            return NULL;
-        }
         if (pbj_is_map(fd))
             return encode_map(ctx, fd, n, *(ProtobufCMessage *const *const *)src);
         return encode_repeated(ctx, fd, n, *(const char *const *)src);
-    }
-    bool tracked = (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-                   fd->label == PROTOBUF_C_LABEL_OPTIONAL || fd->type == PROTOBUF_C_TYPE_MESSAGE;
-    if (tracked ? !pbj_field_present(msg, fd) : (omit_defaults && is_default(fd, src))) {
-        *skip = true;
-        return NULL;
     }
     return pbj_encode_scalar(ctx, fd, src);
 }
@@ -278,10 +260,9 @@ static json_t *encode_object(pbj_ctx *ctx, const ProtobufCMessage *msg)
     json_t *obj = json_object();
     for (unsigned i = 0; obj && i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *fd = &desc->fields[i];
-        bool skip;
-        json_t *v = encode_field(ctx, msg, fd, &skip);
-        if (skip)
+        if (pbj_skip_field(ctx, msg, fd))
             continue;
+        json_t *v = pbj_encode_field(ctx, msg, fd);
         char camel[256];
         const char *name = fd->name;
         if ((ctx->flags & SATHD_PBJSON_CAMEL_CASE) && pbj_camel_name(fd->name, camel, sizeof(camel)))

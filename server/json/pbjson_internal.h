@@ -116,4 +116,15 @@ bool pbj_timestamp_parse(const char *s, int64_t *seconds, int32_t *nanos);
 bool pbj_duration_format(int64_t seconds, int32_t nanos, char out[40]);
 bool pbj_duration_parse(const char *s, int64_t *seconds, int32_t *nanos);
 
+/* Whether the encoder leaves field fd of msg out (unset message/oneof/optional, or a
+ * default with SATHD_PBJSON_OMIT_DEFAULTS), and the JSON of its value otherwise. */
+bool pbj_skip_field(const pbj_ctx *ctx, const ProtobufCMessage *msg,
+                    const ProtobufCFieldDescriptor *fd);
+json_t *pbj_encode_field(pbj_ctx *ctx, const ProtobufCMessage *msg,
+                         const ProtobufCFieldDescriptor *fd);
+
+/* A malloc'd copy of s (len bytes) with each invalid UTF-8 sequence replaced by U+FFFD;
+ * its length in *out_len.  NULL when out of memory. */
+char *pbj_utf8_scrub(const char *s, size_t len, size_t *out_len);
+
 #endif /* SATHD_PBJSON_INTERNAL_H */

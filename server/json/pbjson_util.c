@@ -367,3 +367,28 @@ pbj_wkt pbj_wkt_of(const ProtobufCMessageDescriptor *desc)
             return table[i].kind;
     return PBJ_WKT_NONE;
 }
+
+char *pbj_utf8_scrub(const char *s, size_t len, size_t *out_len)
+{
+    char *buf = malloc(len * 3 + 1);
+    if (!buf)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xC0)
+            n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (c < 0x80 || (i + n <= len && pbj_utf8_valid(s + i, n))) {
+            memcpy(buf + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(buf + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *out_len = o;
+    return buf;
+}

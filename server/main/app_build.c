@@ -21,6 +21,7 @@
 #include "sathd/keytest.h"
 #include "sathd/plans.h"
 #include "sathd/ratelimit.h"
+#include "sathd/users_cache.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {
@@ -96,7 +97,7 @@ static int build_keyring(sathd_app *app, const sathd_config *cfg, char *err, siz
 }
 
 /* The outbound client; each SATH_OUTBOUND_ALLOW entry is tried alone first so a
- * bad one is named.  curl_global_init has run in main. */
+ * bad one is named (libcurl itself is set up on the first request). */
 static int build_http(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
 {
     char **allow = sathd_httpc_list_split(cfg->outbound_allow);
@@ -130,7 +131,10 @@ static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t
     app->jwt_policy.access_ttl_s = cfg->access_ttl;
     app->jwt_policy.leeway_s = SATHD_JWT_MAX_LEEWAY;
     /* Sized for the tokens alive at once: one per active session within a 15-minute TTL. */
-    if (!(app->verified = sathd_token_cache_new(16384))) {
+    if (!(app->verified = sathd_token_cache_new(16384)) ||
+        !(app->sync = sathd_authsync_new(cfg->auth_staleness_ms)) ||
+        (cfg->user_cache_size > 0 &&
+         !(app->users = sathd_users_cache_new((size_t)cfg->user_cache_size)))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -232,6 +236,8 @@ void sathd_app_destroy(sathd_app *app)
     sathd_pwhash_free(app->pwhash);
     sathd_jwt_keys_free(app->jwt);
     sathd_token_cache_free(app->verified);
+    sathd_users_cache_free(app->users);
+    sathd_authsync_free(app->sync);
     if (app->redis)
         sathd_redis_pool_free(app->redis);
     if (app->pg)

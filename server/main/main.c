@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "sathd/config.h"
@@ -61,11 +60,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "sathd: libsodium failed to initialise\n");
         return 1;
     }
-    /* Once, before any thread: server/httpc never calls it (curl's rule). */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "sathd: libcurl failed to initialise\n");
-        return 1;
-    }
+    /* libcurl: server/httpc sets it up on the first outbound request (sathd/httpc.h). */
     sathd_config cfg;
     char err[512] = "";
     if (sathd_config_load(&cfg, env_file, err, sizeof err) != 0) {
@@ -83,6 +78,5 @@ int main(int argc, char **argv)
     else
         rc = sathd_cmd_serve(&cfg);
     sathd_config_free(&cfg);
-    curl_global_cleanup();
     return rc;
 }

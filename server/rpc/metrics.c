@@ -1,15 +1,19 @@
 /*
  * metrics.c - lock-free per-method counters and Prometheus text rendering.
  *
- * One slot per registry entry, sized when the metrics are created.  Every counter is a
- * relaxed atomic: a scrape may see a call counted in calls_total but not yet in the
- * histogram, which Prometheus tolerates.  Slots are cache-line aligned so methods do
- * not share lines.
+ * One slot per registry entry and stripe, sized when the metrics are created.  Every
+ * counter is a relaxed atomic: a scrape may see a call counted in calls_total but not yet
+ * in the histogram, which Prometheus tolerates.  Slots are cache-line aligned so methods
+ * do not share lines, and each thread records into the stripe its thread-local storage
+ * address hashes to: one client's calls spread over all cores would otherwise bounce the
+ * one line of their method between every core three times per call.  A scrape sums the
+ * stripes.
  */
 #include "sathd/metrics.h"
 #include "sathd/rpc.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,10 +30,12 @@ typedef struct slot {
     atomic_uint_fast64_t sum_us;
 } slot;
 
+#define N_STRIPES 16
+
 struct sathd_metrics {
     const sathd_registry *reg;
     size_t n;
-    slot *slots;
+    slot *slots; /* [stripe * n + index] */
     struct {
         char *(*render)(void *ud);
         void *ud;
@@ -46,6 +52,17 @@ int sathd_metrics_add_extra(sathd_metrics *m, char *(*render)(void *ud), void *u
     return 0;
 }
 
+/* The calling thread's stripe: its thread-local storage is at an address of its own. */
+static _Thread_local char stripe_anchor;
+static size_t my_stripe(void)
+{
+    uint64_t x = (uint64_t)(uintptr_t)&stripe_anchor;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return (size_t)(x % N_STRIPES);
+}
+
 sathd_metrics *sathd_metrics_new(const sathd_registry *reg)
 {
     sathd_metrics *m = calloc(1, sizeof *m);
@@ -53,13 +70,13 @@ sathd_metrics *sathd_metrics_new(const sathd_registry *reg)
         return NULL;
     m->reg = reg;
     m->n = sathd_registry_count(reg);
-    size_t bytes = (m->n ? m->n : 1) * sizeof(slot);
+    size_t bytes = (m->n ? m->n : 1) * N_STRIPES * sizeof(slot);
     m->slots = aligned_alloc(_Alignof(slot), (bytes + _Alignof(slot) - 1) / _Alignof(slot) * _Alignof(slot));
     if (!m->slots) {
         free(m);
         return NULL;
     }
-    for (size_t i = 0; i < m->n; i++) {
+    for (size_t i = 0; i < m->n * N_STRIPES; i++) {
         for (size_t s = 0; s < N_STATUS; s++)
             atomic_init(&m->slots[i].status[s], 0);
         for (size_t b = 0; b <= N_BUCKETS; b++)
@@ -81,7 +98,7 @@ void sathd_metrics_record(sathd_metrics *m, size_t index, int status, int64_t du
 {
     if (!m || index >= m->n || status < 0 || status >= N_STATUS)
         return;
-    slot *s = &m->slots[index];
+    slot *s = &m->slots[my_stripe() * m->n + index];
     if (duration_us < 0)
         duration_us = 0;
     size_t b = 0;
@@ -92,24 +109,41 @@ void sathd_metrics_record(sathd_metrics *m, size_t index, int status, int64_t du
     atomic_fetch_add_explicit(&s->sum_us, (uint_fast64_t)duration_us, memory_order_relaxed);
 }
 
+/* A counter of method `index` summed over the stripes; `field` picks it in a slot. */
+static uint64_t sum(const sathd_metrics *m, size_t index,
+                    const atomic_uint_fast64_t *(*field)(const slot *, size_t), size_t k)
+{
+    uint64_t t = 0;
+    for (size_t st = 0; st < N_STRIPES; st++)
+        t += atomic_load_explicit(field(&m->slots[st * m->n + index], k), memory_order_relaxed);
+    return t;
+}
+
+static const atomic_uint_fast64_t *status_of(const slot *s, size_t k) { return &s->status[k]; }
+static const atomic_uint_fast64_t *bucket_of(const slot *s, size_t k) { return &s->bucket[k]; }
+static const atomic_uint_fast64_t *sum_us_of(const slot *s, size_t k)
+{
+    (void)k;
+    return &s->sum_us;
+}
+
 uint64_t sathd_metrics_count(const sathd_metrics *m, size_t index, int status)
 {
     if (!m || index >= m->n || status < -1 || status >= N_STATUS)
         return 0;
-    const slot *s = &m->slots[index];
     if (status >= 0)
-        return atomic_load_explicit(&s->status[status], memory_order_relaxed);
+        return sum(m, index, status_of, (size_t)status);
     uint64_t t = 0;
     for (int i = 0; i < N_STATUS; i++)
-        t += atomic_load_explicit(&s->status[i], memory_order_relaxed);
+        t += sum(m, index, status_of, (size_t)i);
     return t;
 }
 
-static void render_method(FILE *f, const slot *s, const char *path)
+static void render_method(FILE *f, const sathd_metrics *m, size_t index, const char *path)
 {
     uint64_t cum = 0;
     for (size_t b = 0; b <= N_BUCKETS; b++) {
-        cum += atomic_load_explicit(&s->bucket[b], memory_order_relaxed);
+        cum += sum(m, index, bucket_of, b);
         if (b < N_BUCKETS)
             fprintf(f, "sathd_rpc_duration_seconds_bucket{method=\"%s\",le=\"%g\"} %llu\n", path,
                     (double)bucket_us[b] / 1e6, (unsigned long long)cum);
@@ -118,7 +152,7 @@ static void render_method(FILE *f, const slot *s, const char *path)
                     (unsigned long long)cum);
     }
     fprintf(f, "sathd_rpc_duration_seconds_sum{method=\"%s\"} %.6f\n", path,
-            (double)atomic_load_explicit(&s->sum_us, memory_order_relaxed) / 1e6);
+            (double)sum(m, index, sum_us_of, 0) / 1e6);
     fprintf(f, "sathd_rpc_duration_seconds_count{method=\"%s\"} %llu\n", path,
             (unsigned long long)cum);
 }
@@ -137,7 +171,7 @@ char *sathd_metrics_render(const sathd_metrics *m)
     for (size_t i = 0; m && i < m->n; i++) {
         const char *path = sathd_registry_at(m->reg, i)->desc->path;
         for (int st = 0; st < N_STATUS; st++) {
-            uint64_t v = atomic_load_explicit(&m->slots[i].status[st], memory_order_relaxed);
+            uint64_t v = sum(m, i, status_of, (size_t)st);
             if (v || st == 0)
                 fprintf(f, "sathd_rpc_calls_total{method=\"%s\",code=\"%s\"} %llu\n", path,
                         sathd_status_name(st), (unsigned long long)v);
@@ -147,7 +181,7 @@ char *sathd_metrics_render(const sathd_metrics *m)
           "# TYPE sathd_rpc_duration_seconds histogram\n",
           f);
     for (size_t i = 0; m && i < m->n; i++)
-        render_method(f, &m->slots[i], sathd_registry_at(m->reg, i)->desc->path);
+        render_method(f, m, i, sathd_registry_at(m->reg, i)->desc->path);
     for (size_t i = 0; m && i < m->n_extra; i++) {
         char *t = m->extra[i].render(m->extra[i].ud);
         if (t)

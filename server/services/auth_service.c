@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "sathd/app.h"
+#include "sathd/authsync.h"
 #include "sathd/log.h"
 #include "sathd/password.h"
 #include "sath/v1/auth.sath-server.h"
@@ -154,9 +155,11 @@ static int auth_refresh(sathd_call *call, const Sath__V1__RefreshRequest *req,
     sathd_refresh refresh;
     sathd_session_rc src = sathd_session_rotate(redis, req->refresh_token, app->cfg->refresh_ttl,
                                                 &refresh);
-    if (src == SATHD_SESSION_REUSE_DETECTED)
+    if (src == SATHD_SESSION_REUSE_DETECTED) {
+        sathd_authsync_changed(app->sync, refresh.user_id); /* revoked: applied here first */
         sathd_log(SATHD_LOG_WARN, "msg=\"refresh token reuse, session revoked\" request_id=%s user=%s",
                   sathd_call_request_id(call), refresh.user_id);
+    }
     if (src != SATHD_SESSION_OK) {
         sathd_svc_redis_close(call, redis);
         return sathd_svc_session_error(call, src, "rotate");
@@ -166,6 +169,7 @@ static int auth_refresh(sathd_call *call, const Sath__V1__RefreshRequest *req,
     if (rc == SATHD_OK && !active) {
         /* Deactivated after the token was issued: the session must not outlive it. */
         sathd_session_revoke_all_for_user(redis, refresh.user_id, NULL, NULL);
+        sathd_authsync_changed(app->sync, refresh.user_id);
         rc = sathd_call_error(call, SATHD_UNAUTHENTICATED, "invalid or expired refresh token");
     }
     sathd_svc_redis_close(call, redis);
@@ -202,9 +206,11 @@ static int auth_logout(sathd_call *call, const Sath__V1__LogoutRequest *req,
                                        as a token we do not know (nothing revoked) */
     }
     if (src == SATHD_SESSION_OK)
-        src = sathd_session_deny(redis, id->issuer, id->jti, id->expires_at,
+        src = sathd_session_deny(redis, id->issuer, id->jti, id->user_id, id->expires_at,
                                  app->jwt_policy.leeway_s, sathd_svc_now());
     sathd_svc_redis_close(call, redis);
+    /* Whatever got written is refused here before we answer (other instances: feed). */
+    sathd_authsync_changed(app->sync, id->user_id);
     if (src != SATHD_SESSION_OK)
         return sathd_svc_session_error(call, src, "logout");
     return SATHD_OK;

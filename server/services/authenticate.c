@@ -1,10 +1,14 @@
 /*
  * authenticate.c - turning a bearer token into the caller's identity.
  *
- * Runs on every authenticated call, so it costs one signature check (skipped for a
- * token verified before, see sathd/token_cache.h) and one Redis round trip (sathd_session_access_ok reads the token, session and user revocation
- * keys together).  The reason a token was refused goes to the debug log only: telling
- * the client "expired" versus "bad signature" helps nobody but an attacker.
+ * Runs on every authenticated call.  A token seen before skips its signature check
+ * (sathd/token_cache.h); its revocation check in Redis (sathd_session_access_ok: token,
+ * session and user revocation keys in one round trip) is skipped too while
+ * sathd/authsync.h says the last check is still trustworthy: made after the revocation
+ * feed was last (re)connected, after the last change published for that user, and the
+ * feed synchronised within its bound.  Otherwise the round trip is made, as it always
+ * was.  The reason a token was refused goes to the debug log only: telling the client
+ * "expired" versus "bad signature" helps nobody but an attacker.
  *
  * Two kinds of bearer token, each accepted on its own methods only: a user's access
  * token (a JWT) everywhere but BotAgentService, and a bot's run token ("sathrt_...",
@@ -14,6 +18,7 @@
 #include <string.h>
 
 #include "sathd/app.h"
+#include "sathd/authsync.h"
 #include "sathd/botagent.h"
 #include "sathd/jwt.h"
 #include "sathd/log.h"
@@ -22,6 +27,33 @@
 #include "sathd/svc.h"
 
 #define BAD_TOKEN "invalid or expired access token"
+
+/* Whether the cached revocation check of `cl` (stamped `stamp`) may stand in for Redis.
+ * A session family lives refresh_ttl past its latest rotation, which is when the token
+ * was issued; past that, Redis would answer "expired", so ask it. */
+static int revocation_check_cached(const sathd_app *app, const sathd_jwt_claims *cl,
+                                   uint64_t stamp, int64_t now)
+{
+    if (cl->sid[0] && now >= cl->iat + app->cfg->refresh_ttl)
+        return 0;
+    return sathd_authsync_valid(app->sync, SATHD_FEED_REVOCATIONS, cl->sub, stamp,
+                                sathd_authsync_now_ms());
+}
+
+static int fill_identity(sathd_call *call, const sathd_jwt_claims *cl, const char *bearer_token,
+                         sathd_identity *out)
+{
+    out->user_id = sathd_call_strdup(call, cl->sub);
+    out->jti = sathd_call_strdup(call, cl->jti);
+    out->issuer = sathd_call_strdup(call, cl->iss);
+    out->session_id = sathd_call_strdup(call, cl->sid);
+    out->token = bearer_token;
+    out->expires_at = cl->exp;
+    out->issued_at = cl->iat;
+    if (!out->user_id || !out->jti || !out->issuer || !out->session_id)
+        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
+    return SATHD_OK;
+}
 
 int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_token,
                                 sathd_identity *out)
@@ -35,8 +67,10 @@ int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_t
     sathd_jwt_claims cl;
     size_t len = strlen(bearer_token);
     int64_t now = sathd_svc_now();
+    uint64_t stamp = 0;
     if (len > SATHD_JWT_MAX_TOKEN_LEN ||
-        !sathd_token_cache_get(app->verified, bearer_token, len, now, app->jwt_policy.leeway_s, &cl)) {
+        !sathd_token_cache_get(app->verified, bearer_token, len, now, app->jwt_policy.leeway_s,
+                               &cl, &stamp)) {
         sathd_jwt_err err = sathd_jwt_verify_access(app->jwt, &app->jwt_policy, bearer_token, len,
                                                     now, &cl);
         if (err != SATHD_JWT_OK) {
@@ -44,8 +78,11 @@ int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_t
                       sathd_call_request_id(call), sathd_jwt_strerror(err));
             return sathd_call_error(call, SATHD_UNAUTHENTICATED, BAD_TOKEN);
         }
-        sathd_token_cache_put(app->verified, bearer_token, len, &cl);
+        stamp = 0;
+    } else if (revocation_check_cached(app, &cl, stamp, now)) {
+        return fill_identity(call, &cl, bearer_token, out);
     }
+    stamp = sathd_authsync_stamp(app->sync); /* before the read it vouches for */
     redisContext *redis = NULL;
     int rc = sathd_svc_redis_open(call, &redis);
     if (rc != SATHD_OK)
@@ -56,14 +93,7 @@ int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_t
         return sathd_call_error(call, SATHD_UNAUTHENTICATED, "access token has been revoked");
     if (src != SATHD_SESSION_OK)
         return sathd_svc_session_error(call, src, "access check");
-    out->user_id = sathd_call_strdup(call, cl.sub);
-    out->jti = sathd_call_strdup(call, cl.jti);
-    out->issuer = sathd_call_strdup(call, cl.iss);
-    out->session_id = sathd_call_strdup(call, cl.sid);
-    out->token = bearer_token;
-    out->expires_at = cl.exp;
-    out->issued_at = cl.iat;
-    if (!out->user_id || !out->jti || !out->issuer || !out->session_id)
-        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
-    return SATHD_OK;
+    if (len <= SATHD_JWT_MAX_TOKEN_LEN)
+        sathd_token_cache_put(app->verified, bearer_token, len, &cl, stamp);
+    return fill_identity(call, &cl, bearer_token, out);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sathd/app.h"
+#include "sathd/authsync.h"
 #include "sathd/log.h"
 #include "sathd/password.h"
 #include "sath/v1/user.sath-server.h"
@@ -86,6 +87,7 @@ static int end_other_sessions(sathd_call *call, const sathd_identity *id, const 
     sathd_session_rc src = sathd_session_revoke_all_for_user(redis, id->user_id, id->session_id,
                                                              &ended);
     sathd_svc_redis_close(call, redis);
+    sathd_authsync_changed(sathd_call_app(call)->sync, id->user_id); /* here before answering */
     if (src != SATHD_SESSION_OK)
         return sathd_svc_session_error(call, src, "revoke other sessions");
     sathd_log(SATHD_LOG_INFO, "msg=\"%s changed\" user=%s other_sessions_ended=%lld", what,
@@ -167,6 +169,7 @@ static int user_delete_me(sathd_call *call, const Sath__V1__DeleteMeRequest *req
     if (src == SATHD_SESSION_OK)
         src = sathd_session_revoke_all_for_user(redis, id->user_id, NULL, NULL);
     sathd_svc_redis_close(call, redis);
+    sathd_authsync_changed(app->sync, id->user_id); /* here before answering */
     if (src != SATHD_SESSION_OK)
         return sathd_svc_session_error(call, src, "end sessions");
     sathd_log(SATHD_LOG_INFO, "msg=\"account deactivated\" request_id=%s user=%s",

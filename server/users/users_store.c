@@ -9,7 +9,9 @@
 
 #include <string.h>
 
+#include "sathd/authsync.h"
 #include "sathd/svc.h"
+#include "sathd/users_cache.h"
 
 #define USER_COLUMNS                                                                   \
     "u.id, u.email, u.name, u.is_active, p.name, "                                     \
@@ -115,8 +117,25 @@ int sathd_users_find_login(sathd_call *call, const char *email, sathd_login_row 
 
 int sathd_users_get(sathd_call *call, const char *id, Sath__V1__User **out)
 {
+    sathd_app *app = sathd_call_app(call);
+    uint64_t stamp = 0;
+    if (sathd_users_cache_get(app->users, call, id, out, &stamp) &&
+        sathd_authsync_valid(app->sync, SATHD_FEED_USERS, id, stamp, sathd_authsync_now_ms()))
+        return SATHD_OK;
+    /* Stamped before the read: a change applied meanwhile makes this row stale. */
+    stamp = sathd_authsync_stamp(app->sync);
     const char *params[] = {id};
-    return query_user(call, &st_get, params, out);
+    int rc = query_user(call, &st_get, params, out);
+    if (rc == SATHD_OK)
+        sathd_users_cache_put(app->users, *out, stamp);
+    return rc;
+}
+
+/* A write to the row of `id` has completed: this instance stops serving what it cached
+ * at once (the others learn it from the trigger's NOTIFY: sql/006_user_change_notify.sql). */
+static void changed(sathd_call *call, const char *id)
+{
+    sathd_authsync_changed(sathd_call_app(call)->sync, id);
 }
 
 int sathd_users_get_hash(sathd_call *call, const char *id, const char **hash)
@@ -146,6 +165,7 @@ int sathd_users_update(sathd_call *call, const char *id, const char *name, const
 {
     const char *params[] = {id, name, email, new_hash};
     int rc = query_user(call, &st_update, params, out);
+    changed(call, id); /* even on failure: the statement may have committed */
     if (rc == SATHD_ALREADY_EXISTS)
         return sathd_call_error(call, SATHD_ALREADY_EXISTS, "an account with this email already exists");
     return rc;
@@ -156,6 +176,7 @@ int sathd_users_deactivate(sathd_call *call, const char *id)
     const char *params[] = {id};
     const PGresult *res = NULL;
     int rc = sathd_svc_pg_query1(call, &st_deactivate, params, &res);
+    changed(call, id);
     if (rc != SATHD_OK)
         return rc;
     if (sathd_svc_affected(res) != 1)

@@ -392,7 +392,7 @@ static void test_denylist(void **state)
     const char *iss = "https://auth.sath.test";
 
     assert_int_equal(sathd_session_access_ok(c, iss, jti, user, now, NULL), SATHD_SESSION_OK);
-    assert_int_equal(sathd_session_deny(c, iss, jti, now + 100, 60, now), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_deny(c, iss, jti, user, now + 100, 60, now), SATHD_SESSION_OK);
     assert_int_equal(sathd_session_access_ok(c, iss, jti, user, now, NULL), SATHD_SESSION_REVOKED);
     assert_int_equal(sathd_session_access_ok(c, iss, jti2, user, now, NULL), SATHD_SESSION_OK);
     /* Same jti from another issuer is another token. */
@@ -413,7 +413,7 @@ static void test_denylist(void **state)
     assert_in_range(ttl_of(c, key), 155, 160);
 
     /* Denying an already-expired token stores nothing. */
-    assert_int_equal(sathd_session_deny(c, iss, jti2, now - 120, 60, now), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_deny(c, iss, jti2, user, now - 120, 60, now), SATHD_SESSION_OK);
     assert_int_equal(sathd_session_access_ok(c, iss, jti2, user, now, NULL), SATHD_SESSION_OK);
 }
 
@@ -469,7 +469,7 @@ static void test_redis_failures_are_unavailable(void **state)
     sathd_refresh out;
     assert_int_equal(sathd_session_rotate(dead, s.token, TTL, &out), SATHD_SESSION_UNAVAILABLE);
     assert_int_equal(sathd_session_access_ok(dead, "i", "j", user, 0, NULL), SATHD_SESSION_UNAVAILABLE);
-    assert_int_equal(sathd_session_deny(dead, "i", "j", (int64_t)time(NULL) + 100, 60,
+    assert_int_equal(sathd_session_deny(dead, "i", "j", user, (int64_t)time(NULL) + 100, 60,
                                         (int64_t)time(NULL)),
                      SATHD_SESSION_UNAVAILABLE);
     assert_int_equal(sathd_session_revoke_family_by_token(dead, s.token, NULL, NULL),
@@ -535,7 +535,7 @@ static void test_bad_args(void **state)
     char long_jti[100];
     memset(long_jti, 'j', sizeof long_jti - 1);
     long_jti[sizeof long_jti - 1] = '\0';
-    assert_int_equal(sathd_session_deny(c, "i", long_jti, 10, 0, 0), SATHD_SESSION_BAD_ARG);
+    assert_int_equal(sathd_session_deny(c, "i", long_jti, user, 10, 0, 0), SATHD_SESSION_BAD_ARG);
     assert_int_equal(sathd_session_set_user_cutoff(c, user, 1, 0), SATHD_SESSION_BAD_ARG);
     assert_string_equal(sathd_session_strerror(SATHD_SESSION_REUSE_DETECTED), "reuse_detected");
 }

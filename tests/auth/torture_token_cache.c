@@ -47,15 +47,15 @@ static void hit_only_for_the_same_token(void **state)
     sathd_token_cache *c = *state;
     const char *tok = "header.payload.signature";
     sathd_jwt_claims in = claims_for("11111111-1111-4111-8111-111111111111", NOW), out;
-    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW, 60, &out), 0);
-    sathd_token_cache_put(c, tok, strlen(tok), &in);
-    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW + 1, 60, &out), 1);
+    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW, 60, &out, NULL), 0);
+    sathd_token_cache_put(c, tok, strlen(tok), &in, 0);
+    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW + 1, 60, &out, NULL), 1);
     assert_string_equal(out.sub, in.sub);
     assert_string_equal(out.jti, in.jti);
     /* One byte different (e.g. a forged signature) is another token. */
     const char *forged = "header.payload.signaturf";
-    assert_int_equal(sathd_token_cache_get(c, forged, strlen(forged), NOW, 60, &out), 0);
-    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok) - 1, NOW, 60, &out), 0);
+    assert_int_equal(sathd_token_cache_get(c, forged, strlen(forged), NOW, 60, &out, NULL), 0);
+    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok) - 1, NOW, 60, &out, NULL), 0);
 }
 
 static void time_window_is_checked_on_every_hit(void **state)
@@ -63,11 +63,11 @@ static void time_window_is_checked_on_every_hit(void **state)
     sathd_token_cache *c = *state;
     const char *tok = "time.window.token";
     sathd_jwt_claims in = claims_for("22222222-2222-4222-8222-222222222222", NOW), out;
-    sathd_token_cache_put(c, tok, strlen(tok), &in);
-    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW + 900 + 59, 60, &out), 1);
-    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW + 900 + 60, 60, &out), 0);
-    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW - 60, 60, &out), 1);
-    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW - 61, 60, &out), 0);
+    sathd_token_cache_put(c, tok, strlen(tok), &in, 0);
+    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW + 900 + 59, 60, &out, NULL), 1);
+    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW + 900 + 60, 60, &out, NULL), 0);
+    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW - 60, 60, &out, NULL), 1);
+    assert_int_equal(sathd_token_cache_get(c, tok, strlen(tok), NOW - 61, 60, &out, NULL), 0);
 }
 
 static void bounded_slots_replace(void **state)
@@ -79,12 +79,12 @@ static void bounded_slots_replace(void **state)
     for (int i = 0; i < 5000; i++) {
         snprintf(tok, sizeof tok, "token-%d", i);
         sathd_jwt_claims in = claims_for("33333333-3333-4333-8333-333333333333", NOW + i);
-        sathd_token_cache_put(c, tok, strlen(tok), &in);
+        sathd_token_cache_put(c, tok, strlen(tok), &in, 0);
     }
     int hits = 0;
     for (int i = 0; i < 5000; i++) {
         snprintf(tok, sizeof tok, "token-%d", i);
-        if (sathd_token_cache_get(c, tok, strlen(tok), NOW + i, 60, &out)) {
+        if (sathd_token_cache_get(c, tok, strlen(tok), NOW + i, 60, &out, NULL)) {
             hits++;
             assert_int_equal(out.iat, NOW + i);
         }
@@ -101,8 +101,8 @@ static void *hammer(void *arg)
         snprintf(tok, sizeof tok, "shared-%d", i % 300);
         sathd_jwt_claims in = claims_for("44444444-4444-4444-8444-444444444444", NOW + i % 300);
         if (i % 3 == 0)
-            sathd_token_cache_put(c, tok, strlen(tok), &in);
-        else if (sathd_token_cache_get(c, tok, strlen(tok), NOW, 60, &out) && out.iat != NOW + i % 300)
+            sathd_token_cache_put(c, tok, strlen(tok), &in, 0);
+        else if (sathd_token_cache_get(c, tok, strlen(tok), NOW, 60, &out, NULL) && out.iat != NOW + i % 300)
             return (void *)1;
     }
     return NULL;

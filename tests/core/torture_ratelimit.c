@@ -3,6 +3,7 @@
  * and in process, the per-key concurrency cap, COUNT/SECONDS parsing and the client
  * address behind trusted proxies.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +176,46 @@ static void test_local_gcra(void **state)
     sathd_rl_local_free(l);
 }
 
+/* The in-process check takes no lock for a key that has a bucket (issue 14): threads
+ * racing on one key at one instant must still be allowed exactly the burst. */
+typedef struct race {
+    sathd_rl_local *l;
+    int64_t now;
+    int allowed;
+} race;
+
+static void *race_main(void *arg)
+{
+    race *r = arg;
+    sathd_rate rate = {1000, 1}; /* burst 1,000 */
+    sathd_rl_result res;
+    for (int i = 0; i < 1000; i++) {
+        sathd_rl_local_check(r->l, "hot-user", 8, &rate, r->now, &res);
+        r->allowed += res.allowed;
+    }
+    return NULL;
+}
+
+static void test_local_gcra_concurrent(void **state)
+{
+    (void)state;
+    sathd_rl_local *l = sathd_rl_local_new(64);
+    assert_non_null(l);
+    race r[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = (race){l, 2000000000, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, race_main, &r[i]), 0);
+    }
+    int total = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        total += r[i].allowed;
+    }
+    assert_int_equal(total, 1000); /* 4,000 calls at one instant: exactly the burst */
+    sathd_rl_local_free(l);
+}
+
 static void test_conc_cap(void **state)
 {
     (void)state;
@@ -236,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_redis_gcra_atomic_across_keys),
         cmocka_unit_test(test_redis_failure_is_an_error),
         cmocka_unit_test(test_local_gcra),
+        cmocka_unit_test(test_local_gcra_concurrent),
         cmocka_unit_test(test_conc_cap),
         cmocka_unit_test(test_client_ip),
     };

@@ -5,7 +5,8 @@
  * sathtest.json.All, which holds every scalar kind, map, oneof and well-known type.  The
  * rest goes through json_loadb and sathd_pbjson_decode.  Whatever decodes is encoded;
  * that JSON must decode again and encode to the same JSON (abort otherwise), so the
- * encoder never writes what the decoder refuses.
+ * encoder never writes what the decoder refuses; and the direct writer
+ * (sathd_pbjson_dumpb) must write exactly the jansson tree's text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,9 +18,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The direct writer must give exactly the text of the jansson tree, for every flag set. */
+static void check_direct_writer(const ProtobufCMessage *msg, unsigned flags)
+{
+    json_t *j = sathd_pbjson_encode(msg, flags);
+    char *tree = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    size_t len = sathd_pbjson_dumpb(msg, NULL, flags, NULL, 0);
+    char *direct = len ? malloc(len) : NULL;
+    if (!tree || !direct || sathd_pbjson_dumpb(msg, NULL, flags, direct, len) != len ||
+        strlen(tree) != len || memcmp(tree, direct, len) != 0)
+        abort();
+    free(direct);
+    free(tree);
+    json_decref(j);
+}
+
 /* Encodes msg, decodes the result again, encodes that: both JSON texts must match. */
 static void check_round_trip(const ProtobufCMessageDescriptor *desc, ProtobufCMessage *msg)
 {
+    check_direct_writer(msg, 0);
+    check_direct_writer(msg, SATHD_PBJSON_CAMEL_CASE | SATHD_PBJSON_OMIT_DEFAULTS |
+                                 SATHD_PBJSON_ENUMS_AS_INTS);
     json_t *first = sathd_pbjson_encode(msg, 0);
     if (!first)
         abort();

@@ -188,20 +188,10 @@ static int wait_serving(sathd_proc *p)
     return 0;
 }
 
-int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
+/* Starts sathd on p->conninfo (a fresh signing key unless extra_env names one);
+ * `migrate` runs the migrations first. */
+static int start_on_db(sathd_proc *p, const char *const *extra_env, int migrate)
 {
-    memset(p, 0, sizeof *p);
-    unsigned char rnd[8];
-    randombytes_buf(rnd, sizeof rnd);
-    snprintf(p->dbname, sizeof p->dbname, "it_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
-             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s.log",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", p->dbname);
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", p->dbname);
-    if (conninfo_for(p->dbname, p->conninfo, sizeof p->conninfo) != 0 || admin_sql(sql) != 0)
-        return -1;
-
     const char *redis = getenv("SATH_TEST_REDIS_URL");
     if (!redis) {
         fprintf(stderr, "SATH_TEST_REDIS_URL is not set (run through scripts/test)\n");
@@ -217,7 +207,7 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
         return -1;
 
     pid_t pid;
-    int rc = run_sathd(p, "migrate", envp, &pid, 1);
+    int rc = migrate ? run_sathd(p, "migrate", envp, &pid, 1) : 0;
     if (rc != 0) {
         fprintf(stderr, "sathd migrate exited %d (log %s)\n", rc, p->log_path);
         free(envp);
@@ -226,6 +216,34 @@ int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
     rc = run_sathd(p, "serve", envp, &p->pid, 0);
     free(envp);
     return rc != 0 ? -1 : wait_serving(p);
+}
+
+int sathd_proc_start(sathd_proc *p, const char *const *extra_env)
+{
+    memset(p, 0, sizeof *p);
+    unsigned char rnd[8];
+    randombytes_buf(rnd, sizeof rnd);
+    snprintf(p->dbname, sizeof p->dbname, "it_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s.log",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", p->dbname);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", p->dbname);
+    if (conninfo_for(p->dbname, p->conninfo, sizeof p->conninfo) != 0 || admin_sql(sql) != 0)
+        return -1;
+    return start_on_db(p, extra_env, 1);
+}
+
+int sathd_proc_start_peer(sathd_proc *p, const sathd_proc *first, const char *const *extra_env)
+{
+    memset(p, 0, sizeof *p);
+    unsigned char rnd[4];
+    randombytes_buf(rnd, sizeof rnd);
+    memcpy(p->conninfo, first->conninfo, sizeof p->conninfo);
+    snprintf(p->log_path, sizeof p->log_path, "%s/sathd-%s-peer%02x%02x%02x%02x.log",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", first->dbname, rnd[0], rnd[1], rnd[2],
+             rnd[3]);
+    return start_on_db(p, extra_env, 0); /* dbname stays "": the first one drops it */
 }
 
 int sathd_proc_stop(sathd_proc *p)

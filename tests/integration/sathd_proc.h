@@ -28,6 +28,10 @@ const char *sathd_proc_binary(void);
 /* Starts sathd with `extra_env` (NULL-terminated "KEY=VALUE" list, may be NULL) added to
  * the test environment.  0, or -1 with a message on stderr. */
 int sathd_proc_start(sathd_proc *p, const char *const *extra_env);
+/* Starts a second sathd on the database of `first` (already migrated; dropped only when
+ * `first` stops).  Give both the same SATH_JWT_ED25519_KEY in extra_env so each accepts
+ * the other's tokens. */
+int sathd_proc_start_peer(sathd_proc *p, const sathd_proc *first, const char *const *extra_env);
 /* SIGTERM, waits for exit; returns sathd's exit status (0 for a clean shutdown), drops
  * the database. */
 int sathd_proc_stop(sathd_proc *p);

@@ -44,10 +44,22 @@ static void encode_line(const ProtobufCMessageDescriptor *desc, const char *hex)
         printf("ERR unpack failed\n");
         return;
     }
+    /* The direct writer (what the gateway answers with) is what the oracle judges; the
+     * jansson tree must give the very same text. */
+    size_t len = sathd_pbjson_dumpb(m, NULL, 0, NULL, 0);
+    char *s = len ? malloc(len + 1) : NULL;
+    if (s && sathd_pbjson_dumpb(m, NULL, 0, s, len) == len)
+        s[len] = '\0';
+    else
+        free(s), s = NULL;
     json_t *j = sathd_pbjson_encode(m, 0);
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    printf("%s\n", s ? s : "ERR encode failed");
+    char *t = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (s && t && strcmp(s, t) != 0)
+        printf("ERR direct writer differs from the tree: %s vs %s\n", s, t);
+    else
+        printf("%s\n", s ? s : "ERR encode failed");
     free(s);
+    free(t);
     json_decref(j);
     protobuf_c_message_free_unpacked(m, NULL);
 }

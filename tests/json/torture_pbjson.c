@@ -73,11 +73,24 @@ static void *dec(fixture *f, const ProtobufCMessageDescriptor *desc, const char 
     return m;
 }
 
-/* Compact JSON text of msg, keys sorted; freed by teardown. */
+/* Compact JSON text of msg, keys sorted; freed by teardown.  On the way, the direct
+ * writer (sathd_pbjson_dumpb, the gateway's response path) must give exactly the text of
+ * the tree, in the tree's key order. */
 static const char *enc(fixture *f, const void *msg, unsigned flags)
 {
     json_t *j = sathd_pbjson_encode(msg, flags);
     assert_non_null(j);
+    char *tree = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t len = sathd_pbjson_dumpb(msg, NULL, flags, NULL, 0);
+    char *direct = calloc(1, len + 1);
+    assert_non_null(tree);
+    assert_non_null(direct);
+    assert_int_equal(sathd_pbjson_dumpb(msg, NULL, flags, direct, len), len);
+    assert_string_equal(direct, tree);
+    if (len > 3) /* too small a buffer: the full length, nothing past cap touched */
+        assert_int_equal(sathd_pbjson_dumpb(msg, NULL, flags, direct, len / 2), len);
+    free(direct);
+    free(tree);
     char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     json_decref(j);
     assert_non_null(s);

@@ -8,6 +8,7 @@
 #ifndef SATHD_APP_H
 #define SATHD_APP_H
 
+#include "sathd/authsync.h"
 #include "sathd/call.h"
 #include "sathd/config.h"
 #include "sathd/jwt.h"
@@ -35,6 +36,8 @@ typedef struct sathd_health_probe {
 typedef struct sathd_keyring sathd_keyring;
 /* Owned by sathd/httpc.h (server/httpc), declared for the same reason. */
 typedef struct sathd_httpc sathd_httpc;
+/* Owned by sathd/users_cache.h (server/users), declared for the same reason. */
+typedef struct sathd_users_cache sathd_users_cache;
 /* Owned by sathd/influx.h (server/botagent), declared for the same reason. */
 typedef struct sathd_influx sathd_influx;
 
@@ -45,6 +48,8 @@ struct sathd_app {
     sathd_jwt_keys *jwt;
     sathd_jwt_policy jwt_policy; /* issuer, audience, access TTL, leeway */
     sathd_token_cache *verified;  /* access tokens already verified (signature, claims) */
+    sathd_authsync *sync;         /* when cached auth answers may skip Redis/PostgreSQL */
+    sathd_users_cache *users;     /* users' rows (GetMe), served per `sync` */
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
     sathd_billing *billing; /* SATH_BILLING_PROVIDER: Stripe or none */

@@ -26,6 +26,9 @@
  * The scripts derive the family and user keys from the token's hash, so this layout
  * expects a single Redis (no Cluster), which is what sathd runs against.
  *
+ * Every write that revokes (deny, cut-off, family revocation, reuse detection) also
+ * PUBLISHes the user id on SATHD_AUTHSYNC_CHANNEL atomically with it (sathd/authsync.h).
+ *
  * Every function takes a redisContext the caller acquired (and owns; not thread-safe:
  * one thread at a time).  A Redis failure is SATHD_SESSION_UNAVAILABLE (map to
  * UNAVAILABLE), never confused with "token invalid".
@@ -90,10 +93,11 @@ sathd_session_rc sathd_session_revoke_all_for_user(redisContext *c, const char *
  * own session in revoke_all_for_user).  family_out: SATHD_SESSION_FAMILY_LEN+1 bytes. */
 sathd_session_rc sathd_session_family_of(redisContext *c, const char *token, char *family_out);
 
-/* Denies one access token until exp + leeway_s (nothing to store if that has passed at
- * `now`). */
+/* Denies one access token of user_id (its `sub`) until exp + leeway_s (nothing to store
+ * if that has passed at `now`). */
 sathd_session_rc sathd_session_deny(redisContext *c, const char *iss, const char *jti,
-                                    int64_t exp, int64_t leeway_s, int64_t now);
+                                    const char *user_id, int64_t exp, int64_t leeway_s,
+                                    int64_t now);
 /* Invalidates every access token of user_id with iat < cutoff (unix seconds); the key
  * lives ttl_s seconds (access TTL + leeway).  Tokens issued in the same second as the
  * cut-off stay valid: iat has a resolution of one second. */

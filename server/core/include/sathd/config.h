@@ -141,6 +141,11 @@ enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON 
       "Lowest log level written")                                                              \
     X(SATH_PLANS_CACHE_TTL_MS, plans_cache_ttl_ms, INT, "30000", 0, 86400000, NULL,            \
       "How long the plan catalogue is cached, ms (0 = no cache)")                              \
+    X(SATH_AUTH_STALENESS_MS, auth_staleness_ms, INT, "100", 0, 10000, NULL,                   \
+      "Longest time a revocation or user change made on another sathd may go unseen here, ms " \
+      "(0 = no auth caching: every call checks Redis and reads PostgreSQL)")                   \
+    X(SATH_USER_CACHE_SIZE, user_cache_size, INT, "8192", 0, 4194304, NULL,                   \
+      "Users' rows cached for GetMe (0 = none)")                                               \
     X(SATH_BILLING_PROVIDER, billing_provider, CHOICE, "none", 0, 0, "none|stripe",            \
       "Payment provider: none (plans activate at once, nothing is charged; refused in "        \
       "production) or stripe")                                                                 \

@@ -1,12 +1,16 @@
 /*
  * log.h - sathd's log: one line per event on stderr, logfmt (key=value), safe to call
- * from any thread (each line is written with a single write(2)).
+ * from any thread (a line is never interleaved with another; see log.c for the direct
+ * and the asynchronous, batched mode).
  *
  * Never pass a secret (password, token, key) to these functions: the log is read by
  * operators and shipped to other systems.
  */
 #ifndef SATHD_LOG_H
 #define SATHD_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +33,16 @@ int sathd_log_enabled(sathd_log_level level);
 /* Writes `ts=... level=... <formatted message>`; the message should itself be logfmt,
  * e.g. sathd_log(SATHD_LOG_INFO, "msg=\"listening\" addr=%s", addr). */
 void sathd_log(sathd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* From now on lines are formatted into a buffer of buf_bytes per thread and written by a
+ * background thread in batches (a few ms late at most); a line that does not fit is
+ * dropped and counted rather than waited for.  Call once threads may log concurrently
+ * at a high rate (a server); 0 or -1 when the writer cannot start (lines stay direct). */
+int sathd_log_async_start(size_t buf_bytes);
+/* Writes what is buffered and returns to direct writes (call when the server is done). */
+void sathd_log_async_stop(void);
+/* Lines dropped so far because a thread's buffer was full. */
+uint64_t sathd_log_dropped(void);
 
 #ifdef __cplusplus
 }

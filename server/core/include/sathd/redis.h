@@ -48,6 +48,10 @@ redisContext *sathd_redis_acquire(sathd_redis_pool *pool, int64_t timeout_ms, ch
                                   size_t errlen);
 /* Gives a context back (NULL is ignored).  A context with ctx->err set is closed. */
 void sathd_redis_release(sathd_redis_pool *pool, redisContext *ctx);
+/* A dedicated connection outside the pool (same URL, AUTH and SELECT), for a thread
+ * that keeps it, e.g. a SUBSCRIBE.  NULL with a reason in `err`; free with redisFree. */
+redisContext *sathd_redis_connect(sathd_redis_pool *pool, int64_t timeout_ms, char *err,
+                                  size_t errlen);
 /* Sets the read/write timeout of the following commands on ctx (until release). */
 int sathd_redis_set_timeout(redisContext *ctx, int64_t timeout_ms);
 

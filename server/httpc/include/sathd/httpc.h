@@ -22,8 +22,10 @@
  * a DNS answer that changes between check and connect cannot move it.  Guarded
  * requests use no proxy, no unix socket, and a fresh connection.
  *
- * curl_global_init(CURL_GLOBAL_DEFAULT) must be called once by the program's main
- * before the first sathd_httpc_new and before threads start; never by this library.
+ * libcurl is set up by this library on the first request (curl_global_init under
+ * pthread_once; thread-safe with libcurl >= 7.84 built "threadsafe", as Debian 12's is),
+ * so a process that sends nothing keeps libcurl's TLS library untouched.  A program may
+ * still call curl_global_init itself first: libcurl counts the calls.
  *
  * Thread safety: one sathd_httpc is shared by all threads; each sathd_httpc_do borrows
  * a curl handle from the client's pool (keeping connections alive between calls), so

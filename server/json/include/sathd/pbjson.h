@@ -61,6 +61,14 @@ int sathd_pbjson_set_from_string(ProtobufCMessage *msg, const char *field_path,
  * memory.  Flags: SATHD_PBJSON_*. */
 json_t *sathd_pbjson_encode(const ProtobufCMessage *msg, unsigned flags);
 
+/* Writes the JSON text of `msg` -- or, with `field` (a proto field name), of that one
+ * field's value, "null" when it is left out -- into buf, at most cap bytes, without
+ * building a jansson tree.  The text is exactly json_dumpb(sathd_pbjson_encode(msg,
+ * flags), JSON_COMPACT | JSON_ENCODE_ANY) (or of json_object_get of `field`).  Returns
+ * the full length (larger than cap: nothing usable was written, call again with that
+ * much room), or 0 when out of memory.  No NUL is added. */
+size_t sathd_pbjson_dumpb(const ProtobufCMessage *msg, const char *field, unsigned flags,
+                          char *buf, size_t cap);
 /* Looks up a field by proto name or lowerCamelCase json name; NULL if none. */
 const ProtobufCFieldDescriptor *sathd_pbjson_find_field(const ProtobufCMessageDescriptor *desc,
                                                         const char *name);
