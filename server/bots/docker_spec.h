@@ -42,6 +42,13 @@ json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_
                                  const char *token_host_path, int podman, char *err,
                                  size_t errlen);
 
+/* Pieces shared with the swarm backend's service spec (swarm_spec.c):
+ * the bot's Env array from spec->env (refusing entries that are not K=V or that carry the
+ * run token), plus SATH_RUN_TOKEN_FILE when token_file; NULL with err set on a bad entry. */
+json_t *sathd_docker_env(const sathd_bot_spec *spec, int token_file, char *err, size_t errlen);
+/* The sath.user / sath.bot / sath.run / sath.mode labels of `spec`. */
+json_t *sathd_docker_labels(const sathd_bot_spec *spec);
+
 /* Fills *out from an inspect answer.  Returns 0, or -EPROTO when it is not one. */
 int sathd_docker_observed_from_inspect(const json_t *inspect, sathd_bot_observed *out);
 

@@ -1,0 +1,72 @@
+/*
+ * botcalls.c - BotService calls shared by the container-backend end-to-end tests (see
+ * botcalls.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "botcalls.h"
+
+void botcall_free_status(Sath__V1__BotStatus *st)
+{
+    if (st)
+        sath__v1__bot_status__free_unpacked(st, NULL);
+}
+
+Sath__V1__BotStatus *botcall(botuser *u, const char *what)
+{
+    Sath__V1__BotStatus *st = NULL;
+    int rc;
+    if (strcmp(what, "start") == 0) {
+        Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
+        rc = sath_bot_start_bot(u->c, &req, &st, NULL);
+    } else if (strcmp(what, "stop") == 0) {
+        Sath__V1__StopBotRequest req = SATH__V1__STOP_BOT_REQUEST__INIT;
+        rc = sath_bot_stop_bot(u->c, &req, &st, NULL);
+    } else {
+        Sath__V1__RestartBotRequest req = SATH__V1__RESTART_BOT_REQUEST__INIT;
+        rc = sath_bot_restart_bot(u->c, &req, &st, NULL);
+    }
+    assert_int_equal(rc, SATH_OK);
+    assert_non_null(st);
+    return st;
+}
+
+/* A new user with a valid paper config whose bot was asked to start. */
+void botcall_new_started_user(botenv *e, botuser *u)
+{
+    assert_int_equal(botuser_new(e, u), 0);
+    assert_int_equal(botuser_config(u, 1, 50000, 0), SATH_OK);
+    botcall_free_status(botcall(u, "start"));
+}
+
+/* The first log line containing `text` (copied into out), waiting up to timeout_ms. */
+int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 200) {
+        Sath__V1__GetBotLogsRequest req = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
+        req.tail = 5000;
+        Sath__V1__GetBotLogsResponse *r = NULL;
+        int found = 0;
+        if (sath_bot_get_bot_logs(u->c, &req, &r, NULL) == SATH_OK) {
+            for (size_t i = 0; i < r->n_lines && !found; i++) {
+                if (strstr(r->lines[i]->text, text)) {
+                    snprintf(out, outlen, "%s", r->lines[i]->text);
+                    found = 1;
+                }
+            }
+            sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
+        }
+        if (found)
+            return 1;
+        sleep_ms(200);
+    }
+    return 0;
+}
+

@@ -1,0 +1,21 @@
+/*
+ * botcalls.h - BotService calls the container-backend end-to-end tests share
+ * (tests/docker/torture_bots_docker.c, tests/swarm/torture_bots_swarm.c); cmocka asserts
+ * inside, so only for tests.
+ */
+#ifndef SATH_TEST_BOTCALLS_H
+#define SATH_TEST_BOTCALLS_H
+
+#include <stddef.h>
+
+#include "botenv.h"
+
+void botcall_free_status(Sath__V1__BotStatus *st);
+/* "start" | "stop" | "restart": asserts SATH_OK, returns the status (caller frees). */
+Sath__V1__BotStatus *botcall(botuser *u, const char *what);
+/* A new user with a valid paper config whose bot was asked to start. */
+void botcall_new_started_user(botenv *e, botuser *u);
+/* 1 when a log line containing `text` arrives within timeout_ms (copied into out). */
+int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms);
+
+#endif
