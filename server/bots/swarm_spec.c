@@ -269,14 +269,17 @@ int sathd_swarm_observed(const json_t *service, const json_t *tasks, sathd_bot_o
         int64_t ns = time_ns(json_object_get(t, "CreatedAt"));
         if (!st)
             continue;
-        if (strcmp(task_run(t), out->run_id) == 0)
-            of_run++;
+        if (!terminal(st))
+            alive = t;
+        /* only this run's tasks speak for it: right after a ForceUpdate the old run's task
+         * still runs, and must not make the new run look RUNNING */
+        if (strcmp(task_run(t), out->run_id) != 0)
+            continue;
+        of_run++;
         if (ns > newest_ns) {
             newest_ns = ns;
             newest = t;
         }
-        if (!terminal(st))
-            alive = t;
     }
     if (restarts)
         *restarts = of_run > 1 ? of_run - 1 : 0;

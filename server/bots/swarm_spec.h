@@ -45,7 +45,8 @@ json_t *sathd_swarm_service_spec(const sathd_bot_spec *spec, const sathd_swarm_d
 int sathd_swarm_class_constraints(const char *placement, const char *cls, json_t *arr);
 
 /* What `service` (GET /services/{id}) and its `tasks` (GET /tasks?filters=service, any
- * order, history included) say about the bot: the newest task decides.
+ * order, history included) say about the bot: the newest task of the service's run (its
+ * ContainerSpec label sath.run) decides.
  *   replicas 1: task running -> RUNNING; new..starting, or no task yet -> PENDING with the
  *     engine's reason in error ("pending: no suitable node (...)"); a terminal newest task
  *     (the engine gave up, or exit 0 which on-failure does not restart) -> EXITED;

@@ -133,6 +133,10 @@ static void observed(void **state)
     assert_non_null(strstr(o.error, "no suitable node"));
     assert_int_equal(restarts, 1);
 
+    /* another run's task, newer and running (a ForceUpdate in progress): not ours */
+    json_array_append_new(tasks, task("2026-11-28T10:00:03Z", "running", "", 0, U));
+    assert_int_equal(sathd_swarm_observed(svc, tasks, &o, NULL), 0);
+    assert_int_equal(o.state, SATHD_BOT_OBS_PENDING);
     json_array_append_new(tasks, task("2026-11-28T10:00:04Z", "running", "", 0, R));
     assert_int_equal(sathd_swarm_observed(svc, tasks, &o, NULL), 0);
     assert_int_equal(o.state, SATHD_BOT_OBS_RUNNING);
