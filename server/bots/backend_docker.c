@@ -60,10 +60,6 @@
 #include "sathd/bot_backend.h"
 #include "sathd/log.h"
 
-#define DEFAULT_MEMORY (256LL << 20)
-#define DEFAULT_PIDS 128
-#define DEFAULT_NOFILE 1024
-#define DEFAULT_GRACE_S 10
 /* "label=sath.user" as a Docker filter: {"label":["sath.user"]} */
 #define LIST_FILTER "%7B%22label%22%3A%5B%22sath.user%22%5D%7D"
 
@@ -514,18 +510,7 @@ int sathd_bot_backend_docker_new(const sathd_bot_backend_config *cfg, sathd_bot_
         bd_destroy(b);
         return -ENOMEM;
     }
-    b->def = (sathd_docker_defaults){
-        .image = b->image,
-        .network_mode = b->network,
-        .memory_bytes = cfg->memory_bytes > 0 ? cfg->memory_bytes : DEFAULT_MEMORY,
-        .nano_cpus = cfg->nano_cpus > 0 ? cfg->nano_cpus : 0,
-        .pids_limit = cfg->pids_limit > 0 ? cfg->pids_limit : DEFAULT_PIDS,
-        .open_files = cfg->open_files > 0 ? cfg->open_files : DEFAULT_NOFILE,
-        .stop_grace_s = cfg->stop_grace_s > 0 ? cfg->stop_grace_s : DEFAULT_GRACE_S,
-        .tmpfs_mb = 16,
-        .log_max_size = "10m",
-        .log_max_files = 3,
-    };
+    sathd_docker_defaults_init(&b->def, cfg, b->image, b->network);
     int rc = sathd_docker_open(cfg->docker_host, &b->api, e, sizeof e);
     if (rc < 0) {
         snprintf(err, errlen, "%s", e);

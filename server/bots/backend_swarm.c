@@ -38,10 +38,6 @@
 #include "sathd/bot_backend.h"
 #include "sathd/log.h"
 
-#define DEFAULT_MEMORY (256LL << 20)
-#define DEFAULT_PIDS 128
-#define DEFAULT_NOFILE 1024
-#define DEFAULT_GRACE_S 10
 #define UPDATE_TRIES 8
 /* {"label":["sath.user"]} */
 #define LIST_FILTER "%7B%22label%22%3A%5B%22sath.user%22%5D%7D"
@@ -506,18 +502,6 @@ int sathd_bot_backend_swarm_new(const sathd_bot_backend_config *cfg, sathd_bot_b
         return -ENOMEM;
     }
     b->def = (sathd_swarm_defaults){
-        .base = {
-            .image = b->image,
-            .network_mode = b->network,
-            .memory_bytes = cfg->memory_bytes > 0 ? cfg->memory_bytes : DEFAULT_MEMORY,
-            .nano_cpus = cfg->nano_cpus > 0 ? cfg->nano_cpus : 0,
-            .pids_limit = cfg->pids_limit > 0 ? cfg->pids_limit : DEFAULT_PIDS,
-            .open_files = cfg->open_files > 0 ? cfg->open_files : DEFAULT_NOFILE,
-            .stop_grace_s = cfg->stop_grace_s > 0 ? cfg->stop_grace_s : DEFAULT_GRACE_S,
-            .tmpfs_mb = 16,
-            .log_max_size = "10m",
-            .log_max_files = 3,
-        },
         .restart_max = cfg->restart_max > 0 ? cfg->restart_max : 5,
         .restart_delay_ms = cfg->restart_delay_ms > 0 ? cfg->restart_delay_ms : 1000,
         .restart_window_s = cfg->restart_window_s > 0 ? cfg->restart_window_s : 300,
@@ -526,6 +510,7 @@ int sathd_bot_backend_swarm_new(const sathd_bot_backend_config *cfg, sathd_bot_b
         .placement = b->placement,
         .reserve_pct = cfg->swarm_reserve_pct,
     };
+    sathd_docker_defaults_init(&b->def.base, cfg, b->image, b->network);
     /* a malformed placement list is a configuration error, found now rather than per bot */
     json_t *probe = json_array();
     int bad = sathd_swarm_class_constraints(b->placement, "", probe) < 0;

@@ -92,6 +92,23 @@ static json_t *host_config(const sathd_bot_spec *spec, const sathd_docker_defaul
     return hc;
 }
 
+void sathd_docker_defaults_init(sathd_docker_defaults *def, const sathd_bot_backend_config *cfg,
+                                const char *image, const char *network)
+{
+    *def = (sathd_docker_defaults){
+        .image = image,
+        .network_mode = network,
+        .memory_bytes = cfg->memory_bytes > 0 ? cfg->memory_bytes : 256LL << 20,
+        .nano_cpus = cfg->nano_cpus > 0 ? cfg->nano_cpus : 0,
+        .pids_limit = cfg->pids_limit > 0 ? cfg->pids_limit : 128,
+        .open_files = cfg->open_files > 0 ? cfg->open_files : 1024,
+        .stop_grace_s = cfg->stop_grace_s > 0 ? cfg->stop_grace_s : 10,
+        .tmpfs_mb = 16,
+        .log_max_size = "10m",
+        .log_max_files = 3,
+    };
+}
+
 json_t *sathd_docker_env(const sathd_bot_spec *spec, int token_file, char *err, size_t errlen)
 {
     json_t *env = json_array();

@@ -34,6 +34,12 @@ typedef struct sathd_docker_defaults {
     int log_max_files;
 } sathd_docker_defaults;
 
+/* The defaults both container backends apply (256 MiB, 128 pids, 1024 files, 10 s grace,
+ * 16 MiB /tmp, json-file logs 10m x 3) over what `cfg` sets; `image` / `network` are the
+ * backend's own copies (borrowed by the result). */
+void sathd_docker_defaults_init(sathd_docker_defaults *def, const sathd_bot_backend_config *cfg,
+                                const char *image, const char *network);
+
 /* The create body for `spec`; `token_host_path` is the host file holding the run token
  * (bind-mounted read-only at SATHD_DOCKER_TOKEN_PATH; NULL when the run has no token).
  * Returns a new reference, or NULL with err set (-EINVAL-worthy spec: missing ids, an env

@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "botcalls.h"
 
@@ -70,3 +72,23 @@ int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int
     return 0;
 }
 
+
+const char *botcall_engine_image(const char *host_var, const char *image)
+{
+    const char *host = getenv(host_var);
+    const char *standin = getenv("SATH_BOT_STANDIN"), *script = getenv("SATH_BOT_IMAGE_SCRIPT");
+    if (!host || !*host || !standin || !script) {
+        fprintf(stderr, "%s (tests/fixtures/engines.sh), SATH_BOT_STANDIN and "
+                        "SATH_BOT_IMAGE_SCRIPT are required (run through ctest)\n", host_var);
+        return NULL;
+    }
+    /* the stand-in bot as an image, the way operators build sath-bot's */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "SATH_DOCKER_HOST='%s' SATH_BOT_IMAGE=%s '%s' --program '%s' >&2",
+             host, image, script, standin);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "building the stand-in image failed\n");
+        return NULL;
+    }
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == 0 ? host : NULL;
+}

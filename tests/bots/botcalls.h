@@ -18,4 +18,10 @@ void botcall_new_started_user(botenv *e, botuser *u);
 /* 1 when a log line containing `text` arrives within timeout_ms (copied into out). */
 int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms);
 
+/* Reads the engine's address from the environment variable `host_var` (ctest sets it from
+ * tests/fixtures/engines.sh), packs sath-bot-standin ($SATH_BOT_STANDIN) into `image` there
+ * with scripts/bot-image.sh ($SATH_BOT_IMAGE_SCRIPT), and initialises libcurl.  Returns the
+ * unix:// address (the environment's), or NULL after saying on stderr what is missing. */
+const char *botcall_engine_image(const char *host_var, const char *image);
+
 #endif

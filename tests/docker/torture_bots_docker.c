@@ -239,22 +239,7 @@ int main(int argc, char **argv)
     g_engine = argc > 1 ? argv[1] : "docker";
     const char *var = strcmp(g_engine, "podman") == 0 ? "SATH_TEST_PODMAN_HOST"
                                                       : "SATH_TEST_DOCKER_HOST";
-    g_host = getenv(var);
-    const char *standin = getenv("SATH_BOT_STANDIN"), *script = getenv("SATH_BOT_IMAGE_SCRIPT");
-    if (!g_host || !*g_host || !standin || !script) {
-        fprintf(stderr, "%s (tests/fixtures/engines.sh), SATH_BOT_STANDIN and "
-                        "SATH_BOT_IMAGE_SCRIPT are required (run through ctest)\n", var);
-        return 1;
-    }
-    /* the stand-in bot as an image, the way operators build sath-bot's */
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "SATH_DOCKER_HOST='%s' SATH_BOT_IMAGE=%s '%s' --program '%s' >&2",
-             g_host, IMAGE, script, standin);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "building the stand-in image failed\n");
-        return 1;
-    }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+    if (!(g_host = botcall_engine_image(var, IMAGE)))
         return 1;
     char err[256];
     if (sathd_docker_open(g_host, &g_api, err, sizeof err) != 0) {

@@ -327,21 +327,7 @@ static void placement_unsatisfiable(void **state)
 
 int main(void)
 {
-    g_host = getenv("SATH_TEST_SWARM_HOST");
-    const char *standin = getenv("SATH_BOT_STANDIN"), *script = getenv("SATH_BOT_IMAGE_SCRIPT");
-    if (!g_host || !*g_host || !standin || !script) {
-        fprintf(stderr, "SATH_TEST_SWARM_HOST (tests/fixtures/engines.sh), SATH_BOT_STANDIN and "
-                        "SATH_BOT_IMAGE_SCRIPT are required (run through ctest)\n");
-        return 1;
-    }
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "SATH_DOCKER_HOST='%s' SATH_BOT_IMAGE=%s '%s' --program '%s' >&2",
-             g_host, IMAGE, script, standin);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "building the stand-in image failed\n");
-        return 1;
-    }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+    if (!(g_host = botcall_engine_image("SATH_TEST_SWARM_HOST", IMAGE)))
         return 1;
     char err[256];
     if (sathd_docker_open(g_host, &g_api, err, sizeof err) != 0) {
