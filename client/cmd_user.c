@@ -99,7 +99,11 @@ int sathctl_cmd_update_me(sathctl *ctx, int argc, char **argv)
     if (!a.name && !a.email && !a.new_password)
         return sathctl_usage_error("update-me", "nothing to change: give --name, --email or --new-password");
     char *current = NULL, *fresh = NULL;
-    if (a.new_password && read_passwords(&a, &current, &fresh) != 0) {
+    int failed = a.new_password ? read_passwords(&a, &current, &fresh)
+                 : a.email ? sathctl_read_password("Current password: ", a.password_stdin,
+                                                   "SATH_PASSWORD", &current)
+                           : 0;
+    if (failed != 0) {
         free_secret(current);
         free_secret(fresh);
         return SATHCTL_EXIT_OTHER;
@@ -119,8 +123,10 @@ int sathctl_cmd_update_me(sathctl *ctx, int argc, char **argv)
     }
     if (a.new_password) {
         new_pw.value = fresh;
-        cur_pw.value = current;
         req.new_password = &new_pw;
+    }
+    if (current) {
+        cur_pw.value = current;
         req.current_password = &cur_pw;
     }
     Sath__V1__User *user = NULL;
@@ -134,13 +140,20 @@ int sathctl_cmd_update_me(sathctl *ctx, int argc, char **argv)
     return rc;
 }
 
+typedef struct delete_args {
+    int yes;
+    int password_stdin;
+} delete_args;
+
 static int on_delete_opt(void *st, int opt, const char *arg)
 {
     (void)arg;
-    if (opt != 'y')
-        return SATHCTL_EXIT_USAGE;
-    *(int *)st = 1;
-    return 0;
+    delete_args *a = st;
+    switch (opt) {
+    case 'y': a->yes = 1; return 0;
+    case OPT_PASSWORD_STDIN: a->password_stdin = 1; return 0;
+    default: return SATHCTL_EXIT_USAGE;
+    }
 }
 
 /* Asks for the account's email as confirmation; returns 0 to go on or an exit code. */
@@ -168,19 +181,25 @@ static int confirm_delete(sathctl *ctx)
 int sathctl_cmd_delete_me(sathctl *ctx, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"yes", no_argument, NULL, 'y'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"yes", no_argument, NULL, 'y'}, {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    int yes = 0;
-    int rc = sathctl_parse_command(sathctl_find_command("delete-me"), argc, argv, "hy", longopts, on_delete_opt, &yes);
+    delete_args a = {0, 0};
+    int rc = sathctl_parse_command(sathctl_find_command("delete-me"), argc, argv, "hy", longopts, on_delete_opt, &a);
     if (rc >= 0)
         return rc;
     if ((rc = sathctl_connect(ctx)) != SATHCTL_EXIT_OK)
         return rc;
-    if (!yes && (rc = confirm_delete(ctx)) != 0)
+    if (!a.yes && (rc = confirm_delete(ctx)) != 0)
         return rc;
+    char *password = NULL;
+    if (sathctl_read_password("Password: ", a.password_stdin, "SATH_PASSWORD", &password) != 0)
+        return SATHCTL_EXIT_OTHER;
     Sath__V1__DeleteMeRequest req = SATH__V1__DELETE_ME_REQUEST__INIT;
+    req.password = password;
     Sath__V1__DeleteMeResponse *resp = NULL;
     rc = sath_user_delete_me(ctx->client, &req, &resp, ctx->opts);
+    free_secret(password);
     if (rc != SATH_OK)
         return sathctl_fail(ctx, "delete-me", rc);
     sath__v1__delete_me_response__free_unpacked(resp, NULL);

@@ -32,14 +32,16 @@ static const sathctl_command commands[] = {
      "usage: sathctl me\nShows the profile of the logged-in account.\n", sathctl_cmd_me},
     {"update-me", "change name, email or password",
      "usage: sathctl update-me [--name NAME] [--email EMAIL] [--new-password] [--password-stdin]\n"
-     "Changes the given fields.  --new-password asks for the current and the new password\n"
-     "(with --password-stdin: the current password on the first line of standard input, the\n"
-     "new one on the second; or $SATH_PASSWORD and $SATH_NEW_PASSWORD).\n",
+     "Changes the given fields.  --email and --new-password ask for the current password\n"
+     "(--new-password then for the new one; with --password-stdin: the current password on\n"
+     "the first line of standard input, the new one on the second; or $SATH_PASSWORD and\n"
+     "$SATH_NEW_PASSWORD).  Either change ends your other sessions.\n",
      sathctl_cmd_update_me},
     {"delete-me", "deactivate your account",
-     "usage: sathctl delete-me [--yes]\n"
-     "Deactivates the account and ends all its sessions.  Without --yes, asks on the terminal\n"
-     "for confirmation (type the account's email).\n",
+     "usage: sathctl delete-me [--yes] [--password-stdin]\n"
+     "Deactivates the account and ends all its sessions.  Asks for the account's password\n"
+     "(or reads it from standard input with --password-stdin, or $SATH_PASSWORD).  Without\n"
+     "--yes, also asks on the terminal for confirmation (type the account's email).\n",
      sathctl_cmd_delete_me},
     {"keys", "manage exchange and AI keys",
      "usage: sathctl keys add-exchange|add-ai|list|rm|test [OPTIONS]\n"

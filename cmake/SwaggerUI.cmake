@@ -109,7 +109,9 @@ window.onload = function () {
     url: "/openapi.json",
     dom_id: "#swagger-ui",
     deepLinking: true,
-    persistAuthorization: true,
+    // Tokens stay in memory only: a token kept in localStorage outlives the tab and is
+    // readable by any script that ever runs on this origin.
+    persistAuthorization: false,
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     plugins: [SwaggerUIBundle.plugins.DownloadUrl],

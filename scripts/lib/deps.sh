@@ -7,7 +7,7 @@ SATH_DEPS_BUILD=(
   protobuf-compiler libprotobuf-dev libprotoc-dev protobuf-c-compiler libprotobuf-c-dev
   golang-github-gogo-googleapis-dev grpc-proto libgrpc-dev
   libpq-dev libhiredis-dev libsodium-dev libcurl4-openssl-dev libjansson-dev
-  libmicrohttpd-dev libcrypt-dev
+  libmicrohttpd-dev libcrypt-dev libzxcvbn-dev
 )
 # Servers scripts/run starts itself (unless the operator brings their own).
 SATH_DEPS_SERVERS=(postgresql redis-server)
@@ -18,8 +18,9 @@ SATH_DEPS_TEST=(
 )
 # Container engines for the docker bot backend's tests (tests/fixtures/engines.sh): Docker
 # 20.10 and podman's Docker-compatible API, runc for both, a static busybox for the test
-# image, curl for the image import (scripts/bot-image.sh).
-SATH_DEPS_ENGINES=(docker.io podman runc busybox-static curl)
+# image, curl for the image import (scripts/bot-image.sh); podman's CNI plugins (a Recommends
+# that --no-install-recommends would leave out; Debian 12's podman uses CNI, not netavark).
+SATH_DEPS_ENGINES=(docker.io podman runc containernetworking-plugins busybox-static curl)
 
 # sath_install_missing PKG... : apt-get install the packages not yet installed.
 sath_install_missing() {

@@ -226,23 +226,31 @@ static int finish(call_state *s, sath__rpc *rpc)
     return rc;
 }
 
-int sath__channel_unary(sath__channel *ch, sath__rpc *rpc)
+/* Initialises *s (always: call_state_release() follows either way) and starts the
+ * grpc call of rpc on `ch` (with its own completion queue). */
+static int start_call(sath__channel *ch, call_state *s, const sath__rpc *rpc)
 {
-    call_state s;
-    memset(&s, 0, sizeof s);
-    grpc_metadata_array_init(&s.recv_initial);
-    grpc_metadata_array_init(&s.recv_trailing);
-    s.details = grpc_empty_slice();
-
-    int rc = prepare(&s, rpc);
+    memset(s, 0, sizeof *s);
+    grpc_metadata_array_init(&s->recv_initial);
+    grpc_metadata_array_init(&s->recv_trailing);
+    s->details = grpc_empty_slice();
+    int rc = prepare(s, rpc);
     if (rc == SATH_OK) {
         /* The call takes its own reference on the method slice. */
         grpc_slice method = grpc_slice_from_copied_string(rpc->path);
-        s.call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq, method,
-                                          NULL, deadline_of(rpc->timeout_ms), NULL);
+        s->call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq, method,
+                                           NULL, deadline_of(rpc->timeout_ms), NULL);
         grpc_slice_unref(method);
-        rc = s.call ? SATH_OK : SATH_ETRANSPORT;
+        rc = s->call ? SATH_OK : SATH_ETRANSPORT;
     }
+    return rc;
+}
+
+int sath__channel_unary(sath__channel *ch, sath__rpc *rpc)
+{
+    call_state s;
+
+    int rc = start_call(ch, &s, rpc);
     if (rc == SATH_OK) {
         grpc_op ops[6];
         fill_ops(ops, &s);
@@ -291,19 +299,8 @@ int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_
                                 sath__stream_alive_fn alive, void *arg, size_t *n_msgs)
 {
     call_state s;
-    memset(&s, 0, sizeof s);
-    grpc_metadata_array_init(&s.recv_initial);
-    grpc_metadata_array_init(&s.recv_trailing);
-    s.details = grpc_empty_slice();
     *n_msgs = 0;
-    int rc = prepare(&s, rpc), cancelled = 0;
-    if (rc == SATH_OK) {
-        grpc_slice method = grpc_slice_from_copied_string(rpc->path);
-        s.call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq, method,
-                                          NULL, deadline_of(rpc->timeout_ms), NULL);
-        grpc_slice_unref(method);
-        rc = s.call ? SATH_OK : SATH_ETRANSPORT;
-    }
+    int rc = start_call(ch, &s, rpc), cancelled = 0;
     /* the initial metadata may only come with the first message, or the end: its batch
      * is started here and collected after the status */
     grpc_op md_op[6];

@@ -155,32 +155,73 @@ static void record(sath_client *c, const char *path, sath_call_opts *opts, int f
         sath__set_error(c, "%s %s: %s", path, sath_err_name(rc), *msg ? msg : sath_strerror(rc));
 }
 
-/* Runs the call with the current access token, refreshing before (token about to
- * expire) and after (UNAUTHENTICATED) as described in unary.h. */
-static int authorised_call(sath_client *c, const char *path, const uint8_t *buf, size_t len,
-                           const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-                           const sath_call_opts *opts, outcome *res)
+/* One attempt of a call with `access` (NULL: none).  *retryable says whether a refresh
+ * and second attempt may follow an UNAUTHENTICATED answer. */
+typedef int (*attempt_fn)(void *ctx, const char *access, outcome *res, int *retryable);
+
+/* Runs fn with the current access token, refreshing before (token about to expire) and
+ * after (UNAUTHENTICATED, when retryable) as described in unary.h. */
+static int with_token(sath_client *c, attempt_fn fn, void *ctx, outcome *res)
 {
     char *access = NULL;
     int64_t exp = 0;
-    int has_refresh = 0;
+    int has_refresh = 0, retryable = 1;
     uint64_t gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
     if (access && has_refresh && exp > 0 && exp - (int64_t)time(NULL) <= SATH__REFRESH_LEEWAY_S) {
         sath__tokens_refresh(c, gen, NULL); /* on failure the old token still gets its chance */
         sath__secret_free(access);
         gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
     }
-    int rc = attempt(c, path, buf, len, access, out, resp, opts, res);
-    if (rc == SATH_UNAUTHENTICATED && has_refresh && sath__tokens_refresh(c, gen, NULL) == SATH_OK) {
+    int rc = fn(ctx, access, res, &retryable);
+    if (rc == SATH_UNAUTHENTICATED && retryable && has_refresh &&
+        sath__tokens_refresh(c, gen, NULL) == SATH_OK) {
         sath__secret_free(access);
         sath__tokens_snapshot(c, &access, &exp, &has_refresh);
         if (access) {
             outcome_clear(res);
-            rc = attempt(c, path, buf, len, access, out, resp, opts, res);
+            rc = fn(ctx, access, res, &retryable);
         }
     }
     sath__secret_free(access);
     return rc;
+}
+
+typedef struct unary_ctx {
+    sath_client *c;
+    const char *path;
+    const uint8_t *buf;
+    size_t len;
+    const ProtobufCMessageDescriptor *out;
+    ProtobufCMessage **resp;
+    const sath_call_opts *opts;
+} unary_ctx;
+
+static int unary_attempt(void *ctx, const char *access, outcome *res, int *retryable)
+{
+    unary_ctx *u = ctx;
+    *retryable = 1;
+    return attempt(u->c, u->path, u->buf, u->len, access, u->out, u->resp, u->opts, res);
+}
+
+/* SATH_EINVAL recorded in opts (arguments the stubs never pass). */
+static int invalid(sath_call_opts *opts)
+{
+    if (opts) {
+        free(opts->status_message);
+        opts->status_message = NULL;
+        opts->status = SATH_EINVAL;
+    }
+    return SATH_EINVAL;
+}
+
+/* The request serialized into a malloc'd *buf (wiped and freed by the caller). */
+static int pack(const ProtobufCMessage *req, uint8_t **buf, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(req);
+    *buf = malloc(*len ? *len : 1);
+    if (!*buf)
+        return SATH_ENOMEM;
+    return protobuf_c_message_pack(req, *buf) == *len ? SATH_OK : SATH_EPROTO;
 }
 
 int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessage *req,
@@ -193,24 +234,17 @@ int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessage *req
     if (!resp)
         resp = &discard; /* the caller does not want the response */
     *resp = NULL;
-    if (!c || !path || path[0] != '/' || !req || !out) {
-        if (opts) {
-            free(opts->status_message);
-            opts->status_message = NULL;
-            opts->status = SATH_EINVAL;
-        }
-        return SATH_EINVAL;
-    }
-    size_t len = protobuf_c_message_get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc = buf ? SATH_OK : SATH_ENOMEM;
-    if (rc == SATH_OK && protobuf_c_message_pack(req, buf) != len)
-        rc = SATH_EPROTO;
+    if (!c || !path || path[0] != '/' || !req || !out)
+        return invalid(opts);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = pack(req, &buf, &len);
     if (rc == SATH_OK) {
+        unary_ctx u = {c, path, buf, len, out, resp, opts};
         if (flags & SATH__CALL_PUBLIC)
             rc = attempt(c, path, buf, len, NULL, out, resp, opts, &res);
         else
-            rc = authorised_call(c, path, buf, len, out, resp, opts, &res);
+            rc = with_token(c, unary_attempt, &u, &res);
     }
     if (buf) {
         sodium_memzero(buf, len); /* requests carry passwords and refresh tokens */
@@ -253,27 +287,37 @@ static int on_stream_bytes(void *arg, const uint8_t *buf, size_t len)
     return stop;
 }
 
-static int stream_attempt(sath_client *c, const char *path, const uint8_t *buf, size_t len,
-                          const char *access, stream_ctx *sc, const sath_call_opts *opts,
-                          outcome *res, size_t *n_msgs)
+typedef struct stream_call {
+    sath_client *c;
+    const char *path;
+    const uint8_t *buf;
+    size_t len;
+    stream_ctx *sc;
+    const sath_call_opts *opts;
+    size_t n_msgs;
+} stream_call;
+
+static int stream_attempt(void *ctx, const char *access, outcome *res, int *retryable)
 {
+    stream_call *sca = ctx;
     sath__rpc rpc;
     memset(&rpc, 0, sizeof rpc);
     char *bearer = NULL;
     sath__md *md = NULL;
-    int rc = build_md(c, opts, access, &md, &rpc.n_md, &bearer);
+    int rc = build_md(sca->c, sca->opts, access, &md, &rpc.n_md, &bearer);
     if (rc != SATH_OK)
         return rc;
     rpc.md = md;
-    rpc.path = path;
-    rpc.req = buf;
-    rpc.req_len = len;
-    rpc.timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 0; /* streams last */
-    rc = sath__channel_server_stream(c->chan, &rpc, on_stream_bytes, NULL, sc, n_msgs);
+    rpc.path = sca->path;
+    rpc.req = sca->buf;
+    rpc.req_len = sca->len;
+    rpc.timeout_ms = sca->opts && sca->opts->timeout_ms > 0 ? sca->opts->timeout_ms : 0; /* streams last */
+    rc = sath__channel_server_stream(sca->c->chan, &rpc, on_stream_bytes, NULL, sca->sc, &sca->n_msgs);
     free(md);
     sath__secret_free(bearer);
     if (rc == SATH_OK)
-        rc = sc->bad ? SATH_EPROTO : rpc.status;
+        rc = sca->sc->bad ? SATH_EPROTO : rpc.status;
+    *retryable = sca->n_msgs == 0; /* never replay a stream that delivered something */
     res->message = rpc.status_message;
     res->md = rpc.resp_md;
     res->n_md = rpc.n_resp_md;
@@ -290,42 +334,15 @@ int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessage
 {
     outcome res;
     memset(&res, 0, sizeof res);
-    if (!c || !path || path[0] != '/' || !req || !out) {
-        if (opts) {
-            free(opts->status_message);
-            opts->status_message = NULL;
-            opts->status = SATH_EINVAL;
-        }
-        return SATH_EINVAL;
-    }
-    size_t len = protobuf_c_message_get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc = buf ? SATH_OK : SATH_ENOMEM;
-    if (rc == SATH_OK && protobuf_c_message_pack(req, buf) != len)
-        rc = SATH_EPROTO;
+    if (!c || !path || path[0] != '/' || !req || !out)
+        return invalid(opts);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = pack(req, &buf, &len);
     stream_ctx sc = {out, on_msg, arg, 0};
-    size_t n_msgs = 0;
     if (rc == SATH_OK) {
-        char *access = NULL;
-        int64_t exp = 0;
-        int has_refresh = 0;
-        uint64_t gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
-        if (access && has_refresh && exp > 0 && exp - (int64_t)time(NULL) <= SATH__REFRESH_LEEWAY_S) {
-            sath__tokens_refresh(c, gen, NULL);
-            sath__secret_free(access);
-            gen = sath__tokens_snapshot(c, &access, &exp, &has_refresh);
-        }
-        rc = stream_attempt(c, path, buf, len, access, &sc, opts, &res, &n_msgs);
-        if (rc == SATH_UNAUTHENTICATED && n_msgs == 0 && has_refresh &&
-            sath__tokens_refresh(c, gen, NULL) == SATH_OK) {
-            sath__secret_free(access);
-            sath__tokens_snapshot(c, &access, &exp, &has_refresh);
-            if (access) {
-                outcome_clear(&res);
-                rc = stream_attempt(c, path, buf, len, access, &sc, opts, &res, &n_msgs);
-            }
-        }
-        sath__secret_free(access);
+        stream_call sca = {c, path, buf, len, &sc, opts, 0};
+        rc = with_token(c, stream_attempt, &sca, &res);
     }
     if (buf) {
         sodium_memzero(buf, len);

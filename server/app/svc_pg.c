@@ -24,6 +24,36 @@ static void clear_result(sathd_call *call, void *res)
     PQclear(res);
 }
 
+/* What a violated constraint means for the client, named by the field, never by the
+ * database's own names (they describe our schema to an attacker and help nobody else).
+ * PostgreSQL names column CHECKs <table>_<column>_check; the table prefix is dropped. */
+static const char *constraint_message(sathd_call *call, const char *constraint)
+{
+    static const struct { const char *name, *msg; } known[] = {
+        {"ai_keys_base_url_check", "base_url: must be an https:// URL"},
+        {"ai_keys_check", "base_url: required for the openai_compatible provider"},
+        {"users_email_check", "email: not a valid email address"},
+    };
+    static const char *const tables[] = {"subscriptions_", "bot_instances_", "api_keys_",
+                                         "ai_keys_", "users_", "plans_"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(constraint, known[i].name) == 0)
+            return known[i].msg;
+    size_t n = strlen(constraint);
+    if (n > 6 && strcmp(constraint + n - 6, "_check") == 0) {
+        for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+            size_t t = strlen(tables[i]);
+            if (strncmp(constraint, tables[i], t) == 0 && n - 6 > t) {
+                char *m = sathd_call_printf(call, "%.*s: value not allowed", (int)(n - 6 - t),
+                                            constraint + t);
+                if (m)
+                    return m;
+            }
+        }
+    }
+    return "a value is not allowed";
+}
+
 int sathd_svc_pg_open(sathd_call *call, sathd_pg_conn **out)
 {
     sathd_pg_error why;
@@ -70,8 +100,11 @@ int sathd_svc_pg_query(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *
                   sathd_call_request_id(call), st->name, e->message);
         return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
     case SATHD_INVALID_ARGUMENT:
-        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "invalid value (%s)",
-                                e->constraint[0] ? e->constraint : "constraint");
+        sathd_log(SATHD_LOG_INFO, "msg=\"constraint refused a value\" request_id=%s stmt=%s "
+                  "sqlstate=%s constraint=%s", sathd_call_request_id(call), st->name, e->sqlstate,
+                  e->constraint[0] ? e->constraint : "-");
+        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s",
+                                constraint_message(call, e->constraint));
     default:
         return sathd_call_error(call, SATHD_INTERNAL, "stmt %s failed: sqlstate=%s %s", st->name,
                                 e->sqlstate, e->message);

@@ -53,10 +53,13 @@ static const char lua_rotate[] =
     "if redis.call('TTL', ukey) < ttl then redis.call('EXPIRE', ukey, ttl) end\n"
     "return {'ok', user, fam}\n";
 
-/* KEYS: rt.  Returns {user, family} or nil. */
+/* KEYS: rt.  ARGV: the owner the token must belong to ('' = any).  Returns {user,
+ * family}, or nil when the token is unknown or belongs to someone else (the caller must
+ * not be able to tell the two apart, nor touch another user's session). */
 static const char lua_logout[] =
     "local t = redis.call('HMGET', KEYS[1], 'user', 'family')\n"
     "if not t[1] or not t[2] then return false end\n"
+    "if ARGV[1] ~= '' and t[1] ~= ARGV[1] then return false end\n"
     "local fkey = 'sath:rf:' .. t[2]\n"
     "if redis.call('EXISTS', fkey) == 1 then redis.call('HSET', fkey, 'revoked', '1') end\n"
     "redis.call('SREM', 'sath:ru:' .. t[1], t[2])\n"
@@ -201,7 +204,7 @@ sathd_session_rc sathd_session_rotate(redisContext *c, const char *token, int64_
 }
 
 sathd_session_rc sathd_session_revoke_family_by_token(redisContext *c, const char *token,
-                                                      char *out_user)
+                                                      const char *owner, char *out_user)
 {
     char key[SATHD_KEY_MAX];
     if (!c || !token)
@@ -209,8 +212,8 @@ sathd_session_rc sathd_session_revoke_family_by_token(redisContext *c, const cha
     if (!token_ok(token))
         return SATHD_SESSION_INVALID;
     rt_key(key, token);
-    const char *argv[] = {"EVAL", lua_logout, "1", key};
-    redisReply *r = sathd_session_cmd(c, 4, argv);
+    const char *argv[] = {"EVAL", lua_logout, "1", key, owner ? owner : ""};
+    redisReply *r = sathd_session_cmd(c, 5, argv);
     if (!r)
         return SATHD_SESSION_UNAVAILABLE;
     sathd_session_rc rc = SATHD_SESSION_UNAVAILABLE;

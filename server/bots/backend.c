@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sathd/bot_backend.h"
 
@@ -26,6 +28,20 @@ int sathd_bot_name(const char *user_id, char *buf, size_t len)
 {
     int n = snprintf(buf, len, "bot_user_%s", user_id ? user_id : "");
     return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+char *sathd_bot_exe_sibling(const char *name)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 64);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    snprintf(slash + 1, 64, "%s", name);
+    return access(exe, X_OK) == 0 ? strdup(exe) : NULL;
 }
 
 int64_t sathd_bot_now_ms(void)

@@ -313,27 +313,33 @@ static int mkdir_owned(const proc_backend *b, const char *path, mode_t mode, int
     return 0;
 }
 
-/* Runs the supervisor and reads its verdict line. */
-static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const char *dir,
-                            pidrec *r, char *err, size_t errlen)
-{
+/* The supervisor's arguments (argv strings in `bufs`, which must outlive the spawn);
+ * malloc'd array, NULL on OOM. */
+typedef struct sup_args {
     char run_dir[600], grace[16], logmax[24], logkeep[16], as[24], nofile[16], nproc[16];
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
-    snprintf(grace, sizeof grace, "%d", spec->stop_grace_s > 0 ? spec->stop_grace_s : b->stop_grace_s);
-    snprintf(logmax, sizeof logmax, "%lld", (long long)b->log_max);
-    snprintf(logkeep, sizeof logkeep, "%d", b->log_keep);
-    snprintf(as, sizeof as, "%lld", (long long)(spec->memory_bytes ? spec->memory_bytes : b->memory_bytes));
-    snprintf(nofile, sizeof nofile, "%d", spec->open_files ? spec->open_files : b->open_files);
-    snprintf(nproc, sizeof nproc, "%d", spec->pids_limit ? spec->pids_limit : b->pids_limit);
-    const char *fixed[] = {b->supervisor, "--run-dir", run_dir, "--run", spec->run_id, "--program",
-                           spec->program, "--grace", grace, "--log-max", logmax, "--log-keep",
-                           logkeep, "--as", as, "--nofile", nofile, "--nproc", nproc};
+} sup_args;
+
+static const char **supervisor_argv(const proc_backend *b, const sathd_bot_spec *spec,
+                                    const char *dir, sup_args *x)
+{
+    snprintf(x->run_dir, sizeof x->run_dir, "%s/run", dir);
+    snprintf(x->grace, sizeof x->grace, "%d", spec->stop_grace_s > 0 ? spec->stop_grace_s : b->stop_grace_s);
+    snprintf(x->logmax, sizeof x->logmax, "%lld", (long long)b->log_max);
+    snprintf(x->logkeep, sizeof x->logkeep, "%d", b->log_keep);
+    snprintf(x->as, sizeof x->as, "%lld",
+             (long long)(spec->memory_bytes ? spec->memory_bytes : b->memory_bytes));
+    snprintf(x->nofile, sizeof x->nofile, "%d", spec->open_files ? spec->open_files : b->open_files);
+    snprintf(x->nproc, sizeof x->nproc, "%d", spec->pids_limit ? spec->pids_limit : b->pids_limit);
+    const char *fixed[] = {b->supervisor, "--run-dir", x->run_dir, "--run", spec->run_id,
+                           "--program", spec->program, "--grace", x->grace, "--log-max", x->logmax,
+                           "--log-keep", x->logkeep, "--as", x->as, "--nofile", x->nofile,
+                           "--nproc", x->nproc};
     size_t nf = sizeof fixed / sizeof *fixed, na = 0;
     while (spec->argv && spec->argv[na])
         na++;
     const char **argv = calloc(nf + 4 + na, sizeof *argv);
     if (!argv)
-        return -ENOMEM;
+        return NULL;
     size_t k = 0;
     for (size_t i = 0; i < nf; i++)
         argv[k++] = fixed[i];
@@ -344,60 +350,25 @@ static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const c
     argv[k++] = "--";
     for (size_t i = 0; i < na; i++)
         argv[k++] = spec->argv[i];
-    static const char *const no_env[] = {NULL};
-    int tp[2] = {-1, -1}, op[2] = {-1, -1};
-    int rc = -EIO;
-    pid_t pid = -1;
-    if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(op, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        goto out;
-    }
-    const char *tok = spec->run_token ? spec->run_token : "";
-    if (write(tp[1], tok, strlen(tok)) != (ssize_t)strlen(tok)) {
-        snprintf(err, errlen, "token pipe: %s", strerror(errno));
-        goto out;
-    }
-    close(tp[1]);
-    tp[1] = -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, op[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, tp[0], 3);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 4);
-    sigset_t none, def;
-    sigemptyset(&none);
-    sigfillset(&def);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-    int sr = posix_spawn(&pid, b->supervisor, &fa, &at, (char *const *)argv,
-                         (char *const *)(spec->env ? spec->env : no_env));
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    close(op[1]);
-    op[1] = -1;
-    if (sr != 0) {
-        snprintf(err, errlen, "starting %s: %s", b->supervisor, strerror(sr));
-        pid = -1;
-        goto out;
-    }
+    return argv;
+}
+
+/* Reads the supervisor's verdict line ("ok SUP START BOT START" / "error MSG") within
+ * START_TIMEOUT_MS; 0 with *r filled, or -EIO / -ETIMEDOUT with the reason in err. */
+static int read_verdict(int fd, pid_t pid, pidrec *r, char *err, size_t errlen)
+{
     char line[512];
     size_t len = 0;
     int64_t deadline = mono_ms() + START_TIMEOUT_MS;
     for (;;) {
         int64_t left = deadline - mono_ms();
-        struct pollfd p = {op[0], POLLIN, 0};
+        struct pollfd p = {fd, POLLIN, 0};
         if (left <= 0 || poll(&p, 1, (int)left) == 0) {
             snprintf(err, errlen, "supervisor did not answer within %d ms", START_TIMEOUT_MS);
             kill(pid, SIGKILL);
-            goto out;
+            return -ETIMEDOUT;
         }
-        ssize_t n = read(op[0], line + len, sizeof line - 1 - len);
+        ssize_t n = read(fd, line + len, sizeof line - 1 - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0 || (len += (size_t)n) >= sizeof line - 1)
@@ -411,12 +382,50 @@ static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const c
     if (sscanf(line, "ok %d %llu %d %llu", &sup, &r->sup_start, &bot, &r->bot_start) == 4) {
         r->sup = sup;
         r->bot = bot;
-        rc = 0;
-    } else {
-        snprintf(err, errlen, "%.200s", strncmp(line, "error ", 6) == 0 ? line + 6
-                                        : "supervisor failed without a reason");
-        rc = -EIO;
+        return 0;
     }
+    snprintf(err, errlen, "%.200s", strncmp(line, "error ", 6) == 0 ? line + 6
+                                    : "supervisor failed without a reason");
+    return -EIO;
+}
+
+/* Runs the supervisor (the token on its fd 3) and reads its verdict. */
+static int spawn_supervisor(proc_backend *b, const sathd_bot_spec *spec, const char *dir,
+                            pidrec *r, char *err, size_t errlen)
+{
+    sup_args x;
+    const char **argv = supervisor_argv(b, spec, dir, &x);
+    if (!argv)
+        return -ENOMEM;
+    static const char *const no_env[] = {NULL};
+    int tp[2] = {-1, -1}, op[2] = {-1, -1};
+    int rc = -EIO;
+    pid_t pid = -1;
+    if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(op, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        goto out;
+    }
+    tp[0] = sathd_proc_fd_high(tp[0]); /* the spawn's dup2s write fds 0..3 */
+    op[1] = sathd_proc_fd_high(op[1]);
+    const char *tok = spec->run_token ? spec->run_token : "";
+    if (write(tp[1], tok, strlen(tok)) != (ssize_t)strlen(tok)) {
+        snprintf(err, errlen, "token pipe: %s", strerror(errno));
+        goto out;
+    }
+    close(tp[1]);
+    tp[1] = -1;
+    /* the supervisor's stdout carries its verdict; fd 3 the token */
+    int fds[3] = {op[1], -1, tp[0]};
+    int sr = sathd_proc_spawn(&pid, b->supervisor, fds, 3, 0, (char *const *)argv,
+                              (char *const *)(spec->env ? spec->env : no_env));
+    close(op[1]);
+    op[1] = -1;
+    if (sr != 0) {
+        snprintf(err, errlen, "starting %s: %s", b->supervisor, strerror(sr));
+        pid = -1;
+        goto out;
+    }
+    rc = read_verdict(op[0], pid, r, err, errlen);
 out:
     if (pid > 0)
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
@@ -633,21 +642,6 @@ static const sathd_bot_backend_ops process_ops = {
     .destroy = p_destroy,
 };
 
-/* sath-bot-supervisor next to the running executable. */
-static char *default_supervisor(void)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 32);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    strcpy(slash + 1, "sath-bot-supervisor");
-    return strdup(exe);
-}
-
 int sathd_bot_backend_process_new(const sathd_bot_backend_config *cfg, sathd_bot_backend *out,
                                   char *err, size_t errlen)
 {
@@ -659,7 +653,8 @@ int sathd_bot_backend_process_new(const sathd_bot_backend_config *cfg, sathd_bot
     if (!b)
         return -ENOMEM;
     b->state_dir = strdup(cfg->state_dir);
-    b->supervisor = cfg->supervisor_path ? strdup(cfg->supervisor_path) : default_supervisor();
+    b->supervisor = cfg->supervisor_path ? strdup(cfg->supervisor_path)
+                                      : sathd_bot_exe_sibling("sath-bot-supervisor");
     b->bot_user = strdup(cfg->bot_user && *cfg->bot_user ? cfg->bot_user : "nobody");
     b->log_max = cfg->log_max_bytes > 0 ? cfg->log_max_bytes : 8 << 20;
     b->log_keep = cfg->log_keep > 0 ? cfg->log_keep : 3;

@@ -47,6 +47,17 @@ int sathd_proc_status_parse(const char *buf, size_t len, sathd_proc_status *st);
 int sathd_proc_log_parse(const char *rec, size_t len, int64_t *ms, int *is_stderr,
                          const char **text, size_t *text_len);
 
+/* `fd` moved to 10 or above (close-on-exec, the original closed), so a spawn's dup2
+ * onto the low fds cannot overwrite it before it is used; -1 stays -1. */
+int sathd_proc_fd_high(int fd);
+
+/* posix_spawn of `path` in a new session (so its own process group), signals unblocked
+ * and at their defaults, stdin /dev/null, fds[i] as its fd i + 1 (-1: /dev/null) and
+ * nothing else open; cwd "/" when chdir_root.  The fds must all be >= n + 1 (see the
+ * callers).  0, or an errno value. */
+int sathd_proc_spawn(pid_t *pid, const char *path, const int *fds, int n, int chdir_root,
+                     char *const argv[], char *const env[]);
+
 /* Name of log file number n: "log.NNNNNN". */
 void sathd_proc_log_name(unsigned n, char buf[16]);
 

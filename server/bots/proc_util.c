@@ -2,7 +2,10 @@
  * proc_util.c - /proc lookups and the status record shared by the process backend and
  * sath-bot-supervisor (see proc_internal.h).
  */
+#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, addclosefrom_np, addchdir_np */
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +97,45 @@ int sathd_proc_log_parse(const char *rec, size_t len, int64_t *ms, int *is_stder
     *text = rec + start;
     *text_len = len - start;
     return 0;
+}
+
+int sathd_proc_fd_high(int fd)
+{
+    if (fd < 0 || fd >= 10)
+        return fd;
+    int h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    close(fd);
+    return h;
+}
+
+int sathd_proc_spawn(pid_t *pid, const char *path, const int *fds, int n, int chdir_root,
+                     char *const argv[], char *const env[])
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    for (int i = 0; i < n; i++) {
+        if (fds[i] < 0)
+            posix_spawn_file_actions_addopen(&fa, i + 1, "/dev/null", O_WRONLY, 0);
+        else
+            posix_spawn_file_actions_adddup2(&fa, fds[i], i + 1);
+    }
+    posix_spawn_file_actions_addclosefrom_np(&fa, n + 1);
+    if (chdir_root)
+        posix_spawn_file_actions_addchdir_np(&fa, "/");
+    sigset_t none, def;
+    sigemptyset(&none);
+    sigfillset(&def);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawn(pid, path, &fa, &at, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    return rc;
 }
 
 void sathd_proc_log_name(unsigned n, char buf[16])

@@ -271,83 +271,63 @@ static int limit(int res, long long v)
     return setrlimit(res, &rl);
 }
 
-/* `fd` moved to 10 or above (close-on-exec), so the spawn's dup2 onto 0..4 cannot
- * overwrite it before it is used; -1 stays -1. */
-static int high(int fd)
+/* Drops to the bot user (when root), opens the run's log and status files (as that
+ * user) and sets the limits the bot inherits.  0, or -1 with the reason in err. */
+static int drop_and_open(const opts *o, logw *lg, int *statusfd, char *err, size_t errlen)
 {
-    if (fd < 0 || fd >= 10)
-        return fd;
-    int h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
-    close(fd);
-    return h;
-}
-
-/* Everything up to the bot running; on failure a reason in err. */
-static int launch(const opts *o, const char *token, int statusfd_out[1], logw *lg, stream *out,
-                  stream *errs, pid_t *bot, char *err, size_t errlen)
-{
-    int progfd = high(open(o->program, O_RDONLY | O_CLOEXEC));
-    if (progfd < 0) {
-        snprintf(err, errlen, "bot program %s: %s", o->program, strerror(errno));
-        return -1;
-    }
-    int dropping = geteuid() == 0 && o->user && *o->user;
     /* opened before the drop: the path above it may not be searchable by the bot user */
     int rundir = open(o->run_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (drop_to(o->user, err, errlen) != 0)
         return -1;
     if (rundir < 0 || (mkdirat(rundir, o->run, 0750) != 0 && errno != EEXIST) ||
         (lg->dirfd = openat(rundir, o->run, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0 ||
-        (*statusfd_out = openat(rundir, "status", O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+        (*statusfd = openat(rundir, "status", O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
         log_init(lg) != 0) {
         snprintf(err, errlen, "state directory %s: %s", o->run_dir, strerror(errno));
         return -1;
     }
     close(rundir);
     /* open files and processes: set here, inherited by the bot.  The address space is
-     * set on the bot alone right after the spawn (prlimit below): on ourselves it would
-     * also bind this process, which under ASan reserves terabytes of address space. */
+     * set on the bot alone right after the spawn (prlimit in launch): on ourselves it
+     * would also bind this process, which under ASan reserves terabytes of address space. */
     if (limit(RLIMIT_NOFILE, o->nofile) || limit(RLIMIT_NPROC, o->nproc)) {
         snprintf(err, errlen, "setrlimit: %s", strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* Everything up to the bot running; on failure a reason in err. */
+static int launch(const opts *o, const char *token, int statusfd_out[1], logw *lg, stream *out,
+                  stream *errs, pid_t *bot, char *err, size_t errlen)
+{
+    int progfd = sathd_proc_fd_high(open(o->program, O_RDONLY | O_CLOEXEC));
+    if (progfd < 0) {
+        snprintf(err, errlen, "bot program %s: %s", o->program, strerror(errno));
+        return -1;
+    }
+    int dropping = geteuid() == 0 && o->user && *o->user;
+    if (drop_and_open(o, lg, statusfd_out, err, errlen) != 0)
+        return -1;
     int po[2], pe[2], pt[2];
     if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(pt, O_CLOEXEC)) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
     /* the spawn's dup2s write fds 0..4: no source may sit there */
-    po[1] = high(po[1]);
-    pe[1] = high(pe[1]);
-    pt[0] = high(pt[0]);
+    po[1] = sathd_proc_fd_high(po[1]);
+    pe[1] = sathd_proc_fd_high(pe[1]);
+    pt[0] = sathd_proc_fd_high(pt[0]);
     /* the token goes into the bot's pipe now (a pipe holds 64 KiB; a token is < 1 KiB) */
     if (write_all(pt[1], token, strlen(token)) != 0) {
         snprintf(err, errlen, "token pipe: %s", strerror(errno));
         return -1;
     }
     close(pt[1]);
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_adddup2(&fa, pt[0], 3);
     /* after the drop the program's directory may not be searchable by the bot user:
      * then execute the file we opened before it, as fd 4 (which the bot inherits) */
     int viafd = dropping && access(o->program, X_OK) != 0;
-    if (viafd)
-        posix_spawn_file_actions_adddup2(&fa, progfd, 4);
-    posix_spawn_file_actions_addclosefrom_np(&fa, viafd ? 5 : 4);
-    posix_spawn_file_actions_addchdir_np(&fa, "/");
-    sigset_t none, def;
-    sigemptyset(&none);
-    sigfillset(&def);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+    int fds[4] = {po[1], pe[1], pt[0], progfd};
     /* our environment plus the token's fd */
     size_t ne = 0;
     while (environ[ne])
@@ -370,9 +350,8 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
     argv[0] = (char *)o->program;
     for (size_t i = 0; i < na; i++)
         argv[i + 1] = o->bot_args[i];
-    int rc = posix_spawn(bot, viafd ? "/proc/self/fd/4" : o->program, &fa, &at, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    int rc = sathd_proc_spawn(bot, viafd ? "/proc/self/fd/4" : o->program, fds, viafd ? 4 : 3, 1,
+                              argv, env);
     free(env);
     free(argv);
     close(progfd);
@@ -400,6 +379,93 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
     return 0;
 }
 
+/* Reads fd to EOF (or until cap - 1 bytes) into a NUL-terminated buf; the length. */
+static size_t read_to_eof(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    ssize_t n;
+    while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+/* The first process: prints the supervisor's verdict ("ok ..." / "error ...") once the
+ * child has the bot running, and exits with it. */
+static int relay(int rd)
+{
+    char msg[512];
+    if (read_to_eof(rd, msg, sizeof msg) == 0)
+        snprintf(msg, sizeof msg, "error supervisor died while starting the bot\n");
+    fputs(msg, stdout);
+    return strncmp(msg, "ok ", 3) == 0 ? 0 : 1;
+}
+
+/* Copies the bot's output until it has exited and its pipes are drained (at most a
+ * second after the exit); SIGTERM/SIGINT start the stop: SIGTERM to the bot's group,
+ * SIGKILL after the grace period.  Returns the bot's wait status. */
+static int watch(const opts *o, int sfd, pid_t bot, logw *lg, stream *out, stream *errs)
+{
+    int exited = 0, wstatus = 0;
+    int64_t kill_at = 0, drain_until = 0;
+    int open_o = 1, open_e = 1;
+    while (!exited || ((open_o || open_e) && mono_ms() < drain_until)) {
+        struct pollfd p[3] = {{sfd, POLLIN, 0}, {open_o ? out->fd : -1, POLLIN, 0},
+                              {open_e ? errs->fd : -1, POLLIN, 0}};
+        int timeout = -1;
+        int64_t now = mono_ms();
+        if (kill_at)
+            timeout = kill_at > now ? (int)(kill_at - now) : 0;
+        if (exited)
+            timeout = drain_until > now ? (int)(drain_until - now) : 0;
+        if (poll(p, 3, timeout) < 0 && errno != EINTR)
+            break;
+        if (p[1].revents)
+            open_o = stream_pump(out, lg);
+        if (p[2].revents)
+            open_e = stream_pump(errs, lg);
+        struct signalfd_siginfo si;
+        if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof si) == (ssize_t)sizeof si &&
+            (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) && !kill_at && !exited) {
+            say(lg, "sath-bot-supervisor: stopping the bot (SIGTERM, grace %ds)", o->grace_s);
+            kill(-bot, SIGTERM);
+            kill_at = mono_ms() + (int64_t)o->grace_s * 1000;
+        }
+        if (!exited && waitpid(bot, &wstatus, WNOHANG) == bot) {
+            exited = 1;
+            /* whatever the bot left in its group would hold the pipes open */
+            kill(-bot, SIGKILL);
+            drain_until = mono_ms() + 1000;
+        }
+        if (kill_at && !exited && mono_ms() >= kill_at) {
+            say(lg, "sath-bot-supervisor: grace period over, SIGKILL");
+            kill(-bot, SIGKILL);
+            kill_at = 0;
+        }
+    }
+    return wstatus;
+}
+
+/* The status record and the log line saying how the bot ended. */
+static void record_end(int statusfd, logw *lg, int wstatus)
+{
+    sathd_proc_status st = {.exited = 1, .finished_ms = now_ms()};
+    if (WIFSIGNALED(wstatus)) {
+        st.sig = WTERMSIG(wstatus);
+        st.code = 128 + st.sig;
+        say(lg, "sath-bot-supervisor: bot killed by signal %d", st.sig);
+    } else {
+        st.code = WEXITSTATUS(wstatus);
+        say(lg, "sath-bot-supervisor: bot exited with code %d", st.code);
+    }
+    status_write(statusfd, &st);
+}
+
 int main(int argc, char **argv)
 {
     opts o;
@@ -407,18 +473,8 @@ int main(int argc, char **argv)
         fprintf(stdout, "error usage: sath-bot-supervisor --run-dir DIR --run ID --program PATH ...\n");
         return 2;
     }
-    /* the token: fd 3, to EOF */
     char token[1024];
-    size_t tl = 0;
-    ssize_t n;
-    while (tl < sizeof token - 1 && (n = read(3, token + tl, sizeof token - 1 - tl)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        tl += (size_t)n;
-    }
-    token[tl] = '\0';
+    read_to_eof(3, token, sizeof token); /* the run token: fd 3, to EOF */
     close(3);
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -428,7 +484,6 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGCHLD);
     sigprocmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) != 0) {
         printf("error pipe: %s\n", strerror(errno));
@@ -440,23 +495,10 @@ int main(int argc, char **argv)
         printf("error fork: %s\n", strerror(errno));
         return 1;
     }
-    if (child > 0) { /* the parent: relay the child's verdict, then go */
+    if (child > 0) {
         explicit_bzero(token, sizeof token);
         close(ready[1]);
-        char msg[512];
-        size_t ml = 0;
-        while (ml < sizeof msg - 1 && (n = read(ready[0], msg + ml, sizeof msg - 1 - ml)) != 0) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                break;
-            ml += (size_t)n;
-        }
-        msg[ml] = '\0';
-        if (ml == 0)
-            snprintf(msg, sizeof msg, "error supervisor died while starting the bot\n");
-        fputs(msg, stdout);
-        return strncmp(msg, "ok ", 3) == 0 ? 0 : 1;
+        return relay(ready[0]);
     }
     close(ready[0]);
     int devnull = open("/dev/null", O_RDWR);
@@ -471,11 +513,10 @@ int main(int argc, char **argv)
     static stream out, errs;
     int statusfd = -1;
     pid_t bot = -1;
-    char err[384] = "";
+    char err[384] = "", msg[420];
     int rc = launch(&o, token, &statusfd, &lg, &out, &errs, &bot, err, sizeof err);
     explicit_bzero(token, sizeof token);
     if (rc != 0) {
-        char msg[420];
         int ml = snprintf(msg, sizeof msg, "error %s\n", err);
         if (lg.fd >= 0)
             say(&lg, "sath-bot-supervisor: %s", err);
@@ -487,63 +528,11 @@ int main(int argc, char **argv)
     unsigned long long sup_start = 0, bot_start = 0;
     sathd_proc_start_time(getpid(), &sup_start, NULL);
     sathd_proc_start_time(bot, &bot_start, NULL);
-    char msg[160];
     int ml = snprintf(msg, sizeof msg, "ok %d %llu %d %llu\n", (int)getpid(), sup_start, (int)bot,
                       bot_start);
     write_all(ready[1], msg, (size_t)ml);
     close(ready[1]);
-
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-    int exited = 0, wstatus = 0;
-    int64_t kill_at = 0, drain_until = 0;
-    int open_o = 1, open_e = 1;
-    while (!exited || ((open_o || open_e) && mono_ms() < drain_until)) {
-        struct pollfd p[3] = {{sfd, POLLIN, 0}, {open_o ? out.fd : -1, POLLIN, 0},
-                              {open_e ? errs.fd : -1, POLLIN, 0}};
-        int timeout = -1;
-        int64_t now = mono_ms();
-        if (kill_at)
-            timeout = kill_at > now ? (int)(kill_at - now) : 0;
-        if (exited)
-            timeout = drain_until > now ? (int)(drain_until - now) : 0;
-        int pr = poll(p, 3, timeout);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (p[1].revents)
-            open_o = stream_pump(&out, &lg);
-        if (p[2].revents)
-            open_e = stream_pump(&errs, &lg);
-        if (p[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si &&
-                (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) && !kill_at && !exited) {
-                say(&lg, "sath-bot-supervisor: stopping the bot (SIGTERM, grace %ds)", o.grace_s);
-                kill(-bot, SIGTERM);
-                kill_at = mono_ms() + (int64_t)o.grace_s * 1000;
-            }
-        }
-        if (!exited && waitpid(bot, &wstatus, WNOHANG) == bot) {
-            exited = 1;
-            /* whatever the bot left in its group would hold the pipes open */
-            kill(-bot, SIGKILL);
-            drain_until = mono_ms() + 1000;
-        }
-        if (kill_at && !exited && mono_ms() >= kill_at) {
-            say(&lg, "sath-bot-supervisor: grace period over, SIGKILL");
-            kill(-bot, SIGKILL);
-            kill_at = 0;
-        }
-    }
-    st.exited = 1;
-    st.finished_ms = now_ms();
-    if (WIFSIGNALED(wstatus)) {
-        st.sig = WTERMSIG(wstatus);
-        st.code = 128 + st.sig;
-        say(&lg, "sath-bot-supervisor: bot killed by signal %d", st.sig);
-    } else {
-        st.code = WEXITSTATUS(wstatus);
-        say(&lg, "sath-bot-supervisor: bot exited with code %d", st.code);
-    }
-    status_write(statusfd, &st);
+    record_end(statusfd, &lg, watch(&o, sfd, bot, &lg, &out, &errs));
     return 0;
 }

@@ -9,6 +9,7 @@
  */
 #include "sathd/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -19,8 +20,9 @@
 
 #include "envfile.h"
 #include "sathd/log.h"
+#include "sathd/ratelimit.h"
 
-enum var_type { T_STR, T_SECRET, T_INT, T_CHOICE, T_ADDR, T_REDIS };
+enum var_type { T_STR, T_SECRET, T_INT, T_CHOICE, T_ADDR, T_REDIS, T_RATE };
 
 typedef struct var_desc {
     const char *name;
@@ -125,6 +127,14 @@ static int parse_var(sathd_config *cfg, const var_desc *d, const char *value, ch
             return -1;
         }
         return 0;
+    case T_RATE: {
+        if (sathd_rate_parse(value, field) != 0) {
+            snprintf(err, errlen, "%s: expected COUNT/SECONDS such as 30/60, got \"%s\"", d->name,
+                     value);
+            return -1;
+        }
+        return 0;
+    }
     }
     return -1;
 }
@@ -232,6 +242,53 @@ static int check_provider_urls(const sathd_config *cfg, char *err, size_t errlen
     return 0;
 }
 
+int sathd_host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (strcmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6) ||
+               (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+    return 0;
+}
+
+int sathd_config_reflection(const sathd_config *cfg)
+{
+    if (cfg->grpc_reflection == SATHD_REFLECTION_AUTO)
+        return cfg->env != SATHD_ENV_PRODUCTION;
+    return cfg->grpc_reflection == SATHD_REFLECTION_ON;
+}
+
+/* Production: no plaintext on an address others can reach, unless the operator says a
+ * proxy in front terminates TLS (and then owns that hop). */
+static int check_production_transport(const sathd_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->env != SATHD_ENV_PRODUCTION || cfg->tls_terminated_by_proxy)
+        return 0;
+    if (!cfg->tls_cert_file && !sathd_host_is_loopback(cfg->grpc_addr.host)) {
+        snprintf(err, errlen,
+                 "SATH_GRPC_ADDR: production refuses plaintext gRPC on a non-loopback address "
+                 "(%s); set SATH_TLS_CERT_FILE/SATH_TLS_KEY_FILE, or "
+                 "SATH_TLS_TERMINATED_BY_PROXY=on when a proxy in front does TLS",
+                 cfg->grpc_addr.host);
+        return -1;
+    }
+    /* The REST gateway speaks plain HTTP only: TLS is a proxy's job. */
+    if (cfg->http_enabled && !sathd_host_is_loopback(cfg->http_addr.host)) {
+        snprintf(err, errlen,
+                 "SATH_HTTP_ADDR: production refuses plaintext REST on a non-loopback address "
+                 "(%s); put a TLS proxy in front and set SATH_TLS_TERMINATED_BY_PROXY=on, or "
+                 "bind 127.0.0.1",
+                 cfg->http_addr.host);
+        return -1;
+    }
+    return 0;
+}
+
 static int finish(sathd_config *cfg, char *err, size_t errlen)
 {
     int cpus = sathd_cpu_count();
@@ -266,8 +323,18 @@ static int finish(sathd_config *cfg, char *err, size_t errlen)
         }
         PQconninfoFree(opts);
     }
-    if (check_provider_urls(cfg, err, errlen) != 0)
+    if (check_provider_urls(cfg, err, errlen) != 0 ||
+        check_production_transport(cfg, err, errlen) != 0)
         return -1;
+    if (cfg->trusted_proxies) {
+        char why[200];
+        sathd_cidr_list *l = sathd_cidr_list_parse(cfg->trusted_proxies, why, sizeof why);
+        if (!l) {
+            snprintf(err, errlen, "SATH_TRUSTED_PROXIES: %s", why);
+            return -1;
+        }
+        sathd_cidr_list_free(l);
+    }
     return check_jwt(cfg, err, errlen);
 }
 
@@ -407,6 +474,11 @@ static void dump_var(const sathd_config *cfg, const var_desc *d, FILE *out)
     case T_ADDR: {
         const sathd_hostport *a = field;
         fprintf(out, strchr(a->host, ':') ? "[%s]:%d" : "%s:%d", a->host, a->port);
+        break;
+    }
+    case T_RATE: {
+        const sathd_rate *r = field;
+        fprintf(out, "%lld/%lld", (long long)r->count, (long long)r->period_s);
         break;
     }
     case T_REDIS: {

@@ -115,6 +115,11 @@ static enum MHD_Result serve_docs(const sathd_gateway *g, struct MHD_Connection 
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type_of(dec));
         MHD_add_response_header(r, "X-Request-Id", rq->request_id);
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        /* Only our own files run on the page, it talks only to us, nobody frames it
+         * (Swagger UI sets inline styles, hence style-src 'unsafe-inline'). */
+        MHD_add_response_header(r, "Content-Security-Policy", SATHD_GW_DOCS_CSP);
+        MHD_add_response_header(r, "X-Frame-Options", "DENY");
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
         enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
         return rc;

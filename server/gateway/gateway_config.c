@@ -51,6 +51,8 @@ void sathd_gw_opts_from_config(sathd_gateway_opts *o, const sathd_config *cfg)
     o->max_header_bytes = (size_t)cfg->http_max_header_bytes;
     o->max_connections = (unsigned)cfg->http_max_connections;
     o->request_timeout_ms = cfg->http_request_timeout_ms;
+    o->max_connections_per_ip = (unsigned)cfg->http_max_connections_per_ip;
+    o->header_timeout_ms = cfg->http_header_timeout_ms;
     o->cors_origins = cfg->cors_origins;
     o->docs_dir = cfg->docs_dir ? cfg->docs_dir : sathd_gw_default_docs_dir();
 #ifdef SATHD_GW_HAVE_OPENAPI

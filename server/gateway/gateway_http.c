@@ -24,7 +24,6 @@
 #include "sathd/rpc.h"
 #include "transcode.h"
 
-#define SATHD_GW_ARENA_CHUNK 16384
 #define SATHD_GW_MAX_MD 32
 #define SATHD_GW_MAX_QUERY 64
 
@@ -36,6 +35,29 @@ typedef struct md_collect {
     size_t n;
 } md_collect;
 
+/* X-Forwarded-For for the client address (rate limits; believed only from a trusted
+ * proxy, see clientip.c).  Several such headers form one list, in order. */
+static enum MHD_Result forwarded_for(md_collect *mc, const char *value)
+{
+    for (size_t i = 0; i < mc->n; i++) {
+        if (strcmp(mc->md[i].key, "x-forwarded-for") == 0) {
+            size_t a = strlen(mc->md[i].value), b = strlen(value);
+            char *joined = sathd_arena_alloc(mc->arena, a + b + 3);
+            if (!joined)
+                return MHD_NO;
+            memcpy(joined, mc->md[i].value, a);
+            memcpy(joined + a, ", ", 2);
+            memcpy(joined + a + 2, value, b + 1);
+            mc->md[i].value = joined;
+            return MHD_YES;
+        }
+    }
+    mc->md[mc->n].key = "x-forwarded-for";
+    mc->md[mc->n].value = value;
+    mc->n++;
+    return MHD_YES;
+}
+
 static enum MHD_Result collect_md(void *cls, enum MHD_ValueKind kind, const char *key,
                                   const char *value)
 {
@@ -46,7 +68,10 @@ static enum MHD_Result collect_md(void *cls, enum MHD_ValueKind kind, const char
     const char *name = NULL;
     if (strcasecmp(key, "authorization") == 0)
         name = "authorization";
-    else if (strncasecmp(key, "grpc-metadata-", 14) == 0 && key[14])
+    else if (strcasecmp(key, "x-forwarded-for") == 0)
+        return forwarded_for(mc, value);
+    else if (strncasecmp(key, "grpc-metadata-", 14) == 0 && key[14] &&
+             strcasecmp(key + 14, "x-forwarded-for") != 0) /* only the real header counts */
         name = key + 14;
     if (!name)
         return MHD_YES;
@@ -184,22 +209,25 @@ static enum MHD_Result call_method(const sathd_gateway *g, struct MHD_Connection
     };
     int st = g->backend.invoke(g->backend.ud, &c);
     if (st != SATHD_OK || !c.resp)
-        return sathd_gw_send_error(g, conn, rq, st == SATHD_OK ? SATHD_INTERNAL : st,
-                                   c.message ? c.message : sathd_status_name(st));
+        return sathd_gw_send_call_error(g, conn, rq, st == SATHD_OK ? SATHD_INTERNAL : st,
+                                        c.message ? c.message : sathd_status_name(st), &c);
+    const char *extra[12] = {NULL};
+    sathd_gw_ratelimit_headers(rq->arena, &c, extra);
     int code = mt->method->http.success_code ? mt->method->http.success_code : 200;
     if (code == 204)
-        return sathd_gw_send(g, conn, rq, 204, NULL, NULL, 0, NULL);
+        return sathd_gw_send(g, conn, rq, 204, NULL, NULL, 0, extra);
     size_t len = 0;
     char *body = sathd_gw_response_json(rq->arena, mt->method, c.resp, &len);
     if (!body)
         return sathd_gw_send_error(g, conn, rq, SATHD_INTERNAL, "cannot encode the response");
-    return sathd_gw_send(g, conn, rq, code, "application/json", body, len, NULL);
+    return sathd_gw_send(g, conn, rq, code, "application/json", body, len, extra);
 }
 
 static enum MHD_Result dispatch(const sathd_gateway *g, struct MHD_Connection *conn,
                                 sathd_gw_req *rq, const char *url, const char *method)
 {
     enum MHD_Result res = MHD_NO;
+    rq->api = strncmp(url, "/api/", 5) == 0;
     if (rq->too_big)
         return sathd_gw_send_http_error(g, conn, rq, 413, "request body too large", NULL);
     if (sathd_gw_cors_preflight(g, conn, rq, method, &res))
@@ -222,18 +250,34 @@ static enum MHD_Result dispatch(const sathd_gateway *g, struct MHD_Connection *c
     return call_method(g, conn, rq, method, &mt);
 }
 
+/* Bytes of the request head as received: request line and every header line. */
+typedef struct head_size {
+    size_t bytes;
+} head_size;
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    ((head_size *)cls)->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 /* First callback of a request: context in the connection's arena, early 413. */
 static sathd_gw_req *request_begin(const sathd_gateway *g, struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    sathd_arena *a = ci ? ci->socket_context : NULL;
-    if (!a)
+    sathd_gw_conn *gc = ci ? ci->socket_context : NULL;
+    if (!gc)
         return NULL;
+    sathd_gw_guard_head_done(g->guard, gc);
+    sathd_arena *a = gc->arena;
     sathd_gw_req *rq = sathd_arena_calloc(a, sizeof *rq);
     if (!rq)
         return NULL;
     rq->arena = a;
+    rq->conn = gc;
     rq->request_id = sathd_request_id(
         a, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"));
     rq->origin = sathd_gw_cors_origin(
@@ -287,6 +331,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!(rq = request_begin(g, conn)))
             return MHD_NO;
         *con_cls = rq;
+        /* libmicrohttpd answers heads beyond its memory pool with its own HTML; the pool
+         * is several times our limits, so the answer is normally this JSON one. */
+        head_size uri = {strlen(url)};
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_size, &uri);
+        if (uri.bytes > g->opts.max_header_bytes / 2)
+            return sathd_gw_send_http_error(g, conn, rq, 414, "request URI too long", NULL);
+        head_size hs = {uri.bytes + strlen(method) + 12};
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &hs);
+        if (hs.bytes > g->opts.max_header_bytes)
+            return sathd_gw_send_http_error(g, conn, rq, 431, "request header fields too large", NULL);
         if (rq->too_big) /* refuse before reading the body; MHD then closes */
             return sathd_gw_send_http_error(g, conn, rq, 413, "request body too large", NULL);
         return MHD_YES;
@@ -302,24 +356,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    const sathd_gateway *g = cls;
     (void)conn;
     (void)toe;
     sathd_gw_req *rq = *con_cls;
-    if (rq)
+    if (rq) {
+        sathd_gw_guard_request_done(g->guard, rq->conn); /* the next head has a deadline */
         sathd_arena_reset(rq->arena);
+    }
     *con_cls = NULL;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
-    (void)conn;
+    const sathd_gateway *g = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = sathd_arena_new(SATHD_GW_ARENA_CHUNK);
+        *socket_context = sathd_gw_guard_open(g->guard, conn);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-        sathd_arena_free(*socket_context);
+        sathd_gw_guard_close(g->guard, *socket_context);
         *socket_context = NULL;
     }
 }
@@ -386,7 +441,8 @@ sathd_gateway *sathd_gateway_start(const sathd_gateway_opts *o,
         return NULL;
     }
     if (!(g->router = sathd_gw_router_new(methods, n_methods, err, errlen)) ||
-        sathd_gw_cors_parse(g, err, errlen) != 0 || resolve(o, &ss, &sl, err, errlen) != 0) {
+        sathd_gw_cors_parse(g, err, errlen) != 0 || resolve(o, &ss, &sl, err, errlen) != 0 ||
+        !(g->guard = sathd_gw_guard_new(o->header_timeout_ms, err, errlen))) {
         sathd_gateway_stop(g);
         return NULL;
     }
@@ -401,8 +457,12 @@ sathd_gateway *sathd_gateway_start(const sathd_gateway_opts *o,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
         MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : 1024u,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        o->max_connections_per_ip ? o->max_connections_per_ip : 64u,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->max_header_bytes ? o->max_header_bytes : (size_t)32768,
+        /* 4x: heads up to our limits fit, so request_begin answers 414/431 in JSON */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        4 * (o->max_header_bytes ? o->max_header_bytes : (size_t)16384),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, g,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, g,
@@ -428,6 +488,7 @@ void sathd_gateway_stop(sathd_gateway *g)
     sathd_gw_streams_stop(g);
     if (g->daemon)
         MHD_stop_daemon(g->daemon);
+    sathd_gw_guard_free(g->guard); /* after the daemon: no connection is left */
     sathd_gw_router_free(g->router);
     free(g->cors_buf);
     free(g);

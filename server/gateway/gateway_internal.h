@@ -17,6 +17,39 @@
 
 #define SATHD_GW_MAX_ORIGINS 32
 
+/* Content-Security-Policy of /docs. */
+#define SATHD_GW_DOCS_CSP                                                                  \
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "           \
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; "         \
+    "form-action 'none'; frame-ancestors 'none'"
+
+/* First chunk of a connection's arena (grows as a request needs). */
+#define SATHD_GW_ARENA_CHUNK 16384
+
+/* ---- slow clients (gateway_guard.c) ---- */
+
+/* One connection: MHD's socket context.  The arena lives as long as the connection and
+ * is reset after each request. */
+typedef struct sathd_gw_conn {
+    sathd_arena *arena;
+    int fd;
+    int64_t head_deadline_ms; /* monotonic; 0 while a request is being served */
+    struct sathd_gw_conn *prev, *next;
+} sathd_gw_conn;
+typedef struct sathd_gw_guard sathd_gw_guard;
+
+/* Starts the sweeper that closes connections whose request head is not complete within
+ * head_timeout_ms of their start or of their previous response.  NULL with err on failure. */
+sathd_gw_guard *sathd_gw_guard_new(int64_t head_timeout_ms, char *err, size_t errlen);
+/* Stops the sweeper; every connection must have been closed (MHD_stop_daemon first). */
+void sathd_gw_guard_free(sathd_gw_guard *gd);
+/* MHD_CONNECTION_NOTIFY_STARTED / _CLOSED. open returns NULL on OOM. */
+sathd_gw_conn *sathd_gw_guard_open(sathd_gw_guard *gd, struct MHD_Connection *mhd);
+void sathd_gw_guard_close(sathd_gw_guard *gd, sathd_gw_conn *c);
+/* The request head is in (first access-handler call) / the response is done. */
+void sathd_gw_guard_head_done(sathd_gw_guard *gd, sathd_gw_conn *c);
+void sathd_gw_guard_request_done(sathd_gw_guard *gd, sathd_gw_conn *c);
+
 typedef struct sathd_gw_streams sathd_gw_streams; /* gateway_stream.c */
 
 struct sathd_gateway {
@@ -30,6 +63,7 @@ struct sathd_gateway {
     size_t n_origins;
     int cors_any;
     int port;
+    sathd_gw_guard *guard;
 };
 
 /* One HTTP request, allocated in the connection's arena on the first callback. */
@@ -38,6 +72,8 @@ typedef struct sathd_gw_req {
     char *body;
     size_t body_len, body_cap;
     int too_big;
+    int api;                  /* an /api/ call: Cache-Control: no-store */
+    sathd_gw_conn *conn;
     const char *request_id;
     const char *origin;       /* allowed CORS origin to echo, or NULL */
 } sathd_gw_req;
@@ -51,8 +87,16 @@ enum MHD_Result sathd_gw_send(const sathd_gateway *g, struct MHD_Connection *con
 /* Queues the JSON error body for `grpc_code` with the HTTP status and headers it maps to. */
 enum MHD_Result sathd_gw_send_error(const sathd_gateway *g, struct MHD_Connection *conn,
                                     const sathd_gw_req *rq, int grpc_code, const char *message);
+/* The same for the outcome of a backend call: adds the rate-limit headers of `c` (may be
+ * NULL) and its Retry-After. */
+enum MHD_Result sathd_gw_send_call_error(const sathd_gateway *g, struct MHD_Connection *conn,
+                                         const sathd_gw_req *rq, int code, const char *message,
+                                         const sathd_gw_call *c);
+/* Appends the RateLimit-Policy / RateLimit (and, when refused, Retry-After) headers of `c`
+ * (may be NULL) to the NULL-terminated name/value list `extra`, which has room for six. */
+void sathd_gw_ratelimit_headers(sathd_arena *a, const sathd_gw_call *c, const char **extra);
 /* Answers with an HTTP status the gateway decides itself (not a backend status): 400,
- * 404, 405, 413 or 415, the body carrying the gRPC code that says the same. */
+ * 404, 405, 413, 414, 415 or 431, the body carrying the gRPC code that says the same. */
 enum MHD_Result sathd_gw_send_http_error(const sathd_gateway *g, struct MHD_Connection *conn,
                                          const sathd_gw_req *rq, int http, const char *message,
                                          const char *const *extra);

@@ -22,48 +22,59 @@ static const char *md_lookup(void *ud, sathd_call *call, const char *key)
     return NULL;
 }
 
-static int local_invoke(void *ud, sathd_gw_call *c)
+/* The call of c->method on the chain of the gRPC server; NULL with the status in *st. */
+static sathd_call *local_call(sathd_gw_local *l, sathd_gw_call *c,
+                              const sathd_registry_entry **e, int *st)
 {
-    sathd_gw_local *l = ud;
-    const sathd_registry_entry *e = sathd_registry_lookup(l->reg, c->method->path,
-                                                          strlen(c->method->path));
-    if (!e) {
+    *e = sathd_registry_lookup(l->reg, c->method->path, strlen(c->method->path));
+    if (!*e) {
         c->message = "method not served";
-        return SATHD_UNIMPLEMENTED;
+        *st = SATHD_UNIMPLEMENTED;
+        return NULL;
     }
-    sathd_call *call = sathd_call_new(c->arena, sathd_rpc_server_env(l->srv), e, md_lookup, c,
+    sathd_call *call = sathd_call_new(c->arena, sathd_rpc_server_env(l->srv), *e, md_lookup, c,
                                       c->peer, c->deadline_ns);
     if (!call) {
         c->message = "out of memory";
-        return SATHD_RESOURCE_EXHAUSTED;
+        *st = SATHD_RESOURCE_EXHAUSTED;
     }
+    return call;
+}
+
+/* What the REST answer needs from the finished call: its message and rate limit. */
+static int local_finish(sathd_call *call, sathd_gw_call *c, int st)
+{
+    c->message = sathd_call_message(call);
+    const sathd_ratelimit_info *rl = sathd_call_ratelimit(call);
+    if ((c->has_rl = rl != NULL))
+        c->rl = *rl;
+    return st;
+}
+
+static int local_invoke(void *ud, sathd_gw_call *c)
+{
+    const sathd_registry_entry *e = NULL;
+    int st = SATHD_OK;
+    sathd_call *call = local_call(ud, c, &e, &st);
+    if (!call)
+        return st;
     if (!c->req)
         sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s",
                          c->decode_error ? c->decode_error : "malformed request");
-    int st = sathd_call_run(call, e, c->req, &c->resp);
-    c->message = sathd_call_message(call);
-    return st;
+    st = sathd_call_run(call, e, c->req, &c->resp);
+    return local_finish(call, c, st);
 }
 
 /* A server-streaming method on the stream's own thread (gateway_stream.c). */
 static int local_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
 {
-    sathd_gw_local *l = ud;
-    const sathd_registry_entry *e = sathd_registry_lookup(l->reg, c->method->path,
-                                                          strlen(c->method->path));
-    if (!e) {
-        c->message = "method not served";
-        return SATHD_UNIMPLEMENTED;
-    }
-    sathd_call *call = sathd_call_new(c->arena, sathd_rpc_server_env(l->srv), e, md_lookup, c,
-                                      c->peer, c->deadline_ns);
-    if (!call) {
-        c->message = "out of memory";
-        return SATHD_RESOURCE_EXHAUSTED;
-    }
-    int st = sathd_call_run_stream(call, e, c->req, out);
-    c->message = sathd_call_message(call);
-    return st;
+    const sathd_registry_entry *e = NULL;
+    int st = SATHD_OK;
+    sathd_call *call = local_call(ud, c, &e, &st);
+    if (!call)
+        return st;
+    st = sathd_call_run_stream(call, e, c->req, out);
+    return local_finish(call, c, st);
 }
 
 /* The verdict the gRPC health service answers with (the `healthy` hook: cached, at most

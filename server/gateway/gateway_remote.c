@@ -16,6 +16,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "sath/error.h"
+#include "sathd/ratelimit.h"
 #include "sathd/rpc.h"
 #include "transport.h"
 
@@ -49,11 +50,51 @@ void sathd_gw_remote_free(sathd_gw_remote *r)
     free(r);
 }
 
-/* One unary call; the response bytes are unpacked into `a`. */
+/* Copy of `s` in the arena (NULL on OOM). */
+static const char *arena_copy(sathd_arena *a, const char *str)
+{
+    size_t n = strlen(str) + 1;
+    char *m = sathd_arena_alloc(a, n);
+    if (m)
+        memcpy(m, str, n);
+    return m;
+}
+
+/* A refusal by sathd's rate limiter comes with its limit in the trailers (ratelimit-policy
+ * `"name";q=Q;w=W`, ratelimit `"name";r=R;t=T`, retry-after); they become the call's
+ * rate-limit record, so REST clients of sath-gateway get the same headers as sathd's own. */
+static void take_ratelimit(sathd_gw_call *c, const sath__rpc *rpc)
+{
+    const char *pol = NULL, *now = NULL, *retry = NULL;
+    for (size_t i = 0; i < rpc->n_resp_md; i++) {
+        const sath__md *m = &rpc->resp_md[i];
+        if (strcmp(m->key, "ratelimit-policy") == 0)
+            pol = m->value;
+        else if (strcmp(m->key, "ratelimit") == 0)
+            now = m->value;
+        else if (strcmp(m->key, "retry-after") == 0)
+            retry = m->value;
+    }
+    char name[64];
+    long long q, w, rem, t, ra;
+    if (!pol || !now || !retry || sscanf(pol, "\"%63[a-z-]\";q=%lld;w=%lld", name, &q, &w) != 3 ||
+        sscanf(now, "\"%*[a-z-]\";r=%lld;t=%lld", &rem, &t) != 2 || sscanf(retry, "%lld", &ra) != 1)
+        return;
+    size_t nl = strlen(name);
+    char *keep = sathd_arena_alloc(c->arena, nl + 1);
+    if (!keep)
+        return;
+    memcpy(keep, name, nl + 1);
+    c->rl = (sathd_ratelimit_info){keep, q, w, rem, t, ra};
+    c->has_rl = 1;
+}
+
+/* One unary call; the response bytes are unpacked into `a`.  `c` (may be NULL) receives
+ * the rate limit of a refusal. */
 static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
                    const ProtobufCMessageDescriptor *out, const sath__md *md, size_t n_md,
                    int64_t timeout_ms, sathd_arena *a, ProtobufCMessage **resp,
-                   const char **message)
+                   const char **message, sathd_gw_call *c)
 {
     size_t len = protobuf_c_message_get_packed_size(req);
     uint8_t *buf = sathd_arena_alloc(a, len ? len : 1);
@@ -73,11 +114,7 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
     int rc = sath__channel_unary(r->chan, &rpc);
     int st = rc == SATH_OK ? rpc.status : SATHD_UNAVAILABLE;
     if (rpc.status_message && rpc.status_message[0]) {
-        size_t ml = strlen(rpc.status_message);
-        char *m = sathd_arena_alloc(a, ml + 1);
-        if (m)
-            memcpy(m, rpc.status_message, ml + 1);
-        *message = m;
+        *message = arena_copy(a, rpc.status_message);
     } else if (rc != SATH_OK) {
         *message = "upstream unavailable";
     }
@@ -89,6 +126,8 @@ static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage 
             *message = "malformed upstream response";
         }
     }
+    if (c && st == SATHD_RESOURCE_EXHAUSTED)
+        take_ratelimit(c, &rpc);
     sath__rpc_clear(&rpc);
     return st;
 }
@@ -101,15 +140,33 @@ static int call_md(sathd_gw_call *c, sath__md **out, size_t *n_out, int64_t *tim
         c->message = c->decode_error ? c->decode_error : "malformed request";
         return SATHD_INVALID_ARGUMENT;
     }
-    sath__md *md = sathd_arena_alloc(c->arena, (c->n_md ? c->n_md : 1) * sizeof *md);
+    sath__md *md = sathd_arena_alloc(c->arena, (c->n_md + 1) * sizeof *md);
     if (!md)
         return SATHD_RESOURCE_EXHAUSTED;
     size_t n = 0;
+    const char *xff = NULL;
     for (size_t i = 0; i < c->n_md; i++) {
+        if (strcmp(c->md[i].key, "x-forwarded-for") == 0) {
+            xff = c->md[i].value;
+            continue;
+        }
         if (!sath__md_legal(c->md[i].key, c->md[i].value))
             continue; /* gRPC would refuse the whole call */
         md[n].key = (char *)(uintptr_t)c->md[i].key;
         md[n++].value = (char *)(uintptr_t)c->md[i].value;
+    }
+    /* As any proxy: the client's address goes to the end of X-Forwarded-For, so a sathd
+     * that lists this gateway in SATH_TRUSTED_PROXIES limits the client, not us. */
+    char ip[64];
+    sathd_client_ip(c->peer, NULL, NULL, ip, sizeof ip);
+    size_t xl = xff ? strlen(xff) : 0, il = strlen(ip);
+    char *chain = sathd_arena_alloc(c->arena, xl + il + 3);
+    if (!chain)
+        return SATHD_RESOURCE_EXHAUSTED;
+    snprintf(chain, xl + il + 3, "%s%s%s", xff ? xff : "", xff ? ", " : "", ip);
+    if (sath__md_legal("x-forwarded-for", chain)) {
+        md[n].key = (char *)"x-forwarded-for";
+        md[n++].value = chain;
     }
     *timeout_ms = 0;
     if (c->deadline_ns != INT64_MAX) {
@@ -134,7 +191,7 @@ static int remote_invoke(void *ud, sathd_gw_call *c)
     if (st != SATHD_OK)
         return st;
     return forward(r, c->method->path, c->req, c->method->output, md, n, timeout_ms, c->arena,
-                   &c->resp, &c->message);
+                   &c->resp, &c->message, c);
 }
 
 typedef struct remote_stream {
@@ -192,13 +249,8 @@ static int remote_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
         return SATHD_UNAVAILABLE;
     }
     st = rpc.status;
-    if (st != SATHD_OK && rpc.status_message) {
-        size_t ml = strlen(rpc.status_message) + 1;
-        char *m = sathd_arena_alloc(c->arena, ml);
-        if (m)
-            memcpy(m, rpc.status_message, ml);
-        c->message = m;
-    }
+    if (st != SATHD_OK && rpc.status_message)
+        c->message = arena_copy(c->arena, rpc.status_message);
     sath__rpc_clear(&rpc);
     return st;
 }
@@ -214,7 +266,7 @@ static int remote_ready(void *ud)
     const char *msg = NULL;
     int st = forward(r, "/grpc.health.v1.Health/Check", &req.base,
                      &grpc__health__v1__health_check_response__descriptor, NULL, 0, 2000, a,
-                     &resp, &msg);
+                     &resp, &msg, NULL);
     int ok = st == SATHD_OK && resp &&
              ((Grpc__Health__V1__HealthCheckResponse *)resp)->status ==
                  GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;

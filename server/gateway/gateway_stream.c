@@ -257,6 +257,20 @@ static int prepare(gw_stream *s, const sathd_method_desc *m, const ProtobufCMess
     return s->call.req ? 0 : -1;
 }
 
+/* Waits (s->mu held) for the first message or the end, at most COMMIT_WAIT_MS, so an
+ * early error is answered plainly. */
+static void wait_first(gw_stream *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += COMMIT_WAIT_MS * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    while (!s->finished && s->n_msgs == 0)
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0)
+            break;
+}
+
 enum MHD_Result sathd_gw_stream(const sathd_gateway *g, struct MHD_Connection *conn,
                                 const sathd_gw_req *rq, const sathd_method_desc *m,
                                 const ProtobufCMessage *msg, const sathd_gw_md *md, size_t n_md,
@@ -305,16 +319,8 @@ enum MHD_Result sathd_gw_stream(const sathd_gateway *g, struct MHD_Connection *c
         }
         return sathd_gw_send_error(g, conn, rq, SATHD_UNAVAILABLE, "cannot start the stream");
     }
-    /* wait for the first message or the end, briefly, to answer an early error plainly */
     pthread_mutex_lock(&s->mu);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += COMMIT_WAIT_MS * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
-    while (!s->finished && s->n_msgs == 0)
-        if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0)
-            break;
+    wait_first(s);
     if (s->finished && s->n_msgs == 0) {
         int st = s->status;
         char *text = adup(rq->arena, s->message ? s->message : "");

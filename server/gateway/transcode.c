@@ -72,9 +72,14 @@ static json_t *parse_body(sathd_arena *a, const sathd_gw_http_in *in, const char
 {
     json_error_t je;
     json_t *j = json_loadb(in->body, in->body_len, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
+    if (!j) {
+        /* jansson's text names its own API for this one ("without JSON_ALLOW_NUL"). */
+        const char *what = json_error_code(&je) == json_error_null_character
+                               ? "a string contains \\u0000 (NUL), which is not allowed"
+                               : je.text;
         *why = arena_printf(a, "malformed JSON at line %d column %d (byte %d): %s", je.line,
-                            je.column, je.position, je.text);
+                            je.column, je.position, what);
+    }
     return j;
 }
 

@@ -17,6 +17,7 @@
 #include "sathd/httpc.h"
 #include "sathd/log.h"
 #include "sathd/keyring.h"
+#include "sathd/ratelimit.h"
 #include "sathd/plans_cache.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
@@ -144,6 +145,25 @@ static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t
     return 0;
 }
 
+/* Rate limiting and abuse bounds (services/limits.c uses them).  The in-process table is
+ * sized for the users active within a window; a full table reuses idle buckets. */
+static int build_limits(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
+{
+    char why[200];
+    if (!(app->trusted_proxies = sathd_cidr_list_parse(cfg->trusted_proxies, why, sizeof why))) {
+        snprintf(err, errlen, "SATH_TRUSTED_PROXIES: %s", why);
+        return -1;
+    }
+    app->rl_local = sathd_rl_local_new(65536);
+    app->rl_refused = sathd_rl_local_new(16384);
+    app->pw_per_ip = sathd_rl_conc_new((unsigned)cfg->pwhash_per_ip);
+    if (!app->rl_local || !app->rl_refused || !app->pw_per_ip) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, char *err,
                     size_t errlen)
 {
@@ -173,6 +193,8 @@ int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, cha
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if ((needs & SATHD_APP_AUTH) && build_limits(app, cfg, err, errlen) != 0)
+        goto fail;
     return 0;
 fail:
     sathd_app_destroy(app);
@@ -181,6 +203,10 @@ fail:
 
 void sathd_app_destroy(sathd_app *app)
 {
+    sathd_rl_local_free(app->rl_local);
+    sathd_rl_local_free(app->rl_refused);
+    sathd_rl_conc_free(app->pw_per_ip);
+    sathd_cidr_list_free(app->trusted_proxies);
     sathd_keyring_free(app->keyring);
     sathd_httpc_free(app->http);
     sathd_plans_cache_free(app->plans);

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <grpc/grpc.h>
 
@@ -63,11 +64,13 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
         .max_message_bytes = (size_t)cfg->max_message_bytes,
         .tls_cert_file = cfg->tls_cert_file,
         .tls_key_file = cfg->tls_key_file,
+        .no_reflection = !sathd_config_reflection(cfg),
     };
     sathd_rpc_hooks hooks = {
         .ud = app,
         .authenticate = sathd_services_authenticate,
         .healthy = sathd_services_healthy,
+        .admit = sathd_services_admit,
     };
     sathd_rpc_server *srv = sathd_rpc_server_new(&o, reg, app, &hooks, sath_v1_file_descriptors,
                                                  sath_v1_n_file_descriptors, err, sizeof err);
@@ -118,6 +121,22 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
     return 0;
 }
 
+/* A network service has no business with root's powers: in production sathd refuses
+ * them (scripts/run starts it as an unprivileged user); in development it warns. */
+static int refuse_root(const sathd_config *cfg)
+{
+    if (geteuid() != 0)
+        return 0;
+    if (cfg->env == SATHD_ENV_PRODUCTION) {
+        fprintf(stderr, "sathd: refusing to run as root in production (SATH_ENV=production): "
+                        "start it as an unprivileged user, e.g. `runuser -u sath -- sathd serve`\n");
+        return -1;
+    }
+    sathd_log(SATHD_LOG_WARN, "msg=\"running as root; production refuses this, use an "
+                              "unprivileged user\"");
+    return 0;
+}
+
 int sathd_cmd_serve(const sathd_config *cfg)
 {
     char err[512] = "";
@@ -136,6 +155,11 @@ int sathd_cmd_serve(const sathd_config *cfg)
     if (sathd_app_build(&app, cfg, SATHD_APP_DB | SATHD_APP_REDIS | SATHD_APP_AUTH, err,
                         sizeof err) != 0) {
         fprintf(stderr, "sathd: %s\n", err);
+        return 2;
+    }
+    /* After the configuration's own checks, so an operator sees those first. */
+    if (refuse_root(cfg) != 0) {
+        sathd_app_destroy(&app);
         return 2;
     }
     int rc = 1;

@@ -100,20 +100,6 @@ static char **split_args(const char *s)
     return v;
 }
 
-static char *next_to_me(const char *name)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 64);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    snprintf(slash + 1, 64, "%s", name);
-    return access(exe, X_OK) == 0 ? strdup(exe) : NULL;
-}
-
 static int load_config(orch_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -131,7 +117,7 @@ static int load_config(orch_config *c)
     c->backend = env_str("SATH_BOT_BACKEND", "process");
     c->program = env_str("SATH_BOT_PROGRAM", NULL);
     if (!c->program)
-        c->program = next_to_me("sath-bot");
+        c->program = sathd_bot_exe_sibling("sath-bot");
     else if (c->program[0] != '/') {
         /* the bot starts in "/": a relative path would not name the same file there */
         char *abs = realpath(c->program, NULL);
@@ -280,6 +266,47 @@ static PGconn *listen_open(const char *url)
     return l;
 }
 
+/* LISTEN (reconnecting) and poll until SIGTERM/SIGINT arrives on sfd. */
+static void run_loop(orch *o, int sfd)
+{
+    PGconn *l = NULL;
+    int64_t next_poll = 0, next_listen = 0;
+    for (;;) {
+        int64_t now = mono_ms();
+        if (!l && now >= next_listen) {
+            l = listen_open(o->cfg.database_url);
+            next_listen = now + 2000;
+            if (l)
+                next_poll = 0; /* notifications may have been missed */
+        }
+        if (now >= next_poll) {
+            poll_once(o);
+            next_poll = mono_ms() + o->cfg.poll_ms;
+        }
+        struct pollfd p[2] = {{sfd, POLLIN, 0}, {l ? PQsocket(l) : -1, POLLIN, 0}};
+        int64_t wait = next_poll - mono_ms();
+        poll(p, 2, wait > 0 ? (int)wait : 0);
+        if (p[0].revents & POLLIN)
+            break;
+        if (l && p[1].revents) {
+            if (!PQconsumeInput(l)) {
+                sathd_log(SATHD_LOG_WARN, "msg=\"LISTEN connection lost\"");
+                PQfinish(l);
+                l = NULL;
+                continue;
+            }
+            PGnotify *n;
+            while ((n = PQnotifies(l)) != NULL) {
+                if (sathd_uuid_valid(n->extra))
+                    orch_enqueue(o, n->extra);
+                PQfreemem(n);
+            }
+        }
+    }
+    if (l)
+        PQfinish(l);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -334,40 +361,7 @@ int main(int argc, char **argv)
               "msg=\"sath-orchestrator started\" backend=%s workers=%d poll_ms=%d program=%s",
               o.be.ops->name, o.cfg.workers, o.cfg.poll_ms, o.cfg.program ? o.cfg.program : "(none)");
 
-    PGconn *l = NULL;
-    int64_t next_poll = 0, next_listen = 0;
-    for (;;) {
-        int64_t now = mono_ms();
-        if (!l && now >= next_listen) {
-            l = listen_open(o.cfg.database_url);
-            next_listen = now + 2000;
-            if (l)
-                next_poll = 0; /* notifications may have been missed */
-        }
-        if (now >= next_poll) {
-            poll_once(&o);
-            next_poll = mono_ms() + o.cfg.poll_ms;
-        }
-        struct pollfd p[2] = {{sfd, POLLIN, 0}, {l ? PQsocket(l) : -1, POLLIN, 0}};
-        int64_t wait = next_poll - mono_ms();
-        poll(p, 2, wait > 0 ? (int)wait : 0);
-        if (p[0].revents & POLLIN)
-            break;
-        if (l && p[1].revents) {
-            if (!PQconsumeInput(l)) {
-                sathd_log(SATHD_LOG_WARN, "msg=\"LISTEN connection lost\"");
-                PQfinish(l);
-                l = NULL;
-                continue;
-            }
-            PGnotify *n;
-            while ((n = PQnotifies(l)) != NULL) {
-                if (sathd_uuid_valid(n->extra))
-                    orch_enqueue(&o, n->extra);
-                PQfreemem(n);
-            }
-        }
-    }
+    run_loop(&o, sfd);
     sathd_log(SATHD_LOG_INFO, "msg=\"sath-orchestrator stopping; bots keep running\"");
     pthread_mutex_lock(&o.mu);
     o.stopping = 1;
@@ -380,8 +374,6 @@ int main(int argc, char **argv)
         o.head = it->next;
         free(it);
     }
-    if (l)
-        PQfinish(l);
     o.be.ops->destroy(o.be.self);
     sathd_pg_pool_free(o.pg);
     sathd_redis_pool_free(o.redis);

@@ -83,6 +83,25 @@ void sathd_call_run_defers(sathd_call *call)
 
 void *sathd_call_alloc(sathd_call *call, size_t size) { return sathd_arena_calloc(call->arena, size); }
 
+const char *sathd_call_client_ip(const sathd_call *call) { return call->client_ip; }
+
+void sathd_call_set_client_ip(sathd_call *call, const char *ip)
+{
+    call->client_ip = sathd_call_strdup(call, ip);
+}
+
+void sathd_call_set_ratelimit(sathd_call *call, const sathd_ratelimit_info *info)
+{
+    call->has_rl = info != NULL;
+    if (info)
+        call->rl = *info;
+}
+
+const sathd_ratelimit_info *sathd_call_ratelimit(const sathd_call *call)
+{
+    return call->has_rl ? &call->rl : NULL;
+}
+
 char *sathd_call_strndup(sathd_call *call, const char *s, size_t n)
 {
     if (!s)

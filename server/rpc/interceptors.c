@@ -4,12 +4,13 @@
  *   1 request id   x-request-id when it matches [A-Za-z0-9._-]{1,64}, else 16 random bytes hex
  *   2 auth         non-public methods need `authorization: Bearer <token>`, checked by the
  *                  app's authenticate hook; public methods ignore any token
- *   3 deadline     an already expired call never reaches its handler
- *   4 handler
- *   5 error map    INTERNAL details go to the log only; empty messages get a default
- *   6 access log   one INFO line: ids, method, peer, user, status, duration (no payloads,
+ *   3 deadline     an already expired call never reaches its handler (nor a limit)
+ *   4 admission    the app's rate limits (hooks.admit), with the decoded request
+ *   5 handler
+ *   6 error map    INTERNAL details go to the log only; empty messages get a default
+ *   7 access log   one INFO line: ids, method, peer, user, status, duration (no payloads,
  *                  no metadata values)
- *   7 metrics      lock-free per-method counters
+ *   8 metrics      lock-free per-method counters
  *
  * The chain is a straight function, not a list of function pointers: the order is a
  * security property (nothing runs before authentication) and should be read in one place.
@@ -81,6 +82,17 @@ static int run_stream_handler(sathd_call *call, const sathd_registry_entry *m,
         call->status = rc;
         call->message = NULL;
     }
+    return rc;
+}
+
+static int admit(sathd_call *call, const ProtobufCMessage *req)
+{
+    const sathd_rpc_hooks *hk = &call->env->hooks;
+    if (!hk->admit)
+        return SATHD_OK;
+    int rc = hk->admit(hk->ud, call, req);
+    if (rc != SATHD_OK && call->status != rc)
+        return sathd_call_error(call, rc, "request refused");
     return rc;
 }
 
@@ -160,7 +172,9 @@ static int call_run(sathd_call *call, const sathd_registry_entry *m, const Proto
     } else if (authenticate(call) == SATHD_OK) {
         if (sathd_call_remaining_ms(call) == 0)
             sathd_call_error(call, SATHD_DEADLINE_EXCEEDED, "deadline exceeded");
-        else if (out)
+        else if (admit(call, req) != SATHD_OK) {
+            /* refused (rate limit): the status is set */
+        } else if (out)
             run_stream_handler(call, m, req, out);
         else
             run_handler(call, m, req, resp);

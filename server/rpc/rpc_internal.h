@@ -24,6 +24,9 @@ struct sathd_call {
     const sathd_identity *identity;
     int status;
     const char *message;  /* client-facing; NULL with OK */
+    const char *client_ip; /* set by the admission hook */
+    sathd_ratelimit_info rl;
+    int has_rl;
     struct sathd_defer *defers; /* pending cleanups, latest first (sathd_call_defer) */
 };
 

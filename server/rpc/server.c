@@ -43,6 +43,8 @@ enum { STREAM_WATCH, STREAM_REFLECTION, STREAM_METHOD /* a registry entry that s
 
 typedef struct worker worker;
 
+#define TRAIL_MAX 4
+
 typedef struct slot {
     int kind;
     worker *w;
@@ -68,6 +70,10 @@ typedef struct active {
     int has_details;
     grpc_metadata rid; /* x-request-id sent back in the initial metadata */
     int has_rid;
+    grpc_metadata trail[TRAIL_MAX]; /* rate-limit refusal: retry info (retry_trailers) */
+    size_t n_trail;
+    int later_status; /* a refusal waiting in the worker's `delayed` list */
+    int64_t due_ns;
     int cancelled;
 } active;
 
@@ -80,6 +86,8 @@ struct worker {
     slot *slots;
     size_t n_slots;
     active *free_list;
+    active *delayed;   /* rate-limit refusals to send at due_ns, earliest first */
+    size_t n_delayed;
     /* calls taken but not yet released, plus one while a new call is being handled;
      * shutdown waits for 0 before destroying the server and shutting the queue down */
     atomic_int inflight;
@@ -105,11 +113,12 @@ struct sathd_rpc_server {
     char *cert_pem, *key_pem;
     size_t key_len;
     int started, shut_down;
+    int no_reflection;
 };
 
 /* ---- metadata and time --------------------------------------------------------- */
 
-static const char *md_get(void *ud, sathd_call *call, const char *key)
+const char *sathd_rpc_md_get(void *ud, sathd_call *call, const char *key)
 {
     const grpc_metadata_array *md = ud;
     size_t kl = strlen(key);
@@ -122,7 +131,7 @@ static const char *md_get(void *ud, sathd_call *call, const char *key)
     return NULL;
 }
 
-static int64_t deadline_ns(gpr_timespec d)
+int64_t sathd_rpc_deadline_ns(gpr_timespec d)
 {
     if (d.tv_sec == INT64_MAX)
         return INT64_MAX;
@@ -182,6 +191,9 @@ static void active_release(worker *w, active *a)
         grpc_slice_unref(a->details);
     if (a->has_rid)
         grpc_slice_unref(a->rid.value);
+    for (size_t i = 0; i < a->n_trail; i++)
+        grpc_slice_unref(a->trail[i].value);
+    a->n_trail = 0;
     if (a->call)
         grpc_call_unref(a->call);
     a->send = NULL;
@@ -236,6 +248,8 @@ static void respond(worker *w, active *a, int status, const char *msg)
         ops[n++].data.send_message.send_message = a->send;
     }
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.trailing_metadata_count = a->n_trail;
+    ops[n].data.send_status_from_server.trailing_metadata = a->n_trail ? a->trail : NULL;
     ops[n].data.send_status_from_server.status = (grpc_status_code)status;
     ops[n++].data.send_status_from_server.status_details = a->has_details ? &a->details : NULL;
     ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
@@ -270,12 +284,138 @@ static ProtobufCMessage *decode(sathd_call *call, const sathd_method_desc *d,
     return m;
 }
 
+/* A call refused by a rate limit is answered late, by up to REFUSAL_DELAY_MS (never later
+ * than its own retry-after): a client that waits for its answers before sending more -
+ * every gRPC client with a bounded number of calls in flight - then floods at a small
+ * fraction of the rate it could, so a storm of refused logins cannot take the CPU from
+ * everybody else.  The worker keeps serving meanwhile; the refusal waits in its
+ * `delayed` list (bounded: when full, refusals go out at once). */
+#define REFUSAL_DELAY_MS 250
+#define DELAYED_MAX 1024
+
+static void respond(worker *w, active *a, int status, const char *msg);
+
+static void respond_later(worker *w, active *a, int status, const char *msg,
+                          int64_t retry_after_s)
+{
+    if (w->n_delayed >= DELAYED_MAX) {
+        respond(w, a, status, msg);
+        return;
+    }
+    int64_t delay_ms = retry_after_s * 1000 < REFUSAL_DELAY_MS ? retry_after_s * 1000
+                                                                : REFUSAL_DELAY_MS;
+    if (msg) {
+        a->details = grpc_slice_from_copied_string(msg);
+        a->has_details = 1;
+    }
+    a->later_status = status;
+    a->due_ns = sathd_rpc_now_ns() + delay_ms * 1000000;
+    active **pp = &w->delayed;
+    while (*pp && (*pp)->due_ns <= a->due_ns)
+        pp = &(*pp)->next;
+    a->next = *pp;
+    *pp = a;
+    w->n_delayed++;
+}
+
+/* Sends the delayed refusals that are due. */
+static void flush_delayed(worker *w)
+{
+    int64_t now = sathd_rpc_now_ns();
+    while (w->delayed && w->delayed->due_ns <= now) {
+        active *a = w->delayed;
+        w->delayed = a->next;
+        a->next = NULL;
+        w->n_delayed--;
+        respond(w, a, a->later_status, NULL); /* details were set by respond_later */
+    }
+}
+
+/* How long the worker may wait for its queue: until the next delayed refusal is due. */
+static gpr_timespec next_wake(const worker *w)
+{
+    if (!w->delayed)
+        return gpr_inf_future(GPR_CLOCK_MONOTONIC);
+    int64_t left = w->delayed->due_ns - sathd_rpc_now_ns();
+    return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                        gpr_time_from_nanos(left > 0 ? left : 0, GPR_TIMESPAN));
+}
+
+/* Appends a varint to p; returns the new end. */
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+static void add_trailer(active *a, const char *key, grpc_slice value)
+{
+    grpc_metadata *m = &a->trail[a->n_trail++];
+    memset(m, 0, sizeof *m);
+    m->key = grpc_slice_from_static_string(key);
+    m->value = value;
+}
+
+/* A call refused by a rate limit tells the client when to come back, as gRPC's rich
+ * error model says (google.rpc.Status with a google.rpc.RetryInfo detail in
+ * grpc-status-details-bin) and in plain text (retry-after, seconds) plus the limit
+ * itself in the IETF header syntax (ratelimit-policy, ratelimit) for simple clients. */
+static void retry_trailers(active *a, sathd_call *call, int status)
+{
+    const sathd_ratelimit_info *rl = sathd_call_ratelimit(call);
+    if (status != SATHD_RESOURCE_EXHAUSTED || !rl || rl->retry_after_s <= 0)
+        return;
+    static const char type_url[] = "type.googleapis.com/google.rpc.RetryInfo";
+    const char *msg = sathd_call_message(call);
+    size_t mlen = msg ? strlen(msg) : 0;
+    if (mlen > 512)
+        mlen = 512;
+    unsigned char dur[24], info[32], any[128], buf[768], *p;
+    p = put_varint(dur, 0x08); /* Duration.seconds */
+    p = put_varint(p, (uint64_t)rl->retry_after_s);
+    size_t dlen = (size_t)(p - dur);
+    p = put_varint(info, 0x0a); /* RetryInfo.retry_delay */
+    p = put_varint(p, dlen);
+    memcpy(p, dur, dlen), p += dlen;
+    size_t ilen = (size_t)(p - info);
+    p = put_varint(any, 0x0a); /* Any.type_url */
+    p = put_varint(p, sizeof type_url - 1);
+    memcpy(p, type_url, sizeof type_url - 1), p += sizeof type_url - 1;
+    p = put_varint(p, 0x12); /* Any.value */
+    p = put_varint(p, ilen);
+    memcpy(p, info, ilen), p += ilen;
+    size_t alen = (size_t)(p - any);
+    p = put_varint(buf, 0x08); /* Status.code */
+    p = put_varint(p, (uint64_t)status);
+    p = put_varint(p, 0x12); /* Status.message */
+    p = put_varint(p, mlen);
+    memcpy(p, msg, mlen), p += mlen;
+    p = put_varint(p, 0x1a); /* Status.details */
+    p = put_varint(p, alen);
+    memcpy(p, any, alen), p += alen;
+    add_trailer(a, "grpc-status-details-bin", grpc_slice_from_copied_buffer((const char *)buf,
+                                                                          (size_t)(p - buf)));
+    char text[160];
+    snprintf(text, sizeof text, "%lld", (long long)rl->retry_after_s);
+    add_trailer(a, "retry-after", grpc_slice_from_copied_string(text));
+    snprintf(text, sizeof text, "\"%s\";q=%lld;w=%lld", rl->policy, (long long)rl->quota,
+             (long long)rl->window_s);
+    add_trailer(a, "ratelimit-policy", grpc_slice_from_copied_string(text));
+    snprintf(text, sizeof text, "\"%s\";r=%lld;t=%lld", rl->policy, (long long)rl->remaining,
+             (long long)rl->reset_s);
+    add_trailer(a, "ratelimit", grpc_slice_from_copied_string(text));
+}
+
 static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
                         grpc_byte_buffer *payload, gpr_timespec dl)
 {
     sathd_arena *ar = w->arena;
     char *peer = grpc_call_get_peer(a->call);
-    sathd_call *call = sathd_call_new(ar, &w->srv->env, m, md_get, &a->md, peer, deadline_ns(dl));
+    sathd_call *call = sathd_call_new(ar, &w->srv->env, m, sathd_rpc_md_get, &a->md, peer, sathd_rpc_deadline_ns(dl));
     gpr_free(peer);
     int status = SATHD_RESOURCE_EXHAUSTED;
     const char *msg = "out of memory";
@@ -288,6 +428,7 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
         a->rid.key = grpc_slice_from_static_string("x-request-id");
         a->rid.value = grpc_slice_from_copied_string(sathd_call_request_id(call));
         a->has_rid = 1;
+        retry_trailers(a, call, status);
         if (status == SATHD_OK && resp) {
             size_t size = protobuf_c_message_get_packed_size(resp);
             grpc_slice s = grpc_slice_malloc(size);
@@ -298,7 +439,11 @@ static void serve_unary(worker *w, active *a, const sathd_registry_entry *m,
     }
     if (payload)
         grpc_byte_buffer_destroy(payload);
-    respond(w, a, status, msg); /* copies msg: the arena may go now */
+    const sathd_ratelimit_info *rl = call ? sathd_call_ratelimit(call) : NULL;
+    if (status == SATHD_RESOURCE_EXHAUSTED && rl && rl->retry_after_s > 0)
+        respond_later(w, a, status, msg, rl->retry_after_s); /* copies msg too */
+    else
+        respond(w, a, status, msg); /* copies msg: the arena may go now */
     sathd_arena_reset(ar);
 }
 
@@ -394,8 +539,8 @@ static void *worker_main(void *p)
 {
     worker *w = p;
     for (;;) {
-        grpc_event ev =
-            grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        grpc_event ev = grpc_completion_queue_next(w->cq, next_wake(w), NULL);
+        flush_delayed(w);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (ev.type != GRPC_OP_COMPLETE)
@@ -421,6 +566,11 @@ static void *worker_main(void *p)
         else
             on_stream(w, s);
         atomic_fetch_sub_explicit(&w->inflight, 1, memory_order_release);
+    }
+    while (w->delayed) { /* not expected: shutdown waits for them; never leak one */
+        active *a = w->delayed;
+        w->delayed = a->next;
+        active_release(w, a);
     }
     return NULL;
 }
@@ -496,9 +646,11 @@ static int register_methods(sathd_rpc_server *s, char *err, size_t errlen)
     }
     s->watch_handle = grpc_server_register_method(s->server, WATCH_PATH, NULL,
                                                   GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    s->refl_handle =
-        grpc_server_register_method(s->server, REFLECTION_PATH, NULL, GRPC_SRM_PAYLOAD_NONE, 0);
-    if (!s->watch_handle || !s->refl_handle) {
+    /* Without reflection its path is simply unknown (UNIMPLEMENTED), as on any server. */
+    s->refl_handle = s->no_reflection ? NULL
+                                      : grpc_server_register_method(s->server, REFLECTION_PATH, NULL,
+                                                                    GRPC_SRM_PAYLOAD_NONE, 0);
+    if (!s->watch_handle || (!s->refl_handle && !s->no_reflection)) {
         snprintf(err, errlen, "cannot register the streaming methods");
         return -1;
     }
@@ -556,6 +708,7 @@ sathd_rpc_server *sathd_rpc_server_new(const sathd_rpc_opts *o, sathd_registry *
     s->reg = reg;
     s->n_workers = o->workers > 0 ? o->workers : 2;
     s->calls_per_method = o->calls_per_method > 0 ? o->calls_per_method : 4;
+    s->no_reflection = o->no_reflection;
     atomic_init(&s->stopping, 0);
     s->env.app = app;
     if (hooks)
@@ -604,7 +757,8 @@ static int make_slots(worker *w)
     size_t n_reg = sathd_registry_count(s->reg), k = (size_t)s->calls_per_method, n_str = 0;
     for (size_t i = 0; i < n_reg; i++)
         n_str += (sathd_registry_at(s->reg, i)->desc->flags & SATHD_METHOD_SERVER_STREAMING) != 0;
-    w->n_slots = (n_reg - n_str + 1) * k + (2 + n_str) * STREAM_SLOTS;
+    int n_stream = s->refl_handle ? 2 * STREAM_SLOTS : STREAM_SLOTS;
+    w->n_slots = (n_reg - n_str + 1) * k + (size_t)n_stream + n_str * STREAM_SLOTS;
     w->slots = calloc(w->n_slots, sizeof *w->slots);
     if (!w->slots)
         return -1;
@@ -630,7 +784,7 @@ static int make_slots(worker *w)
             sl->handle = i < n_reg ? s->handles[i] : NULL;
         }
     }
-    for (int c = 0; c < 2 * STREAM_SLOTS; c++, j++) {
+    for (int c = 0; c < n_stream; c++, j++) {
         slot *sl = &w->slots[j];
         sl->kind = TAG_STREAM;
         sl->stream = c < STREAM_SLOTS ? STREAM_WATCH : STREAM_REFLECTION;

@@ -48,6 +48,11 @@ uint8_t *sathd_stream_read_all(grpc_byte_buffer *bb, sathd_arena *a, size_t *len
 /* Packs `msg` into a new byte buffer (caller destroys it); NULL on OOM. */
 grpc_byte_buffer *sathd_stream_pack(const ProtobufCMessage *msg);
 
+/* sathd_metadata_fn over a grpc_metadata_array (ud); values copied into the call. */
+const char *sathd_rpc_md_get(void *ud, sathd_call *call, const char *key);
+/* A grpc deadline as sathd_rpc_now_ns() time (INT64_MAX: none). */
+int64_t sathd_rpc_deadline_ns(gpr_timespec d);
+
 /* A server-streaming method of the registry, handed to its stream thread. */
 typedef struct sathd_method_stream {
     const sathd_call_env *env;

@@ -65,19 +65,6 @@ static int g_alive(void *ud)
     return !g->closed;
 }
 
-static const char *md_get(void *ud, sathd_call *call, const char *key)
-{
-    const grpc_metadata_array *md = ud;
-    size_t kl = strlen(key);
-    for (size_t i = 0; i < md->count; i++) {
-        const grpc_metadata *e = &md->metadata[i];
-        if (GRPC_SLICE_LENGTH(e->key) == kl && memcmp(GRPC_SLICE_START_PTR(e->key), key, kl) == 0)
-            return sathd_call_strndup(call, (const char *)GRPC_SLICE_START_PTR(e->value),
-                                      GRPC_SLICE_LENGTH(e->value));
-    }
-    return NULL;
-}
-
 void sathd_method_stream_free(sathd_method_stream *ms)
 {
     if (!ms)
@@ -86,22 +73,12 @@ void sathd_method_stream_free(sathd_method_stream *ms)
     free(ms);
 }
 
-static int64_t deadline_of(gpr_timespec d)
-{
-    if (d.tv_sec == INT64_MAX)
-        return INT64_MAX;
-    gpr_timespec left = gpr_time_sub(d, gpr_now(d.clock_type));
-    if (left.tv_sec > 1000000000)
-        return INT64_MAX;
-    return sathd_rpc_now_ns() + left.tv_sec * 1000000000 + left.tv_nsec;
-}
-
 void sathd_method_stream_serve(void *arg, grpc_call *call, grpc_completion_queue *cq,
                                grpc_byte_buffer *payload)
 {
     sathd_method_stream *ms = arg;
     gwriter g = {.call = call, .cq = cq, .stopping = ms->stopping,
-                 .deadline_ns = deadline_of(ms->deadline)};
+                 .deadline_ns = sathd_rpc_deadline_ns(ms->deadline)};
     grpc_op close_op;
     memset(&close_op, 0, sizeof close_op);
     close_op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
@@ -116,7 +93,7 @@ void sathd_method_stream_serve(void *arg, grpc_call *call, grpc_completion_queue
         g.sent_initial = 1;
     sathd_arena *ar = sathd_arena_new(0);
     char *peer = grpc_call_get_peer(call);
-    sathd_call *c = ar ? sathd_call_new(ar, ms->env, ms->entry, md_get, &ms->md, peer, g.deadline_ns)
+    sathd_call *c = ar ? sathd_call_new(ar, ms->env, ms->entry, sathd_rpc_md_get, &ms->md, peer, g.deadline_ns)
                        : NULL;
     gpr_free(peer);
     int status = SATHD_RESOURCE_EXHAUSTED;

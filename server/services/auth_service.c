@@ -38,19 +38,6 @@ static char token_type_bearer[] = "bearer";
         (resp)->refresh_expires_in = (t).refresh_expires_in;                             \
     } while (0)
 
-static int pw_status(sathd_call *call, sathd_pw_result r, const char *what)
-{
-    switch (r) {
-    case SATHD_PW_BUSY:
-        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED,
-                                "too many password checks in progress, retry shortly");
-    case SATHD_PW_BAD_INPUT:
-        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "password is too long");
-    default:
-        return sathd_call_error(call, SATHD_INTERNAL, "%s: %s", what, sathd_pw_strerror(r));
-    }
-}
-
 static int auth_register(sathd_call *call, const Sath__V1__RegisterRequest *req,
                          Sath__V1__RegisterResponse *resp)
 {
@@ -64,13 +51,19 @@ static int auth_register(sathd_call *call, const Sath__V1__RegisterRequest *req,
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "password: %s", why);
     if (sathd_text_check(req->name, 200, &why) != 0)
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "name %s", why);
+    if (sathd_svc_password_strong(call, req->password, email, req->name, &why) != 0)
+        return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "%s", why);
 
     char *hash = NULL;
+    int rc = sathd_svc_pw_enter(call);
+    if (rc != SATHD_OK)
+        return rc;
     sathd_pw_result r = sathd_pwhash_hash(app->pwhash, req->password, pwlen,
                                           sathd_tokens_pwhash_wait_ms(call), &hash);
+    sathd_svc_pw_leave(call);
     if (r != SATHD_PW_OK)
-        return pw_status(call, r, "hashing password");
-    int rc = sathd_users_insert(call, email, hash, req->name, &resp->user);
+        return sathd_svc_pw_status(call, r, "hashing password");
+    rc = sathd_users_insert(call, email, hash, req->name, &resp->user);
     free(hash);
     if (rc == SATHD_OK)
         sathd_log(SATHD_LOG_INFO, "msg=\"account created\" request_id=%s user=%s",
@@ -91,7 +84,7 @@ static int check_password(sathd_call *call, const sathd_login_row *row, const ch
         return sathd_call_error(call, SATHD_UNAUTHENTICATED, LOGIN_FAILED);
     }
     if (r != SATHD_PW_OK)
-        return pw_status(call, r, "verifying password");
+        return sathd_svc_pw_status(call, r, "verifying password");
     if (rehash) {
         char *fresh = NULL;
         if (sathd_pwhash_hash(app->pwhash, pw, len, sathd_tokens_pwhash_wait_ms(call), &fresh) ==
@@ -117,16 +110,19 @@ static int auth_login(sathd_call *call, const Sath__V1__LoginRequest *req,
     int rc = SATHD_OK;
     if (sathd_email_normalize(req->email, email, sizeof email, NULL) == 0)
         rc = sathd_users_find_login(call, email, &row);
-    if (rc != SATHD_OK)
+    if (rc != SATHD_OK || (rc = sathd_svc_pw_enter(call)) != SATHD_OK)
         return rc;
     if (!row.found || !row.is_active) {
         sathd_pw_result r = sathd_pwhash_dummy_verify(app->pwhash, req->password, pwlen,
                                                       sathd_tokens_pwhash_wait_ms(call));
+        sathd_svc_pw_leave(call);
         if (r == SATHD_PW_BUSY)
-            return pw_status(call, r, "dummy verify");
+            return sathd_svc_pw_status(call, r, "dummy verify");
         return sathd_call_error(call, SATHD_UNAUTHENTICATED, LOGIN_FAILED);
     }
-    if ((rc = check_password(call, &row, req->password, pwlen)) != SATHD_OK)
+    rc = check_password(call, &row, req->password, pwlen);
+    sathd_svc_pw_leave(call);
+    if (rc != SATHD_OK)
         return rc;
 
     redisContext *redis = NULL;
@@ -199,9 +195,11 @@ static int auth_logout(sathd_call *call, const Sath__V1__LogoutRequest *req,
         src = SATHD_SESSION_OK; /* the session had already ended */
     if (src == SATHD_SESSION_OK && req->refresh_token[0]) {
         char owner[37] = "";
-        src = sathd_session_revoke_family_by_token(redis, req->refresh_token, owner);
+        src = sathd_session_revoke_family_by_token(redis, req->refresh_token, id->user_id,
+                                                   owner);
         if (src == SATHD_SESSION_INVALID)
-            src = SATHD_SESSION_OK; /* already gone: logging out twice is not an error */
+            src = SATHD_SESSION_OK; /* already gone, or another user's token: both answer
+                                       as a token we do not know (nothing revoked) */
     }
     if (src == SATHD_SESSION_OK)
         src = sathd_session_deny(redis, id->issuer, id->jti, id->expires_at,

@@ -290,7 +290,7 @@ static void test_invalid_tokens(void **state)
                                       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(sathd_session_rotate(c, bad[i], TTL, &out), SATHD_SESSION_INVALID);
-        assert_int_equal(sathd_session_revoke_family_by_token(c, bad[i], NULL),
+        assert_int_equal(sathd_session_revoke_family_by_token(c, bad[i], NULL, NULL),
                          SATHD_SESSION_INVALID);
     }
     /* Expired: Redis drops the key at its TTL. */
@@ -311,19 +311,39 @@ static void test_logout(void **state)
     random_uuid(user);
     assert_int_equal(sathd_session_issue(c, user, TTL, &s1), SATHD_SESSION_OK);
     assert_int_equal(sathd_session_rotate(c, s1.token, TTL, &s2), SATHD_SESSION_OK);
-    assert_int_equal(sathd_session_revoke_family_by_token(c, s2.token, owner), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_revoke_family_by_token(c, s2.token, NULL, owner), SATHD_SESSION_OK);
     assert_string_equal(owner, user);
     assert_int_equal(sathd_session_rotate(c, s2.token, TTL, &out), SATHD_SESSION_INVALID);
     /* Logging out with an older token of the family also works (and is idempotent). */
-    assert_int_equal(sathd_session_revoke_family_by_token(c, s1.token, NULL), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_revoke_family_by_token(c, s1.token, NULL, NULL), SATHD_SESSION_OK);
     char ukey[80];
     snprintf(ukey, sizeof ukey, "sath:ru:%s", user);
     redisReply *r = redisCommand(c, "SISMEMBER %s %s", ukey, s1.family);
     assert_int_equal(r->integer, 0);
     freeReplyObject(r);
     assert_int_equal(sathd_session_revoke_family_by_token(
-                         c, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL),
+                         c, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, NULL),
                      SATHD_SESSION_INVALID);
+}
+
+/* Logout presenting another user's refresh token: answered as an unknown token, and the
+ * victim's session goes on (issue 12 item 7). */
+static void test_logout_other_owner(void **state)
+{
+    redisContext *c = *state;
+    char victim[37], attacker[37];
+    sathd_refresh v, out;
+    random_uuid(victim);
+    random_uuid(attacker);
+    assert_int_equal(sathd_session_issue(c, victim, TTL, &v), SATHD_SESSION_OK);
+    assert_int_equal(sathd_session_revoke_family_by_token(c, v.token, attacker, NULL),
+                     SATHD_SESSION_INVALID);
+    assert_int_equal(sathd_session_rotate(c, v.token, TTL, &out), SATHD_SESSION_OK);
+    /* The owner itself still can. */
+    assert_int_equal(sathd_session_revoke_family_by_token(c, out.token, victim, NULL),
+                     SATHD_SESSION_OK);
+    sathd_refresh again;
+    assert_int_equal(sathd_session_rotate(c, out.token, TTL, &again), SATHD_SESSION_INVALID);
 }
 
 static void test_revoke_all_except_current(void **state)
@@ -452,7 +472,7 @@ static void test_redis_failures_are_unavailable(void **state)
     assert_int_equal(sathd_session_deny(dead, "i", "j", (int64_t)time(NULL) + 100, 60,
                                         (int64_t)time(NULL)),
                      SATHD_SESSION_UNAVAILABLE);
-    assert_int_equal(sathd_session_revoke_family_by_token(dead, s.token, NULL),
+    assert_int_equal(sathd_session_revoke_family_by_token(dead, s.token, NULL, NULL),
                      SATHD_SESSION_UNAVAILABLE);
     redisFree(dead);
     /* The token is still good on a working connection: the failure changed nothing. */
@@ -529,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_rotation),
         cmocka_unit_test(test_invalid_tokens),
         cmocka_unit_test(test_logout),
+        cmocka_unit_test(test_logout_other_owner),
         cmocka_unit_test(test_revoke_all_except_current),
         cmocka_unit_test(test_denylist),
         cmocka_unit_test(test_user_cutoff),

@@ -486,6 +486,35 @@ static void plan_limits(void **state)
     botuser_free(&u);
 }
 
+/* Creates a binance key for `owner` (api_key / api_secret as given) and stores, as
+ * `as_user`, a paper config trading with it; returns UpdateBotConfig's status. */
+static int config_with_key(botuser *owner, botuser *as_user, const char *api_key,
+                           const char *api_secret)
+{
+    Sath__V1__CreateExchangeKeyRequest kq = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
+    kq.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
+    kq.api_key = (char *)api_key;
+    kq.api_secret = (char *)api_secret;
+    Sath__V1__ExchangeKey *k = NULL;
+    assert_int_equal(sath_keys_create_exchange_key(owner->c, &kq, &k, NULL), SATH_OK);
+    Sath__V1__BotConfig c2 = SATH__V1__BOT_CONFIG__INIT;
+    char s1[] = "BTCUSDT";
+    char *syms[] = {s1};
+    c2.symbols = syms;
+    c2.n_symbols = 1;
+    c2.capital_cents = 1000;
+    c2.risk_per_trade_bps = 10;
+    c2.exchange_key_id = k->id;
+    Sath__V1__UpdateBotConfigRequest uq = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
+    uq.config = &c2;
+    Sath__V1__BotConfig *cfg = NULL;
+    int rc = sath_bot_update_bot_config(as_user->c, &uq, &cfg, NULL);
+    if (cfg)
+        sath__v1__bot_config__free_unpacked(cfg, NULL);
+    sath__v1__exchange_key__free_unpacked(k, NULL);
+    return rc;
+}
+
 /* Another user sees nothing of A's bot, cannot stop it, cannot use A's key. */
 static void cross_user(void **state)
 {
@@ -516,26 +545,10 @@ static void cross_user(void **state)
     Sath__V1__BotConfig *cfg = NULL;
     assert_int_equal(sath_bot_get_bot_config(b.c, &gq, &cfg, NULL), SATH_NOT_FOUND);
     /* A's exchange key is not B's */
-    Sath__V1__CreateExchangeKeyRequest kq = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
-    kq.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
-    kq.api_key = (char *)"AKEYaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    kq.api_secret = (char *)"SECRETbbbbbbbbbbbbbbbbbbbbbbbbbb";
-    Sath__V1__ExchangeKey *k = NULL;
-    assert_int_equal(sath_keys_create_exchange_key(a.c, &kq, &k, NULL), SATH_OK);
-    Sath__V1__BotConfig c2 = SATH__V1__BOT_CONFIG__INIT;
-    char s1[] = "BTCUSDT";
-    char *syms[] = {s1};
-    c2.symbols = syms;
-    c2.n_symbols = 1;
-    c2.capital_cents = 1000;
-    c2.risk_per_trade_bps = 10;
-    c2.exchange_key_id = k->id;
-    Sath__V1__UpdateBotConfigRequest uq = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
-    uq.config = &c2;
-    assert_int_equal(sath_bot_update_bot_config(b.c, &uq, &cfg, NULL), SATH_INVALID_ARGUMENT);
-    assert_int_equal(sath_bot_update_bot_config(a.c, &uq, &cfg, NULL), SATH_OK);
-    sath__v1__bot_config__free_unpacked(cfg, NULL);
-    sath__v1__exchange_key__free_unpacked(k, NULL);
+    assert_int_equal(config_with_key(&a, &b, "AKEYaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                     "SECRETbbbbbbbbbbbbbbbbbbbbbbbbbb"), SATH_INVALID_ARGUMENT);
+    assert_int_equal(config_with_key(&a, &a, "AKEYcccccccccccccccccccccccccccc",
+                                     "SECRETdddddddddddddddddddddddddd"), SATH_OK);
     sleep_ms(500);
     assert_int_equal(kill(pid, 0), 0); /* B's stop did nothing to A */
     st = botuser_status(&a);
@@ -553,26 +566,8 @@ static void no_secrets(void **state)
     botuser u;
     int rc;
     assert_int_equal(botuser_new(e, &u), 0);
-    Sath__V1__CreateExchangeKeyRequest kq = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
-    kq.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
-    kq.api_key = (char *)"AKEYzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
-    kq.api_secret = (char *)"TOPSECRETqqqqqqqqqqqqqqqqqqqqqqq";
-    Sath__V1__ExchangeKey *k = NULL;
-    assert_int_equal(sath_keys_create_exchange_key(u.c, &kq, &k, NULL), SATH_OK);
-    Sath__V1__BotConfig c2 = SATH__V1__BOT_CONFIG__INIT;
-    char s1[] = "BTCUSDT";
-    char *syms[] = {s1};
-    c2.symbols = syms;
-    c2.n_symbols = 1;
-    c2.capital_cents = 1000;
-    c2.risk_per_trade_bps = 10;
-    c2.exchange_key_id = k->id;
-    Sath__V1__UpdateBotConfigRequest uq = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
-    uq.config = &c2;
-    Sath__V1__BotConfig *cfg = NULL;
-    assert_int_equal(sath_bot_update_bot_config(u.c, &uq, &cfg, NULL), SATH_OK);
-    sath__v1__bot_config__free_unpacked(cfg, NULL);
-    sath__v1__exchange_key__free_unpacked(k, NULL);
+    assert_int_equal(config_with_key(&u, &u, "AKEYzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+                                     "TOPSECRETqqqqqqqqqqqqqqqqqqqqqqq"), SATH_OK);
     free_status(start(&u, &rc));
     Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
     pid_t pid = running_pid(st);
@@ -624,6 +619,7 @@ static void delete_me_stops_bot(void **state)
     Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
     free_status(st);
     Sath__V1__DeleteMeRequest dq = SATH__V1__DELETE_ME_REQUEST__INIT;
+    dq.password = (char *)"correct horse battery";
     Sath__V1__DeleteMeResponse *dr = NULL;
     assert_int_equal(sath_user_delete_me(u.c, &dq, &dr, NULL), SATH_OK);
     sath__v1__delete_me_response__free_unpacked(dr, NULL);

@@ -366,7 +366,11 @@ static void test_delete_needs_confirmation(void **state)
      * so getting past the confirmation would give UNIMPLEMENTED (3) instead */
     run(f, NULL, &r, "--server", f->target, "delete-me", NULL);
     assert_int_equal(r.code, 2);
+    /* --yes skips the confirmation, never the password: with none to read, nothing is sent */
     run(f, NULL, &r, "--server", f->target, "delete-me", "--yes", NULL);
+    assert_int_equal(r.code, 1);
+    run(f, "correct horse\n", &r, "--server", f->target, "delete-me", "--yes", "--password-stdin",
+        NULL);
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.err, "UNIMPLEMENTED"));
     run(f, NULL, &r, "--server", f->target, "logout", NULL);

@@ -200,6 +200,76 @@ static void test_bad_values_name_the_variable(void **state)
     assert_null(strstr(load_fails(NULL), SECRET16));
 }
 
+/* Issue 12 item 8: production refuses plaintext on non-loopback addresses unless a TLS
+ * proxy is declared, and turns reflection off unless asked. */
+static void test_production_rules(void **state)
+{
+    (void)state;
+    sathd_config cfg;
+    char err[512];
+    const char *msg;
+    clear_env();
+    setenv("SATH_ENV", "production", 1);
+    setenv("SATH_JWT_ED25519_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 1);
+    assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0); /* loopback defaults */
+    assert_int_equal(sathd_config_reflection(&cfg), 0);
+    sathd_config_free(&cfg);
+    setenv("SATH_GRPC_REFLECTION", "on", 1);
+    assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0);
+    assert_int_equal(sathd_config_reflection(&cfg), 1);
+    sathd_config_free(&cfg);
+    unsetenv("SATH_GRPC_REFLECTION");
+
+    setenv("SATH_GRPC_ADDR", "0.0.0.0:50051", 1);
+    msg = load_fails(NULL);
+    assert_non_null(strstr(msg, "SATH_GRPC_ADDR"));
+    assert_non_null(strstr(msg, "SATH_TLS_TERMINATED_BY_PROXY"));
+    setenv("SATH_GRPC_ADDR", "[::]:50051", 1);
+    assert_non_null(strstr(load_fails(NULL), "SATH_GRPC_ADDR"));
+    setenv("SATH_GRPC_ADDR", "[::1]:50051", 1);
+    setenv("SATH_HTTP_ADDR", "192.0.2.10:8080", 1);
+    assert_non_null(strstr(load_fails(NULL), "SATH_HTTP_ADDR"));
+    setenv("SATH_HTTP_ENABLED", "off", 1); /* no REST listener: nothing to refuse */
+    assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0);
+    sathd_config_free(&cfg);
+    unsetenv("SATH_HTTP_ENABLED");
+    setenv("SATH_GRPC_ADDR", "0.0.0.0:50051", 1);
+    setenv("SATH_TLS_TERMINATED_BY_PROXY", "on", 1);
+    assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0);
+    sathd_config_free(&cfg);
+    /* Development: anything goes, reflection on. */
+    clear_env();
+    setenv("SATH_GRPC_ADDR", "0.0.0.0:50051", 1);
+    assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0);
+    assert_int_equal(sathd_config_reflection(&cfg), 1);
+    sathd_config_free(&cfg);
+    assert_true(sathd_host_is_loopback("127.0.0.2"));
+    assert_true(sathd_host_is_loopback("::1"));
+    assert_true(sathd_host_is_loopback("localhost"));
+    assert_false(sathd_host_is_loopback("::"));
+    assert_false(sathd_host_is_loopback("10.0.0.1"));
+}
+
+static void test_rates_and_proxies(void **state)
+{
+    (void)state;
+    sathd_config cfg;
+    char err[512];
+    expect_bad("SATH_RL_LOGIN_IP", "30 per minute", "SATH_RL_LOGIN_IP");
+    expect_bad("SATH_RL_USER", "0/60", "SATH_RL_USER");
+    expect_bad("SATH_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local", "SATH_TRUSTED_PROXIES");
+    expect_bad("SATH_PASSWORD_MIN_SCORE", "5", "SATH_PASSWORD_MIN_SCORE");
+    clear_env();
+    setenv("SATH_RL_LOGIN_IP", "5/10", 1);
+    assert_int_equal(sathd_config_load(&cfg, NULL, err, sizeof err), 0);
+    assert_int_equal(cfg.rl_login_ip.count, 5);
+    assert_int_equal(cfg.rl_login_ip.period_s, 10);
+    assert_int_equal(cfg.rl_login_account.count, 10); /* default 10/300 */
+    assert_int_equal(cfg.rl_login_account.period_s, 300);
+    assert_int_equal(cfg.password_min_score, 3);
+    sathd_config_free(&cfg);
+}
+
 static void test_hs256_secret_length(void **state)
 {
     (void)state;
@@ -360,6 +430,8 @@ int main(void)
         cmocka_unit_test_setup(test_hostport_parse, setup),
         cmocka_unit_test_setup(test_redis_url_parse, setup),
         cmocka_unit_test_setup(test_base64_any, setup),
+        cmocka_unit_test_setup(test_production_rules, setup),
+        cmocka_unit_test_setup(test_rates_and_proxies, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

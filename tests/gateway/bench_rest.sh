@@ -19,6 +19,10 @@ export SATH_JWT_ED25519_KEY=$(head -c 32 /dev/urandom | base64)
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 grpc=$(free_port); http=$(free_port)
 export SATH_GRPC_ADDR=127.0.0.1:$grpc SATH_HTTP_ADDR=127.0.0.1:$http SATH_LOG_LEVEL=${SATH_LOG_LEVEL:-info}
+# one user and one address make all the load: the in-process limits must not refuse it
+# (the limiter still runs on every call); separate limiter keys on the shared Redis
+export SATH_RL_USER=${SATH_RL_USER:-1000000000/1} SATH_RL_PUBLIC_IP=${SATH_RL_PUBLIC_IP:-1000000000/1}
+export SATH_RATELIMIT_PREFIX=$db:
 "$build/server/main/sathd" migrate >/dev/null 2>&1
 "$build/server/main/sathd" serve >"$tmp/sathd.log" 2>&1 &
 pid=$!

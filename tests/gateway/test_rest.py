@@ -64,7 +64,7 @@ def _wait_log(path, key, proc, timeout=20.0):
 class Servers:
     """sathd (+ sath-gateway) processes and their database; stop() undoes everything."""
 
-    def __init__(self, cors):
+    def __init__(self, cors, extra_env=None):
         self.procs = []
         self.tmp = tempfile.mkdtemp(prefix="gwtest")
         self.dbname = "it_gw_" + uuid.uuid4().hex[:12]
@@ -79,6 +79,13 @@ class Servers:
             "SATH_GRPC_WORKERS": "2", "SATH_PWHASH_CONCURRENCY": "2",
             "SATH_HTTP_THREADS": "4", "SATH_SHUTDOWN_GRACE_MS": "3000",
             "SATH_HTTP_MAX_BODY_BYTES": "65536",
+            # Own limiter key space on the shared Redis, limits no functional test reaches
+            # (test_security.py tests the limits themselves).
+            "SATH_RATELIMIT_PREFIX": f"gw:{self.dbname}:",
+            "SATH_RL_LOGIN_IP": "100000/60", "SATH_RL_LOGIN_ACCOUNT": "100000/60",
+            "SATH_RL_REGISTER_IP": "100000/60", "SATH_RL_REGISTER_ACCOUNT": "100000/60",
+            "SATH_RL_REFRESH_IP": "100000/60", "SATH_RL_EXPENSIVE_USER": "100000/60",
+            "SATH_RL_USER": "1000000/60", "SATH_RL_PUBLIC_IP": "1000000/60",
         })
         if cors:
             env["SATH_CORS_ORIGINS"] = CORS_ORIGIN
@@ -86,6 +93,7 @@ class Servers:
             env.pop("SATH_CORS_ORIGINS", None)
         if STANDALONE:
             env["SATH_HTTP_ENABLED"] = "off"
+        env.update(extra_env or {})
         sathd = _need("SATHD_BIN")
         subprocess.run([sathd, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
@@ -179,13 +187,13 @@ class AuthUserFlow(unittest.TestCase):
     def test_flow(self):
         email = f"flow{uuid.uuid4().hex[:8]}@example.com"
         r = req("POST", "/api/v1/auth/register",
-                json={"email": email, "password": "pa55word-long", "name": "Flow"})
+                json={"email": email, "password": "pa55word-long-9x", "name": "Flow"})
         self.assertEqual(r.status_code, 201, r.text)
         u = user_of(r.json())
         self.assertEqual(u["email"], email)
         self.assertEqual(u["name"], "Flow")
         self.assertIn("is_active", u)  # defaults emitted, proto names
-        r = req("POST", "/api/v1/auth/login", json={"email": email, "password": "pa55word-long"})
+        r = req("POST", "/api/v1/auth/login", json={"email": email, "password": "pa55word-long-9x"})
         self.assertEqual(r.status_code, 200, r.text)
         tok = r.json()
         for k in ("access_token", "refresh_token", "token_type", "expires_in"):
@@ -210,12 +218,13 @@ class AuthUserFlow(unittest.TestCase):
         r = req("GET", "/api/v1/users/me", headers=bearer(tok2))
         assert_error(self, r, 401, 16)
         _, tok3 = (email, req("POST", "/api/v1/auth/login",
-                              json={"email": email, "password": "pa55word-long"}).json())
-        r = req("DELETE", "/api/v1/users/me", headers=bearer(tok3))
+                              json={"email": email, "password": "pa55word-long-9x"}).json())
+        r = req("DELETE", "/api/v1/users/me", headers=bearer(tok3),
+                json={"password": "pa55word-long-9x"})
         # deletions answer 204 with no body (sath.v1.http_success_code in the contract)
         self.assertEqual(r.status_code, 204, r.text)
         self.assertEqual(r.content, b"")
-        r = req("POST", "/api/v1/auth/login", json={"email": email, "password": "pa55word-long"})
+        r = req("POST", "/api/v1/auth/login", json={"email": email, "password": "pa55word-long-9x"})
         assert_error(self, r, 401, 16)
 
     def test_plans_public(self):
@@ -417,7 +426,7 @@ class Errors(unittest.TestCase):
     def test_409_duplicate_email(self):
         email, _ = new_user()
         r = req("POST", "/api/v1/auth/register",
-                json={"email": email, "password": "pa55word-long", "name": "Dup"})
+                json={"email": email, "password": "pa55word-long-9x", "name": "Dup"})
         assert_error(self, r, 409, 6)
 
     def test_413_big_body(self):

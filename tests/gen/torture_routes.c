@@ -90,7 +90,7 @@ static const expected_route EXPECTED[] = {
       "sath.v1.GetMeRequest", "sath.v1.User" },
     { "/sath.v1.UserService/UpdateMe", "PUT", "/api/v1/users/me", "*", 200, 0,
       "sath.v1.UpdateMeRequest", "sath.v1.User" },
-    { "/sath.v1.UserService/DeleteMe", "DELETE", "/api/v1/users/me", "", 204, 0,
+    { "/sath.v1.UserService/DeleteMe", "DELETE", "/api/v1/users/me", "*", 204, 0,
       "sath.v1.DeleteMeRequest", "sath.v1.DeleteMeResponse" },
 };
 #undef P

@@ -125,11 +125,11 @@ static char **build_env(sathd_proc *p, const char *const *extra_env, const char 
         n_env++;
     while (extra_env && extra_env[n_extra])
         n_extra++;
-    char **envp = calloc(n_env + n_extra + 16, sizeof *envp);
+    char **envp = calloc(n_env + n_extra + 24, sizeof *envp);
     if (!envp)
         return NULL;
     size_t k = 0;
-    static char db_env[1200], redis_env[512], key_env[128];
+    static char db_env[1200], redis_env[512], key_env[128], rl_env[80];
     for (size_t i = 0; i < n_extra; i++)
         envp[k++] = (char *)extra_env[i];
     snprintf(db_env, sizeof db_env, "SATH_DATABASE_URL=%s", p->conninfo);
@@ -143,6 +143,19 @@ static char **build_env(sathd_proc *p, const char *const *extra_env, const char 
     envp[k++] = (char *)"SATH_GRPC_WORKERS=2";
     envp[k++] = (char *)"SATH_PWHASH_CONCURRENCY=2";
     envp[k++] = (char *)"SATH_SHUTDOWN_GRACE_MS=5000";
+    /* Rate limits: every test talks from 127.0.0.1 and the Redis is shared, so each sathd
+     * gets its own key space and limits no functional test reaches; the limiter's own
+     * tests (torture_ratelimit) pass theirs in extra_env, which wins. */
+    snprintf(rl_env, sizeof rl_env, "SATH_RATELIMIT_PREFIX=it:%s:", p->dbname);
+    envp[k++] = rl_env;
+    envp[k++] = (char *)"SATH_RL_LOGIN_IP=100000/60";
+    envp[k++] = (char *)"SATH_RL_LOGIN_ACCOUNT=100000/60";
+    envp[k++] = (char *)"SATH_RL_REGISTER_IP=100000/60";
+    envp[k++] = (char *)"SATH_RL_REGISTER_ACCOUNT=100000/60";
+    envp[k++] = (char *)"SATH_RL_REFRESH_IP=100000/60";
+    envp[k++] = (char *)"SATH_RL_EXPENSIVE_USER=100000/60";
+    envp[k++] = (char *)"SATH_RL_USER=1000000/60";
+    envp[k++] = (char *)"SATH_RL_PUBLIC_IP=1000000/60";
     for (size_t i = 0; i < n_env; i++)
         envp[k++] = environ[i];
     envp[k] = NULL;

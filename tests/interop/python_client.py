@@ -55,9 +55,11 @@ env.update({
     "SATH_DATABASE_URL": re.sub(r"/sath_test\?", f"/{dbname}?", db_url),
     "SATH_REDIS_URL": os.environ["SATH_TEST_REDIS_URL"],
     "SATH_GRPC_ADDR": "127.0.0.1:0",
+    "SATH_HTTP_ADDR": "127.0.0.1:0",  # never the shared default 8080
     "SATH_GRPC_WORKERS": "2",
     "SATH_PWHASH_CONCURRENCY": "2",
     "SATH_JWT_ED25519_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    "SATH_RATELIMIT_PREFIX": f"py:{dbname}:",  # own limiter keys on the shared Redis
 })
 log = tempfile.NamedTemporaryFile(prefix="sathd-py-", suffix=".log", delete=False)
 subprocess.run([sathd_bin, "migrate"], env=env, stderr=log, check=True)

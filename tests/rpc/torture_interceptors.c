@@ -29,7 +29,26 @@ struct sathd_app {
                          4 cleanups (sathd_call_defer), 5 cleanups then INTERNAL */
     char cleanups[16]; /* the order cleanups ran in, one letter each */
     int handler_returned;
+    int admit_calls;
+    int admit_mode; /* 0 admit, 1 refuse with a rate limit, 2 bare UNAVAILABLE */
+    int auth_calls_at_admit;
+    int had_request;
 };
+
+/* The admission hook: sees the decoded request after authentication. */
+static int admit(void *ud, sathd_call *call, const ProtobufCMessage *req)
+{
+    struct sathd_app *app = ud;
+    app->admit_calls++;
+    app->auth_calls_at_admit = app->auth_calls;
+    app->had_request = req != NULL;
+    if (app->admit_mode == 1) {
+        sathd_ratelimit_info info = {"login-ip", 30, 60, 0, 42, 7};
+        sathd_call_set_ratelimit(call, &info);
+        return sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "too many requests");
+    }
+    return app->admit_mode == 2 ? SATHD_UNAVAILABLE : SATHD_OK;
+}
 
 static void cleanup(sathd_call *call, void *arg)
 {
@@ -139,7 +158,7 @@ static int setup(void **state)
     f->pub = sathd_registry_at(f->reg, 0);
     f->priv = sathd_registry_at(f->reg, 1);
     f->metrics = sathd_metrics_new(f->reg);
-    f->env = (sathd_call_env){&f->app, {&f->app, auth, NULL}, f->metrics};
+    f->env = (sathd_call_env){&f->app, {.ud = &f->app, .authenticate = auth}, f->metrics};
     f->arena = sathd_arena_new(0);
     *state = f;
     return 0;
@@ -176,6 +195,45 @@ static int run(fx *f, const sathd_registry_entry *m, int64_t deadline_ns, const 
     else
         assert_null(resp);
     return st;
+}
+
+/* Admission runs after authentication and the deadline check, before the handler; its
+ * refusal and rate-limit record reach the transport, and a bare code gets a message. */
+static void test_admission(void **state)
+{
+    fx *f = *state;
+    const char *msg;
+    f->env.hooks.admit = admit;
+    f->md[0] = "authorization";
+    f->md[1] = "Bearer tok";
+    assert_int_equal(run(f, f->priv, INT64_MAX, &msg, NULL, NULL), SATHD_OK);
+    assert_int_equal(f->app.admit_calls, 1);
+    assert_int_equal(f->app.auth_calls_at_admit, 1);
+    assert_true(f->app.had_request);
+    f->app.admit_mode = 1;
+    assert_int_equal(run(f, f->priv, INT64_MAX, &msg, NULL, NULL), SATHD_RESOURCE_EXHAUSTED);
+    assert_string_equal(msg, "too many requests");
+    assert_int_equal(f->app.handler_calls, 1); /* the refused call never reached it */
+    sathd_arena_reset(f->arena);
+    sathd_call *c = sathd_call_new(f->arena, &f->env, f->priv, md_get, f->md, "ipv4:10.0.0.1:5",
+                                   INT64_MAX);
+    Sath__V1__LoginRequest rq = SATH__V1__LOGIN_REQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    sathd_call_run(c, f->priv, &rq.base, &resp);
+    const sathd_ratelimit_info *rl = sathd_call_ratelimit(c);
+    assert_non_null(rl);
+    assert_string_equal(rl->policy, "login-ip");
+    assert_int_equal(rl->retry_after_s, 7);
+    f->app.admit_mode = 2;
+    assert_int_equal(run(f, f->priv, INT64_MAX, &msg, NULL, NULL), SATHD_UNAVAILABLE);
+    assert_string_equal(msg, "request refused");
+    /* Unauthenticated or expired calls are not counted. */
+    int before = f->app.admit_calls;
+    f->app.auth_mode = 1;
+    assert_int_equal(run(f, f->priv, INT64_MAX, &msg, NULL, NULL), SATHD_UNAUTHENTICATED);
+    f->app.auth_mode = 0;
+    assert_int_equal(run(f, f->priv, 1, &msg, NULL, NULL), SATHD_DEADLINE_EXCEEDED);
+    assert_int_equal(f->app.admit_calls, before);
 }
 
 static void test_request_id(void **state)
@@ -363,6 +421,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admission, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

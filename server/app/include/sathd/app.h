@@ -12,6 +12,7 @@
 #include "sathd/config.h"
 #include "sathd/jwt.h"
 #include "sathd/password.h"
+#include "sathd/ratelimit.h"
 #include "sathd/pg.h"
 #include "sathd/redis.h"
 #include "sathd/token_cache.h"
@@ -46,6 +47,10 @@ struct sathd_app {
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
     sathd_httpc *http;      /* outbound HTTP (key tests), SSRF guard per SATH_OUTBOUND_ALLOW */
     sathd_health_probe health;
+    sathd_rl_local *rl_local;          /* in-process buckets of the cheap calls */
+    sathd_rl_local *rl_refused;        /* Redis keys refused, until when (monotonic us) */
+    sathd_rl_conc *pw_per_ip;          /* password hashes running/waiting per client IP */
+    sathd_cidr_list *trusted_proxies;  /* SATH_TRUSTED_PROXIES (empty list when unset) */
 };
 
 #endif /* SATHD_APP_H */

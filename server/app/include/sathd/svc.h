@@ -16,6 +16,7 @@
 
 #include "sathd/app.h"
 #include "sathd/call.h"
+#include "sathd/password.h"
 #include "sathd/session.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
@@ -56,6 +57,22 @@ Google__Protobuf__Timestamp *sathd_svc_timestamp_us(sathd_call *call, const char
 long sathd_svc_affected(const PGresult *res);
 /* Copy of a result cell into the arena ("" for SQL NULL). */
 char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col);
+
+/* 0 when the new password `pw` is strong enough (zxcvbn score >= SATH_PASSWORD_MIN_SCORE,
+ * with the account's email and name, either may be NULL, as words it must not lean on);
+ * else -1 with a message for the user in *why. */
+int sathd_svc_password_strong(sathd_call *call, const char *pw, const char *email,
+                              const char *name, const char **why);
+
+/* Password hashing is bounded per client address (SATH_PWHASH_PER_IP running or waiting
+ * at once), so one client's flood cannot fill the hash gate's queue: enter before a
+ * hash/verify (RESOURCE_EXHAUSTED when the address has too many), leave after it. */
+int sathd_svc_pw_enter(sathd_call *call);
+void sathd_svc_pw_leave(sathd_call *call);
+
+/* Maps a failed hash/verify (never OK or MISMATCH) to the call's status: BUSY is
+ * RESOURCE_EXHAUSTED, BAD_INPUT INVALID_ARGUMENT, the rest INTERNAL naming `what`. */
+int sathd_svc_pw_status(sathd_call *call, sathd_pw_result r, const char *what);
 
 /* Unix time in seconds. */
 int64_t sathd_svc_now(void);

@@ -88,6 +88,19 @@ unsigned sathd_pwhash_peak_concurrency(sathd_pwhash *ctx);
  * (may be NULL) that is safe to show the user. */
 int sathd_password_check_rules(const char *pw, size_t len, const char **why);
 
+/* Default of SATH_PASSWORD_MIN_SCORE: zxcvbn's "safely unguessable" level. */
+#define SATHD_PASSWORD_DEFAULT_MIN_SCORE 3
+/* zxcvbn strength score of `pw` (NUL-terminated), 0 (guessable in ~1e3 tries) to 4
+ * (more than 1e10).  `user_inputs` (NULL-terminated list, may be NULL): words that
+ * make a password weak for this user, e.g. their email and name.  *hints (may be NULL)
+ * receives a bit set of the zxcvbn match types found (1 << ZxcTypeMatch_t). */
+int sathd_password_score(const char *pw, const char *const *user_inputs, unsigned *hints);
+/* 0 when `pw` scores at least `min_score` (<= 0: always), else -1 with a static English
+ * message in *why (may be NULL) that says why it is weak and what helps; never echoes the
+ * password. */
+int sathd_password_check_strength(const char *pw, const char *const *user_inputs,
+                                  int min_score, const char **why);
+
 #ifdef __cplusplus
 }
 #endif

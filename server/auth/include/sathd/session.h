@@ -73,10 +73,12 @@ sathd_session_rc sathd_session_issue(redisContext *c, const char *user_id, int64
  * can log/alert).  INVALID: unknown, expired or revoked. */
 sathd_session_rc sathd_session_rotate(redisContext *c, const char *token, int64_t ttl_s,
                                       sathd_refresh *out);
-/* Logout: revokes the family of `token`.  out_user (37 bytes, may be NULL) receives the
- * owner.  INVALID if the token is unknown. */
+/* Logout: revokes the family of `token`.  When `owner` is non-NULL the token must belong
+ * to that user id, else nothing changes and the answer is INVALID, exactly as for an
+ * unknown token (a caller must not end, nor learn about, someone else's session).
+ * out_user (37 bytes, may be NULL) receives the owner.  INVALID if the token is unknown. */
 sathd_session_rc sathd_session_revoke_family_by_token(redisContext *c, const char *token,
-                                                      char *out_user);
+                                                      const char *owner, char *out_user);
 /* Revokes the family (session) `family` by its id, e.g. logout with only an access token
  * whose `sid` names it.  INVALID when no such family exists. */
 sathd_session_rc sathd_session_revoke_family(redisContext *c, const char *family);

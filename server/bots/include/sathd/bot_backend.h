@@ -214,6 +214,9 @@ int sathd_bot_backend_open(const char *name, const sathd_bot_backend_config *cfg
 /* Helpers every backend uses. */
 /* Name of the user's bot in the engine's namespace: "bot_user_<user_id>". */
 int sathd_bot_name(const char *user_id, char *buf, size_t len);
+/* Path of `name` in the running executable's directory, malloc'd, or NULL when there is
+ * no executable file there. */
+char *sathd_bot_exe_sibling(const char *name);
 /* Current time, unix ms (CLOCK_REALTIME). */
 int64_t sathd_bot_now_ms(void);
 

@@ -39,6 +39,12 @@ typedef struct sathd_redis_url {
     int db;             /* SELECT n, default 0 */
 } sathd_redis_url;
 
+/* A rate limit "COUNT/SECONDS": COUNT requests in any window of SECONDS (ratelimit.h). */
+typedef struct sathd_rate {
+    int64_t count;    /* requests allowed per window, >= 1 */
+    int64_t period_s; /* the window, seconds, >= 1 */
+} sathd_rate;
+
 /* One extra verification key for token rotation (SATH_JWT_EXTRA_PUBLIC_KEYS). */
 typedef struct sathd_jwt_pubkey {
     char kid[64];
@@ -49,10 +55,11 @@ typedef struct sathd_jwt_pubkey {
  * is a sathd_log_level (debug=0 ... error=3, same order as log.h). */
 enum { SATHD_ENV_DEVELOPMENT = 0, SATHD_ENV_PRODUCTION = 1 };
 enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
+enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON = 2 };
 
 /*
  * X(VARIABLE, field, TYPE, default, min, max, choices, help)
- *   TYPE    STR | SECRET | INT | CHOICE | ADDR | REDIS
+ *   TYPE    STR | SECRET | INT | CHOICE | ADDR | REDIS | RATE ("COUNT/SECONDS")
  *   default text as it would appear in the environment; NULL = unset; "auto" = derived
  *           (documented in help) and computed after parsing.
  *   min/max bounds of INT values; choices "a|b|c" for CHOICE (field = index).
@@ -115,6 +122,8 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_PWHASH_MEMLIMIT_KIB, pwhash_memlimit_kib, INT, "19456", 19456, 4194304, NULL,       \
       "Argon2id memory per hash in KiB (OWASP minimum 19456)")                                 \
     X(SATH_PWHASH_OPSLIMIT, pwhash_opslimit, INT, "2", 2, 64, NULL, "Argon2id iterations")     \
+    X(SATH_PASSWORD_MIN_SCORE, password_min_score, INT, "3", 0, 4, NULL,                      \
+      "Least zxcvbn strength score (0-4) of a new password; 0 turns the check off")           \
     X(SATH_PWHASH_CONCURRENCY, pwhash_concurrency, INT, "auto", 1, 1024, NULL,                 \
       "Password hashes computed at once (default: number of CPUs)")                            \
     X(SATH_MAX_MESSAGE_BYTES, max_message_bytes, INT, "4194304", 1024, 67108864, NULL,         \
@@ -152,7 +161,41 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
     X(SATH_MAX_EXCHANGE_KEYS, max_exchange_keys, INT, "20", 1, 10000, NULL,                    \
       "Exchange keys one user may store")                                                      \
     X(SATH_MAX_AI_KEYS, max_ai_keys, INT, "20", 1, 10000, NULL,                                \
-      "AI-provider keys one user may store")
+      "AI-provider keys one user may store")                                                   \
+    X(SATH_TLS_TERMINATED_BY_PROXY, tls_terminated_by_proxy, CHOICE, "off", 0, 0, "off|on",    \
+      "A proxy in front does TLS: production then allows plaintext on non-loopback addresses") \
+    X(SATH_GRPC_REFLECTION, grpc_reflection, CHOICE, "auto", 0, 0, "auto|off|on",              \
+      "gRPC server reflection (auto: on in development, off in production)")                  \
+    X(SATH_HTTP_MAX_CONNECTIONS_PER_IP, http_max_connections_per_ip, INT, "64", 1, 65536, NULL, \
+      "Concurrent REST connections from one client address")                                   \
+    X(SATH_HTTP_HEADER_TIMEOUT_MS, http_header_timeout_ms, INT, "10000", 100, 600000, NULL,    \
+      "Time a REST client gets to send the whole request head (line and headers), ms")         \
+    X(SATH_TRUSTED_PROXIES, trusted_proxies, STR, NULL, 0, 0, NULL,                            \
+      "Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client")        \
+    X(SATH_RATELIMIT, ratelimit, CHOICE, "on", 0, 0, "off|on",                                 \
+      "Rate limiting (see README, Security); off only for trusted benchmarks")                 \
+    X(SATH_RATELIMIT_PREFIX, ratelimit_prefix, STR, "sath:rl:", 0, 0, NULL,                    \
+      "Prefix of the limiter's Redis keys (deployments sharing one Redis keep apart)")         \
+    X(SATH_RL_LOGIN_IP, rl_login_ip, RATE, "30/60", 0, 0, NULL,                                \
+      "Login attempts per client address, COUNT/SECONDS")                                      \
+    X(SATH_RL_LOGIN_ACCOUNT, rl_login_account, RATE, "10/300", 0, 0, NULL,                     \
+      "Login attempts per account (email), COUNT/SECONDS")                                     \
+    X(SATH_RL_REGISTER_IP, rl_register_ip, RATE, "10/600", 0, 0, NULL,                         \
+      "Registrations per client address, COUNT/SECONDS")                                       \
+    X(SATH_RL_REGISTER_ACCOUNT, rl_register_account, RATE, "5/3600", 0, 0, NULL,               \
+      "Registration attempts per email, COUNT/SECONDS")                                        \
+    X(SATH_RL_REFRESH_IP, rl_refresh_ip, RATE, "60/60", 0, 0, NULL,                            \
+      "Token refreshes per client address, COUNT/SECONDS")                                     \
+    X(SATH_RL_REFRESH_TOKEN, rl_refresh_token, RATE, "10/60", 0, 0, NULL,                      \
+      "Refresh attempts per refresh token, COUNT/SECONDS")                                     \
+    X(SATH_RL_EXPENSIVE_USER, rl_expensive_user, RATE, "10/60", 0, 0, NULL,                    \
+      "Key creations and key tests per user, COUNT/SECONDS (Redis, all instances)")           \
+    X(SATH_RL_USER, rl_user, RATE, "1200/60", 0, 0, NULL,                                      \
+      "Other authenticated calls per user and instance, COUNT/SECONDS (in process)")          \
+    X(SATH_RL_PUBLIC_IP, rl_public_ip, RATE, "1200/60", 0, 0, NULL,                            \
+      "Other public calls per client address and instance, COUNT/SECONDS (in process)")       \
+    X(SATH_PWHASH_PER_IP, pwhash_per_ip, INT, "2", 1, 1024, NULL,                              \
+      "Password hashes one client address may have running or waiting at once")
 
 #define SATHD_CFG_CTYPE_STR char *
 #define SATHD_CFG_CTYPE_SECRET char *
@@ -160,6 +203,7 @@ enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
 #define SATHD_CFG_CTYPE_CHOICE int
 #define SATHD_CFG_CTYPE_ADDR sathd_hostport
 #define SATHD_CFG_CTYPE_REDIS sathd_redis_url
+#define SATHD_CFG_CTYPE_RATE sathd_rate
 
 /* Number of variables in SATHD_CONFIG_VARS. */
 #define SATHD_CFG_ONE_(var, field, type, def, lo, hi, choices, help) +1
@@ -196,6 +240,12 @@ void sathd_config_free(sathd_config *cfg);
 void sathd_config_print_help(FILE *out);
 /* VAR=value lines of the effective configuration; secrets and URL passwords masked. */
 void sathd_config_dump(const sathd_config *cfg, FILE *out);
+
+/* Whether gRPC reflection is served: SATH_GRPC_REFLECTION, where auto means on in
+ * development and off in production. */
+int sathd_config_reflection(const sathd_config *cfg);
+/* 1 when host (no brackets) is a loopback address or "localhost". */
+int sathd_host_is_loopback(const char *host);
 
 /* Parses "host:port" / "[v6]:port".  0, or -1 with a reason in `err`. */
 int sathd_hostport_parse(const char *s, sathd_hostport *out, char *err, size_t errlen);

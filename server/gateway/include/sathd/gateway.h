@@ -21,6 +21,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "sathd/arena.h"
+#include "sathd/call.h"
 #include "sathd/registry.h"
 
 #ifdef __cplusplus
@@ -46,6 +47,8 @@ typedef struct sathd_gw_call {
     /* outputs */
     ProtobufCMessage *resp;        /* on status 0, in `arena` */
     const char *message;           /* status message (arena or static), NULL when none */
+    sathd_ratelimit_info rl;       /* the deciding rate limit, when has_rl */
+    int has_rl;
 } sathd_gw_call;
 
 /* The part that differs between in-process and standalone.  Every function is called
@@ -73,7 +76,9 @@ typedef struct sathd_gateway_opts {
     size_t max_body_bytes;       /* larger bodies: 413 */
     size_t max_header_bytes;     /* per-connection memory for request line + headers */
     unsigned max_connections;
+    unsigned max_connections_per_ip; /* 0: 64 */
     int64_t request_timeout_ms;  /* default deadline and idle timeout */
+    int64_t header_timeout_ms;   /* the whole request head must arrive within this (0: 10 s) */
     const char *cors_origins;    /* comma list, "*" any; NULL/"" = CORS off */
     const char *docs_dir;        /* /docs root; NULL: /docs answers 404 */
     const char *openapi_json;    /* served at /openapi.json; NULL: 404 */

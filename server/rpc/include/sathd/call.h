@@ -36,6 +36,18 @@ typedef struct sathd_identity {
     int64_t issued_at;    /* iat claim, unix seconds */
 } sathd_identity;
 
+/* The limit that decided a call (allowed or refused), for the transports: gRPC sends it
+ * as trailing metadata (and RetryInfo when refused), REST as the IETF RateLimit-Policy /
+ * RateLimit headers and Retry-After. */
+typedef struct sathd_ratelimit_info {
+    const char *policy;    /* static name, e.g. "login-ip" */
+    int64_t quota;         /* requests per window */
+    int64_t window_s;
+    int64_t remaining;     /* left after this call */
+    int64_t reset_s;       /* until the quota is whole again */
+    int64_t retry_after_s; /* > 0 when the call was refused */
+} sathd_ratelimit_info;
+
 /* Zeroed memory from the call's arena, aligned for any type; NULL when exhausted. */
 void *sathd_call_alloc(sathd_call *call, size_t size);
 /* Copy of `s` (or of its first `n` bytes, NUL-terminated) in the call's arena. */
@@ -66,6 +78,13 @@ const char *sathd_call_request_id(const sathd_call *call);
 const char *sathd_call_metadata(sathd_call *call, const char *key);
 /* Peer address as text, e.g. "ipv4:127.0.0.1:51234". */
 const char *sathd_call_peer(const sathd_call *call);
+/* The client's address for limits and logs: set by the admission hook from the peer (and
+ * X-Forwarded-For behind a trusted proxy); before that, or without one, NULL. */
+const char *sathd_call_client_ip(const sathd_call *call);
+void sathd_call_set_client_ip(sathd_call *call, const char *ip); /* copied */
+/* Records / returns the deciding rate limit (copied; NULL when no limit applied). */
+void sathd_call_set_ratelimit(sathd_call *call, const sathd_ratelimit_info *info);
+const sathd_ratelimit_info *sathd_call_ratelimit(const sathd_call *call);
 /* Milliseconds left until the call's deadline (>= 0), or INT64_MAX when it has none.
  * Database work of the call is bounded by this (statement_timeout). */
 int64_t sathd_call_remaining_ms(const sathd_call *call);

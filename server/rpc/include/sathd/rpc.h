@@ -8,7 +8,7 @@
  *      sathd_call for a matched registry entry, decodes the request into the call's
  *      arena and calls sathd_call_run(), which runs the single interceptor chain every
  *      call goes through:
- *        request id -> authentication -> deadline -> handler -> cleanups
+ *        request id -> authentication -> deadline -> admission -> handler -> cleanups
  *        (sathd_call_defer) -> error mapping -> access log -> metrics.
  *   2. The gRPC server (sathd_rpc_server_*), which also serves grpc.health.v1.Health
  *      and grpc.reflection.v1alpha.ServerReflection.
@@ -82,6 +82,12 @@ typedef struct sathd_rpc_hooks {
     /* 1 when the service can serve (e.g. PostgreSQL reachable), 0 when not.  Called by
      * health checks from any thread.  NULL means always serving. */
     int (*healthy)(void *ud);
+    /* Admission (rate limits), after authentication and before the handler, with the
+     * decoded request.  SATHD_OK to go on, or an error status set with
+     * sathd_call_error() (RESOURCE_EXHAUSTED with sathd_call_set_ratelimit(), or
+     * UNAVAILABLE when the limiter's store is down and the call must not pass).
+     * NULL: every call is admitted. */
+    int (*admit)(void *ud, sathd_call *call, const ProtobufCMessage *req);
 } sathd_rpc_hooks;
 
 /* What the chain needs besides the call itself.  Shared by all transports; must
@@ -151,6 +157,7 @@ typedef struct sathd_rpc_opts {
     const char *tls_cert_file; /* PEM chain; TLS when both files are set */
     const char *tls_key_file;
     int max_streams;           /* concurrent Watch/reflection streams (0: 64) */
+    int no_reflection;         /* 1: no ServerReflection (production default) */
 } sathd_rpc_opts;
 
 /* Builds a server for every method of `reg`, plus grpc.health.v1.Health (Check is

@@ -23,6 +23,9 @@ int sathd_services_bind_bot(sathd_registry *reg);
  * message, except an unreachable Redis (UNAVAILABLE). */
 int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_token,
                                 sathd_identity *out);
+/* sathd_rpc_hooks.admit: `ud` is the sathd_app.  Resolves the client address and applies
+ * the rate limits of the call's method (limits.c has the table). */
+int sathd_services_admit(void *ud, sathd_call *call, const ProtobufCMessage *req);
 /* sathd_rpc_hooks.healthy: 1 when PostgreSQL and Redis answered the last probe (at most
  * one probe per SATHD_HEALTH_PROBE_MS; see health_probe.c), else 0. */
 int sathd_services_healthy(void *ud);
