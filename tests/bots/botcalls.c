@@ -92,3 +92,12 @@ const char *botcall_engine_image(const char *host_var, const char *image)
     }
     return curl_global_init(CURL_GLOBAL_DEFAULT) == 0 ? host : NULL;
 }
+
+void botcall_assert_runs_ended(botenv *e, const char *user_id)
+{
+    char *live = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1 "
+                                            "AND (token_hash IS NOT NULL OR ended_at IS NULL)",
+                                user_id);
+    assert_string_equal(live, "0");
+    free(live);
+}

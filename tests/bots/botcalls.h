@@ -18,6 +18,8 @@ void botcall_new_started_user(botenv *e, botuser *u);
 /* 1 when a log line containing `text` arrives within timeout_ms (copied into out). */
 int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms);
 
+/* Asserts that every run of the user has ended and its token is revoked. */
+void botcall_assert_runs_ended(botenv *e, const char *user_id);
 /* Reads the engine's address from the environment variable `host_var` (ctest sets it from
  * tests/fixtures/engines.sh), packs sath-bot-standin ($SATH_BOT_STANDIN) into `image` there
  * with scripts/bot-image.sh ($SATH_BOT_IMAGE_SCRIPT), and initialises libcurl.  Returns the

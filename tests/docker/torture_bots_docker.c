@@ -158,10 +158,7 @@ static void lifecycle(void **state)
         assert_string_not_equal(status, "running");
         json_decref(j);
     }
-    char *live = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1 "
-                                            "AND (token_hash IS NOT NULL OR ended_at IS NULL)", u.id);
-    assert_string_equal(live, "0");
-    free(live);
+    botcall_assert_runs_ended(e, u.id);
     botuser_free(&u);
 }
 

@@ -216,10 +216,7 @@ static void lifecycle(void **state)
         tasks_of(sid, &running);
         assert_int_equal(running, 0);
     }
-    char *live = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1 "
-                                            "AND (token_hash IS NOT NULL OR ended_at IS NULL)", u.id);
-    assert_string_equal(live, "0");
-    free(live);
+    botcall_assert_runs_ended(e, u.id);
     botuser_free(&u);
 }
 
