@@ -6,7 +6,7 @@
  *
  * What each operation is here, and what it maps to in the cluster backends beside it:
  *   start    here: POST /containers/create?name=bot_user_U, then POST /containers/{id}/start
- *            Swarm: POST /services/create (replicas 1, RestartPolicy none)
+ *            Swarm (backend_swarm.c): POST /services/create (replicas 1, on-failure)
  *            Kubernetes: a Deployment with replicas 1 (or a bare Pod, restartPolicy Never)
  *   stop     here: POST /containers/{id}/stop?t=grace (SIGTERM, SIGKILL after grace)
  *            Swarm: POST /services/{id}/update with replicas 0 (StopGracePeriod)

@@ -1,9 +1,11 @@
 /*
  * bot_backend.h - the one small table of functions through which sath-orchestrator runs
  * users' bots: a local process (backend_process.c, the embedded default), a Docker /
- * podman container (backend_docker.c), later a Swarm service or a Kubernetes Deployment.
+ * podman container (backend_docker.c), a Swarm service (backend_swarm.c), later a Kubernetes
+ * Deployment.
  *
- * Model.  A backend knows nothing of PostgreSQL, plans or restart policy: it makes one
+ * Model.  A backend knows nothing of PostgreSQL or plans, and applies no restart policy of
+ * its own unless its engine does (SATHD_BOT_BE_ENGINE_MANAGED, below): it makes one
  * bot per user exist or not exist and reports what it sees.  The orchestrator
  * (reconcile.c) decides what should exist, holds a PostgreSQL advisory lock on the bot
  * while it calls a backend for it, and writes what the backend observed back to the
@@ -19,7 +21,7 @@
  * makes two.
  *
  * What each operation maps to:
- *              process (here)            docker / podman          swarm (later)          kubernetes (later)
+ *              process (here)            docker / podman          swarm                  kubernetes (later)
  *   start      posix_spawn supervisor    POST create + start      POST /services/create  apply Deployment replicas=1
  *                                                                 (or update: scale to 1,
  *                                                                 ForceUpdate for a new run)
