@@ -30,7 +30,8 @@
 
 #include "docker_frames.h" /* sathd_docker_parse_time */
 
-/* Appends the comma-separated items of s[0..len) to arr; -EINVAL on an empty item. */
+/* Appends the comma-separated items of s[0..len) to arr; -EINVAL on an empty item or one
+ * that is not UTF-8. */
 static int append_list(const char *s, size_t len, json_t *arr)
 {
     int n = 0;
@@ -43,9 +44,9 @@ static int append_list(const char *s, size_t len, json_t *arr)
         size_t t = l;
         while (t > 0 && (s[t - 1] == ' ' || s[t - 1] == '\t'))
             t--;
-        if (t == 0)
+        json_t *item = t ? json_stringn(s, t) : NULL; /* NULL: empty, or not UTF-8 */
+        if (!item || json_array_append_new(arr, item) != 0)
             return -EINVAL;
-        json_array_append_new(arr, json_stringn(s, t));
         n++;
         if (!comma)
             break;
