@@ -168,23 +168,40 @@ static void test_bad_stored_hashes(void **state)
     assert_string_equal(sathd_pw_strerror(SATHD_PW_BUSY), "busy");
 }
 
+/* CPU time of this thread: Argon2id runs in the caller, so this measures the work done,
+ * not how long other processes kept us off the core (wall time made this test flaky on a
+ * loaded machine). */
+static double thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 static void test_dummy_verify(void **state)
 {
     sathd_pwhash *ctx = *state;
     char *h = NULL;
     assert_int_equal(sathd_pwhash_hash(ctx, "hunter22hunter", 14, -1, &h), SATHD_PW_OK);
-    double t0 = now_ms();
-    assert_int_equal(sathd_pwhash_verify(ctx, h, "wrong-password", 14, -1, NULL),
-                     SATHD_PW_MISMATCH);
-    double real = now_ms() - t0;
-    t0 = now_ms();
-    assert_int_equal(sathd_pwhash_dummy_verify(ctx, "wrong-password", 14, -1), SATHD_PW_MISMATCH);
-    double dummy = now_ms() - t0;
-    /* Same parameters, same work: the dummy must not be a fast path.  Generous bounds
-     * keep a loaded machine from failing this. */
-    assert_true(dummy > real * 0.4);
-    assert_true(dummy < real * 2.5 + 50.0);
+    /* The fastest of three runs of each, so one preemption cannot decide the verdict. */
+    double real = 1e12, dummy = 1e12;
+    int real_rc = SATHD_PW_OK, dummy_rc = SATHD_PW_OK;
+    for (int i = 0; i < 3; i++) {
+        double t0 = thread_cpu_ms();
+        real_rc = sathd_pwhash_verify(ctx, h, "wrong-password", 14, -1, NULL);
+        double t = thread_cpu_ms() - t0;
+        if (t < real) real = t;
+        t0 = thread_cpu_ms();
+        dummy_rc = sathd_pwhash_dummy_verify(ctx, "wrong-password", 14, -1);
+        t = thread_cpu_ms() - t0;
+        if (t < dummy) dummy = t;
+    }
     free(h);
+    assert_int_equal(real_rc, SATHD_PW_MISMATCH);
+    assert_int_equal(dummy_rc, SATHD_PW_MISMATCH);
+    /* Same parameters, same work: the dummy must not be a fast path. */
+    assert_true(dummy > real * 0.5);
+    assert_true(dummy < real * 2.0 + 5.0);
 }
 
 static void test_password_rules(void **state)
