@@ -101,3 +101,24 @@ void botcall_assert_runs_ended(botenv *e, const char *user_id)
     assert_string_equal(live, "0");
     free(live);
 }
+
+Sath__V1__BotStatus *botcall_wait_running(botuser *u, size_t handle_len, const char *not_run,
+                                          const char *not_handle, int timeout_ms)
+{
+    Sath__V1__BotStatus *st = NULL;
+    for (int waited = 0; waited < timeout_ms; waited += 100) {
+        botcall_free_status(st);
+        st = botuser_status(u);
+        if (st && st->state == SATH__V1__BOT_STATE__BOT_STATE_RUNNING &&
+            (!not_run || strcmp(st->run_id, not_run) != 0) && st->container_id &&
+            strlen(st->container_id) == handle_len &&
+            (!not_handle || strcmp(st->container_id, not_handle) != 0))
+            return st;
+        sleep_ms(100);
+    }
+    if (st)
+        print_error("never RUNNING: state %d run %s handle %s message %s\n", (int)st->state,
+                    st->run_id, st->container_id, st->message);
+    botcall_free_status(st);
+    return NULL;
+}

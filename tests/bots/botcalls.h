@@ -18,6 +18,12 @@ void botcall_new_started_user(botenv *e, botuser *u);
 /* 1 when a log line containing `text` arrives within timeout_ms (copied into out). */
 int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms);
 
+/* RUNNING with a handle (container / service id) of handle_len characters, in a run other
+ * than `not_run` and a handle other than `not_handle` (NULL: any), within timeout_ms; the
+ * status (caller frees) or NULL after printing the last one.  (Right after a restart the
+ * status may already name the new run while the old bot is still being replaced.) */
+Sath__V1__BotStatus *botcall_wait_running(botuser *u, size_t handle_len, const char *not_run,
+                                          const char *not_handle, int timeout_ms);
 /* Asserts that every run of the user has ended and its token is revoked. */
 void botcall_assert_runs_ended(botenv *e, const char *user_id);
 /* Reads the engine's address from the environment variable `host_var` (ctest sets it from

@@ -83,21 +83,7 @@ static int containers_of(const char *user, json_t **first)
  * name the new run while the old container is still being replaced.) */
 static Sath__V1__BotStatus *wait_running_run(botuser *u, const char *not_run, const char *not_cid)
 {
-    Sath__V1__BotStatus *st = NULL;
-    for (int waited = 0; waited < WAIT_MS; waited += 100) {
-        botcall_free_status(st);
-        st = botuser_status(u);
-        if (st && st->state == SATH__V1__BOT_STATE__BOT_STATE_RUNNING &&
-            (!not_run || strcmp(st->run_id, not_run) != 0) && st->container_id &&
-            strlen(st->container_id) == 64 && (!not_cid || strcmp(st->container_id, not_cid) != 0))
-            return st;
-        sleep_ms(100);
-    }
-    if (st)
-        print_error("never RUNNING: state %d run %s container %s error %s\n", (int)st->state,
-                    st->run_id, st->container_id, st->message);
-    botcall_free_status(st);
-    return NULL;
+    return botcall_wait_running(u, 64, not_run, not_cid, WAIT_MS);
 }
 
 static void lifecycle(void **state)

@@ -100,21 +100,7 @@ static int tasks_of(const char *service_id, int *running)
 
 static Sath__V1__BotStatus *wait_running_run(botuser *u, const char *not_run)
 {
-    Sath__V1__BotStatus *st = NULL;
-    for (int waited = 0; waited < WAIT_MS; waited += 100) {
-        botcall_free_status(st);
-        st = botuser_status(u);
-        if (st && st->state == SATH__V1__BOT_STATE__BOT_STATE_RUNNING &&
-            (!not_run || strcmp(st->run_id, not_run) != 0) && st->container_id &&
-            strlen(st->container_id) == 25)
-            return st;
-        sleep_ms(100);
-    }
-    if (st)
-        print_error("never RUNNING: state %d run %s service %s message %s\n", (int)st->state,
-                    st->run_id, st->container_id, st->message);
-    botcall_free_status(st);
-    return NULL;
+    return botcall_wait_running(u, 25, not_run, NULL, WAIT_MS);
 }
 
 static void lifecycle(void **state)
