@@ -122,3 +122,12 @@ Sath__V1__BotStatus *botcall_wait_running(botuser *u, size_t handle_len, const c
     botcall_free_status(st);
     return NULL;
 }
+
+Sath__V1__BotStatus *botcall_wait_failed(botuser *u, int exit_code, int timeout_ms)
+{
+    Sath__V1__BotStatus *st = botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, timeout_ms);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    assert_int_equal(st->last_exit_code, exit_code);
+    return st;
+}

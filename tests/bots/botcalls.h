@@ -24,6 +24,9 @@ int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int
  * status may already name the new run while the old bot is still being replaced.) */
 Sath__V1__BotStatus *botcall_wait_running(botuser *u, size_t handle_len, const char *not_run,
                                           const char *not_handle, int timeout_ms);
+/* Waits up to timeout_ms for FAILED and asserts the last exit code; the status (caller
+ * frees). */
+Sath__V1__BotStatus *botcall_wait_failed(botuser *u, int exit_code, int timeout_ms);
 /* Asserts that every run of the user has ended and its token is revoked. */
 void botcall_assert_runs_ended(botenv *e, const char *user_id);
 /* Reads the engine's address from the environment variable `host_var` (ctest sets it from

@@ -153,10 +153,7 @@ static void crash_backoff_failed(void **state)
 {
     botuser u;
     botcall_new_started_user(*state, &u);
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 60000);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
-    assert_int_equal(st->last_exit_code, 7);
+    Sath__V1__BotStatus *st = botcall_wait_failed(&u, 7, 60000);
     assert_true(st->restarts >= 2);
     botcall_free_status(st);
     sleep_ms(1000); /* FAILED stays FAILED, and no container is left running */

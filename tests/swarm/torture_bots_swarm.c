@@ -212,10 +212,7 @@ static void crash_engine_restarts(void **state)
 {
     botuser u;
     botcall_new_started_user(*state, &u);
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 90000);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
-    assert_int_equal(st->last_exit_code, 7);
+    Sath__V1__BotStatus *st = botcall_wait_failed(&u, 7, 90000);
     assert_non_null(strstr(st->message, "engine"));
     char sid[32];
     snprintf(sid, sizeof sid, "%s", st->container_id);
