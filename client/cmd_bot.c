@@ -1,5 +1,5 @@
 /*
- * cmd_bot.c - `sathctl bot start|stop|restart|status|config get|config set|logs [-f]`:
+ * cmd_bot.c - `sathctl bot start|stop|restart|status|config get|config set|logs [-f]|performance`:
  * the caller's trading bot (BotService).
  *
  * start / stop / restart print what was asked and what the orchestrator observes; the
@@ -18,11 +18,11 @@
 #include "sathctl.h"
 
 enum { OPT_MODE = 256, OPT_SYMBOLS, OPT_CAPITAL, OPT_RISK, OPT_STRATEGY, OPT_EXKEY, OPT_AIKEY,
-       OPT_TAIL, OPT_SINCE, OPT_FOLLOW };
+       OPT_TAIL, OPT_SINCE, OPT_FOLLOW, OPT_STEP };
 
 typedef struct bot_args {
     const char *mode, *symbols, *strategy, *exchange_key, *ai_key, *since;
-    long capital, risk, tail;
+    long capital, risk, tail, step;
     int has_capital, has_risk, follow;
 } bot_args;
 
@@ -48,6 +48,11 @@ static const sathctl_command sub_logs = {"bot logs", "show the bot's log",
     "The newest N lines (default 200), only those at or after TIME (unix seconds or\n"
     "RFC 3339); -f keeps printing new lines until interrupted or the run ends.\n", NULL};
 
+static const sathctl_command sub_perf = {"bot performance", "equity and trades over time",
+    "usage: sathctl bot performance [--since TIME] [--step SECONDS]\n"
+    "Equity curve and trades of the bot's runs since TIME (unix seconds or RFC 3339; default\n"
+    "24 hours ago), averaged per step (default: about 200 steps), from InfluxDB.\n", NULL};
+
 static int on_opt(void *st, int opt, const char *arg)
 {
     bot_args *a = st;
@@ -66,6 +71,10 @@ static int on_opt(void *st, int opt, const char *arg)
         a->has_risk = 1;
         return sathctl_parse_long(arg, &a->risk) == 0 ? 0
                : sathctl_usage_error("bot config set", "--risk-bps wants a number");
+    case OPT_STEP:
+        return sathctl_parse_long(arg, &a->step) == 0 && a->step > 0
+                   ? 0
+                   : sathctl_usage_error("bot performance", "--step wants seconds");
     case OPT_TAIL:
         return sathctl_parse_long(arg, &a->tail) == 0 ? 0
                : sathctl_usage_error("bot logs", "--tail wants a number");
@@ -87,6 +96,7 @@ static const struct option longopts[] = {
     {"tail", required_argument, NULL, OPT_TAIL},
     {"since", required_argument, NULL, OPT_SINCE},
     {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"step", required_argument, NULL, OPT_STEP},
     {NULL, 0, NULL, 0}};
 
 static const char *state_name(Sath__V1__BotState s)
@@ -160,6 +170,14 @@ static int print_status(sathctl *ctx, const char *what, int rc, Sath__V1__BotSta
             printf("last exit:  %d%s\n", st->last_exit_code, st->oom_killed ? " (out of memory)" : "");
         if (*st->message)
             printf("message:    %s\n", st->message);
+        if (st->last_heartbeat_at) { /* figures of the bot's last report (sath-bot) */
+            char hb[32];
+            sathctl_timestamp_text(st->last_heartbeat_at, hb, sizeof hb);
+            printf("heartbeat:  %s\n", hb);
+            printf("equity:     %.2f (realised %+.2f, unrealised %+.2f, drawdown %.2f%%)\n",
+                   st->equity, st->realized_pnl, st->unrealized_pnl, 100.0 * st->max_drawdown);
+            printf("trades:     %lld\n", (long long)st->trades);
+        }
     }
     sath__v1__bot_status__free_unpacked(st, NULL);
     return SATHCTL_EXIT_OK;
@@ -358,6 +376,7 @@ int sathctl_cmd_bot(sathctl *ctx, int argc, char **argv)
                                  : strcmp(sub, "restart") == 0 ? &sub_restart
                                  : strcmp(sub, "status") == 0  ? &sub_status
                                  : strcmp(sub, "logs") == 0    ? &sub_logs
+                                 : strcmp(sub, "performance") == 0 ? &sub_perf
                                                                : NULL;
     if (strcmp(sub, "config") == 0) {
         shift = 2;
@@ -376,7 +395,15 @@ int sathctl_cmd_bot(sathctl *ctx, int argc, char **argv)
     if ((a.mode || a.symbols || a.has_capital || a.has_risk || a.strategy || a.exchange_key ||
          a.ai_key) && cmd != &sub_cfg_set && !(cmd == &sub_start && a.mode && !a.symbols))
         return sathctl_usage_error(cmd->name, "unexpected option");
-    if ((a.tail || a.since || a.follow) && cmd != &sub_logs)
+    if (cmd == &sub_perf && !a.tail && !a.follow) {
+        int64_t since = 0;
+        if (a.since && parse_time(a.since, &since) != 0)
+            return sathctl_usage_error(cmd->name, "--since is unix seconds or RFC 3339");
+        if ((rc = sathctl_connect(ctx)) != SATHCTL_EXIT_OK)
+            return rc;
+        return sathctl_bot_performance(ctx, since, a.step);
+    }
+    if ((a.tail || a.since || a.follow || a.step) && cmd != &sub_logs)
         return sathctl_usage_error(cmd->name, "unexpected option");
     Sath__V1__BotMode mode = SATH__V1__BOT_MODE__BOT_MODE_UNSPECIFIED;
     if (cmd == &sub_start && a.mode && parse_mode(a.mode, &mode) != 0)

@@ -53,6 +53,14 @@ static const sathctl_command commands[] = {
      "  rm ID                           delete a key of either kind\n"
      "  test ID                         test a key against its provider\n",
      sathctl_cmd_keys},
+    {"billing", "plans, subscription and invoices",
+     "usage: sathctl billing plans|subscription|subscribe|cancel|invoices [OPTIONS]\n"
+     "  plans                           the plans on offer, cheapest first\n"
+     "  subscription                    your subscription (the free plan when none)\n"
+     "  subscribe --plan NAME [--yearly] subscribe or change plan; prints where to pay\n"
+     "  cancel [--now]                  cancel at the end of the paid period, or at once\n"
+     "  invoices [--page-size N] [--page-token T]  your invoices, newest first\n",
+     sathctl_cmd_billing},
     {"bot", "start, stop and watch your trading bot",
      "usage: sathctl bot start|stop|restart|status|config|logs [OPTIONS]\n"
      "  start [--mode paper|live]       ask for the bot to run (idempotent)\n"

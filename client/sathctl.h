@@ -60,6 +60,8 @@ int sathctl_cmd_update_me(sathctl *ctx, int argc, char **argv);
 int sathctl_cmd_delete_me(sathctl *ctx, int argc, char **argv);
 int sathctl_cmd_help(sathctl *ctx, int argc, char **argv); /* commands.c */
 int sathctl_cmd_keys(sathctl *ctx, int argc, char **argv); /* cmd_keys.c */
+int sathctl_cmd_billing(sathctl *ctx, int argc, char **argv); /* cmd_billing.c */
 int sathctl_cmd_bot(sathctl *ctx, int argc, char **argv);  /* cmd_bot.c */
+int sathctl_bot_performance(sathctl *ctx, int64_t since_s, long step_s); /* cmd_bot_perf.c */
 
 #endif /* SATHCTL_H */

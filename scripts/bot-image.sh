@@ -58,7 +58,7 @@ if [ $mode = busybox ]; then
   changes+=('ENTRYPOINT ["/bin/sh", "-c"]')
 else
   if [ -z "$program" ]; then
-    program=${SATH_BUILD_DIR:-$root/build/run}/bot/sath-bot
+    program=${SATH_BUILD_DIR:-$root/build/run}/server/orchestrator/sath-bot
   fi
   [ -x "$program" ] || { echo "bot-image.sh: no bot program at $program (--program PATH)" >&2; exit 1; }
   cp "$program" "$rfs/usr/local/bin/sath-bot"

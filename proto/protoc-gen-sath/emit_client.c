@@ -46,10 +46,16 @@ static void emit_stream_signature(strbuf *sb, const char *lead, const gen_servic
 static void emit_doc(strbuf *sb, const gen_service *s, const gen_method *gm)
 {
     strbuf_printf(sb, "\n/*\n * %s.%s: ", s->name, gm->name);
-    strbuf_append_comment_safe(sb, gm->opt.verb);
-    strbuf_append(sb, " ");
-    strbuf_append_comment_safe(sb, gm->opt.path);
-    strbuf_append(sb, gm->opt.is_public ? " (no access token needed)\n" : "\n");
+    if (gm->opt.has_http) {
+        strbuf_append_comment_safe(sb, gm->opt.verb);
+        strbuf_append(sb, " ");
+        strbuf_append_comment_safe(sb, gm->opt.path);
+    } else {
+        strbuf_append(sb, "gRPC only");
+    }
+    strbuf_append(sb, gm->opt.is_public      ? " (no access token needed)\n"
+                      : gm->opt.is_run_token ? " (run token only)\n"
+                                             : "\n");
     if (gm->comment != NULL) {
         strbuf_append(sb, " *\n");
         emit_comment_lines(sb, "", gm->comment);

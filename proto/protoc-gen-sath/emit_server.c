@@ -22,10 +22,15 @@ static void emit_table(strbuf *sb, const gen_model *m, const gen_service *s)
     for (size_t i = 0; i < s->n_methods; i++) {
         const gen_method *gm = &s->methods[i];
         strbuf_append(sb, "    /* ");
-        strbuf_append_comment_safe(sb, gm->opt.verb);
-        strbuf_append(sb, " ");
-        strbuf_append_comment_safe(sb, gm->opt.path);
-        strbuf_printf(sb, " -> %d%s\n", gm->opt.success_code, gm->opt.is_public ? " (public)" : "");
+        if (gm->opt.has_http) {
+            strbuf_append_comment_safe(sb, gm->opt.verb);
+            strbuf_append(sb, " ");
+            strbuf_append_comment_safe(sb, gm->opt.path);
+            strbuf_printf(sb, " -> %d%s\n", gm->opt.success_code,
+                          gm->opt.is_public ? " (public)" : "");
+        } else {
+            strbuf_append(sb, "gRPC only, run token\n");
+        }
         emit_comment_lines(sb, "    ", gm->comment);
         strbuf_append(sb, "     */\n");
         size_t before = sb->len;
@@ -76,8 +81,15 @@ static void emit_desc(strbuf *sb, const gen_service *s, const gen_method *gm)
     strbuf_printf(sb, "        .path = \"/%s/%s\",\n", s->full_name, gm->name);
     strbuf_printf(sb, "        .input = &%s__descriptor,\n", gm->input_lower);
     strbuf_printf(sb, "        .output = &%s__descriptor,\n", gm->output_lower);
-    strbuf_printf(sb, "        .flags = %s%s,\n", gm->opt.is_public ? "SATHD_METHOD_PUBLIC" : "0u",
+    strbuf_printf(sb, "        .flags = %s%s,\n",
+                  gm->opt.is_public      ? "SATHD_METHOD_PUBLIC"
+                  : gm->opt.is_run_token ? "SATHD_METHOD_RUN_TOKEN"
+                                         : "0u",
                   gm->server_streaming ? " | SATHD_METHOD_SERVER_STREAMING" : "");
+    if (!gm->opt.has_http) { /* gRPC only: http.verb NULL, so no route */
+        strbuf_append(sb, "        .http = {.verb = NULL},\n    },\n");
+        return;
+    }
     strbuf_append(sb, "        .http = {\n            .verb = \"");
     strbuf_append_c_escaped(sb, gm->opt.verb);
     strbuf_append(sb, "\",\n            .path = \"");

@@ -92,7 +92,12 @@ static int build_method(const Google__Protobuf__Compiler__CodeGeneratorRequest *
         free(oerr);
         return -1;
     }
-    if (!gm->opt.has_http) {
+    if (gm->opt.is_run_token && (gm->opt.has_http || gm->opt.is_public)) {
+        *err = errorf("%s: method %s/%s: a (sath.v1.run_token_method) is neither public nor "
+                      "routed over REST", file->name, svc->full_name, md->name);
+        return -1;
+    }
+    if (!gm->opt.has_http && !gm->opt.is_run_token) {
         *err = errorf("%s: method %s/%s has no (google.api.http) option; every method of the "
                       "contract needs an HTTP rule", file->name, svc->full_name, md->name);
         return -1;

@@ -213,6 +213,9 @@ static json_t *success_response(oa_schemas *s, const gen_method *gm, const oa_ty
     if (gm->opt.success_code == 204)
         return json_pack("{s:s}", "description", reason(204));
     json_t *schema = NULL;
+    if (oa_is_http_body(resp->full_name)) /* the handler's bytes, with its Content-Type */
+        return json_pack("{s:s,s:{s:{s:{s:s,s:s}}}}", "description", reason(gm->opt.success_code),
+                         "content", "*/*", "schema", "type", "string", "format", "binary");
     if (*gm->opt.response_body != '\0') {
         const Google__Protobuf__FieldDescriptorProto *f =
             oa_field_find(resp->msg, gm->opt.response_body, NULL);
@@ -353,6 +356,11 @@ static int add_paths(oa_schemas *s, const gen_model *m, json_t *paths, json_t *t
     for (size_t f = 0; f < m->n_files; f++)
         for (size_t k = 0; k < m->files[f].n_services; k++) {
             const gen_service *svc = &m->files[f].services[k];
+            size_t routed = 0;
+            for (size_t i = 0; i < svc->n_methods; i++)
+                routed += svc->methods[i].opt.has_http;
+            if (routed == 0)
+                continue; /* gRPC only (BotAgentService): not in the REST document */
             char *doc = oa_clean_comment(svc->comment);
             json_t *tag = json_pack("{s:s}", "name", svc->name);
             if (tag != NULL && doc != NULL)
@@ -361,6 +369,8 @@ static int add_paths(oa_schemas *s, const gen_model *m, json_t *paths, json_t *t
             json_array_append_new(tags, tag);
             for (size_t i = 0; i < svc->n_methods; i++) {
                 const Google__Protobuf__MethodDescriptorProto *md = method_proto(&m->files[f], k, i);
+                if (!svc->methods[i].opt.has_http)
+                    continue; /* gRPC only (run-token methods) */
                 if (add_method(s, paths, svc, &svc->methods[i], md->input_type, md->output_type,
                                err) != 0)
                     return -1;

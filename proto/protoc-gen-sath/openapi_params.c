@@ -190,12 +190,20 @@ void oa_query_params(oa_schemas *s, const oa_type *req, const oa_template *tmpl,
         query_fields(s, req, "", tmpl, body, params, 0);
 }
 
+bool oa_is_http_body(const char *full_name)
+{
+    return strcmp(full_name, ".google.api.HttpBody") == 0;
+}
+
 json_t *oa_request_body(oa_schemas *s, const oa_type *req, const oa_template *tmpl,
                         const char *body)
 {
     json_t *schema = NULL;
     if (*body == '\0')
         return NULL;
+    if (oa_is_http_body(req->full_name)) /* raw bytes of any type, as the gateway passes them */
+        return json_pack("{s:b,s:{s:{s:{s:s,s:s}}}}", "required", 1, "content", "*/*", "schema",
+                         "type", "string", "format", "binary");
     if (strcmp(body, "*") == 0) {
         const char *skip[OA_MAX_VARS];
         size_t n_skip = 0;

@@ -33,8 +33,12 @@ json_t *oa_path_params(oa_schemas *s, const oa_type *req, const oa_template *tmp
  * repeated scalars as exploded form arrays.  Appended to `params`. */
 void oa_query_params(oa_schemas *s, const oa_type *req, const oa_template *tmpl,
                      const char *body, json_t *params);
+/* True for google.api.HttpBody (".google.api.HttpBody"): raw bytes in and out, so the
+ * document gives any content type, binary, instead of a JSON schema. */
+bool oa_is_http_body(const char *full_name);
 /* The requestBody object for body "*" (the request minus path-bound fields) or a
- * field name (that field's schema); NULL with nothing set when body is "". */
+ * field name (that field's schema); NULL with nothing set when body is "".  For an
+ * HttpBody request: any content type, binary. */
 json_t *oa_request_body(oa_schemas *s, const oa_type *req, const oa_template *tmpl,
                         const char *body);
 

@@ -164,6 +164,10 @@ int options_method_read(const Google__Protobuf__MethodOptions *opts, options_met
                            &present, &v, err) != 0)
         return -1;
     out->is_public = present && v != 0;
+    if (read_varint_option(msg, OPTIONS_TAG_RUN_TOKEN_METHOD, "(sath.v1.run_token_method)",
+                           &present, &v, err) != 0)
+        return -1;
+    out->is_run_token = present && v != 0;
     if (read_http_rule(msg, out, err) != 0) {
         options_method_release(out);
         return -1;

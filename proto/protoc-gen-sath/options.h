@@ -15,6 +15,7 @@
 #define OPTIONS_TAG_GOOGLE_API_HTTP 72295728u
 #define OPTIONS_TAG_HTTP_SUCCESS_CODE 51001u
 #define OPTIONS_TAG_PUBLIC_METHOD 51002u
+#define OPTIONS_TAG_RUN_TOKEN_METHOD 51003u
 
 /* What the generator needs of one method's options.  All strings are owned by the
  * struct (options_method_release frees them). */
@@ -26,6 +27,7 @@ typedef struct options_method {
     char *response_body; /* "" | field name */
     int success_code;    /* 200 unless (sath.v1.http_success_code) is set non-zero */
     bool is_public;      /* (sath.v1.public_method) */
+    bool is_run_token;   /* (sath.v1.run_token_method): run tokens only, no REST route */
 } options_method;
 
 /* Decodes the options of `opts` (may be NULL: no options).  Returns 0, or -1 with a

@@ -7,10 +7,10 @@ SATH_DEPS_BUILD=(
   protobuf-compiler libprotobuf-dev libprotoc-dev protobuf-c-compiler libprotobuf-c-dev
   golang-github-gogo-googleapis-dev grpc-proto libgrpc-dev
   libpq-dev libhiredis-dev libsodium-dev libcurl4-openssl-dev libjansson-dev
-  libmicrohttpd-dev libcrypt-dev libzxcvbn-dev
+  libmicrohttpd-dev libcrypt-dev libzxcvbn-dev curl
 )
 # Servers scripts/run starts itself (unless the operator brings their own).
-SATH_DEPS_SERVERS=(postgresql redis-server)
+SATH_DEPS_SERVERS=(postgresql redis-server influxdb)
 # Tests only: cmocka, fuzzing with clang/libFuzzer, third-party gRPC clients for interop.
 SATH_DEPS_TEST=(
   libcmocka-dev clang libclang-rt-14-dev

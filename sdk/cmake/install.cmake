@@ -32,8 +32,9 @@ foreach(p ${SATH_V1_PROTOS})
   list(APPEND _sath_v1_headers ${SATH_GEN_DIR}/${h})
 endforeach()
 install(FILES ${_sath_v1_headers} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sath/v1)
-foreach(dep google/api/annotations google/api/http
-            google/protobuf/descriptor google/protobuf/timestamp google/protobuf/wrappers)
+foreach(dep google/api/annotations google/api/http google/api/httpbody google/protobuf/any
+            google/protobuf/descriptor google/protobuf/timestamp google/protobuf/duration
+            google/protobuf/wrappers)
   get_filename_component(_dir ${dep} DIRECTORY)
   install(FILES ${SATH_GEN_DIR}/${dep}.pb-c.h DESTINATION ${SATH_INSTALL_DEPS_INCLUDEDIR}/${_dir})
 endforeach()

@@ -226,6 +226,7 @@ static int check_provider_urls(const sathd_config *cfg, char *err, size_t errlen
         {"SATH_BINANCE_URL", cfg->binance_url}, {"SATH_BINANCE_TESTNET_URL", cfg->binance_testnet_url},
         {"SATH_BYBIT_URL", cfg->bybit_url},     {"SATH_BYBIT_TESTNET_URL", cfg->bybit_testnet_url},
         {"SATH_OPENAI_URL", cfg->openai_url},   {"SATH_ANTHROPIC_URL", cfg->anthropic_url},
+        {"SATH_STRIPE_URL", cfg->stripe_url},   {"SATH_BILLING_RETURN_URL", cfg->billing_return_url},
     };
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         const char *u = urls[i].value;
@@ -238,6 +239,25 @@ static int check_provider_urls(const sathd_config *cfg, char *err, size_t errlen
             snprintf(err, errlen, "%s: expected an http:// or https:// base URL", urls[i].name);
             return -1;
         }
+    }
+    return 0;
+}
+
+/* Billing: stripe needs both of its secrets.  (That production refuses provider none is
+ * checked when sathd builds billing, so commands that never serve, such as `migrate`,
+ * run with any provider.) */
+static int check_billing(const sathd_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->billing_provider == SATHD_BILLING_NONE)
+        return 0;
+    if (!cfg->stripe_secret_key) {
+        snprintf(err, errlen, "SATH_STRIPE_SECRET_KEY: required with SATH_BILLING_PROVIDER=stripe");
+        return -1;
+    }
+    if (!cfg->stripe_webhook_secret) {
+        snprintf(err, errlen,
+                 "SATH_STRIPE_WEBHOOK_SECRET: required with SATH_BILLING_PROVIDER=stripe");
+        return -1;
     }
     return 0;
 }
@@ -325,6 +345,8 @@ static int finish(sathd_config *cfg, char *err, size_t errlen)
     }
     if (check_provider_urls(cfg, err, errlen) != 0 ||
         check_production_transport(cfg, err, errlen) != 0)
+        return -1;
+    if (check_billing(cfg, err, errlen) != 0)
         return -1;
     if (cfg->trusted_proxies) {
         char why[200];

@@ -65,13 +65,17 @@ static enum MHD_Result collect_md(void *cls, enum MHD_ValueKind kind, const char
     md_collect *mc = cls;
     if (!value || mc->n >= SATHD_GW_MAX_MD)
         return MHD_YES;
+    /* headers a handler reads as metadata under their own name: the bearer token, and
+     * the signature of a signed public call (Stripe webhooks, over the raw HttpBody) */
+    static const char *const forwarded[] = {"authorization", "stripe-signature"};
     const char *name = NULL;
-    if (strcasecmp(key, "authorization") == 0)
-        name = "authorization";
-    else if (strcasecmp(key, "x-forwarded-for") == 0)
+    for (size_t i = 0; !name && i < sizeof forwarded / sizeof forwarded[0]; i++)
+        if (strcasecmp(key, forwarded[i]) == 0)
+            name = forwarded[i];
+    if (!name && strcasecmp(key, "x-forwarded-for") == 0)
         return forwarded_for(mc, value);
-    else if (strncasecmp(key, "grpc-metadata-", 14) == 0 && key[14] &&
-             strcasecmp(key + 14, "x-forwarded-for") != 0) /* only the real header counts */
+    if (!name && strncasecmp(key, "grpc-metadata-", 14) == 0 && key[14] &&
+        strcasecmp(key + 14, "x-forwarded-for") != 0) /* only the real header counts */
         name = key + 14;
     if (!name)
         return MHD_YES;
@@ -217,10 +221,11 @@ static enum MHD_Result call_method(const sathd_gateway *g, struct MHD_Connection
     if (code == 204)
         return sathd_gw_send(g, conn, rq, 204, NULL, NULL, 0, extra);
     size_t len = 0;
-    char *body = sathd_gw_response_json(rq->arena, mt->method, c.resp, &len);
+    const char *ctype = NULL;
+    char *body = sathd_gw_response_body(rq->arena, mt->method, c.resp, &len, &ctype);
     if (!body)
         return sathd_gw_send_error(g, conn, rq, SATHD_INTERNAL, "cannot encode the response");
-    return sathd_gw_send(g, conn, rq, code, "application/json", body, len, extra);
+    return sathd_gw_send(g, conn, rq, code, ctype, body, len, extra);
 }
 
 static enum MHD_Result dispatch(const sathd_gateway *g, struct MHD_Connection *conn,

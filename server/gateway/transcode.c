@@ -7,6 +7,12 @@
  * an unknown query parameter is a 400.  A body sent to a method whose rule has none is a
  * 400 too (rather than silently dropped).  A body needs Content-Type application/json
  * (parameters such as charset allowed), else 415.
+ *
+ * google.api.HttpBody, as grpc-gateway does it: a method whose request type is HttpBody
+ * gets the request body as raw bytes (`data`, never parsed) and its Content-Type
+ * (`content_type`), whatever that type is; a method whose response type is HttpBody
+ * answers with `data` as the body and `content_type` as its Content-Type.  This is what
+ * lets a handler check a signature over the exact bytes sent (Stripe webhooks).
  */
 #include "transcode.h"
 
@@ -16,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "google/api/httpbody.pb-c.h"
 #include "sathd/pbjson.h"
 #include "sathd/registry.h"
 
@@ -122,6 +129,37 @@ static int apply_body(sathd_arena *a, const sathd_gw_http_in *in, ProtobufCMessa
     return rc;
 }
 
+int sathd_gw_is_http_body(const ProtobufCMessageDescriptor *d)
+{
+    return d == &google__api__http_body__descriptor;
+}
+
+/* HttpBody request: the raw bytes and their Content-Type, copied into the arena. */
+static int raw_body(sathd_arena *a, const sathd_gw_http_in *in, ProtobufCMessage **msg,
+                    const char **why)
+{
+    if (in->n_query > 0) {
+        *why = "this endpoint takes no query parameters";
+        return 400;
+    }
+    Google__Api__HttpBody *hb = sathd_arena_calloc(a, sizeof *hb);
+    const char *ct = in->content_type ? in->content_type : "";
+    size_t ctl = strlen(ct);
+    char *ctype = sathd_arena_alloc(a, ctl + 1);
+    uint8_t *data = in->body_len ? sathd_arena_alloc(a, in->body_len) : NULL;
+    if (!hb || !ctype || (in->body_len && !data))
+        return 500;
+    google__api__http_body__init(hb);
+    memcpy(ctype, ct, ctl + 1);
+    if (in->body_len)
+        memcpy(data, in->body, in->body_len);
+    hb->content_type = ctype;
+    hb->data.data = data;
+    hb->data.len = in->body_len;
+    *msg = &hb->base;
+    return 0;
+}
+
 int sathd_gw_build_request(sathd_arena *a, const sathd_gw_http_in *in, ProtobufCMessage **out,
                            const char **why)
 {
@@ -129,6 +167,12 @@ int sathd_gw_build_request(sathd_arena *a, const sathd_gw_http_in *in, ProtobufC
     ProtobufCAllocator *alloc = sathd_arena_allocator(a);
     sathd_pbjson_error e = {0};
     *why = NULL;
+    if (sathd_gw_is_http_body(in->match->method->input)) {
+        int hrc = raw_body(a, in, &msg, why);
+        if (hrc == 0)
+            *out = msg;
+        return hrc;
+    }
     int rc = apply_body(a, in, &msg, why);
     if (rc != 0)
         return rc;
@@ -185,6 +229,22 @@ char *sathd_gw_dump(sathd_arena *a, const json_t *j, size_t *len)
         cap = n;
     }
     return NULL;
+}
+
+char *sathd_gw_response_body(sathd_arena *a, const sathd_method_desc *m,
+                             const ProtobufCMessage *resp, size_t *len, const char **ctype)
+{
+    if (!sathd_gw_is_http_body(m->output)) {
+        *ctype = "application/json";
+        return sathd_gw_response_json(a, m, resp, len);
+    }
+    const Google__Api__HttpBody *hb = (const Google__Api__HttpBody *)resp;
+    *ctype = hb->content_type && hb->content_type[0] ? hb->content_type : "application/octet-stream";
+    *len = hb->data.len;
+    char *body = sathd_arena_alloc(a, hb->data.len + 1);
+    if (body && hb->data.len)
+        memcpy(body, hb->data.data, hb->data.len);
+    return body;
 }
 
 char *sathd_gw_response_json(sathd_arena *a, const sathd_method_desc *m,

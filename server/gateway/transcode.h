@@ -35,6 +35,14 @@ typedef struct sathd_gw_http_in {
 int sathd_gw_build_request(sathd_arena *arena, const sathd_gw_http_in *in, ProtobufCMessage **out,
                            const char **why);
 
+/* 1 when `d` is google.api.HttpBody (raw bytes in and out, see transcode.c). */
+int sathd_gw_is_http_body(const ProtobufCMessageDescriptor *d);
+
+/* The body of a successful response and its Content-Type: HttpBody's bytes and type for
+ * methods returning HttpBody, else the JSON below.  NULL on out of memory. */
+char *sathd_gw_response_body(sathd_arena *arena, const sathd_method_desc *m,
+                             const ProtobufCMessage *resp, size_t *len, const char **ctype);
+
 /* JSON of a successful response (honouring response_body), in the arena; *len set.
  * NULL on out of memory. */
 char *sathd_gw_response_json(sathd_arena *arena, const sathd_method_desc *m,

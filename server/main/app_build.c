@@ -16,9 +16,11 @@
 
 #include "sathd/httpc.h"
 #include "sathd/log.h"
+#include "sathd/billing.h"
 #include "sathd/keyring.h"
+#include "sathd/keytest.h"
+#include "sathd/plans.h"
 #include "sathd/ratelimit.h"
-#include "sathd/plans_cache.h"
 
 static sathd_jwt_keys *load_jwt_keys(const sathd_config *cfg, char *err, size_t errlen)
 {
@@ -145,6 +147,20 @@ static int build_auth(sathd_app *app, const sathd_config *cfg, char *err, size_t
     return 0;
 }
 
+/* Billing: provider none says so loudly (config refuses it in production); stripe
+ * needs its secrets (checked by the config too). */
+static int build_billing(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
+{
+    if (sathd_billing_new(cfg, app->http, &app->billing, err, errlen) != 0)
+        return -1;
+    if (sathd_billing_is_free_mode(app->billing))
+        sathd_log(SATHD_LOG_WARN, "msg=\"billing provider none: Subscribe activates plans at once "
+                                  "and nothing is charged (set SATH_BILLING_PROVIDER=stripe)\"");
+    else
+        sathd_log(SATHD_LOG_INFO, "msg=\"billing provider stripe\" url=%s", cfg->stripe_url);
+    return 0;
+}
+
 /* Rate limiting and abuse bounds (services/limits.c uses them).  The in-process table is
  * sized for the users active within a window; a full table reuses idle buckets. */
 static int build_limits(sathd_app *app, const sathd_config *cfg, char *err, size_t errlen)
@@ -193,6 +209,8 @@ int sathd_app_build(sathd_app *app, const sathd_config *cfg, unsigned needs, cha
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if ((needs & SATHD_APP_BILLING) && build_billing(app, cfg, err, errlen) != 0)
+        goto fail;
     if ((needs & SATHD_APP_AUTH) && build_limits(app, cfg, err, errlen) != 0)
         goto fail;
     return 0;
@@ -208,6 +226,7 @@ void sathd_app_destroy(sathd_app *app)
     sathd_rl_conc_free(app->pw_per_ip);
     sathd_cidr_list_free(app->trusted_proxies);
     sathd_keyring_free(app->keyring);
+    sathd_billing_free(app->billing);
     sathd_httpc_free(app->http);
     sathd_plans_cache_free(app->plans);
     sathd_pwhash_free(app->pwhash);

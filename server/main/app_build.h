@@ -14,6 +14,7 @@ enum {
     SATHD_APP_DB = 0x1,    /* PostgreSQL pool */
     SATHD_APP_REDIS = 0x2, /* Redis pool */
     SATHD_APP_AUTH = 0x4,  /* JWT keys and password hasher */
+    SATHD_APP_BILLING = 0x8, /* payment provider (serve only: migrate runs with any) */
 };
 
 /* Fills `app` with what `needs` asks for.  On failure returns -1 with a message for

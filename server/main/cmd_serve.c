@@ -8,6 +8,7 @@
  * only the main thread's sigwait() sees them: no async-signal-safety concerns, and the
  * shutdown runs as ordinary code.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -17,6 +18,7 @@
 
 #include <grpc/grpc.h>
 
+#include "sathd/influx.h"
 #include "sathd/log.h"
 #include "sathd/migrate.h"
 #include "sathd/rpc.h"
@@ -44,6 +46,29 @@ static int check_schema(sathd_app *app)
     if (rc != 0)
         fprintf(stderr, "sathd: %s\n", err);
     return rc;
+}
+
+/* The bot metrics writer (issue 9).  Without SATH_INFLUX_URL sathd serves without it and
+ * says so once; an unreachable InfluxDB is the writer's business (it queues, retries and
+ * logs the outage), never a reason not to start. */
+static int start_influx(sathd_app *app, const sathd_config *cfg)
+{
+    if (!cfg->influx_url || !*cfg->influx_url) {
+        sathd_log(SATHD_LOG_INFO, "msg=\"InfluxDB not configured (SATH_INFLUX_URL): bot reports "
+                                  "are kept in PostgreSQL only, GetBotPerformance is unavailable\"");
+        return 0;
+    }
+    sathd_influx_config ic = {.url = cfg->influx_url, .db = cfg->influx_db,
+                              .max_queue_bytes = (size_t)cfg->influx_queue_bytes, .http = app->http};
+    int rc = sathd_influx_new(&ic, &app->influx);
+    if (rc != 0) {
+        fprintf(stderr, "sathd: SATH_INFLUX_URL / SATH_INFLUX_DB: %s\n",
+                rc == -EINVAL ? "need an http(s):// URL and a database name of [A-Za-z0-9_-]"
+                              : strerror(-rc));
+        return -1;
+    }
+    sathd_log(SATHD_LOG_INFO, "msg=\"bot metrics go to InfluxDB\" db=%s", cfg->influx_db);
+    return 0;
 }
 
 static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
@@ -74,6 +99,9 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
     };
     sathd_rpc_server *srv = sathd_rpc_server_new(&o, reg, app, &hooks, sath_v1_file_descriptors,
                                                  sath_v1_n_file_descriptors, err, sizeof err);
+    if (srv)
+        sathd_metrics_add_extra(sathd_rpc_server_metrics(srv), sathd_influx_render_metrics,
+                                app->influx);
     if (!srv || sathd_rpc_server_start(srv) != 0) {
         fprintf(stderr, "sathd: cannot serve gRPC on %s: %s\n", addr, err[0] ? err : "bind failed");
         sathd_rpc_server_free(srv);
@@ -152,8 +180,8 @@ int sathd_cmd_serve(const sathd_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     sathd_app app;
-    if (sathd_app_build(&app, cfg, SATHD_APP_DB | SATHD_APP_REDIS | SATHD_APP_AUTH, err,
-                        sizeof err) != 0) {
+    unsigned needs = SATHD_APP_DB | SATHD_APP_REDIS | SATHD_APP_AUTH | SATHD_APP_BILLING;
+    if (sathd_app_build(&app, cfg, needs, err, sizeof err) != 0) {
         fprintf(stderr, "sathd: %s\n", err);
         return 2;
     }
@@ -167,7 +195,10 @@ int sathd_cmd_serve(const sathd_config *cfg)
         /* The schema check just reached PostgreSQL: that is the first health verdict. */
         atomic_store(&app.health.ok, 1);
         grpc_init();
-        rc = serve(&app, cfg, &stop);
+        if (start_influx(&app, cfg) == 0)
+            rc = serve(&app, cfg, &stop);
+        sathd_influx_free(app.influx, 2000); /* after serve: no call queues points any more */
+        app.influx = NULL;
         grpc_shutdown();
     }
     sathd_app_destroy(&app);

@@ -30,7 +30,21 @@ struct sathd_metrics {
     const sathd_registry *reg;
     size_t n;
     slot *slots;
+    struct {
+        char *(*render)(void *ud);
+        void *ud;
+    } extra[4];
+    size_t n_extra;
 };
+
+int sathd_metrics_add_extra(sathd_metrics *m, char *(*render)(void *ud), void *ud)
+{
+    if (!m || m->n_extra == sizeof m->extra / sizeof m->extra[0])
+        return -1;
+    m->extra[m->n_extra].render = render;
+    m->extra[m->n_extra++].ud = ud;
+    return 0;
+}
 
 sathd_metrics *sathd_metrics_new(const sathd_registry *reg)
 {
@@ -134,6 +148,12 @@ char *sathd_metrics_render(const sathd_metrics *m)
           f);
     for (size_t i = 0; m && i < m->n; i++)
         render_method(f, &m->slots[i], sathd_registry_at(m->reg, i)->desc->path);
+    for (size_t i = 0; m && i < m->n_extra; i++) {
+        char *t = m->extra[i].render(m->extra[i].ud);
+        if (t)
+            fputs(t, f);
+        free(t);
+    }
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

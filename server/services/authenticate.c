@@ -5,10 +5,16 @@
  * token verified before, see sathd/token_cache.h) and one Redis round trip (sathd_session_access_ok reads the token, session and user revocation
  * keys together).  The reason a token was refused goes to the debug log only: telling
  * the client "expired" versus "bad signature" helps nobody but an attacker.
+ *
+ * Two kinds of bearer token, each accepted on its own methods only: a user's access
+ * token (a JWT) everywhere but BotAgentService, and a bot's run token ("sathrt_...",
+ * sathd/botagent.h) on BotAgentService only (SATHD_METHOD_RUN_TOKEN).  A run token can
+ * therefore never act as its user, and a user token never as a bot.
  */
 #include <string.h>
 
 #include "sathd/app.h"
+#include "sathd/botagent.h"
 #include "sathd/jwt.h"
 #include "sathd/log.h"
 #include "sathd/session.h"
@@ -21,6 +27,11 @@ int sathd_services_authenticate(void *ud, sathd_call *call, const char *bearer_t
                                 sathd_identity *out)
 {
     sathd_app *app = ud;
+    const sathd_method_desc *m = sathd_call_method(call);
+    if (m && (m->flags & SATHD_METHOD_RUN_TOKEN))
+        return sathd_agent_authenticate(call, bearer_token, out);
+    if (strncmp(bearer_token, SATHD_RUN_TOKEN_PREFIX, strlen(SATHD_RUN_TOKEN_PREFIX)) == 0)
+        return sathd_call_error(call, SATHD_UNAUTHENTICATED, "run tokens open BotAgentService only");
     sathd_jwt_claims cl;
     size_t len = strlen(bearer_token);
     int64_t now = sathd_svc_now();

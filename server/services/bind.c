@@ -9,7 +9,7 @@ int sathd_services_bind_all(sathd_registry *reg)
 {
     if (sathd_services_bind_auth(reg) != 0 || sathd_services_bind_user(reg) != 0 ||
         sathd_services_bind_billing(reg) != 0 || sathd_services_bind_bot(reg) != 0 ||
-        sathd_services_bind_keys(reg) != 0)
+        sathd_services_bind_keys(reg) != 0 || sathd_services_bind_agent(reg) != 0)
         return -1;
     return 0;
 }

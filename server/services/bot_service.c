@@ -6,6 +6,7 @@
  * what sath-orchestrator observed, together with what was requested.
  */
 #include "sathd/bot_store.h"
+#include "sathd/botagent.h"
 #include "sathd/services.h"
 #include "sath/v1/bot.sath-server.h"
 
@@ -13,7 +14,10 @@ static int bot_get_status(sathd_call *call, const Sath__V1__GetBotStatusRequest 
                           Sath__V1__BotStatus *resp)
 {
     (void)req;
-    return sathd_bot_status_get(call, resp);
+    int rc = sathd_bot_status_get(call, resp);
+    if (rc == SATHD_OK) /* the bot's last heartbeat and figures (server/botagent) */
+        rc = sathd_agent_status_figures(call, resp->run_id, resp);
+    return rc;
 }
 
 static int bot_get_config(sathd_call *call, const Sath__V1__GetBotConfigRequest *req,
@@ -68,6 +72,7 @@ static const sath_v1_bot_service_impl bot_impl = {
     .restart_bot = bot_restart,
     .get_bot_logs = bot_get_logs,
     .follow_bot_logs = bot_follow_logs,
+    .get_bot_performance = sathd_bot_performance, /* server/botagent */
 };
 
 int sathd_services_bind_bot(sathd_registry *reg)

@@ -76,16 +76,25 @@ void botenv_orch_kill(botenv *e, int sig)
 
 static const char *const *sathd_env(botenv *e)
 {
-    static const char *env[4];
-    env[0] = e->jwt_env;
-    env[1] = e->enc_env;
-    env[2] = NULL;
+    static const char *env[24];
+    size_t k = 0;
+    for (size_t i = 0; e->sathd_extra && e->sathd_extra[i] && k < 20; i++)
+        env[k++] = e->sathd_extra[i];
+    env[k++] = e->jwt_env;
+    env[k++] = e->enc_env;
+    env[k] = NULL;
     return env;
 }
 
 int botenv_start(botenv *e, const char *const *orch_extra)
 {
+    return botenv_start2(e, orch_extra, NULL);
+}
+
+int botenv_start2(botenv *e, const char *const *orch_extra, const char *const *sathd_extra)
+{
     memset(e, 0, sizeof *e);
+    e->sathd_extra = sathd_extra;
     if (sodium_init() < 0)
         return -1;
     unsigned char seed[32], key[32];

@@ -19,6 +19,7 @@ typedef struct botenv {
     char orch_log[300];
     char jwt_env[128], enc_env[128];
     const char *const *orch_extra; /* extra env of the orchestrator (kept for restarts) */
+    const char *const *sathd_extra; /* extra env of sathd (kept for restarts), may be NULL */
 } botenv;
 
 typedef struct botuser {
@@ -29,6 +30,8 @@ typedef struct botuser {
 
 /* sathd + orchestrator (orch_extra: "K=V" list, NULL-terminated, may be NULL). */
 int botenv_start(botenv *e, const char *const *orch_extra);
+/* The same with extra sathd environment too (e.g. a fixed SATH_GRPC_ADDR, SATH_INFLUX_URL). */
+int botenv_start2(botenv *e, const char *const *orch_extra, const char *const *sathd_extra);
 void botenv_stop(botenv *e);
 /* cmocka group/test fixtures: *state holds the orchestrator's extra env (a prestate, may be
  * NULL) on entry and the started botenv (heap) after; teardown stops and frees it. */

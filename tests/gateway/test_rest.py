@@ -4,7 +4,7 @@
 Starts a real sathd (own database next to SATH_TEST_DATABASE_URL, Redis SATH_TEST_REDIS_URL)
 with its in-process gateway on 127.0.0.1:0, or, with --standalone, a sathd plus a separate
 sath-gateway process forwarding to it over gRPC, and runs the same tests against either:
-every one of the 26 routes, the Auth/User flow with FastAPI-compatible JSON, the error
+every one of the 29 routes, the Auth/User flow with FastAPI-compatible JSON, the error
 mapping, headers (X-Request-Id, Grpc-Timeout/X-Timeout-Ms), CORS on/off and the extra
 endpoints.  Environment: SATHD_BIN, SATH_GATEWAY_BIN (standalone), SATH_TEST_DATABASE_URL,
 SATH_TEST_REDIS_URL.  Fails (never skips) when they are missing.
@@ -236,13 +236,7 @@ class AuthUserFlow(unittest.TestCase):
         self.assertGreater(len(plans), 0)
 
 
-# (verb, path, json body or None) of the 27 routes; the methods of later issues answer 501
-ROUTES_501 = [
-    ("GET", "/api/v1/billing/subscription", None),
-    ("POST", "/api/v1/billing/subscribe", {}),
-    ("POST", "/api/v1/billing/cancel", {}),
-    ("GET", "/api/v1/billing/invoices", None),
-]
+# (verb, path, json body or None) of the 29 routes, by service; none answers 501 any more
 # BotService (issue 8), exercised by test_bot_over_rest
 ROUTES_BOT = [
     ("POST", "/api/v1/bot/start", {}),
@@ -253,6 +247,7 @@ ROUTES_BOT = [
     ("POST", "/api/v1/bot/restart", {}),
     ("GET", "/api/v1/bot/logs", None),
     ("GET", "/api/v1/bot/logs/follow", None),
+    ("GET", "/api/v1/bot/performance", None),
 ]
 ROUTES_KEYS = [
     ("POST", "/api/v1/keys/exchange", {}),
@@ -263,7 +258,15 @@ ROUTES_KEYS = [
     ("DELETE", "/api/v1/keys/ai/123e4567-e89b-12d3-a456-426614174000", None),
     ("POST", "/api/v1/keys/test", {}),
 ]
-ROUTES_DONE = 8  # register, login, refresh, logout, plans, me GET/PUT/DELETE (AuthUserFlow)
+# BillingService (issue 11; end to end in tests/billing): with provider none (the default),
+# (verb, path, body) -> status for a fresh user
+ROUTES_BILLING = [
+    ("GET", "/api/v1/billing/subscription", None, 200),
+    ("POST", "/api/v1/billing/subscribe", {}, 400),
+    ("POST", "/api/v1/billing/cancel", {}, 400),
+    ("GET", "/api/v1/billing/invoices", None, 200),
+]
+ROUTES_DONE = 9  # register, login, refresh, logout, plans, me GET/PUT/DELETE, billing webhook
 
 
 class EveryRoute(unittest.TestCase):
@@ -272,7 +275,16 @@ class EveryRoute(unittest.TestCase):
         cls.email, cls.tok = new_user()
 
     def test_count(self):
-        self.assertEqual(len(ROUTES_501) + len(ROUTES_KEYS) + len(ROUTES_BOT) + ROUTES_DONE, 27)
+        self.assertEqual(len(ROUTES_KEYS) + len(ROUTES_BILLING) + len(ROUTES_BOT) + ROUTES_DONE, 29)
+
+    def test_billing_over_rest(self):
+        for verb, path, body, code in ROUTES_BILLING:
+            with self.subTest(route=f"{verb} {path}"):
+                r = req(verb, path, headers=bearer(self.tok), json=body)
+                self.assertEqual(r.status_code, code, r.text)
+        # the webhook is public; without Stripe configured there is nothing to receive
+        r = req("POST", "/api/v1/billing/webhook", data=b"{}", headers={"Stripe-Signature": "t=1,v1=00"})
+        assert_error(self, r, 404, 5)
 
     def test_bot_over_rest(self):
         # BotService (issue 8) over REST: no orchestrator here, so a start is what was asked
@@ -322,12 +334,6 @@ class EveryRoute(unittest.TestCase):
         self.assertEqual(r.status_code, 200, r.text)
         self.assertEqual(r.json()["desired_state"], "BOT_STATE_STOPPED")
 
-    def test_unimplemented_501(self):
-        for verb, path, body in ROUTES_501:
-            with self.subTest(route=f"{verb} {path}"):
-                r = req(verb, path, headers=bearer(self.tok), json=body)
-                assert_error(self, r, 501, 12)
-
     def test_keys_over_rest(self):
         # KeysService (issue 4) over REST: 201 on creation, 204 with no body on deletion,
         # masked listing, and the gRPC statuses mapped (404 for unknown ids, 400 malformed).
@@ -364,7 +370,7 @@ class EveryRoute(unittest.TestCase):
             assert_error(self, req("DELETE", f"/api/v1/keys/{kind}/{key['id']}", headers=bearer(self.tok)), 404, 5)
 
     def test_needs_token_401(self):
-        for verb, path, body in ROUTES_501 + ROUTES_BOT + [("GET", "/api/v1/users/me", None)]:
+        for verb, path, body in [r[:3] for r in ROUTES_BILLING] + ROUTES_BOT + [("GET", "/api/v1/users/me", None)]:
             with self.subTest(route=f"{verb} {path}"):
                 r = req(verb, path, json=body)
                 assert_error(self, r, 401, 16)

@@ -18,6 +18,7 @@
 #include "google/api/http.pb-c.h"
 #include "google/protobuf/descriptor.pb-c.h"
 #include "registry_fixture.h"
+#include "sath/v1/bot_agent.sath-server.h"
 #include "sath/v1/auth.sath-server.h"
 #include "sath/v1/billing.sath-server.h"
 #include "sath/v1/bot.sath-server.h"
@@ -56,6 +57,8 @@ static const expected_route EXPECTED[] = {
       "sath.v1.CancelSubscriptionRequest", "sath.v1.Subscription" },
     { "/sath.v1.BillingService/ListInvoices", "GET", "/api/v1/billing/invoices", "", 200, 0,
       "sath.v1.ListInvoicesRequest", "sath.v1.ListInvoicesResponse" },
+    { "/sath.v1.BillingService/StripeWebhook", "POST", "/api/v1/billing/webhook", "*", 200, P,
+      "google.api.HttpBody", "google.api.HttpBody" },
     { "/sath.v1.BotService/StartBot", "POST", "/api/v1/bot/start", "*", 200, 0,
       "sath.v1.StartBotRequest", "sath.v1.BotStatus" },
     { "/sath.v1.BotService/StopBot", "POST", "/api/v1/bot/stop", "*", 200, 0,
@@ -72,6 +75,15 @@ static const expected_route EXPECTED[] = {
       "sath.v1.GetBotLogsRequest", "sath.v1.GetBotLogsResponse" },
     { "/sath.v1.BotService/FollowBotLogs", "GET", "/api/v1/bot/logs/follow", "", 200,
       SATHD_METHOD_SERVER_STREAMING, "sath.v1.FollowBotLogsRequest", "sath.v1.LogLine" },
+    { "/sath.v1.BotService/GetBotPerformance", "GET", "/api/v1/bot/performance", "", 200, 0,
+      "sath.v1.GetBotPerformanceRequest", "sath.v1.BotPerformance" },
+    /* gRPC only, run tokens only: no http rule (verb NULL) */
+    { "/sath.v1.BotAgentService/GetRunConfig", NULL, NULL, NULL, 200, SATHD_METHOD_RUN_TOKEN,
+      "sath.v1.GetRunConfigRequest", "sath.v1.RunConfig" },
+    { "/sath.v1.BotAgentService/Heartbeat", NULL, NULL, NULL, 200, SATHD_METHOD_RUN_TOKEN,
+      "sath.v1.BotReport", "sath.v1.AgentAck" },
+    { "/sath.v1.BotAgentService/ReportTrades", NULL, NULL, NULL, 200, SATHD_METHOD_RUN_TOKEN,
+      "sath.v1.ReportTradesRequest", "sath.v1.AgentAck" },
     { "/sath.v1.KeysService/CreateExchangeKey", "POST", "/api/v1/keys/exchange", "*", 201, 0,
       "sath.v1.CreateExchangeKeyRequest", "sath.v1.ExchangeKey" },
     { "/sath.v1.KeysService/ListExchangeKeys", "GET", "/api/v1/keys/exchange", "", 200, 0,
@@ -107,7 +119,7 @@ static const sathd_method_desc *find_method(const char *path)
 static void test_all_methods_listed_once(void **state)
 {
     (void)state;
-    assert_int_equal(N_EXPECTED, 27);
+    assert_int_equal(N_EXPECTED, 32);
     assert_int_equal(sath_v1_n_all_methods, N_EXPECTED);
     assert_int_equal(SATH_V1_N_ALL_METHODS, N_EXPECTED);
     for (size_t i = 0; i < sath_v1_n_all_methods; i++) {
@@ -126,6 +138,11 @@ static void test_http_rules_match_contract(void **state)
         const expected_route *e = &EXPECTED[i];
         const sathd_method_desc *m = find_method(e->path);
         require_non_null(m);
+        if (!e->verb) { /* gRPC only */
+            assert_null(m->http.verb);
+            assert_int_equal(m->flags, e->flags);
+            continue;
+        }
         assert_string_equal(m->http.verb, e->verb);
         assert_string_equal(m->http.path, e->http_path);
         assert_string_equal(m->http.body, e->body);
@@ -165,9 +182,9 @@ static void test_per_service_arrays(void **state)
     (void)state;
     assert_int_equal(SATH_V1_AUTH_SERVICE_N_METHODS, 4);
     assert_int_equal(SATH_V1_USER_SERVICE_N_METHODS, 3);
-    assert_int_equal(SATH_V1_BOT_SERVICE_N_METHODS, 8);
+    assert_int_equal(SATH_V1_BOT_SERVICE_N_METHODS, 9);
     assert_int_equal(SATH_V1_KEYS_SERVICE_N_METHODS, 7);
-    assert_int_equal(SATH_V1_BILLING_SERVICE_N_METHODS, 5);
+    assert_int_equal(SATH_V1_BILLING_SERVICE_N_METHODS, 6);
     assert_ptr_equal(sath_v1_all_methods[0], &sath_v1_auth_service_methods[0]);
     assert_string_equal(sath_v1_keys_service_methods[2].name, "DeleteExchangeKey");
     assert_string_equal(sath_v1_keys_service_methods[2].service, "sath.v1.KeysService");
@@ -265,6 +282,7 @@ static void test_bind_all_matches_route_table(void **state)
     assert_int_equal(sath_v1_auth_service_bind(reg, NULL), 0);
     assert_int_equal(sath_v1_billing_service_bind(reg, NULL), 0);
     assert_int_equal(sath_v1_bot_service_bind(reg, NULL), 0);
+    assert_int_equal(sath_v1_bot_agent_service_bind(reg, NULL), 0);
     assert_int_equal(sath_v1_keys_service_bind(reg, NULL), 0);
     assert_int_equal(sath_v1_user_service_bind(reg, NULL), 0);
     assert_int_equal(reg->n, sath_v1_n_all_methods);

@@ -61,6 +61,8 @@ static void test_every_stub_routes_correctly(void **state)
     CHECK_STUB(sath_billing_list_invoices, Sath__V1__ListInvoicesRequest,
                SATH__V1__LIST_INVOICES_REQUEST__INIT, Sath__V1__ListInvoicesResponse,
                sath__v1__list_invoices_response, "/sath.v1.BillingService/ListInvoices");
+    CHECK_STUB(sath_billing_stripe_webhook, Google__Api__HttpBody, GOOGLE__API__HTTP_BODY__INIT,
+               Google__Api__HttpBody, google__api__http_body, "/sath.v1.BillingService/StripeWebhook");
     CHECK_STUB(sath_bot_start_bot, Sath__V1__StartBotRequest, SATH__V1__START_BOT_REQUEST__INIT,
                Sath__V1__BotStatus, sath__v1__bot_status, "/sath.v1.BotService/StartBot");
     CHECK_STUB(sath_bot_stop_bot, Sath__V1__StopBotRequest, SATH__V1__STOP_BOT_REQUEST__INIT,
@@ -104,7 +106,7 @@ static void test_every_stub_routes_correctly(void **state)
                Sath__V1__User, sath__v1__user, "/sath.v1.UserService/UpdateMe");
     CHECK_STUB(sath_user_delete_me, Sath__V1__DeleteMeRequest, SATH__V1__DELETE_ME_REQUEST__INIT,
                Sath__V1__DeleteMeResponse, sath__v1__delete_me_response, "/sath.v1.UserService/DeleteMe");
-    assert_int_equal(n_checked, 26);
+    assert_int_equal(n_checked, 27);
 }
 
 /* On failure the stub returns the status and leaves *resp NULL, even if it was set. */

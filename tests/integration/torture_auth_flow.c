@@ -365,7 +365,12 @@ static void later_methods_unimplemented(void **state)
     sath_client *c = client_with(f, l->access_token, NULL);
     Sath__V1__GetSubscriptionRequest sq = SATH__V1__GET_SUBSCRIPTION_REQUEST__INIT;
     Sath__V1__Subscription *ss = NULL;
-    assert_int_equal(sath_billing_get_subscription(c, &sq, &ss, NULL), SATH_UNIMPLEMENTED);
+    /* billing is implemented (issue 11): a new account is on the implicit free plan */
+    assert_int_equal(sath_billing_get_subscription(c, &sq, &ss, NULL), SATH_OK);
+    assert_string_equal(ss->id, "");
+    assert_string_equal(ss->plan->name, "free");
+    assert_int_equal(ss->status, SATH__V1__SUBSCRIPTION_STATUS__SUBSCRIPTION_STATUS_ACTIVE);
+    sath__v1__subscription__free_unpacked(ss, NULL);
     sath_client_free(c);
     sath__v1__login_response__free_unpacked(l, NULL);
 }

@@ -415,7 +415,11 @@ static void production_rules(void **state)
      * anyone else the unreachable database does. */
     static const char *const proxied[] = {"SATH_ENV=production", "SATH_GRPC_ADDR=192.0.2.1:0",
                                           "SATH_HTTP_ENABLED=off",
-                                          "SATH_TLS_TERMINATED_BY_PROXY=on", NULL};
+                                          "SATH_TLS_TERMINATED_BY_PROXY=on",
+                                          /* production needs a payment provider (issue 11) */
+                                          "SATH_BILLING_PROVIDER=stripe",
+                                          "SATH_STRIPE_SECRET_KEY=sk_test_security",
+                                          "SATH_STRIPE_WEBHOOK_SECRET=whsec_security", NULL};
     assert_int_not_equal(serve_refused(proxied, out, sizeof out), 0);
     assert_null(strstr(out, "SATH_TLS_TERMINATED_BY_PROXY"));
     if (geteuid() == 0)

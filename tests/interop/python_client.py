@@ -109,7 +109,7 @@ try:
         for svc in fd.services_by_name.values():
             for m in svc.methods:
                 paths.append(f"/{svc.full_name}/{m.name}")
-    check(len(paths) == 27, f"27 methods in the contract (got {len(paths)})")
+    check(len(paths) == 29, f"29 REST methods in the contract (got {len(paths)})")
     malformed = [b"\xff\xff\xff\xff", b"\x0a\x80", b"\x0a\x05abc", b"\x08", b"\x12\xff\xff\xff\xff\x0f"]
     for p in paths:
         call = ch.unary_unary(p)

@@ -26,8 +26,18 @@ static int sathd(const char *env, const char *cmd, char **out)
     snprintf(line, sizeof line, "env -i SATH_GRPC_ADDR=127.0.0.1:0 %s %s %s 2>&1", env, bin, cmd);
     FILE *p = popen(line, "r");
     assert_non_null(p);
-    *out = calloc(1, 8192);
-    size_t n = fread(*out, 1, 8191, p);
+    /* read to the end: a child that fills the pipe and finds it closed dies of SIGPIPE */
+    size_t n = 0, cap = 8192, got;
+    *out = malloc(cap);
+    assert_non_null(*out);
+    while ((got = fread(*out + n, 1, cap - n - 1, p)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            *out = realloc(*out, cap);
+            assert_non_null(*out);
+        }
+    }
     (*out)[n] = '\0';
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_openapi_content.py - what the generated OpenAPI document says about the contract.
 
-Checks the build's openapi.json (SATH_OPENAPI_JSON) against the protos: the 27
+Checks the build's openapi.json (SATH_OPENAPI_JSON) against the protos: the 28
 operations, success codes, security, parameters, bodies, the proto3 JSON mapping of
 the schemas, descriptions; that the plugin is deterministic; how it maps the
 constructs the contract does not use (fixtures/good); that it rejects a path variable
@@ -68,11 +68,11 @@ class ContractDocument(unittest.TestCase):
         self.assertEqual((scheme["type"], scheme["scheme"], scheme["bearerFormat"]),
                          ("http", "bearer", "JWT"))
 
-    def test_27_operations_with_unique_ids_and_tags(self):
+    def test_29_operations_with_unique_ids_and_tags(self):
         ops = list(operations(self.doc))
-        self.assertEqual(len(ops), 27)
+        self.assertEqual(len(ops), 29)
         ids = [op["operationId"] for _, _, op in ops]
-        self.assertEqual(len(set(ids)), 27)
+        self.assertEqual(len(set(ids)), 29)
         tags = {t["name"] for t in self.doc["tags"]}
         self.assertEqual(tags, {"AuthService", "UserService", "BotService", "KeysService",
                                 "BillingService"})
@@ -128,8 +128,19 @@ class ContractDocument(unittest.TestCase):
         self.assertEqual(op["security"], [{"bearerAuth": []}])
         self.assertIn("401", op["responses"])
         public = {op["operationId"] for _, _, op in operations(self.doc) if op["security"] == []}
+        # the Stripe webhook is public but signed (Stripe-Signature, checked by the handler)
         self.assertEqual(public, {"AuthService_Register", "AuthService_Login",
-                                  "AuthService_Refresh", "BillingService_ListPlans"})
+                                  "AuthService_Refresh", "BillingService_ListPlans",
+                                  "BillingService_StripeWebhook"})
+
+    def test_stripe_webhook_is_raw_bytes(self):
+        # google.api.HttpBody in and out: any content type, binary, no JSON schema
+        path, verb, op = op_by_id(self.doc, "BillingService_StripeWebhook")
+        self.assertEqual((path, verb), ("/api/v1/billing/webhook", "post"))
+        binary = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+        self.assertEqual(op["requestBody"]["content"], binary)
+        self.assertEqual(op["responses"]["200"]["content"], binary)
+        self.assertNotIn("google.api.HttpBody", self.doc["components"]["schemas"])
 
     def test_delete_exchange_key_is_204_with_path_id(self):
         path, verb, op = op_by_id(self.doc, "KeysService_DeleteExchangeKey")

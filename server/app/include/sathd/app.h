@@ -17,9 +17,10 @@
 #include "sathd/redis.h"
 #include "sathd/token_cache.h"
 
-/* Owned by sathd/plans_cache.h (server/services, then server/billing), which builds on
- * this library: declared here for the same reason as sathd_keyring below. */
+/* Owned by server/billing (sathd/plans.h, sathd/billing.h), which builds on this
+ * library: declared here for the same reason as sathd_keyring below. */
 typedef struct sathd_plans_cache sathd_plans_cache;
+typedef struct sathd_billing sathd_billing;
 
 /* The last PostgreSQL and Redis probe of the health check.  Health checks arrive far more often
  * than the database's state changes (load balancers poll hard), so one probe per
@@ -34,6 +35,8 @@ typedef struct sathd_health_probe {
 typedef struct sathd_keyring sathd_keyring;
 /* Owned by sathd/httpc.h (server/httpc), declared for the same reason. */
 typedef struct sathd_httpc sathd_httpc;
+/* Owned by sathd/influx.h (server/botagent), declared for the same reason. */
+typedef struct sathd_influx sathd_influx;
 
 struct sathd_app {
     const sathd_config *cfg;
@@ -44,8 +47,10 @@ struct sathd_app {
     sathd_token_cache *verified;  /* access tokens already verified (signature, claims) */
     sathd_pwhash *pwhash;
     sathd_plans_cache *plans;
+    sathd_billing *billing; /* SATH_BILLING_PROVIDER: Stripe or none */
     sathd_keyring *keyring; /* SATH_ENCRYPTION_KEYS: users' API keys at rest */
     sathd_httpc *http;      /* outbound HTTP (key tests), SSRF guard per SATH_OUTBOUND_ALLOW */
+    sathd_influx *influx;   /* bot metrics writer (SATH_INFLUX_URL); NULL without InfluxDB */
     sathd_health_probe health;
     sathd_rl_local *rl_local;          /* in-process buckets of the cheap calls */
     sathd_rl_local *rl_refused;        /* Redis keys refused, until when (monotonic us) */

@@ -55,6 +55,7 @@ typedef struct sathd_jwt_pubkey {
  * is a sathd_log_level (debug=0 ... error=3, same order as log.h). */
 enum { SATHD_ENV_DEVELOPMENT = 0, SATHD_ENV_PRODUCTION = 1 };
 enum { SATHD_JWT_EDDSA = 0, SATHD_JWT_HS256 = 1 };
+enum { SATHD_BILLING_NONE = 0, SATHD_BILLING_STRIPE = 1 };
 enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON = 2 };
 
 /*
@@ -138,6 +139,20 @@ enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON 
       "Lowest log level written")                                                              \
     X(SATH_PLANS_CACHE_TTL_MS, plans_cache_ttl_ms, INT, "30000", 0, 86400000, NULL,            \
       "How long the plan catalogue is cached, ms (0 = no cache)")                              \
+    X(SATH_BILLING_PROVIDER, billing_provider, CHOICE, "none", 0, 0, "none|stripe",            \
+      "Payment provider: none (plans activate at once, nothing is charged; refused in "        \
+      "production) or stripe")                                                                 \
+    X(SATH_STRIPE_SECRET_KEY, stripe_secret_key, SECRET, NULL, 0, 0, NULL,                     \
+      "Stripe secret API key (sk_live_... / sk_test_...); required with provider stripe")      \
+    X(SATH_STRIPE_WEBHOOK_SECRET, stripe_webhook_secret, SECRET, NULL, 0, 0, NULL,             \
+      "Stripe webhook signing secrets whsec_...,whsec_... (several during rotation; any may "  \
+      "match); required with provider stripe")                                                 \
+    X(SATH_STRIPE_URL, stripe_url, STR, "https://api.stripe.com", 0, 0, NULL,                  \
+      "Stripe API base URL (tests point it at a local fake)")                                  \
+    X(SATH_BILLING_RETURN_URL, billing_return_url, STR, "http://127.0.0.1:8080/app/billing", 0, \
+      0, NULL, "Page Stripe Checkout returns to (?checkout=success|cancel is appended)")      \
+    X(SATH_BILLING_GRACE_DAYS, billing_grace_days, INT, "7", 0, 60, NULL,                      \
+      "Days a PAST_DUE subscription keeps its plan before the free plan applies")              \
     X(SATH_ENCRYPTION_KEYS, encryption_keys, SECRET, NULL, 0, 0, NULL,                         \
       "Master keys for API keys at rest, kid:base64(32 bytes),...; the first encrypts, all "   \
       "decrypt (generate: head -c32 /dev/urandom | base64); required in production")          \
@@ -195,7 +210,12 @@ enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON 
     X(SATH_RL_PUBLIC_IP, rl_public_ip, RATE, "1200/60", 0, 0, NULL,                            \
       "Other public calls per client address and instance, COUNT/SECONDS (in process)")       \
     X(SATH_PWHASH_PER_IP, pwhash_per_ip, INT, "2", 1, 1024, NULL,                              \
-      "Password hashes one client address may have running or waiting at once")
+      "Password hashes one client address may have running or waiting at once")                \
+    X(SATH_INFLUX_URL, influx_url, STR, NULL, 0, 0, NULL,                                      \
+      "InfluxDB 1.x base URL for bot metrics, e.g. http://127.0.0.1:8086 (unset: none)")       \
+    X(SATH_INFLUX_DB, influx_db, STR, "sath", 0, 0, NULL, "InfluxDB database of bot metrics") \
+    X(SATH_INFLUX_QUEUE_BYTES, influx_queue_bytes, INT, "8388608", 65536, 1073741824, NULL,    \
+      "Bot metrics waiting for InfluxDB, bytes; beyond it points are dropped (counted)")
 
 #define SATHD_CFG_CTYPE_STR char *
 #define SATHD_CFG_CTYPE_SECRET char *

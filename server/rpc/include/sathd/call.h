@@ -34,6 +34,9 @@ typedef struct sathd_identity {
     const char *token;    /* the raw access token */
     const char *session_id; /* refresh-token family the token was issued for ("" if none) */
     int64_t issued_at;    /* iat claim, unix seconds */
+    /* Run-token calls (SATHD_METHOD_RUN_TOKEN) only: the bot run the token opens, a
+     * sathd_agent_run (sathd/botagent.h) in the call's arena; NULL for user tokens. */
+    const void *run;
 } sathd_identity;
 
 /* The limit that decided a call (allowed or refused), for the transports: gRPC sends it

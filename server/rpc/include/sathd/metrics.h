@@ -32,6 +32,10 @@ uint64_t sathd_metrics_count(const sathd_metrics *m, size_t index, int status);
  *   sathd_rpc_calls_total{method,code}, sathd_rpc_duration_seconds{method} histogram.
  * Returns a NUL-terminated string the caller frees with free(); NULL on OOM. */
 char *sathd_metrics_render(const sathd_metrics *m);
+/* Appends the text `render(ud)` returns (malloc'd Prometheus text, freed by the caller
+ * of render) to every sathd_metrics_render() output: counters of other parts of the
+ * process (e.g. the InfluxDB writer).  Up to 4; call before serving.  0 or -1 (full). */
+int sathd_metrics_add_extra(sathd_metrics *m, char *(*render)(void *ud), void *ud);
 
 #ifdef __cplusplus
 }

@@ -59,6 +59,7 @@ typedef struct sathd_registry sathd_registry; /* method table, see below */
 /* Method flags. */
 #define SATHD_METHOD_PUBLIC 0x1u /* (sath.v1.public_method) = true: no access token needed */
 #define SATHD_METHOD_SERVER_STREAMING 0x2u /* `returns (stream T)`: see sathd_stream_handler_fn */
+#define SATHD_METHOD_RUN_TOKEN 0x4u /* (sath.v1.run_token_method): a bot run token only, gRPC only */
 
 /* The google.api.http rule of a method plus our (sath.v1.http_success_code). */
 typedef struct sathd_http_rule {

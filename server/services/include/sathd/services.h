@@ -16,6 +16,7 @@ int sathd_services_bind_user(sathd_registry *reg);
 int sathd_services_bind_billing(sathd_registry *reg);
 int sathd_services_bind_keys(sathd_registry *reg);
 int sathd_services_bind_bot(sathd_registry *reg);
+int sathd_services_bind_agent(sathd_registry *reg);
 
 /* sathd_rpc_hooks.authenticate: `ud` is the sathd_app.  Verifies the JWT (signature,
  * algorithm, claims) and checks in Redis that neither the token, its session nor the

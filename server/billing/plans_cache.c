@@ -1,15 +1,17 @@
 /*
- * plans_cache.c - see plans_cache.h.
+ * plans_cache.c - see sathd/plans.h.
  *
  * Invariant: `plans` is a private malloc'd copy owned by the cache and replaced only
  * under `lock`; callers copy what they need into their call arena while holding the
  * lock, so no response ever points into memory the cache may free.
  */
-#include "sathd/plans_cache.h"
+#include "sathd/plans.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -17,8 +19,10 @@
 #include "sathd/app.h"
 #include "sathd/svc.h"
 
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
 typedef struct plan_entry {
-    char *id, *name, *currency;
+    char *id, *name, *currency, *price_monthly, *price_yearly;
     int64_t monthly, yearly, max_capital;
     int32_t max_symbols;
     int live_trading;
@@ -37,7 +41,8 @@ struct sathd_plans_cache {
 static const sathd_pg_stmt st_plans = {
     "plans_list",
     "SELECT id, name, price_monthly_cents, price_yearly_cents, currency, max_symbols, "
-    "max_capital_cents, array_to_json(features)::text, live_trading FROM plans WHERE is_active "
+    "max_capital_cents, array_to_json(features)::text, live_trading, "
+    "coalesce(stripe_price_monthly, ''), coalesce(stripe_price_yearly, '') FROM plans WHERE is_active "
     "ORDER BY price_monthly_cents, sort_order, name",
     0};
 
@@ -52,6 +57,7 @@ static void free_entries(plan_entry *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(p[i].id), free(p[i].name), free(p[i].currency);
+        free(p[i].price_monthly), free(p[i].price_yearly);
         for (size_t j = 0; j < p[i].n_features; j++)
             free(p[i].features[j]);
         free(p[i].features);
@@ -117,7 +123,10 @@ static int reload(sathd_plans_cache *c, sathd_call *call)
         p[i].max_symbols = (int32_t)strtol(PQgetvalue(res, r, 5), NULL, 10);
         p[i].max_capital = strtoll(PQgetvalue(res, r, 6), NULL, 10);
         p[i].live_trading = PQgetvalue(res, r, 8)[0] == 't';
-        bad = !p[i].id || !p[i].name || !p[i].currency || parse_features(PQgetvalue(res, r, 7), &p[i]);
+        p[i].price_monthly = strdup(PQgetvalue(res, r, 9));
+        p[i].price_yearly = strdup(PQgetvalue(res, r, 10));
+        bad = !p[i].id || !p[i].name || !p[i].currency || !p[i].price_monthly || !p[i].price_yearly ||
+              parse_features(PQgetvalue(res, r, 7), &p[i]);
     }
     if (bad) {
         free_entries(p, n);
@@ -141,21 +150,14 @@ static Sath__V1__Money *money(sathd_call *call, int64_t cents, const char *curre
     return m;
 }
 
+static void to_info(const plan_entry *e, sathd_plan_info *out);
+
 static Sath__V1__Plan *copy_plan(sathd_call *call, const plan_entry *e)
 {
-    Sath__V1__Plan *p = sathd_call_alloc(call, sizeof *p);
-    if (!p)
-        return NULL;
-    sath__v1__plan__init(p);
-    p->id = sathd_call_strdup(call, e->id);
-    p->name = sathd_call_strdup(call, e->name);
-    p->price_monthly = money(call, e->monthly, e->currency);
-    p->price_yearly = money(call, e->yearly, e->currency);
-    p->max_symbols = e->max_symbols;
-    p->max_capital = money(call, e->max_capital, e->currency);
-    p->live_trading = e->live_trading;
-    p->features = sathd_call_alloc(call, (e->n_features + 1) * sizeof *p->features);
-    if (!p->id || !p->name || !p->price_monthly || !p->price_yearly || !p->max_capital || !p->features)
+    sathd_plan_info info;
+    to_info(e, &info);
+    Sath__V1__Plan *p = sathd_plans_to_proto(call, &info);
+    if (!p || !(p->features = sathd_call_alloc(call, (e->n_features + 1) * sizeof *p->features)))
         return NULL;
     for (size_t i = 0; i < e->n_features; i++)
         if (!(p->features[i] = sathd_call_strdup(call, e->features[i])))
@@ -164,22 +166,105 @@ static Sath__V1__Plan *copy_plan(sathd_call *call, const plan_entry *e)
     return p;
 }
 
-int sathd_plans_cache_list(sathd_plans_cache *c, sathd_call *call, Sath__V1__ListPlansResponse *resp)
+/* Takes the lock and makes the cached copy fresh; on failure the lock is released. */
+static int lock_fresh(sathd_plans_cache *c, sathd_call *call)
 {
     pthread_mutex_lock(&c->lock);
     int rc = SATHD_OK;
     if (c->loaded_at_ms == 0 || c->ttl_ms == 0 || now_ms() - c->loaded_at_ms >= c->ttl_ms)
         rc = reload(c, call);
-    if (rc == SATHD_OK) {
-        resp->plans = sathd_call_alloc(call, (c->n_plans + 1) * sizeof *resp->plans);
-        for (size_t i = 0; resp->plans && i < c->n_plans; i++)
-            if (!(resp->plans[i] = copy_plan(call, &c->plans[i])))
-                resp->plans = NULL;
-        if (resp->plans)
-            resp->n_plans = c->n_plans;
-        else
-            rc = sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
+    if (rc != SATHD_OK)
+        pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+static void to_info(const plan_entry *e, sathd_plan_info *out)
+{
+    memset(out, 0, sizeof *out);
+    COPY(out->id, e->id);
+    COPY(out->name, e->name);
+    COPY(out->currency, e->currency);
+    COPY(out->price_monthly, e->price_monthly);
+    COPY(out->price_yearly, e->price_yearly);
+    out->monthly_cents = e->monthly;
+    out->yearly_cents = e->yearly;
+    out->max_symbols = e->max_symbols;
+    out->max_capital_cents = e->max_capital;
+    out->live_trading = e->live_trading;
+}
+
+int sathd_plans_find(sathd_plans_cache *c, sathd_call *call, const char *key, sathd_plan_info *out)
+{
+    int rc = lock_fresh(c, call);
+    if (rc != SATHD_OK)
+        return rc;
+    const plan_entry *hit = NULL;
+    for (size_t i = 0; !hit && key && i < c->n_plans; i++)
+        if (strcmp(c->plans[i].name, key) == 0 || strcasecmp(c->plans[i].id, key) == 0)
+            hit = &c->plans[i];
+    if (hit)
+        to_info(hit, out);
+    pthread_mutex_unlock(&c->lock);
+    return hit ? SATHD_OK : sathd_call_error(call, SATHD_NOT_FOUND, "no such plan");
+}
+
+int sathd_plans_find_price(sathd_plans_cache *c, sathd_call *call, const char *price_id,
+                           sathd_plan_info *out, int *yearly)
+{
+    int rc = lock_fresh(c, call);
+    if (rc != SATHD_OK)
+        return rc;
+    const plan_entry *hit = NULL;
+    for (size_t i = 0; !hit && price_id && *price_id && i < c->n_plans; i++) {
+        if (strcmp(c->plans[i].price_monthly, price_id) == 0)
+            hit = &c->plans[i], *yearly = 0;
+        else if (strcmp(c->plans[i].price_yearly, price_id) == 0)
+            hit = &c->plans[i], *yearly = 1;
     }
+    if (hit)
+        to_info(hit, out);
+    pthread_mutex_unlock(&c->lock);
+    return hit ? SATHD_OK : sathd_call_error(call, SATHD_NOT_FOUND, "no plan sold at that price");
+}
+
+void sathd_plans_cache_invalidate(sathd_plans_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->loaded_at_ms = 0;
+    pthread_mutex_unlock(&c->lock);
+}
+
+Sath__V1__Plan *sathd_plans_to_proto(sathd_call *call, const sathd_plan_info *e)
+{
+    Sath__V1__Plan *p = sathd_call_alloc(call, sizeof *p);
+    if (!p)
+        return NULL;
+    sath__v1__plan__init(p);
+    p->id = sathd_call_strdup(call, e->id);
+    p->name = sathd_call_strdup(call, e->name);
+    p->price_monthly = money(call, e->monthly_cents, e->currency);
+    p->price_yearly = money(call, e->yearly_cents, e->currency);
+    p->max_symbols = e->max_symbols;
+    p->max_capital = money(call, e->max_capital_cents, e->currency);
+    p->live_trading = e->live_trading;
+    if (!p->id || !p->name || !p->price_monthly || !p->price_yearly || !p->max_capital)
+        return NULL;
+    return p;
+}
+
+int sathd_plans_cache_list(sathd_plans_cache *c, sathd_call *call, Sath__V1__ListPlansResponse *resp)
+{
+    int rc = lock_fresh(c, call);
+    if (rc != SATHD_OK)
+        return rc;
+    resp->plans = sathd_call_alloc(call, (c->n_plans + 1) * sizeof *resp->plans);
+    for (size_t i = 0; resp->plans && i < c->n_plans; i++)
+        if (!(resp->plans[i] = copy_plan(call, &c->plans[i])))
+            resp->plans = NULL;
+    if (resp->plans)
+        resp->n_plans = c->n_plans;
+    else
+        rc = sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
     pthread_mutex_unlock(&c->lock);
     return rc;
 }
