@@ -3,32 +3,38 @@
  */
 #include "bench_method.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "sath/client.h"
 #include "sath/error.h"
 #include "sath/v1/auth.sath-client.h"
 #include "sath/v1/billing.sath-client.h"
 #include "sath/v1/user.sath-client.h"
-#include "unary.h" /* sath__unary: Health/Check has no generated stub */
 
+/* Health/Check has no generated stub: the public raw call, encoded and decoded here. */
 static int call_health(sath_client *c, sath_call_opts *copts)
 {
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
-    ProtobufCMessage *resp = NULL;
-    int rc = sath__unary(c, "/grpc.health.v1.Health/Check", &req.base,
-                         &grpc__health__v1__health_check_response__descriptor, &resp, copts);
+    uint8_t buf[64];
+    size_t len = grpc__health__v1__health_check_request__pack(&req, buf);
+    void *bytes = NULL;
+    size_t n = 0;
+    int rc = sath_client_call_raw(c, "/grpc.health.v1.Health/Check", buf, len, &bytes, &n, copts);
     if (rc == SATH_OK) {
-        const Grpc__Health__V1__HealthCheckResponse *h = (const void *)resp;
+        Grpc__Health__V1__HealthCheckResponse *h =
+            grpc__health__v1__health_check_response__unpack(NULL, n, bytes);
         /* An answer that is not SERVING is a failed health check, not a success. */
-        if (h->status != GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING)
-            rc = SATH_UNAVAILABLE;
+        if (!h || h->status != GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING)
+            rc = h ? SATH_UNAVAILABLE : SATH_EPROTO;
+        if (h)
+            grpc__health__v1__health_check_response__free_unpacked(h, NULL);
     }
-    if (resp)
-        protobuf_c_message_free_unpacked(resp, NULL);
+    sath_free(bytes);
     return rc;
 }
 

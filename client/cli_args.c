@@ -38,10 +38,13 @@ int sathctl_usage_error(const char *cmd, const char *fmt, ...)
 
 int sathctl_parse_global(sathctl *ctx, int argc, char **argv, int *cmd_index)
 {
-    enum { OPT_SERVER = 256, OPT_JSON, OPT_TLS, OPT_CA, OPT_TIMEOUT, OPT_VERSION };
+    enum { OPT_SERVER = 256, OPT_JSON, OPT_TLS, OPT_CA, OPT_TIMEOUT, OPT_VERSION, OPT_CERT, OPT_KEY,
+           OPT_SERVER_NAME };
     static const struct option longopts[] = {
         {"server", required_argument, NULL, OPT_SERVER}, {"json", no_argument, NULL, OPT_JSON},
         {"tls", no_argument, NULL, OPT_TLS},             {"ca", required_argument, NULL, OPT_CA},
+        {"cert", required_argument, NULL, OPT_CERT},     {"key", required_argument, NULL, OPT_KEY},
+        {"server-name", required_argument, NULL, OPT_SERVER_NAME},
         {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
     };
@@ -55,6 +58,9 @@ int sathctl_parse_global(sathctl *ctx, int argc, char **argv, int *cmd_index)
         case OPT_JSON: ctx->json = 1; break;
         case OPT_TLS: ctx->tls = 1; break;
         case OPT_CA: ctx->ca_file = optarg; ctx->tls = 1; break;
+        case OPT_CERT: ctx->cert_file = optarg; ctx->tls = 1; break;
+        case OPT_KEY: ctx->key_file = optarg; ctx->tls = 1; break;
+        case OPT_SERVER_NAME: ctx->server_name = optarg; break;
         case OPT_TIMEOUT:
             if (sathctl_parse_long(optarg, &ctx->timeout_ms) != 0)
                 return sathctl_usage_error(NULL, "--timeout needs a number of milliseconds, not '%s'", optarg);
@@ -68,6 +74,10 @@ int sathctl_parse_global(sathctl *ctx, int argc, char **argv, int *cmd_index)
     }
     if (!*ctx->server)
         return sathctl_usage_error(NULL, "--server must not be empty");
+    if (!ctx->cert_file != !ctx->key_file)
+        return sathctl_usage_error(NULL, "--cert and --key go together");
+    if (ctx->server_name && !*ctx->server_name)
+        return sathctl_usage_error(NULL, "--server-name must not be empty");
     *cmd_index = optind;
     if (optind >= argc)
         return SATHCTL_GLOBAL_BAD_USAGE;

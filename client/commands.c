@@ -112,13 +112,16 @@ int sathctl_cmd_help(sathctl *ctx, int argc, char **argv)
 }
 
 static const char global_usage[] =
-    "usage: sathctl [--server HOST:PORT] [--json] [--tls] [--ca FILE] [--timeout MS] <command> [args]\n"
+    "usage: sathctl [--server HOST:PORT] [--json] [--tls] [--ca FILE] [--cert FILE --key FILE]\n"
+    "               [--server-name NAME] [--timeout MS] <command> [args]\n"
     "\n"
     "Global options:\n"
     "  --server HOST:PORT  sathd to talk to (default: $SATH_SERVER or " SATHCTL_DEFAULT_SERVER ")\n"
     "  --json              machine-readable output (JSON on stdout)\n"
     "  --tls               use TLS (server certificate checked against the system roots)\n"
     "  --ca FILE           trust the PEM root certificates in FILE (implies --tls)\n"
+    "  --cert FILE --key FILE  present this PEM client certificate and key (mutual TLS)\n"
+    "  --server-name NAME  check the server certificate for NAME instead of the host\n"
     "  --timeout MS        deadline of each call in milliseconds (default 30000)\n"
     "  -h, --help          this help;  --version  the versions of sathctl and libsathclient\n"
     "\n";

@@ -53,6 +53,10 @@ int sathctl_connect(sathctl *ctx)
         rc = sath_client_options_set_tls(o, 1);
     if (rc == SATH_OK && ctx->ca_file)
         rc = sath_client_options_set_root_ca_file(o, ctx->ca_file);
+    if (rc == SATH_OK && ctx->cert_file)
+        rc = sath_client_options_set_client_cert_files(o, ctx->cert_file, ctx->key_file);
+    if (rc == SATH_OK && ctx->server_name)
+        rc = sath_client_options_set_server_name(o, ctx->server_name);
     if (rc == SATH_OK && ctx->timeout_ms > 0)
         rc = sath_client_options_set_timeout_ms(o, ctx->timeout_ms);
     if (rc == SATH_OK)
@@ -62,8 +66,7 @@ int sathctl_connect(sathctl *ctx)
         rc = sath_call_opts_new(&ctx->opts);
     if (rc != SATH_OK) {
         if (rc == SATH_ETLS)
-            fprintf(stderr, "sathctl: cannot set up TLS%s%s\n", ctx->ca_file ? " with CA file " : "",
-                    ctx->ca_file ? ctx->ca_file : "");
+            fprintf(stderr, "sathctl: cannot set up TLS (unreadable --ca, --cert or --key file?)\n");
         return sathctl_fail(ctx, "connect", rc);
     }
     if (restore_session(ctx) != SATH_OK)

@@ -28,6 +28,9 @@ typedef struct sathctl {
     int json;             /* --json: machine output */
     int tls;              /* --tls */
     const char *ca_file;  /* --ca (implies TLS) */
+    const char *cert_file; /* --cert and --key: client certificate (mutual TLS) */
+    const char *key_file;
+    const char *server_name; /* --server-name: name checked in the server certificate */
     long timeout_ms;      /* --timeout, 0: the SDK default */
     char *creds_path;     /* credentials.json, malloc'd */
     sath_client *client;  /* after sathctl_connect() */

@@ -3,8 +3,10 @@
  * plus the umbrella header sath/v1/sath.sath-client.h.
  *
  * Each stub is a one-line call of the SDK's private sath__unary() (sdk/src/unary.h)
- * with the method's gRPC path and output descriptor.  Stubs are named
- * sath_<service without "Service">_<method>: AuthService.Login -> sath_auth_login.
+ * with the method's gRPC path and its input and output descriptors (the SDK refuses a
+ * request of another type).  Stubs are named sath_<service without "Service">_<method>:
+ * AuthService.Login -> sath_auth_login; each has an asynchronous twin
+ * sath_auth_login_async() calling sath__unary_async().
  * They are compiled by libsathclient itself (target sath_gen_client), so SATH_EXTERN
  * takes the SDK's visibility settings.
  */
@@ -61,10 +63,13 @@ static void emit_doc(strbuf *sb, const gen_service *s, const gen_method *gm)
         emit_comment_lines(sb, "", gm->comment);
     }
     strbuf_printf(sb, " *\n"
-                      " * On success *resp is a new message the caller frees with\n"
+                      " * `req` must be a %s made with its __INIT macro (SATH_EINVAL\n"
+                      " * otherwise).  On success *resp is a new message the caller frees with\n"
                       " * %s__free_unpacked(*resp, NULL); on failure *resp is NULL and the\n"
-                      " * return value is the status (see sath_strerror).\n */\n",
-                  gm->output_lower);
+                      " * return value is the status (see sath_strerror).  `resp` may be NULL\n"
+                      " * when the response is not wanted.  The _async twin starts the call and\n"
+                      " * returns; `cb` gets the status and the %s (see sath/async.h).\n */\n",
+                  gm->input_type, gm->output_lower, gm->output_type);
 }
 
 /* Writes `lead` + the stub's prototype, wrapped after the request parameter and
@@ -78,12 +83,25 @@ static void emit_signature(strbuf *sb, const char *lead, const gen_service *s, c
                   gm->input_type, (int)width, "", gm->output_type);
 }
 
+/* The asynchronous twin's prototype, wrapped like emit_signature(). */
+static void emit_async_signature(strbuf *sb, const char *lead, const gen_service *s,
+                                 const gen_method *gm)
+{
+    size_t before = sb->len;
+    strbuf_printf(sb, "%sint sath_%s_%s_async(", lead, s->short_snake, gm->snake);
+    size_t width = sb->len - before;
+    strbuf_printf(sb, "sath_client *c, const %s *req,\n%*ssath_async_cb cb, void *userdata,\n"
+                      "%*sconst sath_call_opts *opts, sath_async_call **call)",
+                  gm->input_type, (int)width, "", (int)width, "");
+}
+
 static int emit_header(const gen_file *f, output *out, char **err)
 {
     strbuf sb = STRBUF_INIT;
     emit_banner(&sb, "Client stubs (libsathclient).", f->proto->name);
     strbuf_printf(&sb, "#ifndef %s_SATH_CLIENT_H\n#define %s_SATH_CLIENT_H\n\n", f->guard, f->guard);
-    strbuf_printf(&sb, "#include \"sath/export.h\"\n#include \"sath/client.h\"\n#include \"%s.pb-c.h\"\n\n",
+    strbuf_printf(&sb, "#include \"sath/export.h\"\n#include \"sath/async.h\"\n"
+                       "#include \"sath/client.h\"\n#include \"%s.pb-c.h\"\n\n",
                   f->stem);
     strbuf_append(&sb, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
     for (size_t i = 0; i < f->n_services; i++) {
@@ -106,6 +124,8 @@ static int emit_header(const gen_file *f, output *out, char **err)
             }
             emit_doc(&sb, s, gm);
             emit_signature(&sb, "SATH_EXTERN ", s, gm);
+            strbuf_append(&sb, ";\n");
+            emit_async_signature(&sb, "SATH_EXTERN ", s, &s->methods[j]);
             strbuf_append(&sb, ";\n");
         }
     }
@@ -133,10 +153,10 @@ static void emit_stream_stub(strbuf *sb, const gen_service *s, const gen_method 
     strbuf_append(sb, "\n");
     emit_stream_signature(sb, "", s, gm);
     strbuf_printf(sb, "\n{\n    sath_%s_%s_tramp t = {on_message, arg};\n", s->short_snake, gm->snake);
-    strbuf_printf(sb, "    return sath__server_stream(c, \"/%s/%s\", req != NULL ? &req->base : NULL,\n"
-                      "                               &%s__descriptor, on_message != NULL ? sath_%s_%s_on : NULL,\n"
-                      "                               &t, opts);\n}\n",
-                  s->full_name, gm->name, gm->output_lower, s->short_snake, gm->snake);
+    strbuf_printf(sb, "    return sath__server_stream(c, \"/%s/%s\", &%s__descriptor,\n"
+                      "                               req != NULL ? &req->base : NULL, &%s__descriptor,\n"
+                      "                               on_message != NULL ? sath_%s_%s_on : NULL, &t, opts);\n}\n",
+                  s->full_name, gm->name, gm->input_lower, gm->output_lower, s->short_snake, gm->snake);
 }
 
 static void emit_stub(strbuf *sb, const gen_service *s, const gen_method *gm)
@@ -148,11 +168,18 @@ static void emit_stub(strbuf *sb, const gen_service *s, const gen_method *gm)
     strbuf_append(sb, "\n");
     emit_signature(sb, "", s, gm);
     strbuf_append(sb, "\n{\n    ProtobufCMessage *out = NULL;\n");
-    strbuf_printf(sb, "    int rc = sath__unary(c, \"/%s/%s\", req != NULL ? &req->base : NULL,\n"
-                      "                         &%s__descriptor, resp != NULL ? &out : NULL, opts);\n",
-                  s->full_name, gm->name, gm->output_lower);
+    strbuf_printf(sb, "    int rc = sath__unary(c, \"/%s/%s\", &%s__descriptor,\n"
+                      "                         req != NULL ? &req->base : NULL, &%s__descriptor,\n"
+                      "                         resp != NULL ? &out : NULL, opts);\n",
+                  s->full_name, gm->name, gm->input_lower, gm->output_lower);
     strbuf_printf(sb, "    if (resp != NULL)\n        *resp = (%s *)(void *)out;\n    return rc;\n}\n",
                   gm->output_type);
+    strbuf_append(sb, "\n");
+    emit_async_signature(sb, "", s, gm);
+    strbuf_printf(sb, "\n{\n    return sath__unary_async(c, \"/%s/%s\", &%s__descriptor,\n"
+                      "                             req != NULL ? &req->base : NULL, &%s__descriptor,\n"
+                      "                             cb, userdata, opts, call);\n}\n",
+                  s->full_name, gm->name, gm->input_lower, gm->output_lower);
 }
 
 static int emit_source(const gen_file *f, output *out, char **err)

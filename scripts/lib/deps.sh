@@ -21,6 +21,8 @@ SATH_DEPS_TEST=(
 # image, curl for the image import (scripts/bot-image.sh); podman's CNI plugins (a Recommends
 # that --no-install-recommends would leave out; Debian 12's podman uses CNI, not netavark).
 SATH_DEPS_ENGINES=(docker.io podman runc containernetworking-plugins busybox-static curl)
+# The SDK's tests: its libuv example (async calls) and the valgrind run of the examples.
+SATH_DEPS_TEST+=(libuv1-dev valgrind)
 
 # sath_install_missing PKG... : apt-get install the packages not yet installed.
 sath_install_missing() {

@@ -24,10 +24,14 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* Optional, but it makes gRPC's threads start and stop at known points. */
+    int rc = sath_global_init(SATH_GLOBAL_DEFAULT);
     sath_client *client = NULL;
-    int rc = sath_client_new(server, NULL, &client);
+    if (rc == SATH_OK)
+        rc = sath_client_new(server, NULL, &client);
     if (rc != SATH_OK) {
         fprintf(stderr, "cannot create client: %s\n", sath_strerror(rc));
+        sath_global_cleanup();
         return 1;
     }
     /* Login keeps the tokens inside the client; later calls are authorised with them. */
@@ -45,5 +49,6 @@ int main(int argc, char **argv)
     if (rc != SATH_OK)
         fprintf(stderr, "%s: %s\n", sath_err_name(rc), sath_client_last_error_message(client));
     sath_client_free(client);
+    sath_global_cleanup(); /* after the last client: joins gRPC's threads */
     return rc == SATH_OK ? 0 : 1;
 }

@@ -1,8 +1,6 @@
 /*
  * client.c - sath_client lifetime and per-thread last error messages.
  */
-#define _GNU_SOURCE /* vasprintf */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +72,14 @@ static int init_locks(sath_client *c)
         pthread_mutex_destroy(&c->tok_mu);
         return SATH_ENOMEM;
     }
+    if (pthread_mutex_init(&c->async_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c->cb_mu);
+        pthread_cond_destroy(&c->tok_cv);
+        pthread_mutex_destroy(&c->tok_mu);
+        return SATH_ENOMEM;
+    }
     if (pthread_mutex_init(&c->err_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c->async_mu);
         pthread_mutex_destroy(&c->cb_mu);
         pthread_cond_destroy(&c->tok_cv);
         pthread_mutex_destroy(&c->tok_mu);
@@ -83,25 +88,66 @@ static int init_locks(sath_client *c)
     return SATH_OK;
 }
 
+/* The PEM files of `opts`, read into `pem` (freed by the caller). */
+typedef struct pem_files {
+    char *root, *cert, *key;
+} pem_files;
+
+static void pem_files_free(pem_files *p)
+{
+    free(p->root);
+    free(p->cert);
+    sath__secret_free(p->key);
+}
+
+static int read_pems(const sath_client_options *opts, pem_files *p)
+{
+    int rc = SATH_OK;
+    if (opts->root_ca_file)
+        rc = read_file(opts->root_ca_file, &p->root);
+    if (rc == SATH_OK && opts->cert_file)
+        rc = read_file(opts->cert_file, &p->cert);
+    if (rc == SATH_OK && opts->key_file)
+        rc = read_file(opts->key_file, &p->key);
+    return rc;
+}
+
 static int open_channel(sath_client *c, const char *target, const sath_client_options *opts)
 {
-    char *pem = NULL;
-    int tls = opts && opts->tls;
-    if (tls && opts->root_ca_file) {
-        int rc = read_file(opts->root_ca_file, &pem);
-        if (rc != SATH_OK)
-            return rc;
+    if (!opts)
+        return sath__channel_new(target, NULL, &c->chan);
+    pem_files pem = {NULL, NULL, NULL};
+    char *service_config = NULL;
+    int rc = opts->tls ? read_pems(opts, &pem) : SATH_OK;
+    if (rc == SATH_OK && opts->read_attempts > 1 &&
+        !(service_config = sath__retry_service_config(opts->read_attempts)))
+        rc = SATH_ENOMEM;
+    if (rc == SATH_OK) {
+        sath__channel_config cfg = {
+            .tls = opts->tls,
+            .root_pem = pem.root,
+            .cert_pem = pem.cert,
+            .key_pem = pem.key,
+            .server_name = opts->server_name,
+            .connect_timeout_ms = opts->connect_timeout_ms,
+            .keepalive_time_ms = opts->keepalive_time_ms,
+            .keepalive_timeout_ms = opts->keepalive_timeout_ms,
+            .service_config = service_config,
+        };
+        rc = sath__channel_new(target, &cfg, &c->chan);
     }
-    int rc = sath__channel_new(target, tls, pem, &c->chan);
-    free(pem);
+    free(service_config);
+    pem_files_free(&pem);
     return rc;
 }
 
 int sath_client_new(const char *target, const sath_client_options *opts, sath_client **out)
 {
-    if (!target || !*target || !out)
+    if (!out)
         return SATH_EINVAL;
     *out = NULL;
+    if (!target || !*target)
+        return SATH_EINVAL;
     if (sodium_init() < 0)
         return SATH_ENOMEM;
     sath_client *c = calloc(1, sizeof *c);
@@ -113,6 +159,7 @@ int sath_client_new(const char *target, const sath_client_options *opts, sath_cl
         return rc;
     }
     c->timeout_ms = opts ? opts->timeout_ms : 30000;
+    c->wait_for_ready = opts && opts->wait_for_ready;
     rc = opts ? sath__md_list_copy(&c->md, &opts->md) : SATH_OK;
     sath__transport_acquire();
     if (rc == SATH_OK)
@@ -129,7 +176,9 @@ void sath_client_free(sath_client *c)
 {
     if (!c)
         return;
-    sath__channel_free(c->chan);
+    sath__async_cancel_all(c);
+    sath__channel_free(c->chan); /* waits until every started call completed */
+    sath__async_free(c);        /* reports them */
     sath__md_list_clear(&c->md);
     sath__secret_free(c->access);
     sath__secret_free(c->refresh);
@@ -138,6 +187,7 @@ void sath_client_free(sath_client *c)
         free(e->message);
         free(e);
     }
+    pthread_mutex_destroy(&c->async_mu);
     pthread_mutex_destroy(&c->err_mu);
     pthread_mutex_destroy(&c->cb_mu);
     pthread_cond_destroy(&c->tok_cv);
@@ -164,23 +214,23 @@ static sath__thread_err *thread_entry(sath_client *c, int create)
     return e;
 }
 
-void sath__set_error(sath_client *c, const char *fmt, ...)
+void sath__set_error_message(sath_client *c, char *msg)
 {
     /* Only the owning thread ever replaces its entry's message, so no lock is needed
      * around the string itself. */
-    sath__thread_err *e = thread_entry(c, fmt != NULL);
-    if (!e)
+    sath__thread_err *e = thread_entry(c, msg != NULL);
+    if (!e) {
+        free(msg);
         return;
-    char *msg = NULL;
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-            msg = NULL;
-        va_end(ap);
     }
     free(e->message);
     e->message = msg;
+}
+
+int sath__fail(sath_client *c, sath_call_opts *opts, int rc, const char *detail)
+{
+    sath__record(c, opts, 0, rc, detail, NULL, 0);
+    return rc;
 }
 
 const char *sath_client_last_error_message(sath_client *c)

@@ -1,6 +1,8 @@
 /*
- * error.c - sath_strerror() and sath_err_name(), both generated from SATH_ERRNO_MAP.
+ * error.c - sath_strerror() and sath_err_name(), both generated from SATH_ERRNO_MAP, and
+ * sath_enum_name().
  */
+#include "sath/enum.h"
 #include "sath/error.h"
 
 const char *sath_strerror(int code)
@@ -27,4 +29,12 @@ const char *sath_err_name(int code)
     default:
         return "UNKNOWN_CODE";
     }
+}
+
+const char *sath_enum_name(const ProtobufCEnumDescriptor *desc, int value)
+{
+    if (!desc || desc->magic != PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC)
+        return NULL;
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(desc, value);
+    return v ? v->name : NULL;
 }

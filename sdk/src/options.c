@@ -1,6 +1,7 @@
 /*
  * options.c - sath_client_options, sath_call_opts and the metadata lists they carry.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,7 @@ int sath_client_options_new(sath_client_options **out)
     if (!*out)
         return SATH_ENOMEM;
     (*out)->timeout_ms = SATH__DEFAULT_TIMEOUT_MS;
+    (*out)->read_attempts = 1;
     return SATH_OK;
 }
 
@@ -86,8 +88,81 @@ void sath_client_options_free(sath_client_options *opts)
     if (!opts)
         return;
     free(opts->root_ca_file);
+    free(opts->cert_file);
+    free(opts->key_file);
+    free(opts->server_name);
     sath__md_list_clear(&opts->md);
     free(opts);
+}
+
+/* Replaces *slot with a copy of `value` (NULL clears it). */
+static int set_string(char **slot, const char *value)
+{
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return SATH_ENOMEM;
+    free(*slot);
+    *slot = copy;
+    return SATH_OK;
+}
+
+int sath_client_options_set_client_cert_files(sath_client_options *opts, const char *cert_file,
+                                              const char *key_file)
+{
+    if (!opts || !cert_file != !key_file)
+        return SATH_EINVAL;
+    char *cert = NULL;
+    int rc = set_string(&cert, cert_file);
+    if (rc == SATH_OK && (rc = set_string(&opts->key_file, key_file)) == SATH_OK) {
+        free(opts->cert_file);
+        opts->cert_file = cert;
+        if (cert)
+            opts->tls = 1;
+        return SATH_OK;
+    }
+    free(cert);
+    return rc;
+}
+
+int sath_client_options_set_server_name(sath_client_options *opts, const char *name)
+{
+    if (!opts || (name && !*name))
+        return SATH_EINVAL;
+    return set_string(&opts->server_name, name);
+}
+
+int sath_client_options_set_connect_timeout_ms(sath_client_options *opts, int64_t ms)
+{
+    if (!opts || ms < 0 || ms > INT32_MAX)
+        return SATH_EINVAL;
+    opts->connect_timeout_ms = ms;
+    return SATH_OK;
+}
+
+int sath_client_options_set_keepalive(sath_client_options *opts, int64_t time_ms, int64_t timeout_ms)
+{
+    if (!opts || time_ms < 0 || timeout_ms < 0 || time_ms > INT32_MAX || timeout_ms > INT32_MAX)
+        return SATH_EINVAL;
+    opts->keepalive_time_ms = time_ms;
+    opts->keepalive_timeout_ms = timeout_ms;
+    return SATH_OK;
+}
+
+int sath_client_options_set_wait_for_ready(sath_client_options *opts, int enable)
+{
+    if (!opts)
+        return SATH_EINVAL;
+    opts->wait_for_ready = enable != 0;
+    return SATH_OK;
+}
+
+int sath_client_options_set_read_retries(sath_client_options *opts, int max_attempts)
+{
+    /* gRPC caps a retry policy at 5 attempts; saying more would be a silent lie. */
+    if (!opts || max_attempts < 1 || max_attempts > 5)
+        return SATH_EINVAL;
+    opts->read_attempts = max_attempts;
+    return SATH_OK;
 }
 
 int sath_client_options_set_tls(sath_client_options *opts, int enable)
@@ -102,14 +177,10 @@ int sath_client_options_set_root_ca_file(sath_client_options *opts, const char *
 {
     if (!opts)
         return SATH_EINVAL;
-    char *copy = NULL;
-    if (path && !(copy = strdup(path)))
-        return SATH_ENOMEM;
-    free(opts->root_ca_file);
-    opts->root_ca_file = copy;
-    if (copy)
+    int rc = set_string(&opts->root_ca_file, path);
+    if (rc == SATH_OK && path)
         opts->tls = 1;
-    return SATH_OK;
+    return rc;
 }
 
 int sath_client_options_set_timeout_ms(sath_client_options *opts, int64_t ms)
@@ -145,6 +216,7 @@ void sath_call_opts_free(sath_call_opts *opts)
     sath__md_list_clear(&opts->md);
     sath__md_list_clear(&opts->resp_md);
     free(opts->status_message);
+    sath__secret_free(opts->authorization);
     free(opts);
 }
 
@@ -182,4 +254,16 @@ const char *sath_call_opts_response_metadata(const sath_call_opts *opts, const c
         if (strcmp(opts->resp_md.items[i].key, key) == 0)
             return opts->resp_md.items[i].value;
     return NULL;
+}
+
+int sath_call_opts_set_authorization(sath_call_opts *opts, const char *value)
+{
+    if (!opts || (value && (!*value || !sath__md_legal("authorization", value))))
+        return SATH_EINVAL;
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return SATH_ENOMEM;
+    sath__secret_free(opts->authorization);
+    opts->authorization = copy;
+    return SATH_OK;
 }

@@ -22,19 +22,18 @@ static void wipe_login_response(Sath__V1__LoginResponse *resp)
 int sath_client_login(sath_client *c, const char *email, const char *password, sath_call_opts *opts)
 {
     if (!c || !email || !password)
-        return SATH_EINVAL;
+        return sath__fail(c, opts, SATH_EINVAL, "email and password are required");
     Sath__V1__LoginRequest req = SATH__V1__LOGIN_REQUEST__INIT;
     req.email = (char *)email;
     req.password = (char *)password;
     Sath__V1__LoginResponse *resp = NULL;
-    int rc = sath__unary_ex(c, "/sath.v1.AuthService/Login", &req.base,
+    int rc = sath__unary_ex(c, "/sath.v1.AuthService/Login", req.base.descriptor, &req.base,
                             &sath__v1__login_response__descriptor, (ProtobufCMessage **)&resp, opts,
                             SATH__CALL_PUBLIC);
     if (rc != SATH_OK)
         return rc;
     if (!resp->access_token[0]) {
-        rc = SATH_EPROTO;
-        sath__set_error(c, "Login answered without an access token");
+        rc = sath__fail(c, opts, SATH_EPROTO, "Login answered without an access token");
     } else {
         rc = sath__tokens_replace(c, resp->access_token, resp->refresh_token[0] ? resp->refresh_token : NULL);
     }
@@ -45,7 +44,7 @@ int sath_client_login(sath_client *c, const char *email, const char *password, s
 int sath_client_logout(sath_client *c, sath_call_opts *opts)
 {
     if (!c)
-        return SATH_EINVAL;
+        return sath__fail(c, opts, SATH_EINVAL, "the client is NULL");
     char *access = NULL, *refresh = NULL;
     int rc = sath_client_get_tokens(c, &access, &refresh);
     if (rc != SATH_OK)
@@ -53,14 +52,13 @@ int sath_client_logout(sath_client *c, sath_call_opts *opts)
     if (!access) {
         sath__secret_free(refresh);
         sath__tokens_replace(c, NULL, NULL);
-        sath__set_error(c, "not logged in");
-        return SATH_ENOTOKEN;
+        return sath__fail(c, opts, SATH_ENOTOKEN, "not logged in");
     }
     sath__secret_free(access);
     Sath__V1__LogoutRequest req = SATH__V1__LOGOUT_REQUEST__INIT;
     req.refresh_token = refresh ? refresh : (char *)"";
     Sath__V1__LogoutResponse *resp = NULL;
-    rc = sath__unary_ex(c, "/sath.v1.AuthService/Logout", &req.base,
+    rc = sath__unary_ex(c, "/sath.v1.AuthService/Logout", req.base.descriptor, &req.base,
                         &sath__v1__logout_response__descriptor, (ProtobufCMessage **)&resp, opts, 0);
     if (resp)
         protobuf_c_message_free_unpacked(&resp->base, NULL);

@@ -84,7 +84,7 @@ static int call_refresh(sath_client *c, char *refresh_token, sath_call_opts *opt
     Sath__V1__RefreshRequest req = SATH__V1__REFRESH_REQUEST__INIT;
     req.refresh_token = refresh_token;
     Sath__V1__RefreshResponse *resp = NULL;
-    int rc = sath__unary_ex(c, "/sath.v1.AuthService/Refresh", &req.base,
+    int rc = sath__unary_ex(c, "/sath.v1.AuthService/Refresh", req.base.descriptor, &req.base,
                             &sath__v1__refresh_response__descriptor, (ProtobufCMessage **)&resp,
                             opts, SATH__CALL_PUBLIC | (opts ? 0 : SATH__CALL_QUIET));
     if (rc == SATH_OK) {
@@ -187,7 +187,7 @@ void sath_client_on_tokens(sath_client *c, sath_tokens_cb cb, void *userdata)
 int sath_client_refresh(sath_client *c, sath_call_opts *opts)
 {
     if (!c)
-        return SATH_EINVAL;
+        return sath__fail(c, opts, SATH_EINVAL, "the client is NULL");
     char *access = NULL;
     int64_t exp = 0;
     int has_refresh = 0;
@@ -195,6 +195,6 @@ int sath_client_refresh(sath_client *c, sath_call_opts *opts)
     sath__secret_free(access);
     int rc = has_refresh ? sath__tokens_refresh(c, gen, opts) : SATH_ENOTOKEN;
     if (rc == SATH_ENOTOKEN)
-        sath__set_error(c, "no refresh token held");
+        sath__fail(c, opts, rc, "no refresh token held");
     return rc;
 }

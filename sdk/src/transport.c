@@ -9,6 +9,9 @@
  */
 #include "transport.h"
 
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,17 +21,56 @@
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
+#include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
+#include "internal.h"
 #include "sath/error.h"
+#include "sath/global.h"
 #include "sath/version.h"
 
 struct sath__channel {
     grpc_channel *channel;
+    /* Started calls (sath__channel_start) complete on cq, drained by `thread`, both
+     * created by the first start.  mu guards cq/thread_started/in_flight. */
+    pthread_mutex_t mu;
+    pthread_cond_t idle; /* in_flight went to 0 */
+    grpc_completion_queue *cq;
+    pthread_t thread;
+    int thread_started;
+    size_t in_flight;
 };
+
+/* gRPC core's lines go to sath__log_line(), never to stderr by themselves. */
+static void grpc_log_line(gpr_log_func_args *args)
+{
+    int level = args->severity == GPR_LOG_SEVERITY_ERROR  ? SATH_LOG_ERROR
+                : args->severity == GPR_LOG_SEVERITY_INFO ? SATH_LOG_INFO
+                                                          : SATH_LOG_DEBUG;
+    char line[1024];
+    snprintf(line, sizeof line, "grpc: %s (%s:%d)", args->message, args->file, args->line);
+    sath__log_line(level, line);
+}
+
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+
+static void install_log(void)
+{
+    gpr_set_log_function(grpc_log_line);
+}
+
+void sath__transport_set_log_level(int min_level)
+{
+    pthread_once(&log_once, install_log);
+    /* gRPC has no "off"; ERROR is its least, and the callback filters the rest. */
+    gpr_set_log_verbosity(min_level <= SATH_LOG_DEBUG  ? GPR_LOG_SEVERITY_DEBUG
+                          : min_level == SATH_LOG_INFO ? GPR_LOG_SEVERITY_INFO
+                                                       : GPR_LOG_SEVERITY_ERROR);
+}
 
 void sath__transport_acquire(void)
 {
+    pthread_once(&log_once, install_log);
     grpc_init();
 }
 
@@ -37,32 +79,99 @@ void sath__transport_release(void)
     grpc_shutdown();
 }
 
-int sath__channel_new(const char *target, int tls, const char *root_pem, sath__channel **out)
+void sath__transport_release_blocking(void)
 {
+    grpc_shutdown_blocking();
+}
+
+/* Channel arguments of `cfg`; returns how many were written (at most 10). */
+static size_t channel_args(const sath__channel_config *cfg, grpc_arg *arg)
+{
+    size_t n = 0;
+    arg[n].type = GRPC_ARG_STRING;
+    arg[n].key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
+    arg[n++].value.string = (char *)"sathclient/" SATH_VERSION_STRING;
+    /* One sath_client, one connection: gRPC core would otherwise share a subchannel (and
+     * so one TCP connection) among every channel to the same target in the process. */
+    arg[n].type = GRPC_ARG_INTEGER;
+    arg[n].key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+    arg[n++].value.integer = 1;
+    if (cfg->connect_timeout_ms > 0) {
+        /* gRPC core's connection deadline is max(next backoff, now + minimum backoff),
+         * so both bound one attempt. */
+        int ms = cfg->connect_timeout_ms > INT32_MAX ? INT32_MAX : (int)cfg->connect_timeout_ms;
+        arg[n].type = GRPC_ARG_INTEGER;
+        arg[n].key = (char *)GRPC_ARG_MIN_RECONNECT_BACKOFF_MS;
+        arg[n++].value.integer = ms;
+        arg[n].type = GRPC_ARG_INTEGER;
+        arg[n].key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS;
+        arg[n++].value.integer = ms;
+    }
+    if (cfg->keepalive_time_ms > 0) {
+        arg[n].type = GRPC_ARG_INTEGER;
+        arg[n].key = (char *)GRPC_ARG_KEEPALIVE_TIME_MS;
+        arg[n++].value.integer = cfg->keepalive_time_ms > INT32_MAX ? INT32_MAX : (int)cfg->keepalive_time_ms;
+        /* keep pinging during a long call that sends no data */
+        arg[n].type = GRPC_ARG_INTEGER;
+        arg[n].key = (char *)GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA;
+        arg[n++].value.integer = 0;
+    }
+    if (cfg->keepalive_timeout_ms > 0) {
+        arg[n].type = GRPC_ARG_INTEGER;
+        arg[n].key = (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS;
+        arg[n++].value.integer = cfg->keepalive_timeout_ms > INT32_MAX ? INT32_MAX : (int)cfg->keepalive_timeout_ms;
+    }
+    if (cfg->server_name) {
+        arg[n].type = GRPC_ARG_STRING;
+        arg[n].key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+        arg[n++].value.string = (char *)cfg->server_name;
+    }
+    if (cfg->service_config) {
+        arg[n].type = GRPC_ARG_STRING;
+        arg[n].key = (char *)GRPC_ARG_SERVICE_CONFIG;
+        arg[n++].value.string = (char *)cfg->service_config;
+    }
+    return n;
+}
+
+static grpc_channel_credentials *credentials(const sath__channel_config *cfg)
+{
+    if (!cfg->tls)
+        return grpc_insecure_credentials_create();
+    grpc_ssl_pem_key_cert_pair pair = {cfg->key_pem, cfg->cert_pem};
+    return grpc_ssl_credentials_create(cfg->root_pem, cfg->cert_pem && cfg->key_pem ? &pair : NULL,
+                                       NULL, NULL);
+}
+
+int sath__channel_new(const char *target, const sath__channel_config *cfg, sath__channel **out)
+{
+    static const sath__channel_config plain;
+    if (!cfg)
+        cfg = &plain;
     sath__channel *ch = calloc(1, sizeof *ch);
     if (!ch)
         return SATH_ENOMEM;
-    grpc_channel_credentials *creds = tls ? grpc_ssl_credentials_create(root_pem, NULL, NULL, NULL)
-                                          : grpc_insecure_credentials_create();
-    if (!creds) {
-        free(ch);
-        return tls ? SATH_ETLS : SATH_ENOMEM;
-    }
-    grpc_arg arg[2];
-    arg[0].type = GRPC_ARG_STRING;
-    arg[0].key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
-    arg[0].value.string = (char *)"sathclient/" SATH_VERSION_STRING;
-    /* One sath_client, one connection: gRPC core would otherwise share a subchannel (and
-     * so one TCP connection) among every channel to the same target in the process. */
-    arg[1].type = GRPC_ARG_INTEGER;
-    arg[1].key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
-    arg[1].value.integer = 1;
-    grpc_channel_args args = {2, arg};
-    ch->channel = grpc_channel_create(target, creds, &args);
-    grpc_channel_credentials_release(creds);
-    if (!ch->channel) {
+    if (pthread_mutex_init(&ch->mu, NULL) != 0) {
         free(ch);
         return SATH_ENOMEM;
+    }
+    if (pthread_cond_init(&ch->idle, NULL) != 0) {
+        pthread_mutex_destroy(&ch->mu);
+        free(ch);
+        return SATH_ENOMEM;
+    }
+    grpc_channel_credentials *creds = credentials(cfg);
+    if (creds) {
+        grpc_arg arg[10];
+        grpc_channel_args args = {channel_args(cfg, arg), arg};
+        ch->channel = grpc_channel_create(target, creds, &args);
+        grpc_channel_credentials_release(creds);
+    }
+    if (!ch->channel) {
+        pthread_cond_destroy(&ch->idle);
+        pthread_mutex_destroy(&ch->mu);
+        free(ch);
+        return !creds && cfg->tls ? SATH_ETLS : SATH_ENOMEM;
     }
     *out = ch;
     return SATH_OK;
@@ -72,7 +181,20 @@ void sath__channel_free(sath__channel *ch)
 {
     if (!ch)
         return;
+    pthread_mutex_lock(&ch->mu);
+    while (ch->in_flight > 0)
+        pthread_cond_wait(&ch->idle, &ch->mu);
+    int started = ch->thread_started;
+    pthread_mutex_unlock(&ch->mu);
+    if (ch->cq) {
+        grpc_completion_queue_shutdown(ch->cq);
+        if (started)
+            pthread_join(ch->thread, NULL);
+        grpc_completion_queue_destroy(ch->cq);
+    }
     grpc_channel_destroy(ch->channel);
+    pthread_cond_destroy(&ch->idle);
+    pthread_mutex_destroy(&ch->mu);
     free(ch);
 }
 
@@ -188,14 +310,16 @@ static int prepare(call_state *s, const sath__rpc *rpc)
     grpc_slice payload = grpc_slice_from_copied_buffer((const char *)rpc->req, rpc->req_len);
     s->send_bb = grpc_raw_byte_buffer_create(&payload, 1);
     grpc_slice_unref(payload);
-    s->cq = grpc_completion_queue_create_for_pluck(NULL);
-    return s->send_bb && s->cq ? SATH_OK : SATH_ENOMEM;
+    return s->send_bb ? SATH_OK : SATH_ENOMEM;
 }
 
-static void fill_ops(grpc_op ops[6], call_state *s)
+static void fill_ops(grpc_op ops[6], call_state *s, int wait_for_ready)
 {
     memset(ops, 0, 6 * sizeof ops[0]);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].flags = wait_for_ready ? GRPC_INITIAL_METADATA_WAIT_FOR_READY |
+                                        GRPC_INITIAL_METADATA_WAIT_FOR_READY_EXPLICITLY_SET
+                                  : 0;
     ops[0].data.send_initial_metadata.count = s->n_send_md;
     ops[0].data.send_initial_metadata.metadata = s->send_md;
     ops[1].op = GRPC_OP_SEND_MESSAGE;
@@ -226,43 +350,134 @@ static int finish(call_state *s, sath__rpc *rpc)
     return rc;
 }
 
-/* Initialises *s (always: call_state_release() follows either way) and starts the
- * grpc call of rpc on `ch` (with its own completion queue). */
-static int start_call(sath__channel *ch, call_state *s, const sath__rpc *rpc)
+static void call_state_init(call_state *s)
 {
     memset(s, 0, sizeof *s);
     grpc_metadata_array_init(&s->recv_initial);
     grpc_metadata_array_init(&s->recv_trailing);
     s->details = grpc_empty_slice();
-    int rc = prepare(s, rpc);
-    if (rc == SATH_OK) {
-        /* The call takes its own reference on the method slice. */
-        grpc_slice method = grpc_slice_from_copied_string(rpc->path);
-        s->call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq, method,
-                                           NULL, deadline_of(rpc->timeout_ms), NULL);
-        grpc_slice_unref(method);
-        rc = s->call ? SATH_OK : SATH_ETRANSPORT;
-    }
-    return rc;
+}
+
+/* Creates the grpc call of rpc on `cq`. */
+static int create_call(sath__channel *ch, call_state *s, grpc_completion_queue *cq,
+                       const sath__rpc *rpc)
+{
+    /* The call takes its own reference on the method slice. */
+    grpc_slice method = grpc_slice_from_copied_string(rpc->path);
+    s->call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method,
+                                       NULL, deadline_of(rpc->timeout_ms), NULL);
+    grpc_slice_unref(method);
+    return s->call ? SATH_OK : SATH_ETRANSPORT;
+}
+
+/* Creates the call on `cq` and starts its one batch with tag `tag`. */
+static int start_batch(sath__channel *ch, call_state *s, grpc_completion_queue *cq,
+                       const sath__rpc *rpc, void *tag)
+{
+    if (create_call(ch, s, cq, rpc) != SATH_OK)
+        return SATH_ETRANSPORT;
+    grpc_op ops[6];
+    fill_ops(ops, s, rpc->wait_for_ready);
+    return grpc_call_start_batch(s->call, ops, 6, tag, NULL) == GRPC_CALL_OK ? SATH_OK
+                                                                              : SATH_ETRANSPORT;
 }
 
 int sath__channel_unary(sath__channel *ch, sath__rpc *rpc)
 {
     call_state s;
-
-    int rc = start_call(ch, &s, rpc);
+    call_state_init(&s);
+    int rc = prepare(&s, rpc);
+    if (rc == SATH_OK && (s.cq = grpc_completion_queue_create_for_pluck(NULL)) == NULL)
+        rc = SATH_ENOMEM;
+    if (rc == SATH_OK)
+        rc = start_batch(ch, &s, s.cq, rpc, &s);
     if (rc == SATH_OK) {
-        grpc_op ops[6];
-        fill_ops(ops, &s);
-        if (grpc_call_start_batch(s.call, ops, 6, &s, NULL) != GRPC_CALL_OK) {
-            rc = SATH_ETRANSPORT;
-        } else {
-            grpc_event ev = grpc_completion_queue_pluck(s.cq, &s, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-            rc = ev.type == GRPC_OP_COMPLETE && ev.success ? finish(&s, rpc) : SATH_ETRANSPORT;
-        }
+        grpc_event ev = grpc_completion_queue_pluck(s.cq, &s, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        rc = ev.type == GRPC_OP_COMPLETE && ev.success ? finish(&s, rpc) : SATH_ETRANSPORT;
     }
     call_state_release(&s);
     return rc;
+}
+
+/* ---- started calls -------------------------------------------------------------- */
+
+struct sath__op {
+    call_state s; /* s.cq stays NULL: the channel's queue is not the op's */
+    sath__rpc rpc;
+    sath__op_done done;
+    void *arg;
+};
+
+/* Drains the channel's completion queue until it is shut down. */
+static void *completion_thread(void *arg)
+{
+    sath__channel *ch = arg;
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(ch->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            break;
+        if (ev.type != GRPC_OP_COMPLETE)
+            continue;
+        sath__op *op = ev.tag;
+        int rc = ev.success ? finish(&op->s, &op->rpc) : SATH_ETRANSPORT;
+        op->done(op->arg, &op->rpc, rc);
+        sath__rpc_clear(&op->rpc);
+        call_state_release(&op->s);
+        free(op);
+        pthread_mutex_lock(&ch->mu);
+        if (--ch->in_flight == 0)
+            pthread_cond_broadcast(&ch->idle);
+        pthread_mutex_unlock(&ch->mu);
+    }
+    return NULL;
+}
+
+/* Creates the completion queue and its thread once; mu must be held. */
+static int ensure_thread(sath__channel *ch)
+{
+    if (ch->thread_started)
+        return SATH_OK;
+    if (!ch->cq && !(ch->cq = grpc_completion_queue_create_for_next(NULL)))
+        return SATH_ENOMEM;
+    if (pthread_create(&ch->thread, NULL, completion_thread, ch) != 0)
+        return SATH_ENOMEM;
+    ch->thread_started = 1;
+    return SATH_OK;
+}
+
+int sath__channel_start(sath__channel *ch, const sath__rpc *rpc, sath__op_done done, void *arg,
+                        sath__op **out)
+{
+    sath__op *op = calloc(1, sizeof *op);
+    if (!op)
+        return SATH_ENOMEM;
+    call_state_init(&op->s);
+    op->done = done;
+    op->arg = arg;
+    int rc = prepare(&op->s, rpc);
+    pthread_mutex_lock(&ch->mu);
+    if (rc == SATH_OK)
+        rc = ensure_thread(ch);
+    if (rc == SATH_OK) {
+        ch->in_flight++; /* before the batch: its completion may come at once */
+        *out = op;
+        rc = start_batch(ch, &op->s, ch->cq, rpc, op);
+        if (rc != SATH_OK)
+            ch->in_flight--;
+    }
+    pthread_mutex_unlock(&ch->mu);
+    if (rc != SATH_OK) {
+        *out = NULL;
+        call_state_release(&op->s);
+        free(op);
+    }
+    return rc;
+}
+
+void sath__op_cancel(sath__op *op)
+{
+    if (op && op->s.call)
+        grpc_call_cancel(op->s.call, NULL);
 }
 
 /* Starts `ops` and waits for them (tag = the ops array). */
@@ -299,16 +514,21 @@ int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_
                                 sath__stream_alive_fn alive, void *arg, size_t *n_msgs)
 {
     call_state s;
+    call_state_init(&s);
     *n_msgs = 0;
-    int rc = start_call(ch, &s, rpc), cancelled = 0;
+    int rc = prepare(&s, rpc), cancelled = 0;
+    if (rc == SATH_OK && (s.cq = grpc_completion_queue_create_for_pluck(NULL)) == NULL)
+        rc = SATH_ENOMEM;
+    if (rc == SATH_OK)
+        rc = create_call(ch, &s, s.cq, rpc);
     /* the initial metadata may only come with the first message, or the end: its batch
      * is started here and collected after the status */
     grpc_op md_op[6];
     int md_started = 0;
     if (rc == SATH_OK) {
         grpc_op ops[6];
-        fill_ops(ops, &s); /* 0..2: send md, send message, close */
-        fill_ops(md_op, &s);
+        fill_ops(ops, &s, rpc->wait_for_ready); /* 0..2: send md, send message, close */
+        fill_ops(md_op, &s, rpc->wait_for_ready);
         md_started = grpc_call_start_batch(s.call, &md_op[3], 1, md_op, NULL) == GRPC_CALL_OK;
         if (!run_batch(&s, ops, 3))
             rc = SATH_ETRANSPORT;
@@ -339,7 +559,7 @@ int sath__channel_server_stream(sath__channel *ch, sath__rpc *rpc, sath__stream_
     }
     if (rc == SATH_OK) {
         grpc_op ops[6];
-        fill_ops(ops, &s);
+        fill_ops(ops, &s, rpc->wait_for_ready);
         if (!run_batch(&s, &ops[5], 1))
             rc = SATH_ETRANSPORT;
     }

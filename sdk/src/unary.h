@@ -9,22 +9,24 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "sath/async.h"
 #include "sath/client.h"
 
 /*
- * Calls method `path` ("/sath.v1.UserService/GetMe") with `req` and, on SATH_OK, stores
- * the decoded response (a message of type `out`) in *resp; the caller frees it with
+ * Calls method `path` ("/sath.v1.UserService/GetMe") with `req`, which must be a message
+ * of type `in` (SATH_EINVAL otherwise, and for NULL or malformed requests) and, on SATH_OK,
+ * stores the decoded response (a message of type `out`) in *resp; the caller frees it with
  * protobuf_c_message_free_unpacked(*resp, NULL).  *resp is NULL on failure; `resp` itself
- * may be NULL when the caller does not want the response (it is decoded and dropped).  Sends the
- * client's and `opts`' metadata and, except for public methods, the access token,
- * refreshing it first when it expires within 30 s and once more after an UNAUTHENTICATED
- * answer (then the call is retried once).  Records the outcome in `opts` (may be NULL) and
- * in the thread's last error.  Returns SATH_OK, a gRPC status (1..16) or a local error.
- * Thread-safe.
+ * may be NULL when the caller does not want the response (it is decoded and dropped).
+ * Sends the client's and `opts`' metadata and, except for public methods, the access
+ * token, refreshing it first when it expires within 30 s and once more after an
+ * UNAUTHENTICATED answer (then the call is retried once).  Records the outcome in `opts`
+ * (may be NULL) and in the thread's last error.  Returns SATH_OK, a gRPC status (1..16)
+ * or a local error.  Thread-safe.
  */
-int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
-                const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-                sath_call_opts *opts);
+int sath__unary(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                ProtobufCMessage **resp, sath_call_opts *opts);
 
 /* Flags of sath__unary_ex(). */
 enum {
@@ -32,23 +34,35 @@ enum {
     SATH__CALL_QUIET = 2   /* leave the thread's last error alone (internal calls) */
 };
 
-/* sath__unary() with flags; sath__unary() uses the public-method table for PUBLIC. */
-int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessage *req,
-                   const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-                   sath_call_opts *opts, int flags);
+/* sath__unary() with flags; sath__unary() uses the public-method table for PUBLIC.
+ * `in` may be NULL (internal callers): then only the request's well-formedness is checked. */
+int sath__unary_ex(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                   ProtobufCMessage **resp, sath_call_opts *opts, int flags);
+
+/*
+ * The asynchronous twin of sath__unary() (async.c): starts the call and returns; `cb`
+ * gets the outcome from sath_client_poll().  See sath/async.h.
+ */
+int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                      const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                      sath_async_cb cb, void *userdata, const sath_call_opts *opts,
+                      sath_async_call **call);
 
 /* One decoded message of a server stream (freed after the call); non-zero cancels. */
 typedef int (*sath__stream_fn)(void *arg, const ProtobufCMessage *msg);
 
 /*
- * Calls server-streaming method `path` with `req`, decoding every message as type `out`
- * and passing it to on_msg (which may be NULL: messages are dropped).  Token handling as
- * for sath__unary (a refresh and one retry after UNAUTHENTICATED, only while no message
- * has arrived).  Returns the stream's final status (SATH_OK when the server ended it
- * normally, SATH_CANCELLED when on_msg stopped it) or a local error.
+ * Calls server-streaming method `path` with `req`, which must be a message of type `in`
+ * (checked as by sath__unary), decoding every message as type `out` and passing it to
+ * on_msg (which may be NULL: messages are dropped).  Token handling as for sath__unary (a
+ * refresh and one retry after UNAUTHENTICATED, only while no message has arrived).  The
+ * client's default deadline does not apply (streams last); opts' timeout does.  Returns
+ * the stream's final status (SATH_OK when the server ended it normally, SATH_CANCELLED
+ * when on_msg stopped it) or a local error, recorded as sath__unary records.
  */
-int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessage *req,
-                        const ProtobufCMessageDescriptor *out, sath__stream_fn on_msg, void *arg,
-                        sath_call_opts *opts);
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                        const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                        sath__stream_fn on_msg, void *arg, sath_call_opts *opts);
 
 #endif /* SATH_SDK_UNARY_H */

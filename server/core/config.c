@@ -331,6 +331,10 @@ static int finish(sathd_config *cfg, char *err, size_t errlen)
                  cfg->tls_cert_file ? "SATH_TLS_KEY_FILE" : "SATH_TLS_CERT_FILE");
         return -1;
     }
+    if (cfg->tls_client_ca_file && !cfg->tls_cert_file) {
+        snprintf(err, errlen, "SATH_TLS_CLIENT_CA_FILE: mutual TLS needs SATH_TLS_CERT_FILE and SATH_TLS_KEY_FILE");
+        return -1;
+    }
     if (cfg->database_url) {
         char *why = NULL;
         PQconninfoOption *opts = PQconninfoParse(cfg->database_url, &why);

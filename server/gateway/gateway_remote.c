@@ -1,11 +1,12 @@
 /*
  * gateway_remote.c - the standalone backend of sath-gateway: each REST call is
- * forwarded as one gRPC unary call to a sathd through libsathclient's transport
- * (sath__channel_unary), with the caller's own metadata (authorization included) and
- * deadline.  The channel is shared by all gateway threads (it is thread-safe); nothing
- * else is shared.  The response is unpacked straight into the request arena.
- * Server-streaming methods are forwarded as gRPC streams (sath__channel_server_stream),
- * each message handed on as it arrives.
+ * forwarded as one gRPC unary call to a sathd through libsathclient's public raw call
+ * (sath_client_call_raw), with the caller's own metadata and authorization header and
+ * its deadline.  The client is shared by all gateway threads (it is thread-safe) and
+ * holds no session of its own; nothing else is shared.  The response is unpacked
+ * straight into the request arena.  Server-streaming methods are forwarded as gRPC
+ * streams through the public raw stream call (sath_client_call_raw_stream), each message
+ * handed on as it arrives.
  */
 #include "gateway_remote.h"
 
@@ -15,13 +16,12 @@
 #include <string.h>
 
 #include "grpc/health/v1/health.pb-c.h"
-#include "sath/error.h"
+#include "sath/sath.h"
 #include "sathd/ratelimit.h"
 #include "sathd/rpc.h"
-#include "transport.h"
 
 struct sathd_gw_remote {
-    sath__channel *chan;
+    sath_client *client;
 };
 
 sathd_gw_remote *sathd_gw_remote_new(const char *target, char *err, size_t errlen)
@@ -31,10 +31,15 @@ sathd_gw_remote *sathd_gw_remote_new(const char *target, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    sath__transport_acquire();
-    if (sath__channel_new(target, 0, NULL, &r->chan) != SATH_OK) {
-        snprintf(err, errlen, "cannot create a channel to %s", target);
-        sath__transport_release();
+    sath_client_options *o = NULL;
+    int rc = sath_client_options_new(&o);
+    if (rc == SATH_OK)
+        rc = sath_client_options_set_timeout_ms(o, 0); /* each call brings its deadline */
+    if (rc == SATH_OK)
+        rc = sath_client_new(target, o, &r->client);
+    sath_client_options_free(o);
+    if (rc != SATH_OK) {
+        snprintf(err, errlen, "cannot create a channel to %s: %s", target, sath_strerror(rc));
         free(r);
         return NULL;
     }
@@ -45,36 +50,57 @@ void sathd_gw_remote_free(sathd_gw_remote *r)
 {
     if (!r)
         return;
-    sath__channel_free(r->chan);
-    sath__transport_release();
+    sath_client_free(r->client);
     free(r);
 }
 
-/* Copy of `s` in the arena (NULL on OOM). */
-static const char *arena_copy(sathd_arena *a, const char *str)
+/* Copies `s` into the arena ("" when out of memory). */
+static const char *arena_copy(sathd_arena *a, const char *s)
 {
-    size_t n = strlen(str) + 1;
-    char *m = sathd_arena_alloc(a, n);
-    if (m)
-        memcpy(m, str, n);
+    size_t n = strlen(s);
+    char *m = sathd_arena_alloc(a, n + 1);
+    if (!m)
+        return "";
+    memcpy(m, s, n + 1);
     return m;
+}
+
+/* The caller's metadata on `o`: authorization as the call's own, the rest as gRPC
+ * metadata, skipping what gRPC (or the SDK's rules) would refuse; and, as any proxy, the
+ * client's address at the end of X-Forwarded-For, so a sathd that lists this gateway in
+ * SATH_TRUSTED_PROXIES limits the client, not us. */
+static int add_metadata(sath_call_opts *o, sathd_gw_call *c)
+{
+    const char *xff = NULL;
+    for (size_t i = 0; i < c->n_md; i++) {
+        if (strcmp(c->md[i].key, "x-forwarded-for") == 0) {
+            xff = c->md[i].value;
+            continue;
+        }
+        int rc = strcmp(c->md[i].key, "authorization") == 0
+                     ? sath_call_opts_set_authorization(o, c->md[i].value)
+                     : sath_call_opts_add_metadata(o, c->md[i].key, c->md[i].value);
+        if (rc == SATH_ENOMEM)
+            return rc;
+    }
+    char ip[64];
+    sathd_client_ip(c->peer, NULL, NULL, ip, sizeof ip);
+    size_t xl = xff ? strlen(xff) : 0, il = strlen(ip);
+    char *chain = sathd_arena_alloc(c->arena, xl + il + 3);
+    if (!chain)
+        return SATH_ENOMEM;
+    snprintf(chain, xl + il + 3, "%s%s%s", xff ? xff : "", xff ? ", " : "", ip);
+    return sath_call_opts_add_metadata(o, "x-forwarded-for", chain) == SATH_ENOMEM ? SATH_ENOMEM : SATH_OK;
 }
 
 /* A refusal by sathd's rate limiter comes with its limit in the trailers (ratelimit-policy
  * `"name";q=Q;w=W`, ratelimit `"name";r=R;t=T`, retry-after); they become the call's
  * rate-limit record, so REST clients of sath-gateway get the same headers as sathd's own. */
-static void take_ratelimit(sathd_gw_call *c, const sath__rpc *rpc)
+static void take_ratelimit(sathd_gw_call *c, const sath_call_opts *o)
 {
-    const char *pol = NULL, *now = NULL, *retry = NULL;
-    for (size_t i = 0; i < rpc->n_resp_md; i++) {
-        const sath__md *m = &rpc->resp_md[i];
-        if (strcmp(m->key, "ratelimit-policy") == 0)
-            pol = m->value;
-        else if (strcmp(m->key, "ratelimit") == 0)
-            now = m->value;
-        else if (strcmp(m->key, "retry-after") == 0)
-            retry = m->value;
-    }
+    const char *pol = sath_call_opts_response_metadata(o, "ratelimit-policy");
+    const char *now = sath_call_opts_response_metadata(o, "ratelimit");
+    const char *retry = sath_call_opts_response_metadata(o, "retry-after");
     char name[64];
     long long q, w, rem, t, ra;
     if (!pol || !now || !retry || sscanf(pol, "\"%63[a-z-]\";q=%lld;w=%lld", name, &q, &w) != 3 ||
@@ -89,84 +115,74 @@ static void take_ratelimit(sathd_gw_call *c, const sath__rpc *rpc)
     c->has_rl = 1;
 }
 
-/* One unary call; the response bytes are unpacked into `a`.  `c` (may be NULL) receives
- * the rate limit of a refusal. */
+/* The call's options: the caller's metadata (c may be NULL) and the time left.  NULL
+ * when out of memory. */
+static sath_call_opts *call_opts(sathd_gw_call *c, int64_t timeout_ms)
+{
+    sath_call_opts *o = NULL;
+    if (sath_call_opts_new(&o) != SATH_OK || (c && add_metadata(o, c) != SATH_OK) ||
+        sath_call_opts_set_timeout_ms(o, timeout_ms) != SATH_OK) {
+        sath_call_opts_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The status of a forwarded call: the gRPC code (local failures of the SDK count as
+ * UNAVAILABLE: the upstream was not reached), with the server's own words in *message;
+ * the SDK's generic text (no message sent) leaves the gateway's default for the status. */
+static int upstream_status(int rc, const sath_call_opts *o, sathd_arena *a, const char **message)
+{
+    if (rc < 0) {
+        *message = "upstream unavailable";
+        return SATHD_UNAVAILABLE;
+    }
+    const char *m = sath_call_opts_status_message(o);
+    if (rc > 0 && *m && strcmp(m, sath_strerror(rc)) != 0)
+        *message = arena_copy(a, m);
+    return rc;
+}
+
+/* One unary call; the response bytes are unpacked into `a`.  The status as
+ * upstream_status() says.  `c` (may be NULL) gives the caller's metadata and receives the
+ * rate limit of a refusal. */
 static int forward(sathd_gw_remote *r, const char *path, const ProtobufCMessage *req,
-                   const ProtobufCMessageDescriptor *out, const sath__md *md, size_t n_md,
+                   const ProtobufCMessageDescriptor *out, sathd_gw_call *c,
                    int64_t timeout_ms, sathd_arena *a, ProtobufCMessage **resp,
-                   const char **message, sathd_gw_call *c)
+                   const char **message)
 {
     size_t len = protobuf_c_message_get_packed_size(req);
     uint8_t *buf = sathd_arena_alloc(a, len ? len : 1);
-    if (!buf) {
+    sath_call_opts *o = buf ? call_opts(c, timeout_ms) : NULL;
+    if (!o) {
         *message = "out of memory";
         return SATHD_RESOURCE_EXHAUSTED;
     }
     protobuf_c_message_pack(req, buf);
-    sath__rpc rpc;
-    memset(&rpc, 0, sizeof rpc);
-    rpc.path = path;
-    rpc.req = buf;
-    rpc.req_len = len;
-    rpc.md = md;
-    rpc.n_md = n_md;
-    rpc.timeout_ms = timeout_ms;
-    int rc = sath__channel_unary(r->chan, &rpc);
-    int st = rc == SATH_OK ? rpc.status : SATHD_UNAVAILABLE;
-    if (rpc.status_message && rpc.status_message[0]) {
-        *message = arena_copy(a, rpc.status_message);
-    } else if (rc != SATH_OK) {
-        *message = "upstream unavailable";
-    }
+    void *bytes = NULL;
+    size_t n = 0;
+    int st = upstream_status(sath_client_call_raw(r->client, path, buf, len, &bytes, &n, o), o, a,
+                             message);
     if (st == SATHD_OK) {
-        *resp = protobuf_c_message_unpack(out, sathd_arena_allocator(a), rpc.resp_len,
-                                          rpc.resp ? rpc.resp : (const uint8_t *)"");
+        *resp = protobuf_c_message_unpack(out, sathd_arena_allocator(a), n, bytes);
         if (!*resp) {
             st = SATHD_INTERNAL;
             *message = "malformed upstream response";
         }
     }
     if (c && st == SATHD_RESOURCE_EXHAUSTED)
-        take_ratelimit(c, &rpc);
-    sath__rpc_clear(&rpc);
+        take_ratelimit(c, o);
+    sath_free(bytes);
+    sath_call_opts_free(o);
     return st;
 }
 
-/* The call's metadata as gRPC accepts it, and its time left (0: none).  SATHD_OK, or the
- * status to answer with (c->message set). */
-static int call_md(sathd_gw_call *c, sath__md **out, size_t *n_out, int64_t *timeout_ms)
+/* The call's time left (0: none).  SATHD_OK, or the status to answer with (c->message set). */
+static int call_checks(sathd_gw_call *c, int64_t *timeout_ms)
 {
     if (!c->req) {
         c->message = c->decode_error ? c->decode_error : "malformed request";
         return SATHD_INVALID_ARGUMENT;
-    }
-    sath__md *md = sathd_arena_alloc(c->arena, (c->n_md + 1) * sizeof *md);
-    if (!md)
-        return SATHD_RESOURCE_EXHAUSTED;
-    size_t n = 0;
-    const char *xff = NULL;
-    for (size_t i = 0; i < c->n_md; i++) {
-        if (strcmp(c->md[i].key, "x-forwarded-for") == 0) {
-            xff = c->md[i].value;
-            continue;
-        }
-        if (!sath__md_legal(c->md[i].key, c->md[i].value))
-            continue; /* gRPC would refuse the whole call */
-        md[n].key = (char *)(uintptr_t)c->md[i].key;
-        md[n++].value = (char *)(uintptr_t)c->md[i].value;
-    }
-    /* As any proxy: the client's address goes to the end of X-Forwarded-For, so a sathd
-     * that lists this gateway in SATH_TRUSTED_PROXIES limits the client, not us. */
-    char ip[64];
-    sathd_client_ip(c->peer, NULL, NULL, ip, sizeof ip);
-    size_t xl = xff ? strlen(xff) : 0, il = strlen(ip);
-    char *chain = sathd_arena_alloc(c->arena, xl + il + 3);
-    if (!chain)
-        return SATHD_RESOURCE_EXHAUSTED;
-    snprintf(chain, xl + il + 3, "%s%s%s", xff ? xff : "", xff ? ", " : "", ip);
-    if (sath__md_legal("x-forwarded-for", chain)) {
-        md[n].key = (char *)"x-forwarded-for";
-        md[n++].value = chain;
     }
     *timeout_ms = 0;
     if (c->deadline_ns != INT64_MAX) {
@@ -176,22 +192,18 @@ static int call_md(sathd_gw_call *c, sath__md **out, size_t *n_out, int64_t *tim
             return SATHD_DEADLINE_EXCEEDED;
         }
     }
-    *out = md;
-    *n_out = n;
     return SATHD_OK;
 }
 
 static int remote_invoke(void *ud, sathd_gw_call *c)
 {
     sathd_gw_remote *r = ud;
-    sath__md *md = NULL;
-    size_t n = 0;
     int64_t timeout_ms = 0;
-    int st = call_md(c, &md, &n, &timeout_ms);
+    int st = call_checks(c, &timeout_ms);
     if (st != SATHD_OK)
         return st;
-    return forward(r, c->method->path, c->req, c->method->output, md, n, timeout_ms, c->arena,
-                   &c->resp, &c->message, c);
+    return forward(r, c->method->path, c->req, c->method->output, c, timeout_ms, c->arena,
+                   &c->resp, &c->message);
 }
 
 typedef struct remote_stream {
@@ -199,7 +211,7 @@ typedef struct remote_stream {
     sathd_writer *out;
 } remote_stream;
 
-static int on_stream_msg(void *arg, const uint8_t *buf, size_t len)
+static int on_stream_msg(void *arg, const void *buf, size_t len)
 {
     remote_stream *rs = arg;
     ProtobufCMessage *m = protobuf_c_message_unpack(rs->c->method->output, NULL, len, buf);
@@ -219,39 +231,25 @@ static int stream_alive(void *arg)
 static int remote_invoke_stream(void *ud, sathd_gw_call *c, sathd_writer *out)
 {
     sathd_gw_remote *r = ud;
-    sath__md *md = NULL;
-    size_t n = 0;
     int64_t timeout_ms = 0;
-    int st = call_md(c, &md, &n, &timeout_ms);
+    int st = call_checks(c, &timeout_ms);
     if (st != SATHD_OK)
         return st;
     size_t len = protobuf_c_message_get_packed_size(c->req);
     uint8_t *buf = sathd_arena_alloc(c->arena, len ? len : 1);
-    if (!buf) {
+    sath_call_opts *o = buf ? call_opts(c, timeout_ms) : NULL;
+    if (!o) {
         c->message = "out of memory";
         return SATHD_RESOURCE_EXHAUSTED;
     }
     protobuf_c_message_pack(c->req, buf);
-    sath__rpc rpc;
-    memset(&rpc, 0, sizeof rpc);
-    rpc.path = c->method->path;
-    rpc.req = buf;
-    rpc.req_len = len;
-    rpc.md = md;
-    rpc.n_md = n;
-    rpc.timeout_ms = timeout_ms;
     remote_stream rs = {c, out};
-    size_t n_msgs = 0;
-    st = sath__channel_server_stream(r->chan, &rpc, on_stream_msg, stream_alive, &rs, &n_msgs);
-    if (st != SATH_OK) {
-        c->message = "sathd unreachable";
-        sath__rpc_clear(&rpc);
-        return SATHD_UNAVAILABLE;
-    }
-    st = rpc.status;
-    if (st != SATHD_OK && rpc.status_message)
-        c->message = arena_copy(c->arena, rpc.status_message);
-    sath__rpc_clear(&rpc);
+    int rc = sath_client_call_raw_stream(r->client, c->method->path, buf, len, on_stream_msg,
+                                         stream_alive, &rs, o);
+    st = upstream_status(rc, o, c->arena, &c->message);
+    if (st == SATHD_RESOURCE_EXHAUSTED)
+        take_ratelimit(c, o);
+    sath_call_opts_free(o);
     return st;
 }
 
@@ -265,8 +263,8 @@ static int remote_ready(void *ud)
     ProtobufCMessage *resp = NULL;
     const char *msg = NULL;
     int st = forward(r, "/grpc.health.v1.Health/Check", &req.base,
-                     &grpc__health__v1__health_check_response__descriptor, NULL, 0, 2000, a,
-                     &resp, &msg, NULL);
+                     &grpc__health__v1__health_check_response__descriptor, NULL, 2000, a,
+                     &resp, &msg);
     int ok = st == SATHD_OK && resp &&
              ((Grpc__Health__V1__HealthCheckResponse *)resp)->status ==
                  GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;

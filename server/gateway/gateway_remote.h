@@ -1,6 +1,6 @@
 /*
  * gateway_remote.h - the standalone gateway's backend: forwards calls to a sathd over
- * gRPC (libsathclient's transport).  Used by sath-gateway only.
+ * gRPC (libsathclient's public raw call).  Used by sath-gateway only.
  */
 #ifndef SATHD_GW_REMOTE_H
 #define SATHD_GW_REMOTE_H

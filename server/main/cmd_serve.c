@@ -89,6 +89,7 @@ static int serve(sathd_app *app, const sathd_config *cfg, const sigset_t *stop)
         .max_message_bytes = (size_t)cfg->max_message_bytes,
         .tls_cert_file = cfg->tls_cert_file,
         .tls_key_file = cfg->tls_key_file,
+        .tls_client_ca_file = cfg->tls_client_ca_file,
         .no_reflection = !sathd_config_reflection(cfg),
     };
     sathd_rpc_hooks hooks = {

@@ -111,6 +111,7 @@ struct sathd_rpc_server {
     int port;
     char *addr;
     char *cert_pem, *key_pem;
+    char *client_ca_pem; /* NULL: no client certificate asked for */
     size_t key_len;
     int started, shut_down;
     int no_reflection;
@@ -611,7 +612,7 @@ static char *read_file(const char *path, size_t *len)
 
 static int load_tls(sathd_rpc_server *s, const sathd_rpc_opts *o, char *err, size_t errlen)
 {
-    if (!o->tls_cert_file && !o->tls_key_file)
+    if (!o->tls_cert_file && !o->tls_key_file && !o->tls_client_ca_file)
         return 0;
     if (!o->tls_cert_file || !o->tls_key_file) {
         snprintf(err, errlen, "TLS needs both a certificate and a key file");
@@ -622,6 +623,10 @@ static int load_tls(sathd_rpc_server *s, const sathd_rpc_opts *o, char *err, siz
     s->key_pem = read_file(o->tls_key_file, &s->key_len);
     if (!s->cert_pem || !s->key_pem) {
         snprintf(err, errlen, "cannot read %s", s->cert_pem ? o->tls_key_file : o->tls_cert_file);
+        return -1;
+    }
+    if (o->tls_client_ca_file && !(s->client_ca_pem = read_file(o->tls_client_ca_file, &n))) {
+        snprintf(err, errlen, "cannot read %s", o->tls_client_ca_file);
         return -1;
     }
     return 0;
@@ -805,7 +810,13 @@ static grpc_server_credentials *credentials(sathd_rpc_server *s)
     if (!s->cert_pem)
         return grpc_insecure_server_credentials_create();
     grpc_ssl_pem_key_cert_pair pair = {s->key_pem, s->cert_pem};
-    grpc_server_credentials *c = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
+    /* With client CAs, a client without a certificate they signed never gets past the
+     * handshake (mutual TLS); without, no client certificate is asked for. */
+    grpc_server_credentials *c = grpc_ssl_server_credentials_create_ex(
+        s->client_ca_pem, &pair, 1,
+        s->client_ca_pem ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                         : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+        NULL);
     /* grpc keeps its own copy; ours is no longer needed */
     sodium_memzero(s->key_pem, s->key_len);
     return c;
@@ -840,7 +851,7 @@ int sathd_rpc_server_start(sathd_rpc_server *s)
         w->started = 1;
     }
     sathd_log(SATHD_LOG_INFO, "msg=listening addr=%s port=%d tls=%s workers=%d", s->addr, s->port,
-              s->cert_pem ? "on" : "off", s->n_workers);
+              s->client_ca_pem ? "mutual" : s->cert_pem ? "on" : "off", s->n_workers);
     return 0;
 }
 
@@ -953,6 +964,7 @@ void sathd_rpc_server_free(sathd_rpc_server *s)
     free(s->workers);
     free(s->addr);
     free(s->cert_pem);
+    free(s->client_ca_pem);
     if (s->key_pem)
         sodium_memzero(s->key_pem, s->key_len);
     free(s->key_pem);

@@ -189,6 +189,7 @@ static void test_bad_values_name_the_variable(void **state)
     expect_bad("SATH_LOG_LEVEL", "verbose", "SATH_LOG_LEVEL");
     expect_bad("SATH_JWT_ALG", "RS256", "SATH_JWT_ALG");
     expect_bad("SATH_TLS_CERT_FILE", "/etc/cert.pem", "SATH_TLS_KEY_FILE");
+    expect_bad("SATH_TLS_CLIENT_CA_FILE", "/etc/ca.pem", "SATH_TLS_CLIENT_CA_FILE");
     expect_bad("SATH_DATABASE_URL", "host=x port", "SATH_DATABASE_URL");
     expect_bad("SATH_JWT_ED25519_KEY", "not base64!", "SATH_JWT_ED25519_KEY");
     expect_bad("SATH_JWT_EXTRA_PUBLIC_KEYS", "k1", "SATH_JWT_EXTRA_PUBLIC_KEYS");

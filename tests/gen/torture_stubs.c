@@ -16,7 +16,17 @@
 #include "require.h"
 #include "sath/v1/sath.sath-client.h"
 
-/* Calls `fn` with a fresh request and checks what reached sath__unary and came back. */
+/* A callback for the _async stubs; the fixture only records it. */
+static void record_cb(void *userdata, int status, void *resp, const char *message)
+{
+    (void)userdata;
+    (void)status;
+    (void)resp;
+    (void)message;
+}
+
+/* Calls `fn` and its _async twin with a fresh request and checks what reached
+ * sath__unary / sath__unary_async and came back. */
 #define CHECK_STUB(fn, Req, REQ_INIT, Resp, lower, grpc_path)                               \
     do {                                                                                    \
         sath_client c = { 0 };                                                              \
@@ -27,10 +37,20 @@
         require_non_null(c.path);                                                           \
         assert_string_equal(c.path, grpc_path);                                             \
         assert_ptr_equal(c.req, &req.base);                                                 \
+        assert_ptr_equal(c.in, req.base.descriptor);                                        \
         assert_ptr_equal(c.out, &lower##__descriptor);                                      \
         require_non_null(resp);                                                             \
         assert_ptr_equal(resp->base.descriptor, &lower##__descriptor);                      \
         lower##__free_unpacked(resp, NULL);                                                 \
+        sath_async_call *handle = NULL;                                                     \
+        assert_int_equal(fn##_async(&c, &req, record_cb, &c, NULL, &handle), 0);            \
+        assert_int_equal(c.async, 1);                                                       \
+        assert_string_equal(c.path, grpc_path);                                             \
+        assert_ptr_equal(c.in, req.base.descriptor);                                        \
+        assert_ptr_equal(c.out, &lower##__descriptor);                                      \
+        assert_ptr_equal(c.cb, record_cb);                                                  \
+        assert_ptr_equal(c.userdata, &c);                                                   \
+        assert_ptr_equal(c.call, &handle);                                                  \
         n_checked++;                                                                        \
     } while (0)
 

@@ -15,6 +15,10 @@ Methods:
   /sath.v1.UserService/GetMe        needs a valid access token
   /sath.v1.UserService/UpdateMe     needs a valid access token; a new password needs
                                      current_password "correct horse"; answers the changed User
+  /sath.v1.BillingService/ListPlans  (a read) and /Subscribe (a write): with metadata
+                                     x-flaky-id and x-fail-times N, the first N calls of
+                                     that id answer UNAVAILABLE; every answer carries
+                                     trailing metadata x-attempts (calls of that id so far)
   /sath.test.Control/Echo           trailing metadata echo-<key> for every x-* and authorization
   /sath.test.Control/Revoke         invalidates every access token (not refresh tokens)
   /sath.test.Control/Stats          trailing metadata x-refresh-count, x-login-count
@@ -213,6 +217,22 @@ def reset(req, context):
     return b""
 
 
+FLAKY = {}
+FLAKY_LOCK = threading.Lock()
+
+
+def flaky(req, context):
+    m = md(context)
+    key = m.get("x-flaky-id", "")
+    with FLAKY_LOCK:
+        FLAKY[key] = FLAKY.get(key, 0) + 1
+        n = FLAKY[key]
+    context.set_trailing_metadata((("x-attempts", str(n)),))
+    if n <= int(m.get("x-fail-times", "0")):
+        context.abort(grpc.StatusCode.UNAVAILABLE, "flaky: attempt %d fails" % n)
+    return b""
+
+
 def unary(fn):
     return grpc.unary_unary_rpc_method_handler(fn)  # no (de)serializers: raw bytes
 
@@ -226,6 +246,8 @@ def main():
             "Logout": unary(logout)}),
         grpc.method_handlers_generic_handler("sath.v1.UserService", {
             "GetMe": unary(get_me), "UpdateMe": unary(update_me)}),
+        grpc.method_handlers_generic_handler("sath.v1.BillingService", {
+            "ListPlans": unary(flaky), "Subscribe": unary(flaky)}),
         grpc.method_handlers_generic_handler("sath.test.Control", {
             "Echo": unary(echo), "Revoke": unary(revoke), "Stats": unary(stats), "Reset": unary(reset)}),
     ))

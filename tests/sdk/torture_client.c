@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "fake_proc.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "sath/sath.h"
 #include "sath/v1/user.pb-c.h"
@@ -68,35 +69,6 @@ static int make_certificate(fixture *f)
     return run_tool(argv);
 }
 
-static int spawn_server(char *const argv[], pid_t *pid, int *to_server, char *target, size_t cap)
-{
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    int rc = posix_spawn(pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0)
-        return -1;
-    *to_server = in[1];
-    FILE *r = fdopen(out[0], "r");
-    int port = 0;
-    if (!r || fscanf(r, "PORT %d", &port) != 1 || port <= 0) {
-        fprintf(stderr, "fake server did not start\n");
-        return -1;
-    }
-    fclose(r);
-    snprintf(target, cap, "127.0.0.1:%d", port);
-    return 0;
-}
-
 static int group_setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -108,8 +80,8 @@ static int group_setup(void **state)
     snprintf(key, sizeof key, "%s/key.pem", f->dir);
     char *plain[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, NULL};
     char *tls[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, (char *)"--tls", f->cert, key, NULL};
-    if (spawn_server(plain, &f->pid, &f->to_server, f->target, sizeof f->target) != 0 ||
-        spawn_server(tls, &f->tls_pid, &f->to_tls_server, f->tls_target, sizeof f->tls_target) != 0)
+    if (fake_proc_start(plain, &f->pid, &f->to_server, f->target, sizeof f->target) != 0 ||
+        fake_proc_start(tls, &f->tls_pid, &f->to_tls_server, f->tls_target, sizeof f->tls_target) != 0)
         return -1;
     *state = f;
     return 0;
@@ -148,7 +120,7 @@ static int check(sath_client *c, const char *path, const char *service, sath_cal
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     req.service = (char *)service;
     Grpc__Health__V1__HealthCheckResponse *resp = NULL;
-    int rc = sath__unary(c, path, &req.base, &grpc__health__v1__health_check_response__descriptor,
+    int rc = sath__unary(c, path, req.base.descriptor, &req.base, &grpc__health__v1__health_check_response__descriptor,
                          (ProtobufCMessage **)&resp, o);
     if (serving)
         *serving = resp ? (int)resp->status : -1;
@@ -172,7 +144,7 @@ static int get_me(sath_client *c, sath_call_opts *o)
 {
     Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
     Sath__V1__User *user = NULL;
-    int rc = sath__unary(c, "/sath.v1.UserService/GetMe", &req.base, &sath__v1__user__descriptor,
+    int rc = sath__unary(c, "/sath.v1.UserService/GetMe", req.base.descriptor, &req.base, &sath__v1__user__descriptor,
                          (ProtobufCMessage **)&user, o);
     if (rc == SATH_OK) {
         assert_string_equal(user->email, "ada@example.org");
@@ -221,10 +193,10 @@ static void test_health_serving(void **state)
     assert_string_equal(sath_client_last_error_message(f->c), "");
     /* a caller that does not want the response passes resp == NULL */
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
-    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", req.base.descriptor, &req.base,
                                  &grpc__health__v1__health_check_response__descriptor, NULL, NULL), SATH_OK);
     req.service = (char *)"fail";
-    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+    assert_int_equal(sath__unary(f->c, "/grpc.health.v1.Health/Check", req.base.descriptor, &req.base,
                                  &grpc__health__v1__health_check_response__descriptor, NULL, NULL), SATH_NOT_FOUND);
 }
 
@@ -339,8 +311,8 @@ static void test_bad_arguments(void **state)
     assert_int_equal(sath_client_new(f->target, NULL, NULL), SATH_EINVAL);
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     ProtobufCMessage *resp = NULL;
-    assert_int_equal(sath__unary(f->c, "no-slash", &req.base, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
-    assert_int_equal(sath__unary(f->c, "/a/b", NULL, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
+    assert_int_equal(sath__unary(f->c, "no-slash", req.base.descriptor, &req.base, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
+    assert_int_equal(sath__unary(f->c, "/a/b", NULL, NULL, &grpc__health__v1__health_check_response__descriptor, &resp, NULL), SATH_EINVAL);
     assert_int_equal(sath_client_login(f->c, NULL, "x", NULL), SATH_EINVAL);
     assert_int_equal(sath_client_refresh(f->c, NULL), SATH_ENOTOKEN);
     assert_int_equal(sath_client_logout(f->c, NULL), SATH_ENOTOKEN);
@@ -400,7 +372,7 @@ static int health_20(fixture *f)
     for (int i = 0; i < 20; i++) {
         Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
         Grpc__Health__V1__HealthCheckResponse *resp = NULL;
-        int rc = sath__unary(f->c, "/grpc.health.v1.Health/Check", &req.base,
+        int rc = sath__unary(f->c, "/grpc.health.v1.Health/Check", req.base.descriptor, &req.base,
                              &grpc__health__v1__health_check_response__descriptor, (ProtobufCMessage **)&resp, NULL);
         if (rc != SATH_OK || resp->status != GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING)
             bad++;
@@ -416,7 +388,7 @@ static int get_me_5(fixture *f)
     for (int i = 0; i < 5; i++) {
         Sath__V1__GetMeRequest req = SATH__V1__GET_ME_REQUEST__INIT;
         Sath__V1__User *user = NULL;
-        if (sath__unary(f->c, "/sath.v1.UserService/GetMe", &req.base, &sath__v1__user__descriptor,
+        if (sath__unary(f->c, "/sath.v1.UserService/GetMe", req.base.descriptor, &req.base, &sath__v1__user__descriptor,
                         (ProtobufCMessage **)&user, NULL) != SATH_OK)
             bad++;
         else

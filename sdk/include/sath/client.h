@@ -4,7 +4,9 @@
  * A sath_client owns one gRPC channel to one sathd and the session's tokens.  It is
  * safe to use from many threads at once: every function taking a sath_client may be
  * called concurrently unless its comment says otherwise.  The RPC functions themselves
- * (sath_auth_login(), sath_user_get_me(), ...) are generated into sath/v1/<x>.sath-client.h.
+ * (sath_auth_login(), sath_user_get_me(), ...) are generated into sath/v1/<x>.sath-client.h,
+ * each with an asynchronous twin (sath/async.h).  Error codes and the rule for messages
+ * are in sath/error.h; the process-wide life cycle and logging in sath/global.h.
  *
  * Ownership rules used below:
  *   - "the caller frees it with sath_free()" means malloc'd memory handed to you.
@@ -17,6 +19,7 @@
 #ifndef SATH_CLIENT_H
 #define SATH_CLIENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sath/export.h"
@@ -95,6 +98,61 @@ SATH_EXTERN int sath_client_options_set_timeout_ms(sath_client_options *opts, in
 SATH_EXTERN int sath_client_options_add_metadata(sath_client_options *opts, const char *key,
                                                  const char *value);
 
+/*
+ * sath_client_options_set_client_cert_files() sets the PEM certificate chain and private
+ * key this client presents to the server (mutual TLS; sathd asks for one when
+ * SATH_TLS_CLIENT_CA_FILE is set) and switches TLS on.  Both or neither (NULL, NULL:
+ * no client certificate); SATH_EINVAL for one alone.  The files are read by
+ * sath_client_new() (SATH_ETLS when unreadable); the paths are copied.
+ */
+SATH_EXTERN int sath_client_options_set_client_cert_files(sath_client_options *opts,
+                                                          const char *cert_file,
+                                                          const char *key_file);
+
+/*
+ * sath_client_options_set_server_name() checks the server certificate against `name`
+ * instead of the host of the target (and sends it as SNI): for connecting by IP address
+ * or through a tunnel to a server whose certificate names its public host.  NULL goes
+ * back to the target's host; "" is SATH_EINVAL.  Copied.  Only meaningful with TLS.
+ */
+SATH_EXTERN int sath_client_options_set_server_name(sath_client_options *opts, const char *name);
+
+/*
+ * sath_client_options_set_connect_timeout_ms() bounds one connection attempt (TCP
+ * connect, TLS and HTTP/2 handshakes) to `ms` milliseconds; it is also the first delay
+ * before a new attempt.  0 is gRPC's default (20 s).  A call that is not wait-for-ready
+ * fails with SATH_UNAVAILABLE when the attempt fails.  Out of range (negative, > INT32_MAX):
+ * SATH_EINVAL.
+ */
+SATH_EXTERN int sath_client_options_set_connect_timeout_ms(sath_client_options *opts, int64_t ms);
+
+/*
+ * sath_client_options_set_wait_for_ready() makes every call wait (up to its deadline) for
+ * the connection to become ready instead of failing at once with SATH_UNAVAILABLE when
+ * the server cannot be reached: for clients started before their server.  Default off.
+ */
+SATH_EXTERN int sath_client_options_set_wait_for_ready(sath_client_options *opts, int enable);
+
+/*
+ * sath_client_options_set_keepalive() sends an HTTP/2 ping after `time_ms` without
+ * activity while calls are running, and drops the connection (the calls end with
+ * SATH_UNAVAILABLE) when the ping is not answered within `timeout_ms`: it detects a dead
+ * server or network path during long calls.  0 keeps gRPC's default (no keepalive, 20 s
+ * timeout).  sathd accepts pings at most every 5 minutes without calls, so the library
+ * pings only while calls run.  Out of range: SATH_EINVAL.
+ */
+SATH_EXTERN int sath_client_options_set_keepalive(sath_client_options *opts, int64_t time_ms,
+                                                  int64_t timeout_ms);
+
+/*
+ * sath_client_options_set_read_retries() lets gRPC retry idempotent reads (the methods
+ * whose REST mapping is GET: GetMe, ListPlans, ListExchangeKeys, ...) up to
+ * `max_attempts` attempts in all when they fail with SATH_UNAVAILABLE, with exponential
+ * backoff from 50 ms (gRPC's service config retry policy).  Writes are never retried.
+ * 1 (the default) turns retries off; 2..5 allowed, SATH_EINVAL otherwise.
+ */
+SATH_EXTERN int sath_client_options_set_read_retries(sath_client_options *opts, int max_attempts);
+
 /* ---- client -------------------------------------------------------------------------- */
 
 /*
@@ -114,10 +172,10 @@ SATH_EXTERN int sath_client_new(const char *target, const sath_client_options *o
 SATH_EXTERN void sath_client_free(sath_client *client);
 
 /*
- * sath_client_last_error_message() returns a description of the last failed call made by
- * the calling thread on this client: the server's status message for a gRPC error, or a
- * local explanation for SATH_E... codes; "" when that thread's last call succeeded or it
- * made none.  The string belongs to the client and stays valid until the same thread makes
+ * sath_client_last_error_message() returns the message of the last failed call made by
+ * the calling thread on this client, by the message rule of sath/error.h (the same text as
+ * that call's sath_call_opts_status_message()); "" when that thread's last call succeeded
+ * or it made none.  Asynchronous calls report to their callback instead.  The string belongs to the client and stays valid until the same thread makes
  * another call on this client or the client is freed.  Each thread sees only its own last
  * error.  Never contains a password or token.  (The client keeps one small entry per
  * thread that ever called it, released by sath_client_free().)
@@ -211,9 +269,8 @@ SATH_EXTERN int sath_call_opts_add_metadata(sath_call_opts *opts, const char *ke
 SATH_EXTERN int sath_call_opts_status(const sath_call_opts *opts);
 
 /*
- * sath_call_opts_status_message() returns the server's status message (grpc-message) or
- * the local error description of the last call made with these options; "" when there is
- * none.  Owned by `opts`, valid until its next call or sath_call_opts_free().
+ * sath_call_opts_status_message() returns the message of the last call made with these
+ * options by the message rule of sath/error.h; "" after a success or before any call.  Owned by `opts`, valid until its next call or sath_call_opts_free().
  */
 SATH_EXTERN const char *sath_call_opts_status_message(const sath_call_opts *opts);
 
@@ -224,6 +281,58 @@ SATH_EXTERN const char *sath_call_opts_status_message(const sath_call_opts *opts
  */
 SATH_EXTERN const char *sath_call_opts_response_metadata(const sath_call_opts *opts,
                                                          const char *key);
+
+/*
+ * sath_call_opts_set_authorization() sends `value` as this call's authorization header
+ * (for example "Bearer <token>") instead of the client's own token, which is then neither
+ * sent nor refreshed: for proxies such as sath-gateway that forward their caller's
+ * credentials.  NULL goes back to the client's token.  Copied, and wiped when replaced or
+ * freed.  SATH_EINVAL for "" or a value gRPC cannot send.
+ */
+SATH_EXTERN int sath_call_opts_set_authorization(sath_call_opts *opts, const char *value);
+
+/* ---- raw calls ------------------------------------------------------------------------ */
+
+/*
+ * sath_client_call_raw() makes one unary call of any method with an already serialised
+ * request: `path` is "/package.Service/Method", `req` the request's protobuf bytes
+ * (`req_len` of them; NULL with 0 sends an empty message).  On SATH_OK *resp holds the
+ * response bytes (*resp_len of them, possibly 0, *resp never NULL), which the caller frees
+ * with sath_free(); on failure *resp is NULL.  Metadata, deadline, the access token and
+ * its refresh, and the recorded outcome are those of the generated stubs, which remain
+ * the way to call sath.v1 methods: this is for proxies, gRPC's own services (health) and
+ * methods newer than the library.  Thread-safe.
+ */
+SATH_EXTERN int sath_client_call_raw(sath_client *client, const char *path, const void *req,
+                                     size_t req_len, void **resp, size_t *resp_len,
+                                     sath_call_opts *opts);
+
+/*
+ * Callbacks of sath_client_call_raw_stream(), run on the calling thread.  sath_stream_msg_cb
+ * gets each message's protobuf bytes (`len` of them), valid only during the callback
+ * (copy what you keep); returning non-zero cancels the stream.  sath_stream_alive_cb is
+ * asked about once a second while no message comes; returning 0 cancels the stream (its
+ * consumer went away).
+ */
+typedef int (*sath_stream_msg_cb)(void *userdata, const void *msg, size_t len);
+typedef int (*sath_stream_alive_cb)(void *userdata);
+
+/*
+ * sath_client_call_raw_stream() makes one server-streaming call of any method with an
+ * already serialised request (`path`, `req`, `req_len` as for sath_client_call_raw()) and
+ * blocks until the stream ends, calling `on_msg` (required) for every message as it
+ * arrives and `alive` (may be NULL: never asked) while it waits.  Metadata, the access
+ * token and its refresh (and one retry after UNAUTHENTICATED, only while no message has
+ * arrived) and the recorded outcome are those of the generated streaming stubs; the
+ * client's default deadline does not apply (streams last), `opts`' timeout does.  Returns
+ * the stream's final status: SATH_OK when the server ended it, SATH_CANCELLED when a
+ * callback stopped it, another gRPC status or a local error.  The library keeps nothing
+ * of the call once it returns.  Thread-safe (one thread per stream).
+ */
+SATH_EXTERN int sath_client_call_raw_stream(sath_client *client, const char *path,
+                                            const void *req, size_t req_len,
+                                            sath_stream_msg_cb on_msg, sath_stream_alive_cb alive,
+                                            void *userdata, sath_call_opts *opts);
 
 #ifdef __cplusplus
 }

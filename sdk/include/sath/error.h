@@ -14,6 +14,21 @@
  *     something on this side (bad argument, memory, TLS setup, a call that could not start,
  *     a response it could not decode).
  * New codes may be added in later versions (see sdk/ABI.md); values never change.
+ *
+ * The message rule.  Every call that fails leaves one message, the same string in
+ * sath_call_opts_status_message() (when the call had options) and in
+ * sath_client_last_error_message() (for the calling thread); after a success both are "".
+ * The message is, in this order:
+ *   - for SATH_DEADLINE_EXCEEDED and SATH_CANCELLED: sath_strerror(code), always (gRPC
+ *     core words these on this side, the server otherwise; only the code matters);
+ *   - for other gRPC codes (1..16): the server's status message as sent, or
+ *     sath_strerror(code) when it sent none;
+ *   - for local codes (< 0): sath_strerror(code), then ": " and what exactly was wrong when
+ *     the library knows ("invalid argument passed to the library: the request is not a
+ *     sath.v1.LoginRequest ...").
+ * The code's name is not part of the message: print it with sath_err_name(code).  Every
+ * function that takes a sath_client and fails records its message, local failures
+ * (SATH_EINVAL, SATH_ENOTOKEN, ...) included.  Messages never contain a password or token.
  */
 #ifndef SATH_ERROR_H
 #define SATH_ERROR_H
@@ -42,7 +57,7 @@ extern "C" {
     XX(INTERNAL, 13, "internal server error")                                           \
     XX(UNAVAILABLE, 14, "service unavailable (cannot connect or connection lost)")      \
     XX(DATA_LOSS, 15, "data loss")                                                      \
-    XX(UNAUTHENTICATED, 16, "not authenticated (missing, expired or revoked token)")    \
+    XX(UNAUTHENTICATED, 16, "not authenticated: the credentials or token were not accepted") \
     XX(EINVAL, -1, "invalid argument passed to the library")                            \
     XX(ENOMEM, -2, "out of memory")                                                     \
     XX(ETRANSPORT, -3, "transport error: the call could not be started or completed")   \

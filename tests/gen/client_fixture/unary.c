@@ -5,12 +5,14 @@
 
 #include <stdint.h>
 
-int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
-                const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-                sath_call_opts *opts)
+int sath__unary(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                ProtobufCMessage **resp, sath_call_opts *opts)
 {
     static const uint8_t empty[1] = { 0 };
     c->calls++;
+    c->async = 0;
+    c->in = in;
     c->path = path;
     c->req = req;
     c->out = out;
@@ -22,12 +24,32 @@ int sath__unary(sath_client *c, const char *path, const ProtobufCMessage *req,
     return c->status;
 }
 
-int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessage *req,
-                        const ProtobufCMessageDescriptor *out, sath__stream_fn on_msg, void *arg,
-                        sath_call_opts *opts)
+int sath__unary_async(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                      const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                      sath_async_cb cb, void *userdata, const sath_call_opts *opts,
+                      sath_async_call **call)
+{
+    c->calls++;
+    c->async = 1;
+    c->path = path;
+    c->in = in;
+    c->req = req;
+    c->out = out;
+    c->cb = cb;
+    c->userdata = userdata;
+    c->opts = (sath_call_opts *)(uintptr_t)opts;
+    c->call = call;
+    return c->status;
+}
+
+int sath__server_stream(sath_client *c, const char *path, const ProtobufCMessageDescriptor *in,
+                        const ProtobufCMessage *req, const ProtobufCMessageDescriptor *out,
+                        sath__stream_fn on_msg, void *arg, sath_call_opts *opts)
 {
     static const uint8_t empty[1] = { 0 };
     c->calls++;
+    c->async = 0;
+    c->in = in;
     c->path = path;
     c->req = req;
     c->out = out;

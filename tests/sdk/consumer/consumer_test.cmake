@@ -1,12 +1,26 @@
 # Included by tests/sdk/CMakeLists.txt: the install + consume test of the SDK.
-# It installs the whole build tree, so it runs after everything is built.
+# torture_examples.c starts a sathd with an account and runs consumer/run.sh, which
+# installs the SDK component from this build (so it runs after everything is built),
+# builds consumer.c and every example with pkg-config and with CMake and runs them
+# against that sathd; in the plain build also under valgrind with the shipped
+# suppressions (valgrind and ASan do not mix).
+if(NOT TARGET sdk_fixture)
+  return()
+endif()
 if(SATH_SANITIZE)
   set(_consumer_cflags "-fsanitize=address,undefined")
+  set(_consumer_valgrind 0)
 else()
   set(_consumer_cflags "")
+  set(_consumer_valgrind 1)
 endif()
-add_test(NAME sdk_consumer
-  COMMAND ${CMAKE_COMMAND} -E env "CFLAGS=${_consumer_cflags}"
-          sh ${CMAKE_CURRENT_SOURCE_DIR}/consumer/run.sh ${PROJECT_BINARY_DIR}
-             ${CMAKE_CURRENT_SOURCE_DIR}/consumer ${CMAKE_C_COMPILER})
-set_tests_properties(sdk_consumer PROPERTIES LABELS sdk TIMEOUT 300)
+sath_add_test(sdk_consumer SOURCES torture_examples.c LIBS sdk_fixture LABELS sdk integration)
+target_compile_definitions(sdk_consumer PRIVATE
+  SATH_CONSUMER_RUN="${CMAKE_CURRENT_SOURCE_DIR}/consumer/run.sh"
+  SATH_CONSUMER_SRC="${CMAKE_CURRENT_SOURCE_DIR}/consumer"
+  SATH_CONSUMER_BUILD="${PROJECT_BINARY_DIR}"
+  SATH_CONSUMER_CC="${CMAKE_C_COMPILER}"
+  SATH_CONSUMER_CFLAGS="${_consumer_cflags}"
+  SATH_CONSUMER_VALGRIND="${_consumer_valgrind}")
+set_tests_properties(sdk_consumer PROPERTIES TIMEOUT 600
+  ENVIRONMENT "SATHD_BIN=$<TARGET_FILE:sathd>")

@@ -133,6 +133,8 @@ enum { SATHD_REFLECTION_AUTO = 0, SATHD_REFLECTION_OFF = 1, SATHD_REFLECTION_ON 
       "PEM certificate chain (set together with SATH_TLS_KEY_FILE)")                           \
     X(SATH_TLS_KEY_FILE, tls_key_file, STR, NULL, 0, 0, NULL,                                  \
       "PEM private key (set together with SATH_TLS_CERT_FILE)")                                \
+    X(SATH_TLS_CLIENT_CA_FILE, tls_client_ca_file, STR, NULL, 0, 0, NULL,                      \
+      "PEM CAs of client certificates: every gRPC client must present one (mutual TLS)")      \
     X(SATH_SHUTDOWN_GRACE_MS, shutdown_grace_ms, INT, "10000", 0, 600000, NULL,                \
       "Time in-flight calls get to finish on shutdown, ms")                                    \
     X(SATH_LOG_LEVEL, log_level, CHOICE, "info", 0, 0, "debug|info|warn|error",                \

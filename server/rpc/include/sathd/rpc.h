@@ -156,6 +156,7 @@ typedef struct sathd_rpc_opts {
     size_t max_message_bytes;  /* receive and send limit (0: 4 MiB) */
     const char *tls_cert_file; /* PEM chain; TLS when both files are set */
     const char *tls_key_file;
+    const char *tls_client_ca_file; /* PEM CAs: clients must present a certificate they signed */
     int max_streams;           /* concurrent Watch/reflection streams (0: 64) */
     int no_reflection;         /* 1: no ServerReflection (production default) */
 } sathd_rpc_opts;

@@ -11,11 +11,18 @@
 #include <protobuf-c/protobuf-c.h>
 
 typedef struct sath_call_opts sath_call_opts; /* opaque, passed through */
+typedef struct sath_async_call sath_async_call; /* opaque, passed through */
+typedef void (*sath_async_cb)(void *userdata, int status, void *resp, const char *message);
 
 typedef struct sath_client {
     int status;                              /* what the fixture call returns */
     int calls;
+    int async;                               /* last call was the _async twin */
     const char *path;                        /* last gRPC path */
+    const ProtobufCMessageDescriptor *in;    /* last input descriptor */
+    sath_async_cb cb;                        /* last callback (async) */
+    void *userdata;
+    sath_async_call **call;
     const ProtobufCMessage *req;             /* last request */
     const ProtobufCMessageDescriptor *out;   /* last output descriptor */
     int resp_was_null;                       /* the stub passed resp == NULL */
