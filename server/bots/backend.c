@@ -17,8 +17,10 @@ int sathd_bot_backend_open(const char *name, const sathd_bot_backend_config *cfg
         return sathd_bot_backend_process_new(cfg, out, err, errlen);
     if (strcmp(name, "docker") == 0)
         return sathd_bot_backend_docker_new(cfg, out, err, errlen);
+    if (strcmp(name, "swarm") == 0)
+        return sathd_bot_backend_swarm_new(cfg, out, err, errlen);
     if (err && errlen)
-        snprintf(err, errlen, "unknown bot backend \"%.32s\" (process, docker)", name);
+        snprintf(err, errlen, "unknown bot backend \"%.32s\" (process, docker, swarm)", name);
     return -ENOENT;
 }
 

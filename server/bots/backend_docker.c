@@ -6,7 +6,7 @@
  *
  * What each operation is here, and what it maps to in the cluster backends beside it:
  *   start    here: POST /containers/create?name=bot_user_U, then POST /containers/{id}/start
- *            Swarm: POST /services/create (replicas 1, RestartPolicy none)
+ *            Swarm (backend_swarm.c): POST /services/create (replicas 1, on-failure)
  *            Kubernetes: a Deployment with replicas 1 (or a bare Pod, restartPolicy Never)
  *   stop     here: POST /containers/{id}/stop?t=grace (SIGTERM, SIGKILL after grace)
  *            Swarm: POST /services/{id}/update with replicas 0 (StopGracePeriod)
@@ -55,16 +55,11 @@
 #include <unistd.h>
 
 #include "docker_api.h"
-#include "docker_frames.h"
+#include "docker_logs.h"
 #include "docker_spec.h"
 #include "sathd/bot_backend.h"
 #include "sathd/log.h"
 
-#define DEFAULT_MEMORY (256LL << 20)
-#define DEFAULT_PIDS 128
-#define DEFAULT_NOFILE 1024
-#define DEFAULT_GRACE_S 10
-#define LOGS_MAX_BYTES ((size_t)64 << 20) /* per logs() call; the cursor resumes the rest */
 /* "label=sath.user" as a Docker filter: {"label":["sath.user"]} */
 #define LIST_FILTER "%7B%22label%22%3A%5B%22sath.user%22%5D%7D"
 
@@ -412,55 +407,6 @@ static int bd_list(void *self, sathd_bot_list_cb cb, void *arg)
     return rc;
 }
 
-/* The logs cursor: unix seconds << 24 | lines already delivered from that second.  The
- * engine filters with since=<seconds> (inclusive; podman's timestamps have whole seconds
- * only, so a finer cursor could not work there), and we skip the lines of that second
- * already delivered.  Lines of one container come back in the same order every time (one
- * log file), which is what the count relies on. */
-#define CURSOR_SEC(c) ((int64_t)((c) >> 24))
-#define CURSOR_N(c) ((uint32_t)((c) & 0xffffffu))
-
-typedef struct logs_ctx {
-    sathd_docker_demux demux;
-    sathd_bot_log_cb cb;
-    void *arg;
-    int64_t sec;    /* second of the cursor */
-    uint32_t skip;  /* lines of `sec` still to skip */
-    uint32_t seen;  /* lines of `sec` delivered or skipped so far */
-    int stopped;    /* the caller's callback asked to stop */
-} logs_ctx;
-
-static int logs_line(void *arg, int stream, int64_t ts_ns, const char *line, size_t len)
-{
-    logs_ctx *c = arg;
-    int64_t sec = ts_ns / 1000000000;
-    if (sec < c->sec)
-        return 0; /* the engine's since filter already drops these */
-    if (sec > c->sec) {
-        c->sec = sec;
-        c->skip = 0;
-        c->seen = 0;
-    }
-    if (c->skip > 0) {
-        c->skip--;
-        return 0;
-    }
-    if (c->seen < 0xffffffu)
-        c->seen++; /* delivered, whatever the callback answers */
-    if (c->cb(c->arg, ts_ns / 1000000, stream == SATHD_DOCKER_STDERR ? "stderr" : "stdout", line,
-              len) != 0) {
-        c->stopped = 1;
-        return 1;
-    }
-    return 0;
-}
-
-static int logs_data(void *arg, const void *p, size_t n)
-{
-    logs_ctx *c = arg;
-    return sathd_docker_demux_feed(&c->demux, p, n) != 0;
-}
-
 static int bd_logs(void *self, const char *user_id, const char *run_id, uint64_t *cursor,
                    sathd_bot_log_cb cb, void *arg)
 {
@@ -476,37 +422,9 @@ static int bd_logs(void *self, const char *user_id, const char *run_id, uint64_t
         fail(NULL, "logs", user_id, err);
         return rc;
     }
-    logs_ctx *c = calloc(1, sizeof *c); /* the demultiplexer holds 33 KiB of line buffers */
-    if (!c)
-        return -ENOMEM;
-    c->cb = cb;
-    c->arg = arg;
-    c->sec = CURSOR_SEC(*cursor);
-    c->skip = c->seen = CURSOR_N(*cursor);
-    sathd_docker_demux_init(&c->demux, 1, logs_line, c);
-    char path[200];
-    snprintf(path, sizeof path,
-             "/containers/%s/logs?stdout=1&stderr=1&timestamps=1&since=%lld", cur.handle,
-             (long long)c->sec);
-    int st = sathd_docker_stream(b->api, path, 60000, LOGS_MAX_BYTES, logs_data, c, err,
-                                 sizeof err);
-    if (st == 200)
-        rc = sathd_docker_demux_finish(&c->demux) ; /* an unterminated last line too */
-    else if (st == -ECANCELED && c->stopped)
-        rc = 0;                                      /* the caller stopped: cursor is exact */
-    else if (st == -ECANCELED || st == -EFBIG)
-        rc = c->demux.stopped ? c->demux.stop_rc : 0; /* cut: the rest comes next call */
-    else
-        rc = st < 0 ? st : sathd_docker_status_rc(st);
-    if (rc == 1 && c->stopped)
-        rc = 0;
-    if (rc == -EIO && *sathd_docker_demux_error(&c->demux))
-        snprintf(err, sizeof err, "%s", sathd_docker_demux_error(&c->demux));
-    if (rc == -EPROTO && !*err)
-        snprintf(err, sizeof err, "log stream is not in Docker's frame format");
-    if (c->sec > CURSOR_SEC(*cursor) || c->seen > CURSOR_N(*cursor))
-        *cursor = (uint64_t)c->sec << 24 | c->seen;
-    free(c);
+    char path[160];
+    snprintf(path, sizeof path, "/containers/%s/logs", cur.handle);
+    rc = sathd_docker_logs_read(b->api, path, cursor, cb, arg, err, sizeof err);
     if (rc < 0)
         fail(NULL, "logs", user_id, err);
     return rc;
@@ -592,18 +510,7 @@ int sathd_bot_backend_docker_new(const sathd_bot_backend_config *cfg, sathd_bot_
         bd_destroy(b);
         return -ENOMEM;
     }
-    b->def = (sathd_docker_defaults){
-        .image = b->image,
-        .network_mode = b->network,
-        .memory_bytes = cfg->memory_bytes > 0 ? cfg->memory_bytes : DEFAULT_MEMORY,
-        .nano_cpus = cfg->nano_cpus > 0 ? cfg->nano_cpus : 0,
-        .pids_limit = cfg->pids_limit > 0 ? cfg->pids_limit : DEFAULT_PIDS,
-        .open_files = cfg->open_files > 0 ? cfg->open_files : DEFAULT_NOFILE,
-        .stop_grace_s = cfg->stop_grace_s > 0 ? cfg->stop_grace_s : DEFAULT_GRACE_S,
-        .tmpfs_mb = 16,
-        .log_max_size = "10m",
-        .log_max_files = 3,
-    };
+    sathd_docker_defaults_init(&b->def, cfg, b->image, b->network);
     int rc = sathd_docker_open(cfg->docker_host, &b->api, e, sizeof e);
     if (rc < 0) {
         snprintf(err, errlen, "%s", e);

@@ -92,16 +92,25 @@ static json_t *host_config(const sathd_bot_spec *spec, const sathd_docker_defaul
     return hc;
 }
 
-json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_defaults *def,
-                                 const char *token_host_path, int podman, char *err,
-                                 size_t errlen)
+void sathd_docker_defaults_init(sathd_docker_defaults *def, const sathd_bot_backend_config *cfg,
+                                const char *image, const char *network)
 {
-    const char *image = spec->image && *spec->image ? spec->image : def->image;
-    if (!spec->user_id || !*spec->user_id || !spec->run_id || !*spec->run_id || !image ||
-        !*image) {
-        snprintf(err, errlen, "bot spec needs user_id, run_id and an image");
-        return NULL;
-    }
+    *def = (sathd_docker_defaults){
+        .image = image,
+        .network_mode = network,
+        .memory_bytes = cfg->memory_bytes > 0 ? cfg->memory_bytes : 256LL << 20,
+        .nano_cpus = cfg->nano_cpus > 0 ? cfg->nano_cpus : 0,
+        .pids_limit = cfg->pids_limit > 0 ? cfg->pids_limit : 128,
+        .open_files = cfg->open_files > 0 ? cfg->open_files : 1024,
+        .stop_grace_s = cfg->stop_grace_s > 0 ? cfg->stop_grace_s : 10,
+        .tmpfs_mb = 16,
+        .log_max_size = "10m",
+        .log_max_files = 3,
+    };
+}
+
+json_t *sathd_docker_env(const sathd_bot_spec *spec, int token_file, char *err, size_t errlen)
+{
     json_t *env = json_array();
     for (size_t i = 0; spec->env && spec->env[i]; i++) {
         const char *e = spec->env[i];
@@ -120,14 +129,35 @@ json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_
         }
         json_array_append_new(env, json_string(e));
     }
-    if (token_host_path)
+    if (token_file)
         json_array_append_new(env, json_string(SATHD_BOT_ENV_TOKEN_FILE "=" SATHD_DOCKER_TOKEN_PATH));
+    return env;
+}
 
+json_t *sathd_docker_labels(const sathd_bot_spec *spec)
+{
     json_t *labels = json_object();
     set_label(labels, SATHD_BOT_LABEL_USER, spec->user_id);
     set_label(labels, SATHD_BOT_LABEL_BOT, spec->bot_id);
     set_label(labels, SATHD_BOT_LABEL_RUN, spec->run_id);
     set_label(labels, SATHD_BOT_LABEL_MODE, spec->mode);
+    return labels;
+}
+
+json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_defaults *def,
+                                 const char *token_host_path, int podman, char *err,
+                                 size_t errlen)
+{
+    const char *image = spec->image && *spec->image ? spec->image : def->image;
+    if (!spec->user_id || !*spec->user_id || !spec->run_id || !*spec->run_id || !image ||
+        !*image) {
+        snprintf(err, errlen, "bot spec needs user_id, run_id and an image");
+        return NULL;
+    }
+    json_t *env = sathd_docker_env(spec, token_host_path != NULL, err, errlen);
+    if (!env)
+        return NULL;
+    json_t *labels = sathd_docker_labels(spec);
 
     json_t *hc = host_config(spec, def, token_host_path, podman, err, errlen);
     if (!hc) {

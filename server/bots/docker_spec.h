@@ -34,6 +34,12 @@ typedef struct sathd_docker_defaults {
     int log_max_files;
 } sathd_docker_defaults;
 
+/* The defaults both container backends apply (256 MiB, 128 pids, 1024 files, 10 s grace,
+ * 16 MiB /tmp, json-file logs 10m x 3) over what `cfg` sets; `image` / `network` are the
+ * backend's own copies (borrowed by the result). */
+void sathd_docker_defaults_init(sathd_docker_defaults *def, const sathd_bot_backend_config *cfg,
+                                const char *image, const char *network);
+
 /* The create body for `spec`; `token_host_path` is the host file holding the run token
  * (bind-mounted read-only at SATHD_DOCKER_TOKEN_PATH; NULL when the run has no token).
  * Returns a new reference, or NULL with err set (-EINVAL-worthy spec: missing ids, an env
@@ -41,6 +47,13 @@ typedef struct sathd_docker_defaults {
 json_t *sathd_docker_create_body(const sathd_bot_spec *spec, const sathd_docker_defaults *def,
                                  const char *token_host_path, int podman, char *err,
                                  size_t errlen);
+
+/* Pieces shared with the swarm backend's service spec (swarm_spec.c):
+ * the bot's Env array from spec->env (refusing entries that are not K=V or that carry the
+ * run token), plus SATH_RUN_TOKEN_FILE when token_file; NULL with err set on a bad entry. */
+json_t *sathd_docker_env(const sathd_bot_spec *spec, int token_file, char *err, size_t errlen);
+/* The sath.user / sath.bot / sath.run / sath.mode labels of `spec`. */
+json_t *sathd_docker_labels(const sathd_bot_spec *spec);
 
 /* Fills *out from an inspect answer.  Returns 0, or -EPROTO when it is not one. */
 int sathd_docker_observed_from_inspect(const json_t *inspect, sathd_bot_observed *out);

@@ -3,7 +3,7 @@
  *
  * sathd writes desired state and NOTIFYs `sath_bots`; this daemon LISTENs, also polls
  * every SATH_ORCH_POLL_MS (a missed notification only delays), reconciles each bot
- * through a backend (SATH_BOT_BACKEND: process, docker) and writes the observation
+ * through a backend (SATH_BOT_BACKEND: process, docker, swarm) and writes the observation
  * back.  Bots outlive it: on restart it re-adopts what runs (the backends find their
  * bots by name / label) and never starts a second one.  Configuration is environment
  * only; `sath-orchestrator --help` lists it.
@@ -30,7 +30,7 @@ static const char help[] =
     "usage: sath-orchestrator        (configuration from the environment)\n"
     "  SATH_DATABASE_URL          PostgreSQL (required)\n"
     "  SATH_REDIS_URL             Redis, where bot log lines go (required)\n"
-    "  SATH_BOT_BACKEND           process (default) | docker\n"
+    "  SATH_BOT_BACKEND           process (default) | docker | swarm\n"
     "  SATH_BOT_PROGRAM           bot executable (process backend); default: sath-bot next to\n"
     "                             this program\n"
     "  SATH_BOT_ARGS              extra arguments for the bot, space-separated (never secrets)\n"
@@ -50,7 +50,15 @@ static const char help[] =
     "  SATH_BOT_BACKOFF_MAX_MS    cap of the delay (default 60000)\n"
     "  SATH_BOT_TOKEN_TTL_S       run token lifetime (default 86400)\n"
     "  SATH_BOT_LOG_STREAM_MAX    lines kept per user in Redis (default 10000)\n"
-    "  SATH_DOCKER_HOST, SATH_BOT_IMAGE, SATH_BOT_NETWORK   docker backend\n"
+    "  SATH_DOCKER_HOST, SATH_BOT_IMAGE, SATH_BOT_NETWORK   docker and swarm backends\n"
+    "  SATH_SWARM_CONSTRAINTS     swarm: placement constraints of every bot, comma-separated\n"
+    "                             (e.g. node.labels.bots==true)\n"
+    "  SATH_SWARM_SPREAD          swarm: spread bots over this node label (node.labels.zone)\n"
+    "  SATH_SWARM_PLACEMENT       swarm: class=constraint[,constraint][;class=...], a class\n"
+    "                             being a plan name or a mode (live, paper)\n"
+    "  SATH_SWARM_RESERVE_PCT     swarm: reservations as %% of the limits (default 25)\n"
+    "  SATH_BOT_REMOVE_UNKNOWN    1 (default): remove bots of ours the database does not know;\n"
+    "                             0: only report them\n"
     "  SATH_ORCH_WORKERS          parallel bot actions (default 4)\n"
     "  SATH_ORCH_POLL_MS          poll interval (default 1000)\n"
     "  SATH_LOG_LEVEL             debug | info | warn | error\n";
@@ -134,12 +142,21 @@ static int load_config(orch_config *c)
     c->be.docker_host = env_str("SATH_DOCKER_HOST", "unix:///var/run/docker.sock");
     c->be.image = env_str("SATH_BOT_IMAGE", "sath-bot:latest");
     c->be.network_mode = env_str("SATH_BOT_NETWORK", NULL);
+    c->be.swarm_constraints = env_str("SATH_SWARM_CONSTRAINTS", NULL);
+    c->be.swarm_spread = env_str("SATH_SWARM_SPREAD", NULL);
+    c->be.swarm_placement = env_str("SATH_SWARM_PLACEMENT", NULL);
+    c->be.swarm_reserve_pct = (int)env_long("SATH_SWARM_RESERVE_PCT", 25, 0, 100);
+    c->remove_unknown = (int)env_long("SATH_BOT_REMOVE_UNKNOWN", 1, 0, 1);
     c->workers = (int)env_long("SATH_ORCH_WORKERS", 4, 1, 256);
     c->poll_ms = (int)env_long("SATH_ORCH_POLL_MS", 1000, 50, 600000);
     c->restart_max = (int)env_long("SATH_BOT_RESTART_MAX", 5, 1, 1000);
     c->restart_window_s = (int)env_long("SATH_BOT_RESTART_WINDOW_S", 300, 1, 86400 * 30);
     c->backoff_base_ms = (int)env_long("SATH_BOT_BACKOFF_BASE_MS", 1000, 1, 3600000);
     c->backoff_max_ms = (int)env_long("SATH_BOT_BACKOFF_MAX_MS", 60000, 1, 86400000);
+    /* engines that restart bots themselves (swarm) get the same policy */
+    c->be.restart_max = c->restart_max;
+    c->be.restart_delay_ms = c->backoff_base_ms;
+    c->be.restart_window_s = c->restart_window_s;
     c->token_ttl_s = (int)env_long("SATH_BOT_TOKEN_TTL_S", 86400, 60, 86400 * 365);
     c->log_stream_max = (int)env_long("SATH_BOT_LOG_STREAM_MAX", SATHD_BOTLOG_DEFAULT_MAXLEN, 100,
                                       100000000);

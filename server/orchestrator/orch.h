@@ -26,7 +26,7 @@
 typedef struct orch_config {
     const char *database_url;
     sathd_redis_url redis_url;
-    const char *backend;     /* SATH_BOT_BACKEND: process | docker */
+    const char *backend;     /* SATH_BOT_BACKEND: process | docker | swarm */
     const char *program;     /* SATH_BOT_PROGRAM */
     char **bot_args;         /* SATH_BOT_ARGS split on spaces, NULL-terminated (never secrets) */
     const char *bot_addr;    /* SATH_BOT_SATHD_ADDR, else SATH_GRPC_ADDR: what bots dial */
@@ -39,6 +39,8 @@ typedef struct orch_config {
     int backoff_max_ms;      /* SATH_BOT_BACKOFF_MAX_MS */
     int token_ttl_s;         /* SATH_BOT_TOKEN_TTL_S */
     int log_stream_max;      /* SATH_BOT_LOG_STREAM_MAX */
+    int remove_unknown;      /* SATH_BOT_REMOVE_UNKNOWN: remove (1) or only report (0) bots
+                                of ours without a bot row */
 } orch_config;
 
 /* Queue items: "b:<bot id>" (reconcile that bot) or "u:<user id>" (an orphan of ours

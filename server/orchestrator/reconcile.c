@@ -37,8 +37,9 @@ static const sathd_pg_stmt st_load = {
     "SELECT b.user_id, b.desired_state, b.generation, coalesce(b.current_run_id::text, ''), "
     "b.status, coalesce(r.mode, b.mode), coalesce(r.state, ''), coalesce(r.failures, 0), "
     MS("r.window_started_at") ", " MS("r.next_attempt_at") ", coalesce(r.log_cursor, 0), "
-    "coalesce(r.attempts, 0), u.is_active "
+    "coalesce(r.attempts, 0), u.is_active, coalesce(p.name, '') "
     "FROM bot_instances b JOIN users u ON u.id = b.user_id "
+    "LEFT JOIN plans p ON p.id = u.plan_id "
     "LEFT JOIN bot_runs r ON r.id = b.current_run_id WHERE b.id = $1",
     1};
 static const sathd_pg_stmt st_run_cursor = {
@@ -92,7 +93,7 @@ static const sathd_pg_stmt st_desire_stop = {
 
 typedef struct bot_row {
     const char *id;
-    char user[37], run[37], desired[16], status[16], mode[8], run_state[16];
+    char user[37], run[37], desired[16], status[16], mode[8], run_state[16], plan[40];
     long long generation, window_ms, next_ms;
     int failures, attempts, active;
     uint64_t cursor;
@@ -139,6 +140,7 @@ static int load(sathd_pg_conn *c, const char *id, bot_row *b)
     b->cursor = strtoull(PQgetvalue(r, 0, 10), NULL, 10);
     b->attempts = atoi(PQgetvalue(r, 0, 11));
     b->active = PQgetvalue(r, 0, 12)[0] == 't';
+    snprintf(b->plan, sizeof b->plan, "%s", PQgetvalue(r, 0, 13));
     PQclear(r);
     return 0;
 }
@@ -326,7 +328,7 @@ static void start_current(orch *o, sathd_pg_conn *c, redisContext **rc, bot_row 
         .user_id = b->user, .bot_id = b->id, .run_id = b->run, .mode = b->mode,
         .program = o->cfg.program, .image = o->cfg.be.image,
         .argv = (const char *const *)o->cfg.bot_args, .env = envp, .run_token = token,
-        .stop_grace_s = o->cfg.be.stop_grace_s,
+        .stop_grace_s = o->cfg.be.stop_grace_s, .placement_class = b->plan,
     };
     sathd_bot_observed obs;
     int rc_ = o->be.ops->start(o->be.self, &spec, &obs);
@@ -336,6 +338,14 @@ static void start_current(orch *o, sathd_pg_conn *c, redisContext **rc, bot_row 
         ship_run(o, c, rc, b->user, b->run);
         o->be.ops->remove(o->be.self, b->user);
         run_failed(o, c, rc, b, NULL, obs.error[0] ? obs.error : "backend could not start the bot");
+        return;
+    }
+    if (obs.state == SATHD_BOT_OBS_PENDING) {
+        /* the engine has it but runs it later (no node fits yet, image pulling) */
+        observation ob = {.status = "starting", .handle = obs.handle, .message = obs.error};
+        observe(o, c, b, &ob);
+        sathd_log(SATHD_LOG_INFO, "msg=\"bot scheduled, pending\" user=%s run=%s reason=\"%s\"",
+                  b->user, b->run, obs.error);
         return;
     }
     const char *p2[2] = {b->run, obs.handle};
@@ -397,6 +407,13 @@ static void reconcile_locked(orch *o, sathd_pg_conn *c, redisContext **rc, bot_r
         }
         return;
     }
+    int managed = (o->be.ops->flags & SATHD_BOT_BE_ENGINE_MANAGED) != 0;
+    if (same && obs.state == SATHD_BOT_OBS_PENDING && managed) {
+        /* scheduled, not placed (or between the engine's restarts): say why, wait */
+        observation ob = {.status = "starting", .handle = obs.handle, .message = obs.error};
+        observe(o, c, b, &ob);
+        return;
+    }
     if (same && obs.state == SATHD_BOT_OBS_EXITED) {
         ship_run(o, c, rc, b->user, b->run);
         if (o->be.ops->remove(o->be.self, b->user) != 0)
@@ -411,11 +428,21 @@ static void reconcile_locked(orch *o, sathd_pg_conn *c, redisContext **rc, bot_r
             return;
         }
         char why[300];
-        snprintf(why, sizeof why, "%s", obs.error[0] ? obs.error : "exited");
+        snprintf(why, sizeof why, "%s%s", managed ? "the engine's restart policy gave up: " : "",
+                 obs.error[0] ? obs.error : "exited");
+        if (managed) {
+            /* the engine already restarted it as often as the policy allows */
+            b->window_ms = sathd_bot_now_ms();
+            b->failures = o->cfg.restart_max - 1;
+        }
         run_failed(o, c, rc, b, &obs, why);
         return;
     }
-    if (obs.state != SATHD_BOT_OBS_ABSENT) {
+    if (obs.state != SATHD_BOT_OBS_ABSENT && managed) {
+        /* another run: start() replaces it in place (ForceUpdate); its lines first */
+        if (*obs.run_id)
+            end_run(o, c, rc, b->user, obs.run_id, "stopped", NULL);
+    } else if (obs.state != SATHD_BOT_OBS_ABSENT) {
         /* another run (an older one, or a restart was asked): it goes first */
         if (take_down(o, c, rc, b, &obs, "stopped") != 0)
             return;
@@ -456,7 +483,11 @@ int orch_reap_orphan(orch *o, sathd_pg_conn *c, const char *user_id)
         return 0;
     sathd_bot_observed obs;
     int rc = 0;
-    if (o->be.ops->inspect(o->be.self, user_id, &obs) == 0 && obs.state != SATHD_BOT_OBS_ABSENT) {
+    if (!o->cfg.remove_unknown) {
+        sathd_log(SATHD_LOG_WARN, "msg=\"a bot of ours the database does not know; not removed "
+                  "(SATH_BOT_REMOVE_UNKNOWN=0)\" user=%s", user_id);
+    } else if (o->be.ops->inspect(o->be.self, user_id, &obs) == 0 &&
+               obs.state != SATHD_BOT_OBS_ABSENT) {
         sathd_log(SATHD_LOG_INFO, "msg=\"removing a bot whose user is gone\" user=%s", user_id);
         if (obs.state == SATHD_BOT_OBS_RUNNING || obs.state == SATHD_BOT_OBS_PENDING)
             rc = o->be.ops->stop(o->be.self, user_id, o->cfg.be.stop_grace_s, &obs);

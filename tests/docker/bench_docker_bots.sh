@@ -3,7 +3,8 @@
 # (not a timed test: it prints figures for docs/performance.md).
 #
 #   tests/docker/bench_docker_bots.sh [BUILD_DIR] [N_BOTS] [ENGINE]
-#       defaults: build/dev, 20, docker (or podman)
+#       defaults: build/dev, 20, docker (or podman, or swarm: the swarm backend, one
+#       replicated service per bot on the private dockerd made a one-node swarm)
 #
 # Starts its own PostgreSQL + Redis (tests/fixtures/services.sh) and a private dockerd and
 # podman (tests/fixtures/engines.sh), packs sath-bot-standin into an image with
@@ -42,7 +43,12 @@ finish() {
 trap finish EXIT
 eval "$(SATH_TEST_PG_PORT=$port "$root/tests/fixtures/services.sh" start "$work/svc")"
 eval "$("$root/tests/fixtures/engines.sh" start "$work/engines")"
-if [ "$engine" = podman ]; then host=$SATH_TEST_PODMAN_HOST; else host=$SATH_TEST_DOCKER_HOST; fi
+backend=docker network=none
+case "$engine" in
+podman) host=$SATH_TEST_PODMAN_HOST ;;
+swarm) host=$SATH_TEST_SWARM_HOST backend=swarm network=host ;; # swarm tasks: no "none"
+*) host=$SATH_TEST_DOCKER_HOST ;;
+esac
 sock=${host#unix://}
 api() { curl -sS --unix-socket "$sock" "http://localhost/v1.41$1"; }
 SATH_DOCKER_HOST=$host SATH_BOT_IMAGE=sath-standin:bench "$root/scripts/bot-image.sh" \
@@ -72,8 +78,8 @@ tree_rss_kb() { # RSS of the processes whose command matches $1 (pgrep -f patter
 if [ "$engine" = podman ]; then engine_pat="$sock|conmon"; else engine_pat="$work/engines/docker|$(dirname "$sock")/dx"; fi
 engine_rss0=$(tree_rss_kb "$engine_pat")
 
-export SATH_BOT_BACKEND=docker SATH_DOCKER_HOST=$host SATH_BOT_IMAGE=sath-standin:bench
-export SATH_BOT_NETWORK=none SATH_BOT_STATE_DIR=$work/bots SATH_BOT_ARGS="--interval-ms 1000"
+export SATH_BOT_BACKEND=$backend SATH_DOCKER_HOST=$host SATH_BOT_IMAGE=sath-standin:bench
+export SATH_BOT_NETWORK=$network SATH_BOT_STATE_DIR=$work/bots SATH_BOT_ARGS="--interval-ms 1000"
 export SATH_BOT_MEMORY_BYTES=$((64 << 20)) SATH_BOT_PIDS_LIMIT=64
 export SATH_ORCH_POLL_MS=${SATH_ORCH_POLL_MS:-1000} SATH_LOG_LEVEL=warn
 t0=$(ms)
@@ -112,7 +118,7 @@ while [ "$(n_status stopped)" -lt "$n" ]; do
 done
 t3=$(ms)
 
-echo "bots:                         $n (docker backend on $engine: $(api /version | sed -n 's/.*"Version":"\([^"]*\)".*"ApiVersion".*/\1/p' | head -1), sath-bot-standin image)"
+echo "bots:                         $n ($backend backend on $engine: $(api /version | sed -n 's/.*"Version":"\([^"]*\)".*"ApiVersion".*/\1/p' | head -1), sath-bot-standin image)"
 echo "time to all RUNNING:          $((t1 - t0)) ms (from orchestrator start)"
 echo "orchestrator CPU during ramp: $cpu s"
 echo "orchestrator RSS peak:        $peak KiB"

@@ -27,6 +27,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "botcalls.h"
 #include "botenv.h"
 #include "docker_api.h"
 
@@ -51,63 +52,6 @@ static void make_env(void)
     for (int i = 0; i < 6; i++)
         orch_env[i] = crash_env[i] = common[i];
     crash_env[6] = "SATH_BOT_ARGS=--crash-after-ms 150 --exit-code 7";
-}
-
-static void free_status(Sath__V1__BotStatus *st)
-{
-    if (st)
-        sath__v1__bot_status__free_unpacked(st, NULL);
-}
-
-static Sath__V1__BotStatus *call(botuser *u, const char *what)
-{
-    Sath__V1__BotStatus *st = NULL;
-    int rc;
-    if (strcmp(what, "start") == 0) {
-        Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
-        rc = sath_bot_start_bot(u->c, &req, &st, NULL);
-    } else if (strcmp(what, "stop") == 0) {
-        Sath__V1__StopBotRequest req = SATH__V1__STOP_BOT_REQUEST__INIT;
-        rc = sath_bot_stop_bot(u->c, &req, &st, NULL);
-    } else {
-        Sath__V1__RestartBotRequest req = SATH__V1__RESTART_BOT_REQUEST__INIT;
-        rc = sath_bot_restart_bot(u->c, &req, &st, NULL);
-    }
-    assert_int_equal(rc, SATH_OK);
-    assert_non_null(st);
-    return st;
-}
-
-/* A new user with a valid paper config whose bot was asked to start. */
-static void new_started_user(botenv *e, botuser *u)
-{
-    assert_int_equal(botuser_new(e, u), 0);
-    assert_int_equal(botuser_config(u, 1, 50000, 0), SATH_OK);
-    free_status(call(u, "start"));
-}
-
-/* The first log line containing `text` (copied into out), waiting up to timeout_ms. */
-static int log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms)
-{
-    for (int waited = 0; waited <= timeout_ms; waited += 200) {
-        Sath__V1__GetBotLogsRequest req = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
-        req.tail = 5000;
-        Sath__V1__GetBotLogsResponse *r = NULL;
-        int found = 0;
-        if (sath_bot_get_bot_logs(u->c, &req, &r, NULL) == SATH_OK) {
-            for (size_t i = 0; i < r->n_lines && !found; i++) {
-                if (strstr(r->lines[i]->text, text)) {
-                    snprintf(out, outlen, "%s", r->lines[i]->text);
-                    found = 1;
-                }
-            }
-            sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
-        }
-        if (found)
-            return 1;
-        sleep_ms(200);
-    }
-    return 0;
 }
 
 /* Containers the engine has for the user (by our label), and the raw inspect of the
@@ -139,35 +83,21 @@ static int containers_of(const char *user, json_t **first)
  * name the new run while the old container is still being replaced.) */
 static Sath__V1__BotStatus *wait_running_run(botuser *u, const char *not_run, const char *not_cid)
 {
-    Sath__V1__BotStatus *st = NULL;
-    for (int waited = 0; waited < WAIT_MS; waited += 100) {
-        free_status(st);
-        st = botuser_status(u);
-        if (st && st->state == SATH__V1__BOT_STATE__BOT_STATE_RUNNING &&
-            (!not_run || strcmp(st->run_id, not_run) != 0) && st->container_id &&
-            strlen(st->container_id) == 64 && (!not_cid || strcmp(st->container_id, not_cid) != 0))
-            return st;
-        sleep_ms(100);
-    }
-    if (st)
-        print_error("never RUNNING: state %d run %s container %s error %s\n", (int)st->state,
-                    st->run_id, st->container_id, st->message);
-    free_status(st);
-    return NULL;
+    return botcall_wait_running(u, 64, not_run, not_cid, WAIT_MS);
 }
 
 static void lifecycle(void **state)
 {
     botenv *e = *state;
     botuser u;
-    new_started_user(e, &u);
+    botcall_new_started_user(e, &u);
     Sath__V1__BotStatus *st = wait_running_run(&u, NULL, NULL);
     assert_non_null(st);
     assert_string_equal(st->backend, "docker");
     char run1[37], cid1[65];
     snprintf(run1, sizeof run1, "%s", st->run_id);
     snprintf(cid1, sizeof cid1, "%s", st->container_id);
-    free_status(st);
+    botcall_free_status(st);
 
     /* the engine has exactly that container, labelled for the user and the run */
     json_t *j;
@@ -184,40 +114,37 @@ static void lifecycle(void **state)
 
     /* the bot read its token (it logs only the length), and its lines reached sathd */
     char line[512];
-    assert_true(log_line(&u, "standin bot started", line, sizeof line, WAIT_MS));
+    assert_true(botcall_log_line(&u, "standin bot started", line, sizeof line, WAIT_MS));
     assert_non_null(strstr(line, run1));
     assert_null(strstr(line, "\"token_bytes\":0"));
     assert_non_null(strstr(line, "\"token_bytes\":"));
-    assert_true(log_line(&u, "tick 1", line, sizeof line, WAIT_MS));
+    assert_true(botcall_log_line(&u, "tick 1", line, sizeof line, WAIT_MS));
 
     /* restart: a new run in a new container, the old one gone */
-    st = call(&u, "restart");
+    st = botcall(&u, "restart");
     assert_string_not_equal(st->run_id, run1);
-    free_status(st);
+    botcall_free_status(st);
     st = wait_running_run(&u, run1, cid1);
     assert_non_null(st);
     assert_string_not_equal(st->container_id, cid1);
-    free_status(st);
+    botcall_free_status(st);
     assert_int_equal(containers_of(u.id, NULL), 1);
-    assert_true(log_line(&u, "standin bot stopping on SIGTERM", line, sizeof line, WAIT_MS));
+    assert_true(botcall_log_line(&u, "standin bot stopping on SIGTERM", line, sizeof line, WAIT_MS));
 
     /* stop: STOPPED, exit 0, the container kept for its status, tokens revoked */
-    free_status(call(&u, "stop"));
+    botcall_free_status(botcall(&u, "stop"));
     st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
     assert_non_null(st);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
     assert_int_equal(st->last_exit_code, 0);
-    free_status(st);
+    botcall_free_status(st);
     assert_true(containers_of(u.id, &j) <= 1);
     if (j) {
         const char *status = json_string_value(json_object_get(json_object_get(j, "State"), "Status"));
         assert_string_not_equal(status, "running");
         json_decref(j);
     }
-    char *live = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1 "
-                                            "AND (token_hash IS NOT NULL OR ended_at IS NULL)", u.id);
-    assert_string_equal(live, "0");
-    free(live);
+    botcall_assert_runs_ended(e, u.id);
     botuser_free(&u);
 }
 
@@ -225,17 +152,14 @@ static void lifecycle(void **state)
 static void crash_backoff_failed(void **state)
 {
     botuser u;
-    new_started_user(*state, &u);
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 60000);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
-    assert_int_equal(st->last_exit_code, 7);
+    botcall_new_started_user(*state, &u);
+    Sath__V1__BotStatus *st = botcall_wait_failed(&u, 7, 60000);
     assert_true(st->restarts >= 2);
-    free_status(st);
+    botcall_free_status(st);
     sleep_ms(1000); /* FAILED stays FAILED, and no container is left running */
     st = botuser_status(&u);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
-    free_status(st);
+    botcall_free_status(st);
     json_t *j;
     assert_true(containers_of(u.id, &j) <= 1);
     if (j) {
@@ -244,7 +168,7 @@ static void crash_backoff_failed(void **state)
         json_decref(j);
     }
     char line[512];
-    assert_true(log_line(&u, "crashing with code 7", line, sizeof line, 5000));
+    assert_true(botcall_log_line(&u, "crashing with code 7", line, sizeof line, 5000));
     botuser_free(&u);
 }
 
@@ -254,13 +178,13 @@ static void orchestrator_killed_readopts(void **state)
 {
     botenv *e = *state;
     botuser u;
-    new_started_user(e, &u);
+    botcall_new_started_user(e, &u);
     Sath__V1__BotStatus *st = wait_running_run(&u, NULL, NULL);
     assert_non_null(st);
     char run[37], cid[65];
     snprintf(run, sizeof run, "%s", st->run_id);
     snprintf(cid, sizeof cid, "%s", st->container_id);
-    free_status(st);
+    botcall_free_status(st);
 
     botenv_orch_kill(e, SIGKILL);
     sleep_ms(1000);
@@ -276,17 +200,17 @@ static void orchestrator_killed_readopts(void **state)
     assert_non_null(st);
     assert_string_equal(st->run_id, run);
     assert_string_equal(st->container_id, cid);
-    free_status(st);
+    botcall_free_status(st);
     assert_int_equal(containers_of(u.id, &j), 1);
     assert_string_equal(json_string_value(json_object_get(j, "Id")), cid);
     json_decref(j);
     char line[512];
-    assert_true(log_line(&u, "tick 5", line, sizeof line, WAIT_MS)); /* still shipping */
+    assert_true(botcall_log_line(&u, "tick 5", line, sizeof line, WAIT_MS)); /* still shipping */
 
-    free_status(call(&u, "stop"));
+    botcall_free_status(botcall(&u, "stop"));
     st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    free_status(st);
+    botcall_free_status(st);
     botuser_free(&u);
 }
 
@@ -295,22 +219,7 @@ int main(int argc, char **argv)
     g_engine = argc > 1 ? argv[1] : "docker";
     const char *var = strcmp(g_engine, "podman") == 0 ? "SATH_TEST_PODMAN_HOST"
                                                       : "SATH_TEST_DOCKER_HOST";
-    g_host = getenv(var);
-    const char *standin = getenv("SATH_BOT_STANDIN"), *script = getenv("SATH_BOT_IMAGE_SCRIPT");
-    if (!g_host || !*g_host || !standin || !script) {
-        fprintf(stderr, "%s (tests/fixtures/engines.sh), SATH_BOT_STANDIN and "
-                        "SATH_BOT_IMAGE_SCRIPT are required (run through ctest)\n", var);
-        return 1;
-    }
-    /* the stand-in bot as an image, the way operators build sath-bot's */
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "SATH_DOCKER_HOST='%s' SATH_BOT_IMAGE=%s '%s' --program '%s' >&2",
-             g_host, IMAGE, script, standin);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "building the stand-in image failed\n");
-        return 1;
-    }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+    if (!(g_host = botcall_engine_image(var, IMAGE)))
         return 1;
     char err[256];
     if (sathd_docker_open(g_host, &g_api, err, sizeof err) != 0) {

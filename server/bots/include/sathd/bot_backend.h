@@ -1,9 +1,11 @@
 /*
  * bot_backend.h - the one small table of functions through which sath-orchestrator runs
  * users' bots: a local process (backend_process.c, the embedded default), a Docker /
- * podman container (backend_docker.c), later a Swarm service or a Kubernetes Deployment.
+ * podman container (backend_docker.c), a Swarm service (backend_swarm.c), later a Kubernetes
+ * Deployment.
  *
- * Model.  A backend knows nothing of PostgreSQL, plans or restart policy: it makes one
+ * Model.  A backend knows nothing of PostgreSQL or plans, and applies no restart policy of
+ * its own unless its engine does (SATHD_BOT_BE_ENGINE_MANAGED, below): it makes one
  * bot per user exist or not exist and reports what it sees.  The orchestrator
  * (reconcile.c) decides what should exist, holds a PostgreSQL advisory lock on the bot
  * while it calls a backend for it, and writes what the backend observed back to the
@@ -19,9 +21,11 @@
  * makes two.
  *
  * What each operation maps to:
- *              process (here)            docker / podman          swarm (later)          kubernetes (later)
+ *              process (here)            docker / podman          swarm                  kubernetes (later)
  *   start      posix_spawn supervisor    POST create + start      POST /services/create  apply Deployment replicas=1
- *   stop       SIGTERM, grace, SIGKILL   POST stop?t=grace        scale to 0 / delete    replicas=0 (terminationGracePeriod)
+ *                                                                 (or update: scale to 1,
+ *                                                                 ForceUpdate for a new run)
+ *   stop       SIGTERM, grace, SIGKILL   POST stop?t=grace        scale to 0             replicas=0 (terminationGracePeriod)
  *   inspect    pidfile + /proc + status  GET /containers/json     GET /tasks?service=    GET pods?labelSelector
  *   list       scan state_dir            GET /containers/json?filters=label=sath.bot  (ditto services / pods)
  *   logs       supervisor's log files    GET /logs?since&timestamps (8-byte frames)   service logs / pod logs
@@ -87,6 +91,9 @@ typedef struct sathd_bot_spec {
     int open_files;                        /* 0 = backend default (process: RLIMIT_NOFILE) */
     int stop_grace_s;                      /* SIGTERM -> SIGKILL delay; 0 = backend default */
     const char *network_mode;              /* container backends; NULL = configured default */
+    const char *placement_class;           /* cluster backends: the user's plan name, which
+                                              configuration may map to placement constraints
+                                              (SATH_SWARM_PLACEMENT); NULL = none */
 } sathd_bot_spec;
 
 typedef enum sathd_bot_obs_state {
@@ -114,8 +121,19 @@ typedef int (*sathd_bot_log_cb)(void *arg, int64_t time_ms, const char *stream /
 /* One bot of ours.  Return non-zero to stop the listing. */
 typedef int (*sathd_bot_list_cb)(void *arg, const sathd_bot_observed *obs);
 
+/* What a backend's engine does by itself (sathd_bot_backend_ops.flags). */
+enum {
+    /* The engine schedules and restarts the bot (Swarm, Kubernetes): PENDING is a normal,
+     * possibly long state (no node fits yet) and not a reason to recreate; an EXITED
+     * failure means the engine's own restart policy gave up, so the orchestrator's backoff
+     * does not run again on top of it; a new run of the same user replaces the old one in
+     * place (start() updates the service) instead of stop + remove + create. */
+    SATHD_BOT_BE_ENGINE_MANAGED = 1u << 0,
+};
+
 typedef struct sathd_bot_backend_ops {
     const char *name; /* "process", "docker", "swarm" */
+    unsigned flags;   /* SATHD_BOT_BE_* */
     /* Creates and starts the user's bot.  If one already exists for the user: same
      * run_id and still running -> adopt it (0, out RUNNING); otherwise stop + remove it
      * first.  Never two.  On success *out describes the new bot (RUNNING or PENDING). */
@@ -169,6 +187,18 @@ typedef struct sathd_bot_backend_config {
     int pids_limit;
     int open_files;
     int stop_grace_s;
+    /* the restart policy, for backends whose engine applies it (SATHD_BOT_BE_ENGINE_MANAGED) */
+    int restart_max;             /* SATH_BOT_RESTART_MAX: attempts before the engine gives up */
+    int restart_delay_ms;        /* SATH_BOT_BACKOFF_BASE_MS: delay between attempts */
+    int restart_window_s;        /* SATH_BOT_RESTART_WINDOW_S */
+    /* swarm backend */
+    const char *swarm_constraints; /* SATH_SWARM_CONSTRAINTS: "c1,c2" for every bot, e.g.
+                                      "node.labels.bots==true" */
+    const char *swarm_spread;      /* SATH_SWARM_SPREAD: spread over this node label
+                                      ("node.labels.zone"); NULL = none */
+    const char *swarm_placement;   /* SATH_SWARM_PLACEMENT: "class=c1,c2;class2=c3": extra
+                                      constraints for a plan name (or "live"/"paper") */
+    int swarm_reserve_pct;         /* SATH_SWARM_RESERVE_PCT: Reservations as % of Limits */
 } sathd_bot_backend_config;
 
 /* Constructors.  0 and *out filled, or a negative errno-style code with a reason in
@@ -177,7 +207,9 @@ int sathd_bot_backend_process_new(const sathd_bot_backend_config *cfg, sathd_bot
                                   char *err, size_t errlen);
 int sathd_bot_backend_docker_new(const sathd_bot_backend_config *cfg, sathd_bot_backend *out,
                                  char *err, size_t errlen);
-/* By name ("process", "docker"): the constructor above, or -ENOENT for an unknown name. */
+int sathd_bot_backend_swarm_new(const sathd_bot_backend_config *cfg, sathd_bot_backend *out,
+                                char *err, size_t errlen);
+/* By name ("process", "docker", "swarm"): the constructor above, or -ENOENT for an unknown name. */
 int sathd_bot_backend_open(const char *name, const sathd_bot_backend_config *cfg,
                            sathd_bot_backend *out, char *err, size_t errlen);
 
