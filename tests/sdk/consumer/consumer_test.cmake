@@ -14,13 +14,13 @@ else()
   set(_consumer_cflags "")
   set(_consumer_valgrind 1)
 endif()
-sath_add_test(sdk_consumer SOURCES torture_examples.c LIBS sdk_fixture LABELS sdk integration)
-target_compile_definitions(sdk_consumer PRIVATE
+sath_add_test(sdk_torture_examples SOURCES torture_examples.c LIBS sdk_fixture LABELS sdk integration)
+target_compile_definitions(sdk_torture_examples PRIVATE
   SATH_CONSUMER_RUN="${CMAKE_CURRENT_SOURCE_DIR}/consumer/run.sh"
   SATH_CONSUMER_SRC="${CMAKE_CURRENT_SOURCE_DIR}/consumer"
   SATH_CONSUMER_BUILD="${PROJECT_BINARY_DIR}"
   SATH_CONSUMER_CC="${CMAKE_C_COMPILER}"
   SATH_CONSUMER_CFLAGS="${_consumer_cflags}"
   SATH_CONSUMER_VALGRIND="${_consumer_valgrind}")
-set_tests_properties(sdk_consumer PROPERTIES TIMEOUT 600
+set_tests_properties(sdk_torture_examples PROPERTIES TIMEOUT 600
   ENVIRONMENT "SATHD_BIN=$<TARGET_FILE:sathd>")
