@@ -22,6 +22,7 @@ static const char *const reads[][2] = {
     {"sath.v1.BotService", "GetBotStatus"},
     {"sath.v1.BotService", "GetBotConfig"},
     {"sath.v1.BotService", "GetBotLogs"},
+    {"sath.v1.BotService", "GetBotPerformance"},
     {"sath.v1.BotService", "FollowBotLogs"}, /* a stream: gRPC retries it only before its
                                                * first message, so nothing is delivered twice */
     {"sath.v1.KeysService", "ListExchangeKeys"},
