@@ -99,7 +99,7 @@ static sathd_bot_spec *spec(spec_buf *b, const char *user, const char *script, c
     snprintf(b->envbuf[0], sizeof b->envbuf[0], "SATH_BOT_ID=%s", b->bot);
     snprintf(b->envbuf[1], sizeof b->envbuf[1], "SATH_RUN_ID=%s", b->run);
     snprintf(b->envbuf[2], sizeof b->envbuf[2], "SATH_USER_ID=%s", user);
-    snprintf(b->envbuf[3], sizeof b->envbuf[3], "SATH_ADDR=127.0.0.1:50051");
+    snprintf(b->envbuf[3], sizeof b->envbuf[3], "SATH_ADDR=127.0.0.1:1");
     for (int i = 0; i < 4; i++)
         b->env[i] = b->envbuf[i];
     b->s = (sathd_bot_spec){

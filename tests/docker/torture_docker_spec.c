@@ -30,7 +30,7 @@ static const sathd_docker_defaults defs = {
 };
 
 static const char *const env_ok[] = {"SATH_BOT_ID=" BOT, "SATH_RUN_ID=" RUN,
-                                     "SATH_ADDR=127.0.0.1:50051", NULL};
+                                     "SATH_ADDR=127.0.0.1:1", NULL};
 static const char *const argv_ok[] = {"--verbose", NULL};
 
 static sathd_bot_spec base(void)

@@ -469,7 +469,7 @@ static void ssrf_guard_classes(void **state)
                      SATHD_HTTPC_EUNREACHABLE);
 
     /* allow-list forms */
-    const char *allow[] = {"10.0.0.0/8", "fd00::/8", "[::1]:8080", "intranet-ai.local:443",
+    const char *allow[] = {"10.0.0.0/8", "fd00::/8", "[::1]:7", "intranet-ai.local:443",
                            "169.254.169.254", NULL};
     sathd_httpc_config cfg = {.outbound_allow = allow};
     sathd_httpc *c;
@@ -480,7 +480,7 @@ static void ssrf_guard_classes(void **state)
     assert_int_equal(sathd_httpc_guard_check(c, "http://192.168.0.1/"), SATHD_HTTPC_EBLOCKED);
     assert_int_equal(sathd_httpc_guard_check(c, "https://[fd01::2]/"), SATHD_HTTPC_OK);
     assert_int_equal(sathd_httpc_guard_check(c, "https://[fe80::2]/"), SATHD_HTTPC_EBLOCKED);
-    assert_int_equal(sathd_httpc_guard_check(c, "http://[::1]:8080/"), SATHD_HTTPC_OK);
+    assert_int_equal(sathd_httpc_guard_check(c, "http://[::1]:7/"), SATHD_HTTPC_OK);
     assert_int_equal(sathd_httpc_guard_check(c, "http://[::1]:8081/"), SATHD_HTTPC_EBLOCKED);
     assert_int_equal(sathd_httpc_guard_check(c, "http://169.254.169.254/"), SATHD_HTTPC_OK);
     sathd_httpc_free(c);
@@ -545,9 +545,9 @@ static void scrub_and_lists(void **state)
     sathd_httpc_scrub(text, strlen(text), NULL, 200, out, 8);
     assert_string_equal(out, "Incorre");
 
-    char **l = sathd_httpc_list_split(" 127.0.0.1:8080, [::1]:9,,10.0.0.0/8\tfoo ");
+    char **l = sathd_httpc_list_split(" 127.0.0.1:7, [::1]:9,,10.0.0.0/8\tfoo ");
     assert_non_null(l);
-    assert_string_equal(l[0], "127.0.0.1:8080");
+    assert_string_equal(l[0], "127.0.0.1:7");
     assert_string_equal(l[1], "[::1]:9");
     assert_string_equal(l[2], "10.0.0.0/8");
     assert_string_equal(l[3], "foo");

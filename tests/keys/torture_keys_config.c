@@ -72,7 +72,7 @@ static void bad_key_and_url(void **state)
     assert_non_null(strstr(out, "SATH_OPENAI_URL"));
     free(out);
     /* the SSRF allow-list and the per-user caps: a bad entry is named */
-    assert_int_equal(sathd(DB JWT "SATH_OUTBOUND_ALLOW=127.0.0.1:8080,10.0.0.0/33", "serve", &out), 2);
+    assert_int_equal(sathd(DB JWT "SATH_OUTBOUND_ALLOW=127.0.0.1:7,10.0.0.0/33", "serve", &out), 2);
     assert_non_null(strstr(out, "SATH_OUTBOUND_ALLOW: \"10.0.0.0/33\" is not"));
     free(out);
     assert_int_equal(sathd(DB "SATH_MAX_AI_KEYS=0", "serve", &out), 2);
