@@ -133,6 +133,20 @@ void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args)
     e->orch[3] = "SATH_BOT_MEMORY_BYTES=0";
 }
 
+int botrun_start(botrun *r, int with_influx, const char *bot_args)
+{
+    botrun_env_init(&r->env, with_influx, bot_args);
+    if (botenv_start2(&r->e, r->env.orch, r->env.sathd) != 0)
+        return -1;
+    return botuser_new(&r->e, &r->u);
+}
+
+void botrun_stop(botrun *r)
+{
+    botuser_free(&r->u);
+    botenv_stop(&r->e);
+}
+
 int free_port(void)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);

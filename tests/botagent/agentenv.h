@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "botenv.h"
 #include "sath/sath.h"
 #include "sathd_proc.h"
 
@@ -32,6 +33,18 @@ typedef struct botrun_env {
     const char *sathd[4], *orch[5];
 } botrun_env;
 void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args);
+
+/* The fixture of the tests that run sath-bot end to end: sathd and sath-orchestrator in
+ * the environment botrun_env_init makes, and one registered user.  Keep it where it was
+ * started (botenv holds pointers into env). */
+typedef struct botrun {
+    botenv e;
+    botrun_env env;
+    botuser u;
+} botrun;
+/* 0 when all started; else -1 (botrun_stop still cleans up what did). */
+int botrun_start(botrun *r, int with_influx, const char *bot_args);
+void botrun_stop(botrun *r);
 
 /* A port on 127.0.0.1 free right now. */
 int free_port(void);
