@@ -12,7 +12,29 @@
 
 #include <cmocka.h>
 
+#include <curl/curl.h>
+
 #include "botscenario.h"
+#include "docker_api.h"
+
+sathd_docker *botscenario_engine(const char *host_var, const char *image, const char **host)
+{
+    if (!(*host = botcall_engine_image(host_var, image)))
+        return NULL;
+    sathd_docker *api = NULL;
+    char err[256];
+    if (sathd_docker_open(*host, &api, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", *host, err);
+        return NULL;
+    }
+    return api;
+}
+
+void botscenario_engine_close(sathd_docker *api)
+{
+    sathd_docker_close(api);
+    curl_global_cleanup();
+}
 
 int botscenario_setup(void **state)
 {

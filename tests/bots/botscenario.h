@@ -45,6 +45,17 @@ typedef struct botscenario_backend {
     int (*alive)(const char *user, const char *handle);
 } botscenario_backend;
 
+/* The Engine API client of server/bots (docker_api.h), which the backends' hooks use. */
+typedef struct sathd_docker sathd_docker;
+
+/* The engine a backend's scenarios run on: its address from the environment variable
+ * `host_var` (ctest sets it from tests/fixtures/engines.sh), sath-bot-standin packed into
+ * `image` there (botcall_engine_image) and an Engine API client on it; *host is the
+ * address.  NULL after saying on stderr what is missing.  botscenario_engine_close ends
+ * it (and libcurl) after the tests. */
+sathd_docker *botscenario_engine(const char *host_var, const char *image, const char **host);
+void botscenario_engine_close(sathd_docker *api);
+
 /* One scenario's prestate: the backend and the orchestrator's extra environment (a
  * NULL-terminated "K=V" list, kept for the orchestrator's restarts). */
 typedef struct botscenario_case {

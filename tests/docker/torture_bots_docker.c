@@ -155,13 +155,8 @@ int main(int argc, char **argv)
     g_engine = argc > 1 ? argv[1] : "docker";
     const char *var = strcmp(g_engine, "podman") == 0 ? "SATH_TEST_PODMAN_HOST"
                                                       : "SATH_TEST_DOCKER_HOST";
-    if (!(g_host = botcall_engine_image(var, IMAGE)))
+    if (!(g_api = botscenario_engine(var, IMAGE, &g_host)))
         return 1;
-    char err[256];
-    if (sathd_docker_open(g_host, &g_api, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", g_host, err);
-        return 1;
-    }
     make_env();
     const botscenario_case normal = {&docker_backend, orch_env};
     const botscenario_case crashing = {&docker_backend, crash_env};
@@ -169,7 +164,6 @@ int main(int argc, char **argv)
         BOTSCENARIO_TESTS(&normal, &crashing, "crash_backoff_failed"),
     };
     int rc = cmocka_run_group_tests_name(g_engine, tests, NULL, NULL);
-    sathd_docker_close(g_api);
-    curl_global_cleanup();
+    botscenario_engine_close(g_api);
     return rc;
 }

@@ -256,13 +256,8 @@ static void placement_unsatisfiable(void **state)
 
 int main(void)
 {
-    if (!(g_host = botcall_engine_image("SATH_TEST_SWARM_HOST", IMAGE)))
+    if (!(g_api = botscenario_engine("SATH_TEST_SWARM_HOST", IMAGE, &g_host)))
         return 1;
-    char err[256];
-    if (sathd_docker_open(g_host, &g_api, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", g_host, err);
-        return 1;
-    }
     make_env();
     const botscenario_case normal = {&swarm_backend, orch_env};
     const botscenario_case crashing = {&swarm_backend, crash_env};
@@ -272,7 +267,6 @@ int main(void)
                                                  botenv_teardown, (void *)placement_env),
     };
     int rc = cmocka_run_group_tests_name("swarm", tests, NULL, NULL);
-    sathd_docker_close(g_api);
-    curl_global_cleanup();
+    botscenario_engine_close(g_api);
     return rc;
 }
