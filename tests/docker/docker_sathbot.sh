@@ -16,6 +16,7 @@
 set -euo pipefail
 engine=${1:?usage: docker_sathbot.sh docker|podman|swarm}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/fixtures/sathd.sh"
 : "${SATH_TEST_DATABASE_URL:?run through scripts/test (needs the test PostgreSQL)}"
 : "${SATH_TEST_REDIS_URL:?run through scripts/test (needs the test Redis)}"
 : "${SATH_TEST_INFLUX_URL:?run through scripts/test (needs the test InfluxDB)}"
@@ -60,34 +61,16 @@ for c in json.load(sys.stdin):
     echo "--- orchestrator log"; tail -n 40 "$work/orch.log" 2>/dev/null
   fi
   engine_api -X DELETE "http://localhost/images/$image?force=1" >/dev/null 2>&1
-  psql -q "$SATH_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+  sathd_fixture_drop "$db"
   rm -rf "$work"
   exit $rc
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-psql -q "$SATH_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
-dburl=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' \
-        "$SATH_TEST_DATABASE_URL" "$db")
-export SATH_DATABASE_URL=$dburl SATH_REDIS_URL=$SATH_TEST_REDIS_URL
-SATH_JWT_ED25519_KEY=$(head -c32 /dev/urandom | base64 -w0)
-SATH_ENCRYPTION_KEYS="k1:$(head -c32 /dev/urandom | base64 -w0)"
-export SATH_JWT_ED25519_KEY SATH_ENCRYPTION_KEYS
+sathd_fixture_env "$db"
 export SATH_INFLUX_URL=$SATH_TEST_INFLUX_URL SATH_INFLUX_DB=$db
-export SATH_GRPC_ADDR=127.0.0.1:0 SATH_HTTP_ADDR=127.0.0.1:0 SATH_RATELIMIT_PREFIX="dsb:$db:"
-"$SATHD_BIN" migrate >"$work/migrate.log" 2>&1
-"$SATHD_BIN" serve >"$work/sathd.log" 2>&1 &
-sathd_pid=$!
-http="" grpc=""
-for _ in $(seq 300); do
-  http=$(sed -n 's/.* http=[^ ]*:\([0-9][0-9]*\).*/\1/p' "$work/sathd.log" | head -1)
-  grpc=$(sed -n 's/.* grpc=[^ ]*:\([0-9][0-9]*\).*/\1/p' "$work/sathd.log" | head -1)
-  [ -n "$http" ] && [ -n "$grpc" ] && break
-  kill -0 "$sathd_pid" 2>/dev/null || fail "sathd exited"
-  sleep 0.05
-done
-[ -n "$http" ] || fail "sathd did not start"
+sathd_fixture_start "$work" || fail "sathd"
 base=http://127.0.0.1:$http
 
 SATH_DOCKER_HOST=$host SATH_BOT_IMAGE=$image "$root/scripts/bot-image.sh" --program "$SATH_BOT_BIN" \
