@@ -62,8 +62,10 @@ int botscenario_teardown(void **state)
     return 0;
 }
 
-/* A new user whose bot runs on the engine: its run id and handle copied out. */
-static void new_running_bot(botscenario *s, botuser *u, char run[37], char handle[65])
+/* A new user whose bot runs on the engine: its run id and handle copied out, and its
+ * status (caller frees). */
+static Sath__V1__BotStatus *new_running_bot(botscenario *s, botuser *u, char run[37],
+                                            char handle[65])
 {
     const botscenario_backend *be = s->be;
     botcall_new_started_user(s->env, u);
@@ -72,7 +74,7 @@ static void new_running_bot(botscenario *s, botuser *u, char run[37], char handl
     assert_string_equal(st->backend, be->name);
     snprintf(run, 37, "%s", st->run_id);
     snprintf(handle, 65, "%s", st->container_id);
-    botcall_free_status(st);
+    return st;
 }
 
 static const char *label(json_t *labels, const char *key)
@@ -86,7 +88,7 @@ void botscenario_lifecycle(void **state)
     const botscenario_backend *be = s->be;
     botuser u;
     char run1[37], handle1[65];
-    new_running_bot(s, &u, run1, handle1);
+    Sath__V1__BotStatus *st = new_running_bot(s, &u, run1, handle1);
 
     /* the engine has exactly that bot, labelled for the user and the run; the run token is
      * nowhere in its inspect, only the path of the file the bot reads it from */
@@ -100,8 +102,9 @@ void botscenario_lifecycle(void **state)
     assert_non_null(strstr(all, "SATH_RUN_TOKEN_FILE=/run/secrets/sath_run_token"));
     free(all);
     if (be->running)
-        be->running(j, handle1);
+        be->running(st, j);
     json_decref(j);
+    botcall_free_status(st);
 
     /* the bot read its token (it logs only the length), and its lines reached sathd */
     char line[512];
@@ -112,7 +115,7 @@ void botscenario_lifecycle(void **state)
     assert_true(botcall_log_line(&u, "tick 1", line, sizeof line, be->wait_ms));
 
     /* restart: a new run, which the engine then runs in place of the old one */
-    Sath__V1__BotStatus *st = botcall(&u, "restart");
+    st = botcall(&u, "restart");
     assert_string_not_equal(st->run_id, run1);
     botcall_free_status(st);
     be->restarted(&u, run1, handle1);
@@ -120,8 +123,9 @@ void botscenario_lifecycle(void **state)
     /* stop: STOPPED with exit 0 (the stand-in's answer to SIGTERM), tokens revoked */
     st = botcall_stop_wait(&u, be->wait_ms);
     assert_int_equal(st->last_exit_code, 0);
+    assert_int_equal(st->restarts, 0); /* it never crashed */
+    be->stopped(st, u.id, handle1);
     botcall_free_status(st);
-    be->stopped(u.id, handle1);
     botcall_assert_runs_ended(s->env, u.id);
     botuser_free(&u);
 }
@@ -150,7 +154,7 @@ void botscenario_orchestrator_killed(void **state)
     const botscenario_backend *be = s->be;
     botuser u;
     char run[37], handle[65];
-    new_running_bot(s, &u, run, handle);
+    botcall_free_status(new_running_bot(s, &u, run, handle));
     int generation = be->alive(u.id, handle);
 
     botenv_orch_kill(s->env, SIGKILL);

@@ -29,14 +29,16 @@ typedef struct botscenario_backend {
     /* The engine's inspect of the user's one bot object (asserts there is exactly one,
      * with id `handle`); *labels points at its labels inside it.  Caller json_decref's. */
     json_t *(*inspect)(const char *user, const char *handle, json_t **labels);
-    /* What only this backend promises of a bot just RUNNING (its inspect), may be NULL. */
-    void (*running)(json_t *inspect, const char *handle);
+    /* What only this backend promises of a bot just RUNNING (`st`, handle
+     * st->container_id) and its inspect; may be NULL. */
+    void (*running)(const Sath__V1__BotStatus *st, json_t *inspect);
     /* RestartBot answered a run other than old_run: waits until the engine runs that new
      * run and asserts how the old one was replaced (a new container / the same service
      * updated). */
     void (*restarted)(botuser *u, const char *old_run, const char *old_handle);
-    /* STOPPED was reported: asserts nothing of the user's runs any more. */
-    void (*stopped)(const char *user, const char *handle);
+    /* STOPPED was reported (`st`): asserts nothing of the user's runs is left running on
+     * the engine (handle: the bot's before the stop). */
+    void (*stopped)(const Sath__V1__BotStatus *st, const char *user, const char *handle);
     /* FAILED with exit code 7 (`st`): asserts the engine's side of the crashes. */
     void (*failed)(botuser *u, const Sath__V1__BotStatus *st);
     /* Asserts the user has exactly one bot object, `handle`, and that it is running;

@@ -104,8 +104,9 @@ static void restarted(botuser *u, const char *old_run, const char *old_cid)
 }
 
 /* stopped: the container kept for its status (or gone), never running */
-static void stopped(const char *user, const char *cid)
+static void stopped(const Sath__V1__BotStatus *st, const char *user, const char *cid)
 {
+    (void)st;
     (void)cid;
     json_t *j;
     assert_true(containers_of(user, &j) <= 1);

@@ -114,8 +114,9 @@ static json_t *inspect(const char *user, const char *sid, json_t **labels)
 }
 
 /* limited, hardened, restarted by the engine, the token a secret; its task runs */
-static void running_hardened(json_t *service, const char *sid)
+static void running_hardened(const Sath__V1__BotStatus *st, json_t *service)
 {
+    const char *sid = st->container_id;
     json_t *tt = spec_get(service, "TaskTemplate");
     json_t *cs = json_object_get(tt, "ContainerSpec");
     assert_true(json_is_true(json_object_get(cs, "ReadOnly")));
@@ -167,8 +168,9 @@ static void restarted(botuser *u, const char *old_run, const char *sid)
 }
 
 /* stopped: scaled to 0 or removed, never running */
-static void stopped(const char *user, const char *sid)
+static void stopped(const Sath__V1__BotStatus *st, const char *user, const char *sid)
 {
+    (void)st;
     json_t *j = service_of(user);
     if (j) {
         assert_int_equal(json_integer_value(json_object_get(
