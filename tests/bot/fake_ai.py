@@ -26,7 +26,9 @@ import json
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from json_http import JsonHandler  # next to this file
 
 LOCK = threading.Lock()
 CONF = {"answer": "YES", "status": 200, "delay_ms": 0}
@@ -34,24 +36,7 @@ CALLS = []
 KEY = None
 
 
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def send(self, code, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
-
+class H(JsonHandler):
     def do_GET(self):
         if self.path != "/_fake/state":
             return self.send(404, {"error": {"message": "not found"}})

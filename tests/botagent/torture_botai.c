@@ -32,9 +32,7 @@
 #define BOT_ARGS "--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01 --ai-backoff-ms 0"
 
 typedef struct fx {
-    botenv e;
-    botrun_env env;
-    botuser u;
+    botrun_fx b; /* sathd + orchestrator running sath-bot, and the user */
     pid_t fake;
     int to_fake;
     char base[96];
@@ -94,20 +92,19 @@ static int setup(void **state)
         return -1;
     snprintf(f->base, sizeof f->base, "http://%s", target);
     snprintf(args, sizeof args, BOT_ARGS " --ai-url %s --ai-model gpt-e2e", f->base);
-    botrun_env_init(&f->env, 0, args);
-    if (botenv_start2(&f->e, f->env.orch, f->env.sathd) != 0 || botuser_new(&f->e, &f->u) != 0)
+    if (botrun_fx_start(&f->b, 0, args) != 0)
         return -1;
     Sath__V1__CreateAiKeyRequest req = SATH__V1__CREATE_AI_KEY_REQUEST__INIT;
     req.provider = SATH__V1__AI_PROVIDER__AI_PROVIDER_OPENAI;
     req.label = (char *)"e2e";
     req.api_key = (char *)KEY;
     Sath__V1__AiKey *key = NULL;
-    int rc = sath_keys_create_ai_key(f->u.c, &req, &key, NULL);
+    int rc = sath_keys_create_ai_key(f->b.u.c, &req, &key, NULL);
     if (rc != SATH_OK) {
-        fprintf(stderr, "CreateAiKey: %s: %s\n", sath_err_name(rc), sath_client_last_error_message(f->u.c));
+        fprintf(stderr, "CreateAiKey: %s: %s\n", sath_err_name(rc), sath_client_last_error_message(f->b.u.c));
         return -1;
     }
-    rc = botuser_config_ai(&f->u, 1, 100000, 0, key->id);
+    rc = botuser_config_ai(&f->b.u, 1, 100000, 0, key->id);
     sath__v1__ai_key__free_unpacked(key, NULL);
     return rc == SATH_OK ? 0 : -1;
 }
@@ -117,8 +114,7 @@ static int teardown(void **state)
     fx *f = *state;
     if (!f)
         return 0;
-    botuser_free(&f->u);
-    botenv_stop(&f->e);
+    botrun_fx_stop(&f->b);
     if (f->fake > 0) {
         close(f->to_fake);
         waitpid(f->fake, NULL, 0);
@@ -142,7 +138,7 @@ static void test_entries_need_the_providers_yes(void **state)
     answer(f, "NO");
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
     Sath__V1__BotStatus *st = NULL;
-    assert_int_equal(sath_bot_start_bot(f->u.c, &req, &st, NULL), SATH_OK);
+    assert_int_equal(sath_bot_start_bot(f->b.u.c, &req, &st, NULL), SATH_OK);
     sath__v1__bot_status__free_unpacked(st, NULL);
 
     /* at least three questions, all with the user's key, about the run's symbol */
@@ -166,20 +162,20 @@ static void test_entries_need_the_providers_yes(void **state)
     /* every entry vetoed: heartbeats come, trades do not (the same seed without the
      * filter trades within a few seconds: torture_botrun) */
     sleep_ms(1500);
-    assert_int_equal(reported_trades(&f->u), 0);
+    assert_int_equal(reported_trades(&f->b.u), 0);
 
     answer(f, "YES");
     int64_t trades = 0;
     for (int waited = 0; waited < 30000 && trades < 1; waited += 200) {
-        trades = reported_trades(&f->u);
+        trades = reported_trades(&f->b.u);
         sleep_ms(200);
     }
     assert_true(trades >= 1);
 
     Sath__V1__StopBotRequest sr = SATH__V1__STOP_BOT_REQUEST__INIT;
-    assert_int_equal(sath_bot_stop_bot(f->u.c, &sr, &st, NULL), SATH_OK);
+    assert_int_equal(sath_bot_stop_bot(f->b.u.c, &sr, &st, NULL), SATH_OK);
     sath__v1__bot_status__free_unpacked(st, NULL);
-    st = botuser_wait(&f->u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
+    st = botuser_wait(&f->b.u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
     assert_non_null(st);
     assert_int_equal(st->last_exit_code, 0);
     sath__v1__bot_status__free_unpacked(st, NULL);
@@ -187,7 +183,7 @@ static void test_entries_need_the_providers_yes(void **state)
     Sath__V1__GetBotLogsRequest lr = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
     lr.tail = 2000;
     Sath__V1__GetBotLogsResponse *logs = NULL;
-    assert_int_equal(sath_bot_get_bot_logs(f->u.c, &lr, &logs, NULL), SATH_OK);
+    assert_int_equal(sath_bot_get_bot_logs(f->b.u.c, &lr, &logs, NULL), SATH_OK);
     int on = 0, vetoed = 0;
     for (size_t k = 0; k < logs->n_lines; k++) {
         const char *t = logs->lines[k]->text;

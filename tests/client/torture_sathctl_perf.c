@@ -34,9 +34,7 @@
 #define PASSWORD "correct horse battery" /* botuser_new's */
 
 typedef struct fx {
-    botenv e;
-    botrun_env env;
-    botuser u;
+    botrun_fx b;   /* b.e: sathd + orchestrator, b.u: the user whose bot runs */
     char home[64]; /* sathctl's HOME / XDG_CONFIG_HOME: its saved session */
 } fx;
 
@@ -85,11 +83,7 @@ static int setup(void **state)
     *state = f;
     if (!f || make_home(f->home, sizeof f->home) != 0)
         return -1;
-    botrun_env_init(&f->env, 1, BOT_ARGS);
-    if (botenv_start2(&f->e, f->env.orch, f->env.sathd) != 0 || botuser_new(&f->e, &f->u) != 0 ||
-        botuser_config(&f->u, 1, 100000, 0) != 0)
-        return -1;
-    return 0;
+    return botrun_fx_start(&f->b, 1, BOT_ARGS) == 0 && botuser_config(&f->b.u, 1, 100000, 0) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -97,8 +91,7 @@ static int teardown(void **state)
     fx *f = *state;
     if (!f)
         return 0;
-    botuser_free(&f->u);
-    botenv_stop(&f->e);
+    botrun_fx_stop(&f->b);
     remove_home(f->home);
     free(f);
     return 0;
@@ -110,23 +103,23 @@ static Sath__V1__BotStatus *run_until_trades(fx *f, size_t trades)
 {
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
     Sath__V1__BotStatus *st = NULL;
-    assert_int_equal(sath_bot_start_bot(f->u.c, &req, &st, NULL), SATH_OK);
+    assert_int_equal(sath_bot_start_bot(f->b.u.c, &req, &st, NULL), SATH_OK);
     char run[37], q[300];
     snprintf(run, sizeof run, "%s", st->run_id);
     sath__v1__bot_status__free_unpacked(st, NULL);
     snprintf(q, sizeof q, "SELECT qty FROM bot_trade WHERE run_id = '%s'", run);
-    assert_true(influx_wait_rows(f->env.db, q, trades, 40000) >= trades);
+    assert_true(influx_wait_rows(f->b.env.db, q, trades, 40000) >= trades);
 
     Sath__V1__StopBotRequest sr = SATH__V1__STOP_BOT_REQUEST__INIT;
-    assert_int_equal(sath_bot_stop_bot(f->u.c, &sr, &st, NULL), SATH_OK);
+    assert_int_equal(sath_bot_stop_bot(f->b.u.c, &sr, &st, NULL), SATH_OK);
     sath__v1__bot_status__free_unpacked(st, NULL);
-    st = botuser_wait(&f->u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
+    st = botuser_wait(&f->b.u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
     assert_non_null(st);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
     assert_int_equal(st->last_exit_code, 0);
     /* the final report's equity point is the last thing the run writes */
     snprintf(q, sizeof q, "SELECT equity FROM bot_equity WHERE run_id = '%s' AND final = 1", run);
-    assert_int_equal(influx_wait_rows(f->env.db, q, 1, 10000), 1);
+    assert_int_equal(influx_wait_rows(f->b.env.db, q, 1, 10000), 1);
     return st;
 }
 
@@ -233,7 +226,7 @@ static void test_summary_matches_get_bot_performance(void **state)
     int64_t reported_trades = st->trades;
     sath__v1__bot_status__free_unpacked(st, NULL);
 
-    Sath__V1__BotPerformance *p = api_performance(&f->u, since, 1);
+    Sath__V1__BotPerformance *p = api_performance(&f->b.u, since, 1);
     assert_true(p->n_points >= 2);
     assert_true(p->n_trades >= 4);
     assert_int_equal((int64_t)p->n_trades, reported_trades); /* every fill reached InfluxDB */
@@ -241,8 +234,8 @@ static void test_summary_matches_get_bot_performance(void **state)
         assert_true(p->points[i]->equity > 900 && p->points[i]->equity < 1100);
     assert_int_equal(p->step->seconds, 1);
 
-    const char *target = f->e.sathd.target;
-    login(target, f->home, f->u.email);
+    const char *target = f->b.e.sathd.target;
+    login(target, f->home, f->b.u.email);
     char since_arg[24];
     snprintf(since_arg, sizeof since_arg, "%lld", (long long)since);
     child_result r;
@@ -264,7 +257,7 @@ static void test_no_runs(void **state)
 {
     fx *f = *state;
     botuser idle;
-    assert_int_equal(botuser_new(&f->e, &idle), 0);
+    assert_int_equal(botuser_new(&f->b.e, &idle), 0);
     Sath__V1__GetBotPerformanceRequest req = SATH__V1__GET_BOT_PERFORMANCE_REQUEST__INIT;
     Sath__V1__BotPerformance *p = NULL;
     assert_int_equal(sath_bot_get_bot_performance(idle.c, &req, &p, NULL), SATH_OK);
@@ -274,14 +267,14 @@ static void test_no_runs(void **state)
 
     char home[64];
     assert_int_equal(make_home(home, sizeof home), 0);
-    login(f->e.sathd.target, home, idle.email);
+    login(f->b.e.sathd.target, home, idle.email);
     child_result r;
-    sathctl(f->e.sathd.target, home, NULL, &r, "bot", "performance", NULL);
+    sathctl(f->b.e.sathd.target, home, NULL, &r, "bot", "performance", NULL);
     assert_int_equal(r.code, 1);
     assert_string_equal(r.out, "");
     assert_non_null(strstr(r.err, "sathctl: bot performance: no reports since "));
     assert_non_null(strstr(r.err, "the bot has not run (or not reported) in this range"));
-    sathctl(f->e.sathd.target, home, NULL, &r, "--json", "bot", "performance", NULL);
+    sathctl(f->b.e.sathd.target, home, NULL, &r, "--json", "bot", "performance", NULL);
     assert_int_equal(r.code, 1);
     assert_string_equal(r.out, "{\"points\":[],\"trades\":[]}\n");
     remove_home(home);
