@@ -29,7 +29,10 @@
 #include "fake_proc.h"
 
 #define KEY "sk-proj-e2e-7c1f0a9d3b6e4f2a8c5d1e7b0a3f6c9d"
-#define BOT_ARGS "--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01 --ai-backoff-ms 0"
+/* a long AI timeout: a question that timed out on a loaded machine would let an entry
+ * through (the fallback) and fail the "no trade while NO" check */
+#define BOT_ARGS \
+    "--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01 --ai-backoff-ms 0 --ai-timeout-ms 15000"
 
 typedef struct fx {
     botrun_fx b; /* sathd + orchestrator running sath-bot, and the user */
