@@ -34,17 +34,17 @@ typedef struct botrun_env {
 } botrun_env;
 void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args);
 
-/* The fixture of the tests that run sath-bot end to end: sathd and sath-orchestrator in
- * the environment botrun_env_init makes, and one registered user.  Keep it where it was
- * started (botenv holds pointers into env). */
-typedef struct botrun {
+/* The usual fixture of a test running the real sath-bot: sathd + sath-orchestrator with
+ * botrun_env (InfluxDB when with_influx) and one registered user, logged in, without a
+ * bot config yet.  botrun_fx_start: 0 or -1; botrun_fx_stop undoes what started.  Keep
+ * it where it was started (botenv holds pointers into env). */
+typedef struct botrun_fx {
     botenv e;
     botrun_env env;
     botuser u;
-} botrun;
-/* 0 when all started; else -1 (botrun_stop still cleans up what did). */
-int botrun_start(botrun *r, int with_influx, const char *bot_args);
-void botrun_stop(botrun *r);
+} botrun_fx;
+int botrun_fx_start(botrun_fx *x, int with_influx, const char *bot_args);
+void botrun_fx_stop(botrun_fx *x);
 
 /* A port on 127.0.0.1 free right now. */
 int free_port(void);

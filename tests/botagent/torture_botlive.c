@@ -27,7 +27,7 @@
 #define SECRET "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 
 typedef struct fx {
-    botrun run;
+    botrun_fx run;
     fakex fake;
 } fx;
 
@@ -56,7 +56,7 @@ static int setup(void **state)
     char args[300];
     snprintf(args, sizeof args, "--binance-url %s --tick-ms 50 --heartbeat-ms 300 --grace-ms 2000 "
              "--http-timeout-ms 2000", f->fake.base);
-    return botrun_start(&f->run, 0, args) == 0 && live_config(f) == 0 ? 0 : -1;
+    return botrun_fx_start(&f->run, 0, args) == 0 && live_config(f) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -64,7 +64,7 @@ static int teardown(void **state)
     fx *f = *state;
     if (!f)
         return 0;
-    botrun_stop(&f->run);
+    botrun_fx_stop(&f->run);
     fakex_stop(&f->fake);
     free(f);
     return 0;

@@ -33,7 +33,7 @@ typedef struct fill {
 } fill;
 
 typedef struct fx {
-    botrun run;
+    botrun_fx run;
     fill offline[4000];
     size_t n_offline;
 } fx;
@@ -76,7 +76,7 @@ static int setup(void **state)
         fprintf(stderr, "sath-bot --offline made %zu fills\n", f->n_offline);
         return -1;
     }
-    return botrun_start(&f->run, 1, BOT_ARGS) == 0 && botuser_config(&f->run.u, 1, 100000, 0) == 0
+    return botrun_fx_start(&f->run, 1, BOT_ARGS) == 0 && botuser_config(&f->run.u, 1, 100000, 0) == 0
                ? 0
                : -1;
 }
@@ -86,7 +86,7 @@ static int teardown(void **state)
     fx *f = *state;
     if (!f)
         return 0;
-    botrun_stop(&f->run);
+    botrun_fx_stop(&f->run);
     free(f);
     return 0;
 }

@@ -252,6 +252,8 @@ int botuser_store_config(botuser *u, const botcfg *c, sath_call_opts *opts)
         cfg.strategy = (char *)c->strategy;
     if (c->exchange_key_id)
         cfg.exchange_key_id = (char *)c->exchange_key_id;
+    if (c->ai_key_id)
+        cfg.ai_key_id = (char *)c->ai_key_id;
     Sath__V1__UpdateBotConfigRequest req = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
     req.config = &cfg;
     Sath__V1__BotConfig *out = NULL;
@@ -263,8 +265,13 @@ int botuser_store_config(botuser *u, const botcfg *c, sath_call_opts *opts)
 
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live)
 {
+    return botuser_config_ai(u, n_symbols, capital, live, NULL);
+}
+
+int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id)
+{
     botcfg c = {.n_symbols = n_symbols, .capital_cents = capital, .live = live, .risk_bps = 100,
-                .strategy = "sma_crossover"};
+                .strategy = "sma_crossover", .ai_key_id = ai_key_id};
     return botuser_store_config(u, &c, NULL);
 }
 

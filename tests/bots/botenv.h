@@ -50,7 +50,8 @@ int botuser_new(botenv *e, botuser *u);
 int botuser_reconnect(botenv *e, botuser *u);
 void botuser_free(botuser *u);
 /* A bot config for botuser_store_config: the first n_symbols of BTCUSDT ETHUSDT SOLUSDT
- * BNBUSDT, paper (or live) mode; strategy and exchange_key_id NULL leave them unset. */
+ * BNBUSDT, paper (or live) mode; strategy, exchange_key_id and ai_key_id NULL leave them
+ * unset. */
 typedef struct botcfg {
     int n_symbols;
     int64_t capital_cents;
@@ -58,12 +59,15 @@ typedef struct botcfg {
     int risk_bps;
     const char *strategy;
     const char *exchange_key_id;
+    const char *ai_key_id;
 } botcfg;
 /* UpdateBotConfig with `cfg`; returns its status.  `opts` (may be NULL) receives the
  * call's status message for tests that check why a config was refused. */
 int botuser_store_config(botuser *u, const botcfg *cfg, sath_call_opts *opts);
 /* Stores a config with `n` symbols and `capital` cents, risk 1%, sma_crossover, no key. */
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live);
+/* The same naming the AI key `ai_key_id` (NULL: none). */
+int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id);
 /* CreateExchangeKey (binance) with the given label (may be NULL), key and secret; the new
  * key's id goes to id[37].  Returns the call's status. */
 int botuser_exchange_key(botuser *u, const char *label, const char *api_key,
