@@ -442,22 +442,40 @@ static void plan_limits(void **state)
     assert_int_equal(config_err(&u, 1, 100001, 0, "max_capital"), SATH_FAILED_PRECONDITION);
     assert_int_equal(config_err(&u, 1, 50000, 1, "exchange_key_id"), SATH_INVALID_ARGUMENT);
     assert_int_equal(config_err(&u, 1, 0, 0, "capital_cents"), SATH_INVALID_ARGUMENT);
-    /* on pro: 3 symbols, live-capable */
-    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
-                                   "WHERE id = $1", u.id));
+    /* on pro (an active subscription): 3 symbols, live-capable */
+    assert_int_equal(sathd_proc_set_plan(&e->sathd, u.id, "pro"), 0);
     assert_int_equal(config_err(&u, 3, 5000000, 0, NULL), SATH_OK);
-    /* downgraded to free: the stored config no longer fits, start refuses */
-    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'free') "
-                                   "WHERE id = $1", u.id));
+    /* the payment failed 8 days ago and no webhook came since: past due, the 7-day grace
+     * over, users.plan_id still pro as the last webhook left it.  The effective plan is
+     * free: the stored config no longer fits, start refuses */
+    char *n = sathd_proc_sql(&e->sathd,
+                             "WITH s AS (UPDATE subscriptions SET status = 'past_due', "
+                             "past_due_since = now() - interval '8 days' WHERE user_id = $1::uuid "
+                             "AND status = 'active' RETURNING 1) SELECT count(*) FROM s", u.id);
+    assert_string_equal(n, "1");
+    free(n);
     sath_call_opts *o = NULL;
     sath_call_opts_new(&o);
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
     Sath__V1__BotStatus *st = NULL;
     rc = sath_bot_start_bot(u.c, &req, &st, o);
     assert_int_equal(rc, SATH_FAILED_PRECONDITION);
-    assert_non_null(strstr(sath_call_opts_status_message(o), "max_symbols"));
+    assert_non_null(strstr(sath_call_opts_status_message(o), "plan free allows 1 symbols"));
     sath_call_opts_free(o);
     free_status(st);
+    /* ... and the refusal kept the plan billing recomputed */
+    static const char plan_sql[] = "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
+                                   "WHERE u.id = $1::uuid";
+    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    assert_string_equal(n, "free");
+    free(n);
+    /* a stale users.plan_id (pro) does not let a config past the free plan either */
+    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
+                                   "WHERE id = $1::uuid", u.id));
+    assert_int_equal(config_err(&u, 3, 50000, 0, "plan free allows 1 symbols"), SATH_FAILED_PRECONDITION);
+    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    assert_string_equal(n, "free");
+    free(n);
     /* live mode asked at start on a paper-only plan */
     assert_int_equal(config_err(&u, 1, 50000, 0, NULL), SATH_OK);
     req.mode = SATH__V1__BOT_MODE__BOT_MODE_LIVE;
