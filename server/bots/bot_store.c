@@ -24,7 +24,7 @@ static const sathd_pg_stmt st_status = {
     "SELECT b.id, b.status, b.mode, coalesce(b.container_id, ''), " TS_US("b.started_at") ", "
     TS_US("b.stopped_at") ", b.message, coalesce(b.current_run_id::text, ''), b.desired_state, "
     "b.restarts, coalesce(b.last_exit_code, -1), b.oom_killed, b.backend, "
-    TS_US("b.observed_at") ", b.generation > b.observed_generation "
+    TS_US("b.observed_at") ", b.generation > b.observed_generation, b.node "
     "FROM bot_instances b WHERE b.user_id = $1",
     1};
 
@@ -72,6 +72,7 @@ static int load_status(sathd_call *call, sathd_pg_conn *c, const char *user_id,
         out->backend = sathd_svc_cell(call, res, 0, 12);
         out->observed_at = sathd_svc_timestamp_us(call, PQgetisnull(res, 0, 13) ? NULL : PQgetvalue(res, 0, 13));
         out->pending_change = PQgetvalue(res, 0, 14)[0] == 't';
+        out->node = sathd_svc_cell(call, res, 0, 15);
     }
     return SATHD_OK;
 }
