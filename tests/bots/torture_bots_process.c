@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "botenv.h"
+#include "proc_internal.h" /* the process backend's memory cgroup names */
 
 #define WAIT_MS 15000
 
@@ -287,6 +288,53 @@ static void crash_backoff_failed(void **state)
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
     free_status(st);
     assert_true(logs_have(&u, "crashing with code 7", 2000));
+    botuser_free(&u);
+}
+
+static const char *const oom_env[] = {"SATH_BOT_ARGS=--alloc-mb 1024", "SATH_BOT_MEMORY_BYTES=67108864",
+                                      "SATH_BOT_RESTART_MAX=1", NULL};
+
+/* A bot that grows past its 64 MiB limit.  The supervisor's log says how the limit is
+ * applied; as root with a memory controller it is a memory cgroup, and the bot is killed
+ * by the kernel's OOM killer: FAILED, exit 137, oom_killed.  Otherwise it is RLIMIT_AS:
+ * the allocation fails (the stand-in exits 12) and nothing claims an OOM kill. */
+static void memory_limit_oom(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    assert_int_equal(botuser_new(e, &u), 0);
+    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
+    int rc;
+    free_status(start(&u, &rc));
+    assert_int_equal(rc, SATH_OK);
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 60000);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    assert_true(logs_have(&u, "memory limit 67108864 bytes", 5000));
+    if (logs_have(&u, "memory limit 67108864 bytes (cgroup", 0)) {
+        assert_int_equal(st->last_exit_code, 137);
+        assert_true(st->oom_killed);
+        assert_non_null(strstr(st->message, "out-of-memory"));
+        assert_true(logs_have(&u, "killed by the out-of-memory killer", 2000));
+        char *oom = sathd_proc_sql(&e->sathd, "SELECT oom_killed FROM bot_runs WHERE user_id = $1::uuid", u.id);
+        assert_string_equal(oom, "t");
+        free(oom);
+        /* the cgroup went with the bot */
+        char dir[SATHD_PROC_MEMCG_PATH], name[96];
+        int version;
+        snprintf(name, sizeof name, SATHD_PROC_MEMCG_PREFIX "%s", u.id);
+        assert_int_equal(sathd_proc_memcg_path(name, dir, sizeof dir, &version), 0);
+        int gone = 0;
+        for (int i = 0; i < 50 && !gone; i++, sleep_ms(100))
+            gone = access(dir, F_OK) != 0;
+        assert_true(gone);
+    } else {
+        assert_true(logs_have(&u, "memory limit 67108864 bytes (RLIMIT_AS", 0));
+        assert_int_equal(st->last_exit_code, 12);
+        assert_false(st->oom_killed);
+        assert_true(logs_have(&u, "allocation failed", 2000));
+    }
+    free_status(st);
     botuser_free(&u);
 }
 
@@ -848,6 +896,7 @@ int main(void)
         cmocka_unit_test_prestate_setup_teardown(lifecycle, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(idempotent_and_race, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, botenv_setup, botenv_teardown, (void *)crash_env),
+        cmocka_unit_test_prestate_setup_teardown(memory_limit_oom, botenv_setup, botenv_teardown, (void *)oom_env),
         cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(sathd_restart_keeps_state, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(plan_limits, botenv_setup, botenv_teardown, NULL),
