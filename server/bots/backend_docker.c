@@ -156,6 +156,13 @@ static int inspect_ref(docker_backend *b, const char *ref, sathd_bot_observed *o
         snprintf(err, errlen, "unexpected inspect answer");
         rc = -EPROTO;
     }
+    /* podman before 5.0 never sets State.OOMKilled (containers/podman#13102): say what is
+     * known of a SIGKILL rather than nothing, without claiming its cause */
+    if (rc == 0 && sathd_docker_is_podman(b->api) && out->state == SATHD_BOT_OBS_EXITED &&
+        out->exit_code == 128 + 9 && !out->oom_killed && !out->error[0])
+        snprintf(out->error, sizeof out->error,
+                 "killed by SIGKILL: the out-of-memory killer or a stop's grace period running "
+                 "out (this podman does not report out-of-memory kills)");
     json_decref(j);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "docker_frames.h" /* sathd_docker_parse_time */
 
@@ -73,13 +74,21 @@ static json_t *host_config(const sathd_bot_spec *spec, const sathd_docker_defaul
         }
         json_object_set_new(hc, "Binds", json_pack("[s]", bind));
     }
-    /* podman 4.3's compat API adds an nproc rlimit next to any Ulimits given, which runc
-     * then fails to set ("error setting rlimit type 6"): podman keeps its own nofile
-     * default and PidsLimit still bounds processes. */
-    if (nofile > 0 && !podman)
-        json_object_set_new(hc, "Ulimits",
-                            json_pack("[{ss,sI,sI}]", "Name", "nofile", "Soft", (json_int_t)nofile,
-                                      "Hard", (json_int_t)nofile));
+    /* podman 4.3's compat API adds an nproc rlimit of 1048576 next to any Ulimits that do
+     * not name nproc, which runc cannot set where that is above the host's hard limit and
+     * root lacks CAP_SYS_RESOURCE ("error setting rlimit type 6").  So podman is given
+     * nproc too, at the host's own hard limit (the engine is on this host: unix socket),
+     * which changes nothing for the bot; PidsLimit (a cgroup, per container) is what bounds
+     * its processes, RLIMIT_NPROC counting every process of uid 65534 on the host. */
+    if (nofile > 0) {
+        json_t *ul = json_pack("[{ss,sI,sI}]", "Name", "nofile", "Soft", (json_int_t)nofile,
+                               "Hard", (json_int_t)nofile);
+        if (podman)
+            json_array_append_new(ul, json_pack("{ss,sI,sI}", "Name", "nproc", "Soft",
+                                                (json_int_t)def->host_nproc, "Hard",
+                                                (json_int_t)def->host_nproc));
+        json_object_set_new(hc, "Ulimits", ul);
+    }
     /* podman maps this to its own log file with a size cap (max-file is Docker's only) */
     if (def->log_max_size && *def->log_max_size) {
         char files[16];
@@ -106,7 +115,11 @@ void sathd_docker_defaults_init(sathd_docker_defaults *def, const sathd_bot_back
         .tmpfs_mb = 16,
         .log_max_size = "10m",
         .log_max_files = 3,
+        .host_nproc = -1,
     };
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+        def->host_nproc = (int64_t)rl.rlim_max;
 }
 
 json_t *sathd_docker_env(const sathd_bot_spec *spec, int token_file, char *err, size_t errlen)
