@@ -62,12 +62,21 @@ else
   fi
   [ -x "$program" ] || { echo "bot-image.sh: no bot program at $program (--program PATH)" >&2; exit 1; }
   cp "$program" "$rfs/usr/local/bin/sath-bot"
-  # Every shared library the program needs (and the dynamic loader), at the same paths.
+  # Every shared library the program needs (and the dynamic loader): the system's at their
+  # own paths, the others (libsathclient from the build tree, found through the program's
+  # RUNPATH) in /usr/local/lib/sath, named by LD_LIBRARY_PATH.  Not at their build-tree
+  # paths: a build under /tmp would be hidden by the bot's /tmp tmpfs.
+  mkdir -p "$rfs/usr/local/lib/sath"
   for lib in $(ldd "$program" | grep -oE '/[^ ]+' | sort -u); do
     [ -e "$lib" ] || continue
-    mkdir -p "$rfs$(dirname "$lib")"
-    cp -L "$lib" "$rfs$lib"
+    case "$lib" in
+    /lib/* | /lib64/* | /usr/lib/* | /usr/lib64/*)
+      mkdir -p "$rfs$(dirname "$lib")"
+      cp -L "$lib" "$rfs$lib" ;;
+    *) cp -L "$lib" "$rfs/usr/local/lib/sath/" ;;
+    esac
   done
+  changes+=('ENV LD_LIBRARY_PATH=/usr/local/lib/sath')
   # TLS to exchanges and AI providers needs the CA bundle.
   if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
     mkdir -p "$rfs/etc/ssl/certs"

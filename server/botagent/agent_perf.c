@@ -6,12 +6,15 @@
  *     WHERE user_id = '<u>' AND time >= <since>ms GROUP BY time(<step>ms) fill(none)
  *   SELECT ... FROM bot_trade WHERE user_id = '<u>' AND time >= <since>ms
  *     ORDER BY time DESC LIMIT 1000
- * Range: since defaults to 24 h ago and may reach 31 days back; step defaults to about
- * 200 points over the range, is at least 1 s, and is widened so at most 2000 points come.
+ * Range: since defaults to the start of the caller's first run of the last 24 h (24 h ago
+ * when none started), so a bot started minutes ago gets a curve, not one bucket; it may
+ * reach 31 days back.  Step defaults to about 200 points over the range, is at least 1 s,
+ * and is widened so at most 2000 points come.
  */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sathd/app.h"
@@ -124,6 +127,28 @@ static int fill_trades(sathd_call *call, json_t *series, Sath__V1__BotPerformanc
     return SATHD_OK;
 }
 
+/* The default start of the range: when the caller's first run of the last 24 h started
+ * (PostgreSQL, bot_runs_user_id_idx), or 24 h ago. */
+static int default_since(sathd_call *call, const char *uid, int64_t now, int64_t *since)
+{
+    static const sathd_pg_stmt st = {
+        "bot_perf_since",
+        "SELECT coalesce(floor(extract(epoch FROM min(started_at)) * 1000)::bigint, 0) "
+        "FROM bot_runs WHERE user_id = $1 AND started_at > now() - interval '1 day'",
+        1};
+    const char *p[1] = {uid};
+    const PGresult *res = NULL;
+    int rc = sathd_svc_pg_query1(call, &st, p, &res);
+    if (rc != SATHD_OK)
+        return rc;
+    int64_t first = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    *since = now - DAY_MS;
+    /* a little before the start, so the first report is inside the first bucket */
+    if (first > *since && first - 1000 < now)
+        *since = first - 1000;
+    return SATHD_OK;
+}
+
 int sathd_bot_performance(sathd_call *call, const Sath__V1__GetBotPerformanceRequest *req,
                           Sath__V1__BotPerformance *out)
 {
@@ -142,6 +167,10 @@ int sathd_bot_performance(sathd_call *call, const Sath__V1__GetBotPerformanceReq
         if (since < now - 31 * DAY_MS || since > now)
             return sathd_call_error(call, SATHD_INVALID_ARGUMENT,
                                     "since must be within the last 31 days");
+    } else {
+        int rc = default_since(call, uid, now, &since);
+        if (rc != SATHD_OK)
+            return rc;
     }
     int64_t range = now - since, step = range / 200;
     if (req->step) {

@@ -215,6 +215,12 @@ static void test_paper_run(void **state)
     assert_int_equal(sath_bot_get_bot_performance(f->u.c, &pr, &perf, NULL), SATH_OK);
     assert_true(perf->n_points >= 1);
     assert_true(perf->n_trades >= 1);
+    /* no range given: it starts at this user's first run of the day (seconds ago), not 24 h
+     * back, so the curve has 1 s buckets instead of one 432 s bucket */
+    assert_non_null(perf->since);
+    assert_non_null(perf->step);
+    assert_true(perf->since->seconds > (int64_t)time(NULL) - 600);
+    assert_int_equal(perf->step->seconds, 1);
     sath__v1__bot_performance__free_unpacked(perf, NULL);
 
     /* sathd restarted under the running bot (same port) */

@@ -5,6 +5,7 @@
 # dashboard.mjs in headless chromium.  Everything it started is stopped at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../fixtures/sathd.sh"
 : "${SATH_TEST_DATABASE_URL:?run through scripts/test (needs the test PostgreSQL)}"
 : "${SATH_TEST_REDIS_URL:?run through scripts/test (needs the test Redis)}"
 work=$(mktemp -d /tmp/sath-web.XXXXXX)
@@ -34,36 +35,19 @@ cleanup() {
     echo "--- sathd log"; tail -n 30 "$work/sathd.log" 2>/dev/null
     echo "--- orchestrator log"; tail -n 30 "$work/orch.log" 2>/dev/null
   fi
-  psql -q "$SATH_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+  sathd_fixture_drop "$db"
   rm -rf "$work"
   exit $rc
 }
 trap cleanup EXIT
 
-psql -q "$SATH_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
-dburl=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' \
-        "$SATH_TEST_DATABASE_URL" "$db")
-export SATH_DATABASE_URL=$dburl SATH_REDIS_URL=$SATH_TEST_REDIS_URL
-export SATH_JWT_ED25519_KEY=$(head -c32 /dev/urandom | base64 -w0)
-export SATH_ENCRYPTION_KEYS="k1:$(head -c32 /dev/urandom | base64 -w0)"
+sathd_fixture_env "$db"
 # Bot metrics (GetBotPerformance) when the test InfluxDB runs: the chart must then show points.
 export SATH_WEBTEST_PERF=0
 if [ -n "${SATH_TEST_INFLUX_URL:-}" ] && [ -n "${SATH_BOT_BIN:-}" ]; then
   export SATH_INFLUX_URL=$SATH_TEST_INFLUX_URL SATH_INFLUX_DB=$db SATH_WEBTEST_PERF=1
 fi
-export SATH_GRPC_ADDR=127.0.0.1:0 SATH_HTTP_ADDR=127.0.0.1:0 SATH_RATELIMIT_PREFIX="web:$db:"
-"$SATHD_BIN" migrate >"$work/migrate.log" 2>&1
-"$SATHD_BIN" serve >"$work/sathd.log" 2>&1 &
-sathd_pid=$!
-http="" grpc=""
-for _ in $(seq 300); do
-  http=$(sed -n 's/.* http=[^ ]*:\([0-9][0-9]*\).*/\1/p' "$work/sathd.log" | head -1)
-  grpc=$(sed -n 's/.* grpc=[^ ]*:\([0-9][0-9]*\).*/\1/p' "$work/sathd.log" | head -1)
-  [ -n "$http" ] && [ -n "$grpc" ] && break
-  kill -0 "$sathd_pid" 2>/dev/null || { echo "sathd exited"; exit 1; }
-  sleep 0.05
-done
-[ -n "$http" ] || { echo "sathd did not start"; exit 1; }
+sathd_fixture_start "$work" || exit 1
 
 # The real sath-bot (paper, sim feed, fast ticks) when built, else the stand-in.
 bot=${SATH_BOT_BIN:-$SATH_BOT_STANDIN} botargs="--interval-ms 200"

@@ -42,8 +42,13 @@ export async function billingPage(main) {
         });
         return h('article', { class: current ? 'current' : '' }, h('h3', {}, p.name),
           h('p', {}, `${money(p.price_monthly)} / month · ${money(p.price_yearly)} / year`),
-          h('ul', {}, h('li', {}, `Up to ${p.max_symbols} symbols`), h('li', {}, `Capital up to ${money(p.max_capital)}`),
-            h('li', {}, p.live_trading ? 'Live trading' : 'Paper trading only'), (p.features || []).map((f) => h('li', {}, f))),
+          // The limits the server enforces, then the plan's own feature lines, except those
+          // that only restate a limit ("1 trading symbol", "Paper trading").
+          h('ul', {}, h('li', {}, `Up to ${p.max_symbols} ${p.max_symbols === 1 ? 'symbol' : 'symbols'}`),
+            h('li', {}, `Capital up to ${money(p.max_capital)}`),
+            h('li', {}, p.live_trading ? 'Paper and live trading' : 'Paper trading only'),
+            (p.features || []).filter((f) => !/trading symbols?$|^paper( and live)? trading$|^live trading$/i.test(f))
+              .map((f) => h('li', {}, f))),
           buy);
       })));
     } catch (e) { plansBox.replaceChildren(h('p', { class: 'na' }, errorText(e))); }
