@@ -312,6 +312,7 @@ static void memory_limit_oom(void **state)
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
     assert_true(logs_have(&u, "memory limit 67108864 bytes", 5000));
     if (logs_have(&u, "memory limit 67108864 bytes (cgroup", 0)) {
+        print_message("memory limit applied as a memory cgroup: expecting an OOM kill\n");
         assert_int_equal(st->last_exit_code, 137);
         assert_true(st->oom_killed);
         assert_non_null(strstr(st->message, "out-of-memory"));
@@ -329,6 +330,7 @@ static void memory_limit_oom(void **state)
             gone = access(dir, F_OK) != 0;
         assert_true(gone);
     } else {
+        print_message("memory limit applied as RLIMIT_AS: expecting a failed allocation\n");
         assert_true(logs_have(&u, "memory limit 67108864 bytes (RLIMIT_AS", 0));
         assert_int_equal(st->last_exit_code, 12);
         assert_false(st->oom_killed);
