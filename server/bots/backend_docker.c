@@ -524,6 +524,13 @@ int sathd_bot_backend_docker_new(const sathd_bot_backend_config *cfg, sathd_bot_
         bd_destroy(b);
         return rc;
     }
+    if (sathd_docker_is_podman(b->api)) { /* see docker_spec.c: podman's nproc default */
+        b->def.engine_nproc = sathd_docker_engine_nproc(b->api);
+        if (b->def.engine_nproc < -1)
+            sathd_log(SATHD_LOG_WARN, "msg=\"docker bot backend: podman's process limit is not "
+                      "visible from here; bots get podman's default open-files limit, not "
+                      "SATH_BOT_OPEN_FILES\"");
+    }
     sathd_log(SATHD_LOG_INFO, "msg=\"docker bot backend\" engine=\"%s\" api=%s image=%s network=%s",
               sathd_docker_engine(b->api), sathd_docker_api_version(b->api), b->image, b->network);
     out->ops = &docker_ops;

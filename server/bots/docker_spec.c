@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "docker_frames.h" /* sathd_docker_parse_time */
 
@@ -75,18 +74,18 @@ static json_t *host_config(const sathd_bot_spec *spec, const sathd_docker_defaul
         json_object_set_new(hc, "Binds", json_pack("[s]", bind));
     }
     /* podman 4.3's compat API adds an nproc rlimit of 1048576 next to any Ulimits that do
-     * not name nproc, which runc cannot set where that is above the host's hard limit and
+     * not name nproc, which runc cannot set where that is above the engine's hard limit and
      * root lacks CAP_SYS_RESOURCE ("error setting rlimit type 6").  So podman is given
-     * nproc too, at the host's own hard limit (the engine is on this host: unix socket),
-     * which changes nothing for the bot; PidsLimit (a cgroup, per container) is what bounds
-     * its processes, RLIMIT_NPROC counting every process of uid 65534 on the host. */
-    if (nofile > 0) {
+     * nproc too, at the engine's own hard limit (what runc inherits: a no-op for the bot);
+     * PidsLimit (a cgroup, per container) is what bounds its processes, RLIMIT_NPROC
+     * counting every process of uid 65534 on the host.  Unknown limit: no Ulimits. */
+    if (nofile > 0 && (!podman || def->engine_nproc >= -1)) {
         json_t *ul = json_pack("[{ss,sI,sI}]", "Name", "nofile", "Soft", (json_int_t)nofile,
                                "Hard", (json_int_t)nofile);
         if (podman)
             json_array_append_new(ul, json_pack("{ss,sI,sI}", "Name", "nproc", "Soft",
-                                                (json_int_t)def->host_nproc, "Hard",
-                                                (json_int_t)def->host_nproc));
+                                                (json_int_t)def->engine_nproc, "Hard",
+                                                (json_int_t)def->engine_nproc));
         json_object_set_new(hc, "Ulimits", ul);
     }
     /* podman maps this to its own log file with a size cap (max-file is Docker's only) */
@@ -115,11 +114,8 @@ void sathd_docker_defaults_init(sathd_docker_defaults *def, const sathd_bot_back
         .tmpfs_mb = 16,
         .log_max_size = "10m",
         .log_max_files = 3,
-        .host_nproc = -1,
+        .engine_nproc = -2, /* the backend asks the engine (sathd_docker_engine_nproc) */
     };
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
-        def->host_nproc = (int64_t)rl.rlim_max;
 }
 
 json_t *sathd_docker_env(const sathd_bot_spec *spec, int token_file, char *err, size_t errlen)
