@@ -252,19 +252,26 @@ static void idempotent_and_race(void **state)
 
 static const char *const crash_env[] = {"SATH_BOT_ARGS=--crash-after-ms 150 --exit-code 7", NULL};
 
+/* A new user's 1-symbol paper bot, started and waited for until FAILED. */
+static Sath__V1__BotStatus *start_until_failed(botenv *e, botuser *u, int timeout_ms)
+{
+    assert_int_equal(botuser_new(e, u), 0);
+    assert_int_equal(botuser_config(u, 1, 50000, 0), SATH_OK);
+    int rc;
+    free_status(start(u, &rc));
+    assert_int_equal(rc, SATH_OK);
+    Sath__V1__BotStatus *st = botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, timeout_ms);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    return st;
+}
+
 /* exits 7 each time: restarted with growing delays, FAILED after 3 within the window. */
 static void crash_backoff_failed(void **state)
 {
     botenv *e = *state;
     botuser u;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    int rc;
-    free_status(start(&u, &rc));
-    assert_int_equal(rc, SATH_OK);
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 30000);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    Sath__V1__BotStatus *st = start_until_failed(e, &u, 30000);
     assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
     assert_int_equal(st->last_exit_code, 7);
     assert_int_equal(st->restarts, 2);
@@ -302,14 +309,7 @@ static void memory_limit_oom(void **state)
 {
     botenv *e = *state;
     botuser u;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    int rc;
-    free_status(start(&u, &rc));
-    assert_int_equal(rc, SATH_OK);
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 60000);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    Sath__V1__BotStatus *st = start_until_failed(e, &u, 60000);
     assert_true(logs_have(&u, "memory limit 67108864 bytes", 5000));
     if (logs_have(&u, "memory limit 67108864 bytes (cgroup", 0)) {
         print_message("memory limit applied as a memory cgroup: expecting an OOM kill\n");
