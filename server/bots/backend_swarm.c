@@ -119,10 +119,11 @@ static int get_tasks(swarm_backend *b, const char *service_id, json_t **tasks, c
  * not say. */
 static void name_node(swarm_backend *b, sathd_bot_observed *out)
 {
-    const char *id = out->node;
-    if (!*id || strlen(id) >= sizeof b->nodes[0].id ||
-        strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(id))
+    char id[sizeof b->nodes[0].id];
+    if (!out->node[0] || strlen(out->node) >= sizeof id ||
+        strspn(out->node, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(out->node))
         return; /* not an id we may put in a path */
+    memcpy(id, out->node, strlen(out->node) + 1);
     int found = 0;
     pthread_mutex_lock(&b->nodes_mu);
     for (unsigned i = 0; i < NODE_CACHE && !found; i++)
