@@ -16,6 +16,7 @@ static const char usage[] =
     "                [--drift X] [--volatility X] [--fee-bps N] [--slippage-bps N] [--queue N]\n"
     "                [--ticks N] [--grace-ms N] [--log-level debug|info|warn|error]\n"
     "                [--binance-url URL] [--http-timeout-ms N]\n"
+    "                [--no-ai] [--ai-url URL] [--ai-model NAME] [--ai-timeout-ms N] [--ai-backoff-ms N]\n"
     "       sath-bot --offline --symbols A,B --capital Q --strategy S [--risk-bps N] [--ticks N] ...\n"
     "Run by sath-orchestrator with SATH_ADDR, SATH_RUN_ID and the run token on SATH_RUN_TOKEN_FD.\n";
 
@@ -42,6 +43,8 @@ int bot_opts_parse(bot_opts *o, int argc, char **argv)
     o->risk_bps = 100;
     o->strategy = "sma_crossover";
     o->http_timeout_ms = 5000;
+    o->ai_timeout_ms = 3000;
+    o->ai_backoff_ms = 60000;
     const char *u = getenv("SATH_BINANCE_URL");
     o->binance_url = u && *u ? u : "https://testnet.binance.vision";
     for (int i = 1; i < argc; i++) {
@@ -50,6 +53,9 @@ int bot_opts_parse(bot_opts *o, int argc, char **argv)
         int used = 1;
         if (strcmp(a, "--offline") == 0) {
             o->offline = 1;
+            used = 0;
+        } else if (strcmp(a, "--no-ai") == 0) {
+            o->no_ai = 1;
             used = 0;
         } else if (!v) {
             goto bad;
@@ -90,6 +96,15 @@ int bot_opts_parse(bot_opts *o, int argc, char **argv)
             o->binance_url = v;
         } else if (strcmp(a, "--http-timeout-ms") == 0 && num(v, 10, 600000, &d) == 0) {
             o->http_timeout_ms = (long)d;
+        } else if (strcmp(a, "--ai-url") == 0 &&
+                   (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)) {
+            o->ai_url = v;
+        } else if (strcmp(a, "--ai-model") == 0 && *v && strlen(v) < 100) {
+            o->ai_model = v;
+        } else if (strcmp(a, "--ai-timeout-ms") == 0 && num(v, 10, 60000, &d) == 0) {
+            o->ai_timeout_ms = (long)d;
+        } else if (strcmp(a, "--ai-backoff-ms") == 0 && num(v, 0, 86400000, &d) == 0) {
+            o->ai_backoff_ms = (long)d;
         } else if (strcmp(a, "--log-level") == 0) {
             static const char *const lv[] = {"debug", "info", "warn", "error"};
             int k = 0;

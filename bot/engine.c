@@ -22,6 +22,20 @@ void bot_engine_warm_up(bot_engine *e, size_t n)
     free(buf);
 }
 
+/* 1 when the entry into symbol i at px may go ahead: no filter, or the filter allows it. */
+static int confirmed(bot_engine *e, size_t i, double px)
+{
+    if (!e->ai)
+        return 1;
+    const char *sym = e->wallet->pos[i].symbol;
+    int64_t asked = bot_ai_filter_stats(e->ai)->asked;
+    bot_ai_outcome o = bot_ai_filter_ask(e->ai, i, sym, e->strategy_name ? e->strategy_name : "", px);
+    if (o == BOT_AI_VETOED && bot_ai_filter_stats(e->ai)->asked > asked) /* not the cached NOs */
+        bot_log(BOT_INFO, "entry vetoed by the AI filter",
+                json_pack("{s:s, s:f}", "symbol", sym, "price", px));
+    return bot_ai_allows(o);
+}
+
 void bot_engine_tick(bot_engine *e, int opening)
 {
     e->ticks++;
@@ -36,6 +50,8 @@ void bot_engine_tick(bot_engine *e, int opening)
             continue;
         }
         bot_wallet_mark(e->wallet, i, px);
+        if (e->ai)
+            bot_ai_filter_observe(e->ai, i, px);
         bot_signal sig = bot_strategy_update(e->strategy, i, px);
         if (sig == BOT_HOLD || !opening || e->exec->ops->busy(e->exec, i))
             continue;
@@ -45,7 +61,7 @@ void bot_engine_tick(bot_engine *e, int opening)
             qty = bot_wallet_buy_qty(e->wallet, i, px, e->risk_bps, e->cost_rate);
         else if (sig == BOT_SELL && p->qty > 0)
             qty = p->qty;
-        if (qty <= 0)
+        if (qty <= 0 || (sig == BOT_BUY && !confirmed(e, i, px)))
             continue;
         if (e->exec->ops->submit(e->exec, i, sig == BOT_BUY ? 1 : -1, qty, px, err, sizeof err) != 0)
             bot_log(BOT_WARN, "order not placed",

@@ -2,10 +2,12 @@
  * engine.h - one trading step: for every symbol take the next price, mark the wallet,
  * ask the strategy, and (unless stopping) send the order it calls for through the
  * executor (paper or live).  Long only: BUY opens a position when flat, SELL closes it.
+ * With an AI filter, an entry goes ahead only when the filter allows it.
  */
 #ifndef SATHBOT_ENGINE_H
 #define SATHBOT_ENGINE_H
 
+#include "ai_filter.h"
 #include "exec.h"
 #include "market.h"
 #include "strategy.h"
@@ -20,6 +22,8 @@ typedef struct bot_engine {
     double cost_rate;     /* fee + slippage, for sizing */
     int64_t ticks;        /* steps taken */
     int64_t price_errors; /* prices the feed could not give */
+    bot_ai_filter *ai;    /* borrowed, NULL: entries are not confirmed (ai_filter.h) */
+    const char *strategy_name; /* for the AI's question */
 } bot_engine;
 
 /* Warms the strategy up on the feed's history (binance; sim has none). */

@@ -8,6 +8,8 @@
  * fills.  SIGTERM: stop opening positions, cancel open orders (live), send a final report,
  * exit 0 within the grace period.  `--offline` runs the same loop without sathd (a paper
  * run on the sim feed from the command line), printing every fill: what the tests compare.
+ * When the run's config names an AI key, entries are first confirmed by that provider
+ * (ai_filter.h); the key is wiped from memory when the run ends.
  */
 #include <curl/curl.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "ai_filter.h"
 #include "bot_config.h"
 #include "engine.h"
 #include "http.h"
@@ -129,6 +132,29 @@ static int shutdown_run(run *r, bot_engine *e)
     return 0;
 }
 
+/* The AI confirmation of entries when the run has an AI key the filter can use (and the
+ * operator did not pass --no-ai); NULL otherwise, saying why once. */
+static bot_ai_filter *entry_filter(const bot_opts *o, const Sath__V1__RunConfig *cfg)
+{
+    if (!cfg->ai_api_key || !*cfg->ai_api_key)
+        return NULL;
+    if (o->no_ai) {
+        bot_log(BOT_INFO, "AI filter off (--no-ai): the run's AI key is not used", NULL);
+        return NULL;
+    }
+    bot_ai_params ap = {cfg->ai_provider, cfg->ai_api_key, o->ai_url, o->ai_model,
+                        o->ai_timeout_ms, o->ai_backoff_ms, cfg->n_symbols};
+    char err[160];
+    bot_ai_filter *f = bot_ai_filter_new(&ap, err, sizeof err);
+    if (f)
+        bot_log(BOT_INFO, "AI filter on: entries are confirmed by the AI provider",
+                json_pack("{s:s, s:s, s:I}", "provider", cfg->ai_provider, "model",
+                          o->ai_model ? o->ai_model : "default", "timeout_ms", (json_int_t)o->ai_timeout_ms));
+    else
+        bot_log(BOT_WARN, "AI filter off", json_pack("{s:s}", "reason", err));
+    return f;
+}
+
 static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
 {
     bot_opts *o = &r->o;
@@ -161,6 +187,7 @@ static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
     } else {
         ex = bot_exec_paper_new(&r->w, fee, slip, on_fill, r);
     }
+    bot_ai_filter *ai = entry_filter(o, cfg);
     int rc = 1;
     if (m && st && ex) {
         bot_log(BOT_INFO, "trading",
@@ -170,12 +197,20 @@ static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
                           (int)cfg->n_symbols, "tick_ms", (int)o->tick_ms));
         /* sizing covers what a fill costs: price * (1 + slippage) * qty * (1 + fee) */
         double cost_rate = (1.0 + fee) * (1.0 + (live ? 0 : slip)) - 1.0;
-        bot_engine e = {m, st, ex, &r->w, cfg->risk_per_trade_bps, cost_rate, 0, 0};
+        bot_engine e = {m, st, ex, &r->w, cfg->risk_per_trade_bps, cost_rate, 0, 0, ai, cfg->strategy};
         bot_engine_warm_up(&e, 50);
         trade(r, &e);
         rc = shutdown_run(r, &e);
     } else if (!st) {
         bot_log(BOT_ERROR, "unknown strategy", json_pack("{s:s}", "strategy", cfg->strategy));
+    }
+    if (ai) {
+        const bot_ai_stats *as = bot_ai_filter_stats(ai);
+        bot_log(BOT_INFO, "AI filter",
+                json_pack("{s:I, s:I, s:I, s:I, s:I}", "asked", (json_int_t)as->asked, "confirmed",
+                          (json_int_t)as->confirmed, "vetoed", (json_int_t)as->vetoed, "failed",
+                          (json_int_t)as->failed, "skipped", (json_int_t)as->skipped));
+        bot_ai_filter_free(ai);
     }
     if (ex)
         ex->ops->free(ex);

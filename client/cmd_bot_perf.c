@@ -2,7 +2,8 @@
  * cmd_bot_perf.c - `sathctl bot performance [--since TIME] [--step SECONDS]`: a summary
  * of the caller's bot over a time range (GetBotPerformance, read from InfluxDB): first
  * and last equity of the curve, its high and low, the trades (count, fees, the newest
- * few).  --json prints the points and trades as JSON.
+ * few).  --json prints the points and trades as JSON.  A range without any report
+ * (no run, or sathd has no InfluxDB: UNAVAILABLE) exits non-zero with the reason.
  */
 #include <math.h>
 #include <stdio.h>
@@ -59,11 +60,18 @@ int sathctl_bot_performance(sathctl *ctx, int64_t since_s, long step_s)
     int rc = sath_bot_get_bot_performance(ctx->client, &req, &p, ctx->opts);
     if (rc != SATH_OK)
         return sathctl_fail(ctx, "bot performance", rc);
+    int status = SATHCTL_EXIT_OK;
+    if (p->n_points == 0 && p->n_trades == 0) {
+        /* nothing to summarise is a failure a script must notice, not an empty table */
+        char from[32];
+        sathctl_timestamp_text(p->since, from, sizeof from);
+        fprintf(stderr, "sathctl: bot performance: no reports since %s: the bot has not run "
+                        "(or not reported) in this range\n", *from ? from : "the start of the range");
+        status = SATHCTL_EXIT_OTHER;
+    }
     if (ctx->json) {
         print_json(p);
-    } else if (p->n_points == 0 && p->n_trades == 0) {
-        printf("no reports in this range\n");
-    } else {
+    } else if (status == SATHCTL_EXIT_OK) {
         double hi = -INFINITY, lo = INFINITY;
         for (size_t i = 0; i < p->n_points; i++) {
             hi = fmax(hi, p->points[i]->equity);
@@ -92,5 +100,5 @@ int sathctl_bot_performance(sathctl *ctx, int64_t since_s, long step_s)
         }
     }
     sath__v1__bot_performance__free_unpacked(p, NULL);
-    return SATHCTL_EXIT_OK;
+    return status;
 }

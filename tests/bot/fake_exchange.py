@@ -17,8 +17,10 @@ engine tests.  It checks what Binance checks and keeps order state:
 
   fake_exchange.py --port-file F --key K --secret S [--fill-after N] [--slow-posts 1,3]
 """
-import argparse, hashlib, hmac, json, threading, time, urllib.parse
-from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+import argparse, hashlib, hmac, threading, time, urllib.parse
+from http.server import ThreadingHTTPServer
+
+from json_http import JsonHandler  # next to this file
 
 A = None
 LOCK = threading.Lock()
@@ -35,19 +37,7 @@ def price_of(symbol, i=0):
     base = 100.0 + (sum(map(ord, symbol)) % 50)
     return round(base * (1 + 0.001 * ((i * 7) % 13 - 6)), 2)
 
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def send(self, code, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+class H(JsonHandler):
 
     def err(self, http, code, msg):
         with LOCK:

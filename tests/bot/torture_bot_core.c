@@ -74,7 +74,7 @@ static void test_paper_run_exact_trades(void **state)
     assert_int_equal(bot_wallet_init(&w, syms, 1, 1000.0), 0);
     rec r = {0};
     bot_exec *ex = bot_exec_paper_new(&w, 0.001, 0.0005, keep, &r);
-    bot_engine e = {m, s, ex, &w, 100, 0.0015, 0, 0};
+    bot_engine e = {m, s, ex, &w, 100, 0.0015, 0, 0, NULL, NULL};
     for (int t = 0; t < 500; t++) {
         bot_engine_tick(&e, 1);
         assert_true(w.cash >= 0); /* never more than the capital */

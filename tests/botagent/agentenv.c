@@ -133,6 +133,18 @@ void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args)
     e->orch[3] = "SATH_BOT_MEMORY_BYTES=0";
 }
 
+int botrun_fx_start(botrun_fx *x, int with_influx, const char *bot_args)
+{
+    botrun_env_init(&x->env, with_influx, bot_args);
+    return botenv_start2(&x->e, x->env.orch, x->env.sathd) == 0 && botuser_new(&x->e, &x->u) == 0 ? 0 : -1;
+}
+
+void botrun_fx_stop(botrun_fx *x)
+{
+    botuser_free(&x->u);
+    botenv_stop(&x->e);
+}
+
 int free_port(void)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "botenv.h"
 #include "sath/sath.h"
 #include "sathd_proc.h"
 
@@ -32,6 +33,17 @@ typedef struct botrun_env {
     const char *sathd[4], *orch[5];
 } botrun_env;
 void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args);
+
+/* The usual fixture of a test running the real sath-bot: sathd + sath-orchestrator with
+ * botrun_env (InfluxDB when with_influx) and one registered user, logged in, without a
+ * bot config yet.  botrun_fx_start: 0 or -1; botrun_fx_stop undoes what started. */
+typedef struct botrun_fx {
+    botenv e;
+    botrun_env env;
+    botuser u;
+} botrun_fx;
+int botrun_fx_start(botrun_fx *x, int with_influx, const char *bot_args);
+void botrun_fx_stop(botrun_fx *x);
 
 /* A port on 127.0.0.1 free right now. */
 int free_port(void);

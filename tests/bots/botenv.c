@@ -232,6 +232,11 @@ void botuser_free(botuser *u)
 
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live)
 {
+    return botuser_config_ai(u, n_symbols, capital, live, NULL);
+}
+
+int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id)
+{
     static char s1[] = "BTCUSDT", s2[] = "ETHUSDT", s3[] = "SOLUSDT", s4[] = "BNBUSDT";
     char *syms[] = {s1, s2, s3, s4};
     Sath__V1__BotConfig cfg = SATH__V1__BOT_CONFIG__INIT;
@@ -241,6 +246,7 @@ int botuser_config(botuser *u, int n_symbols, int64_t capital, int live)
     cfg.capital_cents = capital;
     cfg.risk_per_trade_bps = 100;
     cfg.strategy = (char *)"sma_crossover";
+    cfg.ai_key_id = (char *)(ai_key_id ? ai_key_id : "");
     Sath__V1__UpdateBotConfigRequest req = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
     req.config = &cfg;
     Sath__V1__BotConfig *out = NULL;

@@ -49,6 +49,8 @@ int botuser_new(botenv *e, botuser *u);
 void botuser_free(botuser *u);
 /* Stores a paper config with `n` symbols and `capital` cents. */
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live);
+/* The same naming the AI key `ai_key_id` (NULL: none). */
+int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id);
 /* Polls GetBotStatus until state == want (or timeout_ms); returns the last status
  * (caller frees) or NULL. */
 Sath__V1__BotStatus *botuser_wait(botuser *u, Sath__V1__BotState want, int timeout_ms);

@@ -15,7 +15,7 @@
 
 typedef struct child_result {
     int code;           /* exit status, or -1 when the child did not exit normally */
-    char out[8192];     /* stdout, NUL-terminated, truncated to fit */
+    char out[65536];    /* stdout, NUL-terminated, truncated to fit (--json answers are long) */
     char err[8192];     /* stderr, likewise */
     size_t out_total;   /* bytes the child wrote to stdout */
     size_t err_total;   /* bytes the child wrote to stderr */

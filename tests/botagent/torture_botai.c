@@ -1,0 +1,212 @@
+/*
+ * torture_botai.c - the AI key of a run, end to end: a user stores an OpenAI key
+ * (KeysService, encrypted at rest) and names it in the bot's config; sathd decrypts it
+ * into the run's config (BotAgentService); the real sath-bot under sath-orchestrator
+ * (process backend, sim feed) asks the provider before each entry.  The provider is
+ * tests/bot/fake_ai.py, reached through sath-bot's --ai-url; never a real one.
+ *
+ *   - the provider sees the user's key as its bearer token, and questions naming the
+ *     run's symbol; while it says NO the bot opens no position (no trade reported)
+ *   - once it says YES the bot trades
+ *   - the key never appears in the bot's log lines; the log says the filter is on and
+ *     which entries were vetoed
+ */
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agentenv.h"
+#include "botenv.h"
+#include "fake_proc.h"
+
+#define KEY "sk-proj-e2e-7c1f0a9d3b6e4f2a8c5d1e7b0a3f6c9d"
+/* a long AI timeout: a question that timed out on a loaded machine would let an entry
+ * through (the fallback) and fail the "no trade while NO" check */
+#define BOT_ARGS \
+    "--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01 --ai-backoff-ms 0 --ai-timeout-ms 15000"
+
+typedef struct fx {
+    botrun_fx b; /* sathd + orchestrator running sath-bot, and the user */
+    pid_t fake;
+    int to_fake;
+    char base[96];
+} fx;
+
+/* What the fake answers from now on. */
+static void answer(fx *f, const char *text)
+{
+    char url[128], body[128];
+    snprintf(url, sizeof url, "%s/_fake/config", f->base);
+    snprintf(body, sizeof body, "{\"answer\":\"%s\"}", text);
+    CURL *h = curl_easy_init();
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    long status = 0;
+    FILE *sink = fopen("/dev/null", "w"); /* the answer echoes the configuration */
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+    if (sink)
+        fclose(sink);
+    assert_int_equal(rc, CURLE_OK);
+    assert_int_equal(status, 200);
+}
+
+/* The fake's requests (json_decref). */
+static json_t *calls(fx *f)
+{
+    char url[128];
+    snprintf(url, sizeof url, "%s/_fake/state", f->base);
+    long st = 0;
+    char *body = http_get(url, NULL, &st);
+    json_t *j = body && st == 200 ? json_loads(body, 0, NULL) : NULL;
+    free(body);
+    assert_non_null(j);
+    json_t *c = json_incref(json_object_get(j, "calls"));
+    json_decref(j);
+    return c;
+}
+
+static int setup(void **state)
+{
+    const char *script = getenv("SATH_FAKE_AI");
+    if (!script || !getenv("SATH_BOT_BIN"))
+        return -1;
+    fx *f = calloc(1, sizeof *f);
+    *state = f;
+    if (!f)
+        return -1;
+    char target[64], args[300];
+    char *argv[] = {(char *)"/usr/bin/python3", (char *)script, (char *)"--key", (char *)KEY, NULL};
+    if (fake_proc_start(argv, &f->fake, &f->to_fake, target, sizeof target) != 0)
+        return -1;
+    snprintf(f->base, sizeof f->base, "http://%s", target);
+    snprintf(args, sizeof args, BOT_ARGS " --ai-url %s --ai-model gpt-e2e", f->base);
+    if (botrun_fx_start(&f->b, 0, args) != 0)
+        return -1;
+    Sath__V1__CreateAiKeyRequest req = SATH__V1__CREATE_AI_KEY_REQUEST__INIT;
+    req.provider = SATH__V1__AI_PROVIDER__AI_PROVIDER_OPENAI;
+    req.label = (char *)"e2e";
+    req.api_key = (char *)KEY;
+    Sath__V1__AiKey *key = NULL;
+    int rc = sath_keys_create_ai_key(f->b.u.c, &req, &key, NULL);
+    if (rc != SATH_OK) {
+        fprintf(stderr, "CreateAiKey: %s: %s\n", sath_err_name(rc), sath_client_last_error_message(f->b.u.c));
+        return -1;
+    }
+    rc = botuser_config_ai(&f->b.u, 1, 100000, 0, key->id);
+    sath__v1__ai_key__free_unpacked(key, NULL);
+    return rc == SATH_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    if (!f)
+        return 0;
+    botrun_fx_stop(&f->b);
+    if (f->fake > 0) {
+        close(f->to_fake);
+        waitpid(f->fake, NULL, 0);
+    }
+    free(f);
+    return 0;
+}
+
+static int64_t reported_trades(botuser *u)
+{
+    Sath__V1__BotStatus *st = botuser_status(u);
+    assert_non_null(st);
+    int64_t n = st->last_heartbeat_at ? st->trades : -1;
+    sath__v1__bot_status__free_unpacked(st, NULL);
+    return n;
+}
+
+static void test_entries_need_the_providers_yes(void **state)
+{
+    fx *f = *state;
+    answer(f, "NO");
+    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
+    Sath__V1__BotStatus *st = NULL;
+    assert_int_equal(sath_bot_start_bot(f->b.u.c, &req, &st, NULL), SATH_OK);
+    sath__v1__bot_status__free_unpacked(st, NULL);
+
+    /* at least three questions, all with the user's key, about the run's symbol */
+    size_t n = 0;
+    for (int waited = 0; waited < 30000 && n < 3; waited += 200) {
+        json_t *c = calls(f);
+        n = json_array_size(c);
+        json_decref(c);
+        sleep_ms(200);
+    }
+    assert_true(n >= 3);
+    json_t *c = calls(f);
+    size_t i;
+    json_t *call;
+    json_array_foreach(c, i, call) {
+        assert_true(json_is_true(json_object_get(call, "ok"))); /* key, headers and body accepted */
+        assert_string_equal(json_string_value(json_object_get(call, "model")), "gpt-e2e");
+        assert_non_null(strstr(json_string_value(json_object_get(call, "question")), "Symbol BTCUSDT."));
+    }
+    json_decref(c);
+    /* every entry vetoed: heartbeats come, trades do not (the same seed without the
+     * filter trades within a few seconds: torture_botrun) */
+    sleep_ms(1500);
+    assert_int_equal(reported_trades(&f->b.u), 0);
+
+    answer(f, "YES");
+    int64_t trades = 0;
+    for (int waited = 0; waited < 30000 && trades < 1; waited += 200) {
+        trades = reported_trades(&f->b.u);
+        sleep_ms(200);
+    }
+    assert_true(trades >= 1);
+
+    Sath__V1__StopBotRequest sr = SATH__V1__STOP_BOT_REQUEST__INIT;
+    assert_int_equal(sath_bot_stop_bot(f->b.u.c, &sr, &st, NULL), SATH_OK);
+    sath__v1__bot_status__free_unpacked(st, NULL);
+    st = botuser_wait(&f->b.u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
+    assert_non_null(st);
+    assert_int_equal(st->last_exit_code, 0);
+    sath__v1__bot_status__free_unpacked(st, NULL);
+
+    Sath__V1__GetBotLogsRequest lr = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
+    lr.tail = 2000;
+    Sath__V1__GetBotLogsResponse *logs = NULL;
+    assert_int_equal(sath_bot_get_bot_logs(f->b.u.c, &lr, &logs, NULL), SATH_OK);
+    int on = 0, vetoed = 0;
+    for (size_t k = 0; k < logs->n_lines; k++) {
+        const char *t = logs->lines[k]->text;
+        assert_null(strstr(t, KEY));
+        assert_null(strstr(t, "e2e-7c1f0a9d")); /* not even a piece of it */
+        on |= strstr(t, "\"msg\":\"AI filter on: entries are confirmed by the AI provider\"") != NULL;
+        vetoed += strstr(t, "\"msg\":\"entry vetoed by the AI filter\"") != NULL;
+    }
+    sath__v1__get_bot_logs_response__free_unpacked(logs, NULL);
+    assert_true(on);
+    assert_true(vetoed >= 3);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entries_need_the_providers_yes),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    curl_global_cleanup();
+    return rc;
+}
