@@ -61,9 +61,8 @@ static int start_fake(fx *f)
 
 static int live_config(fx *f)
 {
-    free(sathd_proc_sql(&f->e.sathd,
-                        "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
-                        "WHERE id = $1::uuid", f->u.id));
+    if (sathd_proc_set_plan(&f->e.sathd, f->u.id, "pro") != 0)
+        return -1;
     Sath__V1__CreateExchangeKeyRequest kr = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
     kr.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
     kr.label = (char *)"live";

@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "botenv.h"
+#include "proc_internal.h" /* the process backend's memory cgroup names */
 
 #define WAIT_MS 15000
 
@@ -251,19 +252,26 @@ static void idempotent_and_race(void **state)
 
 static const char *const crash_env[] = {"SATH_BOT_ARGS=--crash-after-ms 150 --exit-code 7", NULL};
 
+/* A new user's 1-symbol paper bot, started and waited for until FAILED. */
+static Sath__V1__BotStatus *start_until_failed(botenv *e, botuser *u, int timeout_ms)
+{
+    assert_int_equal(botuser_new(e, u), 0);
+    assert_int_equal(botuser_config(u, 1, 50000, 0), SATH_OK);
+    int rc;
+    free_status(start(u, &rc));
+    assert_int_equal(rc, SATH_OK);
+    Sath__V1__BotStatus *st = botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, timeout_ms);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    return st;
+}
+
 /* exits 7 each time: restarted with growing delays, FAILED after 3 within the window. */
 static void crash_backoff_failed(void **state)
 {
     botenv *e = *state;
     botuser u;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    int rc;
-    free_status(start(&u, &rc));
-    assert_int_equal(rc, SATH_OK);
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 30000);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    Sath__V1__BotStatus *st = start_until_failed(e, &u, 30000);
     assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
     assert_int_equal(st->last_exit_code, 7);
     assert_int_equal(st->restarts, 2);
@@ -287,6 +295,48 @@ static void crash_backoff_failed(void **state)
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
     free_status(st);
     assert_true(logs_have(&u, "crashing with code 7", 2000));
+    botuser_free(&u);
+}
+
+static const char *const oom_env[] = {"SATH_BOT_ARGS=--alloc-mb 1024", "SATH_BOT_MEMORY_BYTES=67108864",
+                                      "SATH_BOT_RESTART_MAX=1", NULL};
+
+/* A bot that grows past its 64 MiB limit.  The supervisor's log says how the limit is
+ * applied; as root with a memory controller it is a memory cgroup, and the bot is killed
+ * by the kernel's OOM killer: FAILED, exit 137, oom_killed.  Otherwise it is RLIMIT_AS:
+ * the allocation fails (the stand-in exits 12) and nothing claims an OOM kill. */
+static void memory_limit_oom(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    Sath__V1__BotStatus *st = start_until_failed(e, &u, 60000);
+    assert_true(logs_have(&u, "memory limit 67108864 bytes", 5000));
+    if (logs_have(&u, "memory limit 67108864 bytes (cgroup", 0)) {
+        print_message("memory limit applied as a memory cgroup: expecting an OOM kill\n");
+        assert_int_equal(st->last_exit_code, 137);
+        assert_true(st->oom_killed);
+        assert_non_null(strstr(st->message, "out-of-memory"));
+        assert_true(logs_have(&u, "killed by the out-of-memory killer", 2000));
+        char *oom = sathd_proc_sql(&e->sathd, "SELECT oom_killed FROM bot_runs WHERE user_id = $1::uuid", u.id);
+        assert_string_equal(oom, "t");
+        free(oom);
+        /* the cgroup went with the bot */
+        char dir[SATHD_PROC_MEMCG_PATH], name[96];
+        int version;
+        snprintf(name, sizeof name, SATHD_PROC_MEMCG_PREFIX "%s", u.id);
+        assert_int_equal(sathd_proc_memcg_path(name, dir, sizeof dir, &version), 0);
+        int gone = 0;
+        for (int i = 0; i < 50 && !gone; i++, sleep_ms(100))
+            gone = access(dir, F_OK) != 0;
+        assert_true(gone);
+    } else {
+        print_message("memory limit applied as RLIMIT_AS: expecting a failed allocation\n");
+        assert_true(logs_have(&u, "memory limit 67108864 bytes (RLIMIT_AS", 0));
+        assert_int_equal(st->last_exit_code, 12);
+        assert_false(st->oom_killed);
+        assert_true(logs_have(&u, "allocation failed", 2000));
+    }
+    free_status(st);
     botuser_free(&u);
 }
 
@@ -442,22 +492,40 @@ static void plan_limits(void **state)
     assert_int_equal(config_err(&u, 1, 100001, 0, "max_capital"), SATH_FAILED_PRECONDITION);
     assert_int_equal(config_err(&u, 1, 50000, 1, "exchange_key_id"), SATH_INVALID_ARGUMENT);
     assert_int_equal(config_err(&u, 1, 0, 0, "capital_cents"), SATH_INVALID_ARGUMENT);
-    /* on pro: 3 symbols, live-capable */
-    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
-                                   "WHERE id = $1", u.id));
+    /* on pro (an active subscription): 3 symbols, live-capable */
+    assert_int_equal(sathd_proc_set_plan(&e->sathd, u.id, "pro"), 0);
     assert_int_equal(config_err(&u, 3, 5000000, 0, NULL), SATH_OK);
-    /* downgraded to free: the stored config no longer fits, start refuses */
-    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'free') "
-                                   "WHERE id = $1", u.id));
+    /* the payment failed 8 days ago and no webhook came since: past due, the 7-day grace
+     * over, users.plan_id still pro as the last webhook left it.  The effective plan is
+     * free: the stored config no longer fits, start refuses */
+    char *n = sathd_proc_sql(&e->sathd,
+                             "WITH s AS (UPDATE subscriptions SET status = 'past_due', "
+                             "past_due_since = now() - interval '8 days' WHERE user_id = $1::uuid "
+                             "AND status = 'active' RETURNING 1) SELECT count(*) FROM s", u.id);
+    assert_string_equal(n, "1");
+    free(n);
     sath_call_opts *o = NULL;
     sath_call_opts_new(&o);
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
     Sath__V1__BotStatus *st = NULL;
     rc = sath_bot_start_bot(u.c, &req, &st, o);
     assert_int_equal(rc, SATH_FAILED_PRECONDITION);
-    assert_non_null(strstr(sath_call_opts_status_message(o), "max_symbols"));
+    assert_non_null(strstr(sath_call_opts_status_message(o), "plan free allows 1 symbols"));
     sath_call_opts_free(o);
     free_status(st);
+    /* ... and the refusal kept the plan billing recomputed */
+    static const char plan_sql[] = "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
+                                   "WHERE u.id = $1::uuid";
+    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    assert_string_equal(n, "free");
+    free(n);
+    /* a stale users.plan_id (pro) does not let a config past the free plan either */
+    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
+                                   "WHERE id = $1::uuid", u.id));
+    assert_int_equal(config_err(&u, 3, 50000, 0, "plan free allows 1 symbols"), SATH_FAILED_PRECONDITION);
+    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    assert_string_equal(n, "free");
+    free(n);
     /* live mode asked at start on a paper-only plan */
     assert_int_equal(config_err(&u, 1, 50000, 0, NULL), SATH_OK);
     req.mode = SATH__V1__BOT_MODE__BOT_MODE_LIVE;
@@ -830,6 +898,7 @@ int main(void)
         cmocka_unit_test_prestate_setup_teardown(lifecycle, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(idempotent_and_race, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, botenv_setup, botenv_teardown, (void *)crash_env),
+        cmocka_unit_test_prestate_setup_teardown(memory_limit_oom, botenv_setup, botenv_teardown, (void *)oom_env),
         cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(sathd_restart_keeps_state, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(plan_limits, botenv_setup, botenv_teardown, NULL),

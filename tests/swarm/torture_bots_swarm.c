@@ -4,12 +4,13 @@
  * on the one-node swarm of tests/fixtures/engines.sh (SATH_TEST_SWARM_HOST).  The bot is
  * sath-bot-standin packed by scripts/bot-image.sh --program.
  *
- * Covered: start -> RUNNING with the service id, one service labelled for the user and
- * run, the token a secret (absent from the service's inspect), logs through Redis; restart
- * -> the same service ForceUpdated to the new run; stop -> scaled to 0, STOPPED exit 0;
- * a crashing bot restarted by the ENGINE (several tasks) and FAILED with its exit code once
- * the engine's policy gives up; the orchestrator SIGKILLed -> the next one adopts the same
- * service; a constraint no node satisfies -> STARTING with the engine's reason.
+ * Covered: start -> RUNNING with the service id and the node's host name, one service
+ * labelled for the user and run, the token a secret (absent from the service's inspect),
+ * logs through Redis; restart -> the same service ForceUpdated to the new run; stop ->
+ * scaled to 0, STOPPED exit 0, no node; a crashing bot restarted by the ENGINE (several
+ * tasks, counted as the bot's restarts) and FAILED with its exit code once the engine's
+ * policy gives up; the orchestrator SIGKILLed -> the next one adopts the same service; a
+ * constraint no node satisfies -> STARTING with the engine's reason.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -98,6 +99,21 @@ static int tasks_of(const char *service_id, int *running)
     return n;
 }
 
+/* Host name of the swarm's one node, as the engine knows it (GET /nodes). */
+static void node_hostname(char *out, size_t len)
+{
+    char err[256];
+    json_t *list = NULL;
+    assert_int_equal(sathd_docker_json(g_api, "GET", "/nodes", NULL, 0, &list, err, sizeof err), 200);
+    assert_int_equal(json_array_size(list), 1);
+    const char *h = json_string_value(
+        json_object_get(json_object_get(json_array_get(list, 0), "Description"), "Hostname"));
+    assert_non_null(h);
+    assert_true(*h);
+    snprintf(out, len, "%s", h);
+    json_decref(list);
+}
+
 static Sath__V1__BotStatus *wait_running_run(botuser *u, const char *not_run)
 {
     return botcall_wait_running(u, 25, not_run, NULL, WAIT_MS);
@@ -111,6 +127,11 @@ static void lifecycle(void **state)
     Sath__V1__BotStatus *st = wait_running_run(&u, NULL);
     assert_non_null(st);
     assert_string_equal(st->backend, "swarm");
+    /* the node the engine placed the task on, by its host name */
+    char host[256];
+    node_hostname(host, sizeof host);
+    assert_non_null(st->node);
+    assert_string_equal(st->node, host);
     char run1[37], sid[32];
     snprintf(run1, sizeof run1, "%s", st->run_id);
     snprintf(sid, sizeof sid, "%s", st->container_id);
@@ -193,6 +214,8 @@ static void lifecycle(void **state)
     assert_non_null(st);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
     assert_int_equal(st->last_exit_code, 0);
+    assert_string_equal(st->node, ""); /* not running anywhere */
+    assert_int_equal(st->restarts, 0);  /* it never crashed */
     botcall_free_status(st);
     j = service_of(u.id);
     if (j) { /* kept at 0 or removed: never running */
@@ -214,6 +237,9 @@ static void crash_engine_restarts(void **state)
     botcall_new_started_user(*state, &u);
     Sath__V1__BotStatus *st = botcall_wait_failed(&u, 7, 90000);
     assert_non_null(strstr(st->message, "engine"));
+    /* the engine's restarts of the run are the bot's restarts (MaxAttempts 3: its tasks
+     * beyond the first, at least two of which the orchestrator saw) */
+    assert_true(st->restarts >= 2);
     char sid[32];
     snprintf(sid, sizeof sid, "%s", st->container_id);
     botcall_free_status(st);
