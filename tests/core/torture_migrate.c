@@ -410,6 +410,7 @@ static void test_released_migrations_unchanged(void **state)
         {"005_botagent.sql", "1e4f10799bde806286372f6a162297b16c6730dbc6c14c591974edb6c3a13d0b"},
         {"006_user_change_notify.sql",
          "53f4f4e52c8adebae8c626632951332550e1bccfb91c8cae01771beca3cbf307"},
+        {"007_bot_node.sql", "ee18b7073f645ca7e5d3c444ae86fca0b26d378dd3c2a339e69f4f419819a272"},
     };
     size_t n = 0;
     const sathd_migration *m = sathd_migrations(&n);
