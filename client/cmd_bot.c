@@ -148,6 +148,8 @@ static int print_status(sathctl *ctx, const char *what, int rc, Sath__V1__BotSta
             json_object_set_new(o, "started_at", json_string(started));
         if (*stopped)
             json_object_set_new(o, "stopped_at", json_string(stopped));
+        if (st->node && *st->node)
+            json_object_set_new(o, "node", json_string(st->node));
         json_dumpf(o, stdout, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', stdout);
         json_decref(o);
@@ -162,6 +164,8 @@ static int print_status(sathctl *ctx, const char *what, int rc, Sath__V1__BotSta
             printf("%-11s %s\n", strcmp(st->backend, "process") == 0 ? "pid:" : "container:", st->container_id);
         if (*st->backend)
             printf("backend:    %s\n", st->backend);
+        if (st->node && *st->node)
+            printf("node:       %s\n", st->node);
         if (*started)
             printf("started at: %s\n", started);
         if (*stopped)

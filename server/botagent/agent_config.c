@@ -5,6 +5,9 @@
  * Keys are read scoped by the run's user (another user's key id finds nothing) and
  * decrypted with the associated data of their own row and column, exactly as KeysService
  * stores them; the plaintext goes only into the response (arena), never into a log.
+ * The plan is the effective one (sathd_bot_plan_fn, from the services layer): a bot that
+ * starts (or is restarted after a crash) when its user's grace period has run out learns
+ * that live trading is no longer allowed.
  * Resume: the newest report of this bot in this mode, this run's first (a crash restart
  * of the run), else the bot's previous run's (a restart or a new start).
  */
@@ -96,7 +99,8 @@ static int load_resume(sathd_call *call, const sathd_agent_run *run, Sath__V1__R
     return SATHD_OK;
 }
 
-int sathd_agent_run_config(sathd_call *call, const sathd_agent_run *run, Sath__V1__RunConfig *out)
+int sathd_agent_run_config(sathd_call *call, const sathd_agent_run *run, sathd_bot_plan_fn plan_fn,
+                           Sath__V1__RunConfig *out)
 {
     out->bot_id = (char *)run->bot_id;
     out->run_id = (char *)run->run_id;
@@ -110,8 +114,13 @@ int sathd_agent_run_config(sathd_call *call, const sathd_agent_run *run, Sath__V
     sathd_pg_conn *c = NULL;
     sathd_bot_plan plan;
     int rc = sathd_svc_pg_open(call, &c);
-    if (rc == SATHD_OK)
-        rc = sathd_bot_plan_load(call, c, run->user_id, &plan);
+    if (rc == SATHD_OK && sathd_pg_begin(c) != 0)
+        rc = sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
+    else if (rc == SATHD_OK && (rc = plan_fn(call, c, run->user_id, &plan)) != SATHD_OK)
+        sathd_pg_rollback(c);
+    /* the effective plan billing recomputed (and a bot it stopped) stands */
+    else if (rc == SATHD_OK && sathd_pg_commit(c) != 0)
+        rc = sathd_call_error(call, SATHD_ABORTED, "concurrent change, try again");
     sathd_svc_pg_close(call, c);
     if (rc != SATHD_OK)
         return rc;

@@ -156,6 +156,13 @@ static int inspect_ref(docker_backend *b, const char *ref, sathd_bot_observed *o
         snprintf(err, errlen, "unexpected inspect answer");
         rc = -EPROTO;
     }
+    /* podman before 5.0 never sets State.OOMKilled (containers/podman#13102): say what is
+     * known of a SIGKILL rather than nothing, without claiming its cause */
+    if (rc == 0 && sathd_docker_is_podman(b->api) && out->state == SATHD_BOT_OBS_EXITED &&
+        out->exit_code == 128 + 9 && !out->oom_killed && !out->error[0])
+        snprintf(out->error, sizeof out->error,
+                 "killed by SIGKILL: the out-of-memory killer or a stop's grace period running "
+                 "out (this podman does not report out-of-memory kills)");
     json_decref(j);
     return rc;
 }
@@ -516,6 +523,13 @@ int sathd_bot_backend_docker_new(const sathd_bot_backend_config *cfg, sathd_bot_
         snprintf(err, errlen, "%s", e);
         bd_destroy(b);
         return rc;
+    }
+    if (sathd_docker_is_podman(b->api)) { /* see docker_spec.c: podman's nproc default */
+        b->def.engine_nproc = sathd_docker_engine_nproc(b->api);
+        if (b->def.engine_nproc < -1)
+            sathd_log(SATHD_LOG_WARN, "msg=\"docker bot backend: podman's process limit is not "
+                      "visible from here; bots get podman's default open-files limit, not "
+                      "SATH_BOT_OPEN_FILES\"");
     }
     sathd_log(SATHD_LOG_INFO, "msg=\"docker bot backend\" engine=\"%s\" api=%s image=%s network=%s",
               sathd_docker_engine(b->api), sathd_docker_api_version(b->api), b->image, b->network);

@@ -17,9 +17,12 @@
  *   logs     the run's log files from a cursor = (file number << 40) | byte offset.
  *   remove   the user's directory, once nothing runs.
  * Run token delivery: a pipe on the bot's fd 3 (SATH_RUN_TOKEN_FD=3), never argv/env.
- * Limits: RLIMIT_AS (memory_bytes), RLIMIT_NOFILE (open_files), RLIMIT_NPROC
- * (pids_limit; note that the kernel counts it per uid, i.e. across all bots sharing
- * SATH_BOT_USER).  As root, the supervisor and the bot run as SATH_BOT_USER.
+ * Limits: memory_bytes as a memory cgroup per user when the orchestrator is root and the
+ * machine has a memory controller (proc_memcg.c: going over it is an OOM kill, reported
+ * as oom_killed), else as RLIMIT_AS (allocations past it fail; nothing is killed for it,
+ * so oom_killed stays 0); RLIMIT_NOFILE (open_files), RLIMIT_NPROC (pids_limit; note that
+ * the kernel counts it per uid, i.e. across all bots sharing SATH_BOT_USER).  As root,
+ * the supervisor and the bot run as SATH_BOT_USER.
  */
 #define _GNU_SOURCE /* pipe2, POSIX_SPAWN_SETSID, addclosefrom_np */
 #include <dirent.h>
@@ -196,7 +199,11 @@ static int observe_dir(const char *dir, const char *user_id, sathd_bot_observed 
     out->state = SATHD_BOT_OBS_EXITED;
     out->exit_code = st.code;
     out->finished_at_ms = st.finished_ms;
-    if (st.sig)
+    out->oom_killed = st.oom;
+    if (st.oom)
+        snprintf(out->error, sizeof out->error,
+                 "killed by the out-of-memory killer: over its memory limit (signal %d)", st.sig);
+    else if (st.sig)
         snprintf(out->error, sizeof out->error, "killed by signal %d%s", st.sig,
                  st.sig == SIGKILL ? " (SIGKILL: stop timeout, or the kernel's OOM killer)" : "");
     else if (st.code)
@@ -301,6 +308,10 @@ static int p_remove(void *self, const char *user_id)
     sathd_bot_name(user_id, name, sizeof name);
     rc = rm_tree_at(sd, name);
     close(sd);
+    /* its memory cgroup (best effort: none without root, or a straggler still exiting) */
+    char cg[96];
+    snprintf(cg, sizeof cg, SATHD_PROC_MEMCG_PREFIX "%s", user_id);
+    sathd_proc_memcg_remove(cg);
     return rc;
 }
 
@@ -317,6 +328,7 @@ static int mkdir_owned(const proc_backend *b, const char *path, mode_t mode, int
  * malloc'd array, NULL on OOM. */
 typedef struct sup_args {
     char run_dir[600], grace[16], logmax[24], logkeep[16], as[24], nofile[16], nproc[16];
+    char memcg[96];
 } sup_args;
 
 static const char **supervisor_argv(const proc_backend *b, const sathd_bot_spec *spec,
@@ -330,10 +342,11 @@ static const char **supervisor_argv(const proc_backend *b, const sathd_bot_spec 
              (long long)(spec->memory_bytes ? spec->memory_bytes : b->memory_bytes));
     snprintf(x->nofile, sizeof x->nofile, "%d", spec->open_files ? spec->open_files : b->open_files);
     snprintf(x->nproc, sizeof x->nproc, "%d", spec->pids_limit ? spec->pids_limit : b->pids_limit);
+    snprintf(x->memcg, sizeof x->memcg, SATHD_PROC_MEMCG_PREFIX "%s", spec->user_id);
     const char *fixed[] = {b->supervisor, "--run-dir", x->run_dir, "--run", spec->run_id,
                            "--program", spec->program, "--grace", x->grace, "--log-max", x->logmax,
-                           "--log-keep", x->logkeep, "--as", x->as, "--nofile", x->nofile,
-                           "--nproc", x->nproc};
+                           "--log-keep", x->logkeep, "--as", x->as, "--memcg", x->memcg,
+                           "--nofile", x->nofile, "--nproc", x->nproc};
     size_t nf = sizeof fixed / sizeof *fixed, na = 0;
     while (spec->argv && spec->argv[na])
         na++;

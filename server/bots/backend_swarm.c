@@ -11,7 +11,8 @@
  *            so the engine replaces the task (RestartBot)
  *   stop     update Replicas 0 (StopGracePeriod = grace), then wait for the task to end
  *   inspect  GET /services/{name} + GET /tasks?filters={"service":[id]}: the newest task's
- *            state, exit code, error and node (swarm_spec.c)
+ *            state, exit code, error and node (swarm_spec.c), the run's tasks beyond the
+ *            first as the engine's restarts, the node's host name (GET /nodes/{id}, cached)
  *   list     GET /services?filters={"label":["sath.user"]}
  *   logs     GET /services/{id}/logs (the docker backend's frames and cursor, docker_logs.c)
  *   remove   DELETE /services/{id}, then the user's run-token secrets
@@ -25,6 +26,7 @@
  * and the old ones are deleted once no service uses them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +44,21 @@
 /* {"label":["sath.user"]} */
 #define LIST_FILTER "%7B%22label%22%3A%5B%22sath.user%22%5D%7D"
 
+/* Node ids -> host names already looked up (ids are never reused; a renamed node keeps
+ * its old name here until the orchestrator restarts). */
+#define NODE_CACHE 64
+
+typedef struct node_name {
+    char id[64], host[128];
+} node_name;
+
 typedef struct swarm_backend {
     sathd_docker *api;
     sathd_swarm_defaults def;
     char *image, *network, *constraints, *spread, *placement;
+    pthread_mutex_t nodes_mu; /* calls for different users run concurrently */
+    node_name nodes[NODE_CACHE];
+    unsigned nodes_next;
 } swarm_backend;
 
 static void fail(sathd_bot_observed *out, const char *what, const char *user, const char *err)
@@ -101,19 +114,61 @@ static int get_tasks(swarm_backend *b, const char *service_id, json_t **tasks, c
     return rc;
 }
 
-/* Service + tasks -> *out; 0, -ENOENT (no service), < 0.  *svc_out (may be NULL) keeps the
- * service for the caller. */
+/* out->node holds a task's NodeID: replaced by the node's host name (GET /nodes/{id},
+ * Description.Hostname), from the cache when known; left as the id when the engine does
+ * not say. */
+static void name_node(swarm_backend *b, sathd_bot_observed *out)
+{
+    char id[sizeof b->nodes[0].id];
+    if (!out->node[0] || strlen(out->node) >= sizeof id ||
+        strspn(out->node, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(out->node))
+        return; /* not an id we may put in a path */
+    memcpy(id, out->node, strlen(out->node) + 1);
+    int found = 0;
+    pthread_mutex_lock(&b->nodes_mu);
+    for (unsigned i = 0; i < NODE_CACHE && !found; i++)
+        if (strcmp(b->nodes[i].id, id) == 0) {
+            snprintf(out->node, sizeof out->node, "%s", b->nodes[i].host);
+            found = 1;
+        }
+    pthread_mutex_unlock(&b->nodes_mu);
+    if (found)
+        return;
+    char path[120], err[256];
+    snprintf(path, sizeof path, "/nodes/%s", id);
+    json_t *j = NULL;
+    const char *host = NULL;
+    if (call(b, "GET", path, NULL, &j, err, sizeof err) == 0)
+        host = json_string_value(json_object_get(json_object_get(j, "Description"), "Hostname"));
+    if (host && *host && strlen(host) < sizeof b->nodes[0].host) {
+        pthread_mutex_lock(&b->nodes_mu);
+        node_name *slot = &b->nodes[b->nodes_next++ % NODE_CACHE];
+        snprintf(slot->id, sizeof slot->id, "%s", id);
+        snprintf(slot->host, sizeof slot->host, "%s", host);
+        pthread_mutex_unlock(&b->nodes_mu);
+        snprintf(out->node, sizeof out->node, "%s", host);
+    }
+    json_decref(j);
+}
+
+/* Service + tasks -> *out (with the engine's restarts of the run and the node's name);
+ * 0, -ENOENT (no service), < 0.  *svc_out (may be NULL) keeps the service for the caller. */
 static int observe(swarm_backend *b, const char *name, sathd_bot_observed *out, json_t **svc_out,
-                   int *restarts, char *err, size_t errlen)
+                   char *err, size_t errlen)
 {
     json_t *svc, *tasks = NULL;
     memset(out, 0, sizeof *out);
+    int restarts = 0;
     int rc = get_service(b, name, &svc, err, errlen);
     if (rc == 0)
         rc = get_tasks(b, json_string_value(json_object_get(svc, "ID")), &tasks, err, errlen);
-    if (rc == 0 && sathd_swarm_observed(svc, tasks, out, restarts) != 0) {
+    if (rc == 0 && sathd_swarm_observed(svc, tasks, out, &restarts) != 0) {
         snprintf(err, errlen, "unexpected service or task answer");
         rc = -EPROTO;
+    }
+    if (rc == 0) {
+        out->restarts = restarts;
+        name_node(b, out);
     }
     json_decref(tasks);
     if (svc_out && rc == 0)
@@ -292,7 +347,7 @@ static int bs_start(void *self, const sathd_bot_spec *spec, sathd_bot_observed *
     for (int attempt = 0; attempt < 5 && rc == -EEXIST; attempt++) {
         json_t *svc = NULL;
         sathd_bot_observed cur;
-        rc = observe(b, name, &cur, &svc, NULL, err, sizeof err);
+        rc = observe(b, name, &cur, &svc, err, sizeof err);
         if (rc == -ENOENT) {
             rc = put_run(b, spec, name, 0, err, sizeof err); /* -EEXIST: raced, look again */
         } else if (rc == 0 && strcmp(cur.run_id, spec->run_id) == 0) {
@@ -306,7 +361,7 @@ static int bs_start(void *self, const sathd_bot_spec *spec, sathd_bot_observed *
         json_decref(svc);
     }
     if (rc == 0)
-        rc = observe(b, name, out, NULL, NULL, err, sizeof err);
+        rc = observe(b, name, out, NULL, err, sizeof err);
     if (rc < 0) {
         fail(out, "start", spec->user_id, err);
         return rc == -ENOENT ? -EIO : rc;
@@ -328,7 +383,7 @@ static int bs_stop(void *self, const char *user_id, int grace_s, sathd_bot_obser
         return 0;
     /* the engine stops the task asynchronously: wait for it, grace + a margin */
     for (int waited = 0; rc == 0; waited += 100) {
-        rc = observe(b, name, out, NULL, NULL, err, sizeof err);
+        rc = observe(b, name, out, NULL, err, sizeof err);
         if (rc != 0 || out->state == SATHD_BOT_OBS_EXITED)
             break;
         if (waited > (grace + 30) * 1000) {
@@ -352,7 +407,7 @@ static int bs_inspect(void *self, const char *user_id, sathd_bot_observed *out)
     memset(out, 0, sizeof *out);
     if (!user_id || sathd_bot_name(user_id, name, sizeof name) != 0)
         return -EINVAL;
-    int rc = observe(b, name, out, NULL, NULL, err, sizeof err);
+    int rc = observe(b, name, out, NULL, err, sizeof err);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -392,7 +447,7 @@ static int bs_logs(void *self, const char *user_id, const char *run_id, uint64_t
     if (!user_id || !run_id || sathd_bot_name(user_id, name, sizeof name) != 0)
         return -EINVAL;
     sathd_bot_observed cur;
-    int rc = observe(b, name, &cur, NULL, NULL, err, sizeof err);
+    int rc = observe(b, name, &cur, NULL, err, sizeof err);
     if (rc == -ENOENT || (rc == 0 && strcmp(cur.run_id, run_id) != 0))
         return -ENOENT; /* that run's service is gone or runs another run now */
     if (rc < 0) {
@@ -418,7 +473,7 @@ static int bs_remove(void *self, const char *user_id)
         return -EINVAL;
     sathd_bot_observed cur;
     json_t *svc = NULL;
-    int rc = observe(b, name, &cur, &svc, NULL, err, sizeof err);
+    int rc = observe(b, name, &cur, &svc, err, sizeof err);
     if (rc == 0 && sathd_swarm_replicas(svc) > 0 && cur.state == SATHD_BOT_OBS_RUNNING)
         rc = -EBUSY;
     json_decref(svc);
@@ -441,6 +496,7 @@ static void bs_destroy(void *self)
     swarm_backend *b = self;
     if (!b)
         return;
+    pthread_mutex_destroy(&b->nodes_mu);
     sathd_docker_close(b->api);
     free(b->image);
     free(b->network);
@@ -492,6 +548,7 @@ int sathd_bot_backend_swarm_new(const sathd_bot_backend_config *cfg, sathd_bot_b
     swarm_backend *b = calloc(1, sizeof *b);
     if (!b)
         return -ENOMEM;
+    pthread_mutex_init(&b->nodes_mu, NULL);
     b->image = strdup(cfg->image && *cfg->image ? cfg->image : "sath-bot:latest");
     b->network = dup_or_null(cfg->network_mode);
     b->constraints = dup_or_null(cfg->swarm_constraints);

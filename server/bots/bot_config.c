@@ -2,7 +2,8 @@
  * bot_config.c - validation of a user's BotConfig and the plan limits it must respect.
  *
  * Checked when the config is stored (UpdateBotConfig) and again at every start or
- * restart, because the plan (or a key) may have changed since.  Every message names the
+ * restart, because the plan (or a key) may have changed since.  The plan is the effective
+ * one, which the caller supplies (sathd_bot_plan_fn in sathd/bot_store.h).  Every message names the
  * field or the limit; none contains a key.
  */
 #include <ctype.h>
@@ -186,28 +187,21 @@ int sathd_bot_cfg_from_json(sathd_call *call, const char *json, const char *mode
     return SATHD_OK;
 }
 
-int sathd_bot_plan_load(sathd_call *call, sathd_pg_conn *c, const char *user_id,
-                        sathd_bot_plan *out)
+int sathd_bot_plan_gate(sathd_call *call, sathd_pg_conn *c, const char *user_id,
+                        sathd_bot_plan_fn plan_fn, const sathd_bot_cfg *cfg, const char *mode)
 {
-    static const sathd_pg_stmt st = {
-        "bot_plan",
-        "SELECT p.name, p.max_symbols, p.max_capital_cents, p.live_trading FROM plans p "
-        "WHERE p.id = coalesce((SELECT plan_id FROM users WHERE id = $1), "
-        "                      (SELECT id FROM plans WHERE name = 'free'))",
-        1};
-    const char *p[1] = {user_id};
-    const PGresult *res = NULL;
-    int rc = sathd_svc_pg_query(call, c, &st, p, &res);
-    if (rc != SATHD_OK)
+    sathd_bot_plan plan;
+    int rc = plan_fn(call, c, user_id, &plan);
+    if (rc != SATHD_OK) {
+        sathd_pg_rollback(c);
         return rc;
-    if (PQntuples(res) != 1) {
-        return sathd_call_error(call, SATHD_FAILED_PRECONDITION, "no plan: subscribe to a plan first");
     }
-    out->name = sathd_call_strdup(call, PQgetvalue(res, 0, 0));
-    out->max_symbols = (int32_t)strtol(PQgetvalue(res, 0, 1), NULL, 10);
-    out->max_capital_cents = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    out->live_trading = PQgetvalue(res, 0, 3)[0] == 't';
-    return out->name ? SATHD_OK : sathd_call_error(call, SATHD_RESOURCE_EXHAUSTED, "out of memory");
+    rc = sathd_bot_cfg_check_plan(call, cfg, mode, &plan);
+    /* refused: what billing changed on the way (the plan now in force, a bot it stopped)
+     * stands; a failed commit only loses that recomputation, which the next call redoes */
+    if (rc != SATHD_OK && sathd_pg_commit(c) != 0)
+        sathd_pg_rollback(c);
+    return rc;
 }
 
 int sathd_bot_desire(sathd_call *call, sathd_pg_conn *c, const char *user_id, const char *state,

@@ -6,8 +6,9 @@
  * Invariants: every statement is scoped by the caller's user id (another user's bot
  * does not exist for the caller); the bot row is locked (FOR UPDATE) while a start
  * decides whether a run is needed, so concurrent starts create exactly one run; the
- * plan is checked again at every start, since it may have changed since the config
- * was stored.  Answers come from what sath-orchestrator observed.
+ * effective plan (sathd_bot_plan_fn) is checked again at every start, in the same
+ * transaction, since it may have changed since the config was stored.  Answers come
+ * from what sath-orchestrator observed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static const sathd_pg_stmt st_status = {
     "SELECT b.id, b.status, b.mode, coalesce(b.container_id, ''), " TS_US("b.started_at") ", "
     TS_US("b.stopped_at") ", b.message, coalesce(b.current_run_id::text, ''), b.desired_state, "
     "b.restarts, coalesce(b.last_exit_code, -1), b.oom_killed, b.backend, "
-    TS_US("b.observed_at") ", b.generation > b.observed_generation "
+    TS_US("b.observed_at") ", b.generation > b.observed_generation, b.node "
     "FROM bot_instances b WHERE b.user_id = $1",
     1};
 
@@ -71,6 +72,7 @@ static int load_status(sathd_call *call, sathd_pg_conn *c, const char *user_id,
         out->backend = sathd_svc_cell(call, res, 0, 12);
         out->observed_at = sathd_svc_timestamp_us(call, PQgetisnull(res, 0, 13) ? NULL : PQgetvalue(res, 0, 13));
         out->pending_change = PQgetvalue(res, 0, 14)[0] == 't';
+        out->node = sathd_svc_cell(call, res, 0, 15);
     }
     return SATHD_OK;
 }
@@ -188,18 +190,15 @@ static int commit(sathd_call *call, sathd_pg_conn *c)
 }
 
 int sathd_bot_config_update(sathd_call *call, const Sath__V1__UpdateBotConfigRequest *req,
-                            Sath__V1__BotConfig *resp)
+                            sathd_bot_plan_fn plan_fn, Sath__V1__BotConfig *resp)
 {
     const char *uid = sathd_call_identity(call)->user_id;
     sathd_pg_conn *c = NULL;
     sathd_bot_cfg cfg;
-    sathd_bot_plan plan;
     int rc = sathd_svc_pg_open(call, &c);
     if (rc != SATHD_OK)
         return rc;
-    if ((rc = sathd_bot_cfg_validate(call, c, uid, req->config, &cfg)) != SATHD_OK ||
-        (rc = sathd_bot_plan_load(call, c, uid, &plan)) != SATHD_OK ||
-        (rc = sathd_bot_cfg_check_plan(call, &cfg, cfg.mode, &plan)) != SATHD_OK)
+    if ((rc = sathd_bot_cfg_validate(call, c, uid, req->config, &cfg)) != SATHD_OK)
         goto out;
     char *json = sathd_bot_cfg_json(call, &cfg);
     if (!json) {
@@ -208,7 +207,9 @@ int sathd_bot_config_update(sathd_call *call, const Sath__V1__UpdateBotConfigReq
     }
     const char *p1[1] = {uid};
     const PGresult *res = NULL;
-    if ((rc = begin(call, c)) != SATHD_OK || (rc = txq(call, c, &st_bot_ensure, p1, NULL)) != SATHD_OK ||
+    if ((rc = begin(call, c)) != SATHD_OK ||
+        (rc = sathd_bot_plan_gate(call, c, uid, plan_fn, &cfg, cfg.mode)) != SATHD_OK ||
+        (rc = txq(call, c, &st_bot_ensure, p1, NULL)) != SATHD_OK ||
         (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
     char *bot_id = sathd_svc_cell(call, res, 0, 0);
@@ -235,17 +236,18 @@ static const char *mode_name(Sath__V1__BotMode m)
     }
 }
 
-/* Start (restart = 0) or restart: checks config and plan, then in one transaction,
- * under the bot row's lock, asks for a new run unless one is already wanted. */
+/* Start (restart = 0) or restart: checks the config, then in one transaction the
+ * effective plan (which locks the user's row, so a concurrent plan change either comes
+ * first and is seen here, or comes after and finds this run to stop) and, under the bot
+ * row's lock, asks for a new run unless one is already wanted. */
 int sathd_bot_request_run(sathd_call *call, Sath__V1__BotMode mode_override, int restart,
-                          Sath__V1__BotStatus *resp)
+                          sathd_bot_plan_fn plan_fn, Sath__V1__BotStatus *resp)
 {
     const char *uid = sathd_call_identity(call)->user_id;
     if (mode_override != SATH__V1__BOT_MODE__BOT_MODE_UNSPECIFIED && !mode_name(mode_override))
         return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "mode is not a BotMode");
     sathd_pg_conn *c = NULL;
     sathd_bot_cfg cfg;
-    sathd_bot_plan plan;
     int found = 0;
     int rc = sathd_svc_pg_open(call, &c);
     if (rc != SATHD_OK)
@@ -258,12 +260,11 @@ int sathd_bot_request_run(sathd_call *call, Sath__V1__BotMode mode_override, int
         goto out;
     }
     const char *mode = mode_name(mode_override) ? mode_name(mode_override) : cfg.mode;
-    if ((rc = sathd_bot_plan_load(call, c, uid, &plan)) != SATHD_OK ||
-        (rc = sathd_bot_cfg_check_plan(call, &cfg, mode, &plan)) != SATHD_OK)
-        goto out;
     const char *p1[1] = {uid};
     const PGresult *res = NULL;
-    if ((rc = begin(call, c)) != SATHD_OK || (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
+    if ((rc = begin(call, c)) != SATHD_OK ||
+        (rc = sathd_bot_plan_gate(call, c, uid, plan_fn, &cfg, mode)) != SATHD_OK ||
+        (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
     int wanted = strcmp(PQgetvalue(res, 0, 2), "running") == 0 && *PQgetvalue(res, 0, 3);
     if (!wanted || restart) {

@@ -7,6 +7,7 @@
  * it is still cut and stripped of control bytes (it can quote container names and
  * image names, which come from configuration, never from a user's free text).
  */
+#define _GNU_SOURCE /* struct ucred */
 #include "docker_api.h"
 
 #include <errno.h>
@@ -14,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "sathd/httpc.h"
 
@@ -318,4 +322,35 @@ const char *sathd_docker_engine(const sathd_docker *d)
 int sathd_docker_is_podman(const sathd_docker *d)
 {
     return d->podman;
+}
+
+int64_t sathd_docker_engine_nproc(const sathd_docker *d)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(d->socket) >= sizeof sa.sun_path)
+        return -2;
+    memcpy(sa.sun_path, d->socket, strlen(d->socket) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct ucred cred = {0};
+    socklen_t len = sizeof cred;
+    int ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+             getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        return -2;
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/limits", (int)cred.pid);
+    FILE *f = fopen(path, "re");
+    int64_t v = -2;
+    while (f && fgets(line, sizeof line, f)) {
+        char soft[32], hard[32];
+        /* "Max processes             32768                32768                processes" */
+        if (strncmp(line, "Max processes ", 14) == 0 &&
+            sscanf(line + 14, "%31s %31s", soft, hard) == 2)
+            v = strcmp(hard, "unlimited") == 0 ? -1 : strtoll(hard, NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return v;
 }

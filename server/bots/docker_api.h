@@ -38,6 +38,10 @@ const char *sathd_docker_engine(const sathd_docker *d);
 /* Whether the engine is podman (its quirks: 500 instead of 409 on a name conflict, whole
  * seconds in log timestamps). */
 int sathd_docker_is_podman(const sathd_docker *d);
+/* The engine process's hard RLIMIT_NPROC, which the runtimes it starts inherit: the peer
+ * of its socket (SO_PEERCRED), read from /proc/PID/limits.  -1 when unlimited, -2 when it
+ * cannot be known (another pid namespace, no permission). */
+int64_t sathd_docker_engine_nproc(const sathd_docker *d);
 
 /* One JSON request: `path` is below the version prefix ("/containers/json?all=1"), `body`
  * is sent as application/json when non-NULL.  Returns the HTTP status (>= 100; 2xx/3xx and

@@ -73,13 +73,21 @@ static json_t *host_config(const sathd_bot_spec *spec, const sathd_docker_defaul
         }
         json_object_set_new(hc, "Binds", json_pack("[s]", bind));
     }
-    /* podman 4.3's compat API adds an nproc rlimit next to any Ulimits given, which runc
-     * then fails to set ("error setting rlimit type 6"): podman keeps its own nofile
-     * default and PidsLimit still bounds processes. */
-    if (nofile > 0 && !podman)
-        json_object_set_new(hc, "Ulimits",
-                            json_pack("[{ss,sI,sI}]", "Name", "nofile", "Soft", (json_int_t)nofile,
-                                      "Hard", (json_int_t)nofile));
+    /* podman 4.3's compat API adds an nproc rlimit of 1048576 next to any Ulimits that do
+     * not name nproc, which runc cannot set where that is above the engine's hard limit and
+     * root lacks CAP_SYS_RESOURCE ("error setting rlimit type 6").  So podman is given
+     * nproc too, at the engine's own hard limit (what runc inherits: a no-op for the bot);
+     * PidsLimit (a cgroup, per container) is what bounds its processes, RLIMIT_NPROC
+     * counting every process of uid 65534 on the host.  Unknown limit: no Ulimits. */
+    if (nofile > 0 && (!podman || def->engine_nproc >= -1)) {
+        json_t *ul = json_pack("[{ss,sI,sI}]", "Name", "nofile", "Soft", (json_int_t)nofile,
+                               "Hard", (json_int_t)nofile);
+        if (podman)
+            json_array_append_new(ul, json_pack("{ss,sI,sI}", "Name", "nproc", "Soft",
+                                                (json_int_t)def->engine_nproc, "Hard",
+                                                (json_int_t)def->engine_nproc));
+        json_object_set_new(hc, "Ulimits", ul);
+    }
     /* podman maps this to its own log file with a size cap (max-file is Docker's only) */
     if (def->log_max_size && *def->log_max_size) {
         char files[16];
@@ -106,6 +114,7 @@ void sathd_docker_defaults_init(sathd_docker_defaults *def, const sathd_bot_back
         .tmpfs_mb = 16,
         .log_max_size = "10m",
         .log_max_files = 3,
+        .engine_nproc = -2, /* the backend asks the engine (sathd_docker_engine_nproc) */
     };
 }
 

@@ -28,6 +28,9 @@ typedef struct sathd_docker_defaults {
     int64_t nano_cpus;         /* 0 = no CPU limit */
     int pids_limit;
     int open_files;            /* nofile ulimit */
+    int64_t engine_nproc;      /* podman: the nproc ulimit sent next to nofile, the engine's
+                                  own hard RLIMIT_NPROC (-1 unlimited, -2 unknown: then no
+                                  Ulimits at all; see docker_spec.c) */
     int stop_grace_s;          /* StopTimeout: a plain `docker stop` waits as long */
     int tmpfs_mb;              /* size of the writable /tmp (the root is read-only) */
     const char *log_max_size;  /* json-file max-size per file, "10m" */

@@ -55,9 +55,10 @@ int sathd_proc_alive(pid_t pid, unsigned long long start)
 void sathd_proc_status_format(const sathd_proc_status *st, char buf[SATHD_PROC_STATUS_SIZE])
 {
     memset(buf, ' ', SATHD_PROC_STATUS_SIZE);
-    int n = snprintf(buf, SATHD_PROC_STATUS_SIZE, "state=%s code=%d signal=%d finished=%lld end",
+    int n = snprintf(buf, SATHD_PROC_STATUS_SIZE,
+                     "state=%s code=%d signal=%d finished=%lld oom=%d end",
                      st->exited ? "exited" : "running", st->code, st->sig,
-                     (long long)st->finished_ms);
+                     (long long)st->finished_ms, st->oom ? 1 : 0);
     if (n > 0 && n < SATHD_PROC_STATUS_SIZE)
         buf[n] = ' ';
     buf[SATHD_PROC_STATUS_SIZE - 1] = '\n';
@@ -77,6 +78,8 @@ int sathd_proc_status_parse(const char *buf, size_t len, sathd_proc_status *st)
         return -1;
     st->exited = strcmp(state, "exited") == 0;
     st->finished_ms = fin;
+    const char *oom = strstr(tmp, " oom="); /* absent in older supervisors' records */
+    st->oom = oom && oom[5] == '1';
     return 0;
 }
 

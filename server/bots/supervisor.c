@@ -5,8 +5,14 @@
  * sath-orchestrator restarts.
  *
  *   sath-bot-supervisor --run-dir DIR --run RUN_ID --program PATH [--grace S]
- *       [--log-max BYTES] [--log-keep N] [--user NAME] [--as BYTES] [--nofile N]
- *       [--nproc N] [-- BOT_ARGS...]
+ *       [--log-max BYTES] [--log-keep N] [--user NAME] [--as BYTES [--memcg NAME]]
+ *       [--nofile N] [--nproc N] [-- BOT_ARGS...]
+ *
+ * Memory: --as BYTES is the bot's memory limit.  With --memcg and root, it is the hard
+ * limit of memory cgroup NAME (proc_memcg.c) and a bot going over it is killed by the
+ * kernel's OOM killer, which the status record reports (oom=1); otherwise it is the
+ * bot's RLIMIT_AS, under which allocations past the limit fail and nothing is killed
+ * for it.  The log says which applies.
  *
  * fd 3 holds the run token (a pipe, read to EOF).  The environment is passed to the bot
  * as is, plus SATH_RUN_TOKEN_FD=3: the bot reads its token from a fresh pipe on its fd
@@ -47,7 +53,7 @@
 extern char **environ;
 
 typedef struct opts {
-    const char *run_dir, *run, *program, *user;
+    const char *run_dir, *run, *program, *user, *memcg;
     int grace_s, log_keep;
     long long log_max, as_bytes;
     long nofile, nproc;
@@ -227,6 +233,7 @@ static int parse(int argc, char **argv, opts *o)
         else if (strcmp(a, "--log-max") == 0) o->log_max = atoll(v);
         else if (strcmp(a, "--log-keep") == 0) o->log_keep = atoi(v);
         else if (strcmp(a, "--as") == 0) o->as_bytes = atoll(v);
+        else if (strcmp(a, "--memcg") == 0) o->memcg = v;
         else if (strcmp(a, "--nofile") == 0) o->nofile = atol(v);
         else if (strcmp(a, "--nproc") == 0) o->nproc = atol(v);
         else return -1;
@@ -297,9 +304,36 @@ static int drop_and_open(const opts *o, logw *lg, int *statusfd, char *err, size
     return 0;
 }
 
+/* The memory limit on the spawned bot: its cgroup when we have one, else RLIMIT_AS.
+ * 0, or -1 (the bot is killed) with the reason in err. */
+static int bind_memory(const opts *o, sathd_proc_memcg *cg, logw *lg, pid_t bot, char *err,
+                       size_t errlen)
+{
+    if (cg->dir[0] && sathd_proc_memcg_enter(cg, bot) == 0) {
+        say(lg, "sath-bot-supervisor: memory limit %lld bytes (cgroup v%d %s)", o->as_bytes,
+            cg->version, cg->dir);
+        return 0;
+    }
+    if (cg->dir[0]) {
+        say(lg, "sath-bot-supervisor: cannot enter memory cgroup %s: %s", cg->dir, strerror(errno));
+        cg->dir[0] = '\0';
+    }
+    if (o->as_bytes <= 0)
+        return 0;
+    struct rlimit rl = {(rlim_t)o->as_bytes, (rlim_t)o->as_bytes};
+    if (prlimit(bot, RLIMIT_AS, &rl, NULL) != 0) {
+        kill(-bot, SIGKILL);
+        snprintf(err, errlen, "prlimit(RLIMIT_AS): %s", strerror(errno));
+        return -1;
+    }
+    say(lg, "sath-bot-supervisor: memory limit %lld bytes (RLIMIT_AS: allocations past it fail)",
+        o->as_bytes);
+    return 0;
+}
+
 /* Everything up to the bot running; on failure a reason in err. */
 static int launch(const opts *o, const char *token, int statusfd_out[1], logw *lg, stream *out,
-                  stream *errs, pid_t *bot, char *err, size_t errlen)
+                  stream *errs, sathd_proc_memcg *cg, pid_t *bot, char *err, size_t errlen)
 {
     int progfd = sathd_proc_fd_high(open(o->program, O_RDONLY | O_CLOEXEC));
     if (progfd < 0) {
@@ -307,8 +341,14 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
         return -1;
     }
     int dropping = geteuid() == 0 && o->user && *o->user;
+    /* the cgroup needs root: made before the drop, the bot put in after the spawn */
+    char cgerr[256] = "";
+    if (o->memcg && o->as_bytes > 0 && geteuid() == 0)
+        sathd_proc_memcg_open(cg, o->memcg, o->as_bytes, cgerr, sizeof cgerr);
     if (drop_and_open(o, lg, statusfd_out, err, errlen) != 0)
         return -1;
+    if (*cgerr)
+        say(lg, "sath-bot-supervisor: %s", cgerr);
     int po[2], pe[2], pt[2];
     if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(pt, O_CLOEXEC)) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -364,14 +404,8 @@ static int launch(const opts *o, const char *token, int statusfd_out[1], logw *l
     }
     /* posix_spawn returns once the bot has exec'd (glibc's CLONE_VFORK): it has had no
      * time to allocate much, and from here on it is bound */
-    if (o->as_bytes > 0) {
-        struct rlimit rl = {(rlim_t)o->as_bytes, (rlim_t)o->as_bytes};
-        if (prlimit(*bot, RLIMIT_AS, &rl, NULL) != 0) {
-            kill(-*bot, SIGKILL);
-            snprintf(err, errlen, "prlimit(RLIMIT_AS): %s", strerror(errno));
-            return -1;
-        }
-    }
+    if (bind_memory(o, cg, lg, *bot, err, errlen) != 0)
+        return -1;
     out->fd = po[0];
     out->tag = 'o';
     errs->fd = pe[0];
@@ -452,13 +486,20 @@ static int watch(const opts *o, int sfd, pid_t bot, logw *lg, stream *out, strea
 }
 
 /* The status record and the log line saying how the bot ended. */
-static void record_end(int statusfd, logw *lg, int wstatus)
+static void record_end(int statusfd, logw *lg, int wstatus, const sathd_proc_memcg *cg)
 {
     sathd_proc_status st = {.exited = 1, .finished_ms = now_ms()};
+    /* the cgroup holds this bot only (the user's previous run has ended): a kill counted
+     * since it started is this bot's */
+    st.oom = cg->dir[0] && sathd_proc_memcg_oom_kills(cg) > cg->oom_before;
     if (WIFSIGNALED(wstatus)) {
         st.sig = WTERMSIG(wstatus);
         st.code = 128 + st.sig;
-        say(lg, "sath-bot-supervisor: bot killed by signal %d", st.sig);
+        if (st.oom)
+            say(lg, "sath-bot-supervisor: bot killed by the out-of-memory killer (signal %d): "
+                    "over its memory limit", st.sig);
+        else
+            say(lg, "sath-bot-supervisor: bot killed by signal %d", st.sig);
     } else {
         st.code = WEXITSTATUS(wstatus);
         say(lg, "sath-bot-supervisor: bot exited with code %d", st.code);
@@ -514,7 +555,8 @@ int main(int argc, char **argv)
     int statusfd = -1;
     pid_t bot = -1;
     char err[384] = "", msg[420];
-    int rc = launch(&o, token, &statusfd, &lg, &out, &errs, &bot, err, sizeof err);
+    sathd_proc_memcg cg = {.procs_fd = -1};
+    int rc = launch(&o, token, &statusfd, &lg, &out, &errs, &cg, &bot, err, sizeof err);
     explicit_bzero(token, sizeof token);
     if (rc != 0) {
         int ml = snprintf(msg, sizeof msg, "error %s\n", err);
@@ -533,6 +575,7 @@ int main(int argc, char **argv)
     write_all(ready[1], msg, (size_t)ml);
     close(ready[1]);
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-    record_end(statusfd, &lg, watch(&o, sfd, bot, &lg, &out, &errs));
+    record_end(statusfd, &lg, watch(&o, sfd, bot, &lg, &out, &errs), &cg);
+    sathd_proc_memcg_close(&cg);
     return 0;
 }

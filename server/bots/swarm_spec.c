@@ -296,6 +296,7 @@ int sathd_swarm_observed(const json_t *service, const json_t *tasks, sathd_bot_o
     const char *err = str_at(newest, "Status", "Err");
     const char *msg = str_at(newest, "Status", "Message");
     const char *node = str_at(newest, "NodeID", NULL);
+    snprintf(out->node, sizeof out->node, "%s", node ? node : ""); /* the backend names it */
     const json_t *cst = json_object_get(json_object_get(newest, "Status"), "ContainerStatus");
     out->started_at_ms = time_ns(json_object_get(newest, "CreatedAt")) / 1000000;
     if (strcmp(state, "running") == 0) {

@@ -53,8 +53,9 @@ int sathd_swarm_class_constraints(const char *placement, const char *cls, json_t
  *   replicas 0 (stopped): a task still alive -> RUNNING (stopping), else EXITED with the
  *     last task's exit code.
  * handle is the service id (stable across the engine's task restarts); user_id / run_id
- * come from the service's labels.  *restarts (may be NULL) gets the number of tasks the
- * engine started beyond the first for this run.  0, or -EPROTO. */
+ * come from the service's labels; node is the deciding task's NodeID (the backend turns it
+ * into the node's host name).  *restarts (may be NULL) gets the number of tasks the engine
+ * started beyond the first for this run.  0, or -EPROTO. */
 int sathd_swarm_observed(const json_t *service, const json_t *tasks, sathd_bot_observed *out,
                          int *restarts);
 

@@ -75,17 +75,20 @@ static const sathd_pg_stmt st_run_backoff = {
     "oom_killed = $6, last_error = $7, token_hash = NULL, token_revoked_at = now() WHERE id = $1",
     7};
 /* the observation: $2 status, $3 handle, $4 started ms (0 keep), $5 stopped (bool),
- * $6 message (NULL keep), $7 exit code (NULL keep), $8 oom, $9 restarts delta,
- * $10 generation seen, $11 backend */
+ * $6 message (NULL keep), $7 exit code (NULL keep), $8 oom, $9 restarts delta (ours),
+ * $10 generation seen, $11 backend, $12 the engine's restarts of the run (never lowers the
+ * count: the engine forgets old tasks), $13 node (NULL keep; '' whenever not running) */
 static const sathd_pg_stmt st_observe = {
     "orch_observe",
     "UPDATE bot_instances SET status = $2, container_id = coalesce(nullif($3, ''), container_id), "
     "started_at = CASE WHEN $4::bigint > 0 THEN to_timestamp($4::bigint / 1000.0) ELSE started_at END, "
     "stopped_at = CASE WHEN $5::bool THEN now() ELSE stopped_at END, "
     "message = coalesce($6, message), last_exit_code = coalesce($7::int, last_exit_code), "
-    "oom_killed = $8, restarts = restarts + $9::int, observed_generation = greatest(observed_generation, $10::bigint), "
-    "backend = $11, observed_at = now() WHERE id = $1",
-    11};
+    "oom_killed = $8, restarts = greatest(restarts + $9::int, $12::int), "
+    "observed_generation = greatest(observed_generation, $10::bigint), "
+    "backend = $11, node = CASE WHEN $2 = 'running' THEN coalesce($13, node) ELSE '' END, "
+    "observed_at = now() WHERE id = $1",
+    13};
 /* the bot gave up (FAILED) or finished: desired goes to stopped without a new request */
 static const sathd_pg_stmt st_desire_stop = {
     "orch_desire_stop",
@@ -153,19 +156,23 @@ typedef struct observation {
     const char *message; /* NULL: keep */
     int has_exit, exit_code, oom;
     int restarts_delta;
+    const sathd_bot_observed *seen; /* the backend's view of the current run, when there is
+                                       one: its engine's restarts and node */
 } observation;
 
 static int observe(orch *o, sathd_pg_conn *c, const bot_row *b, const observation *ob)
 {
-    char started[24], exit_code[16], delta[8], gen[24];
+    char started[24], exit_code[16], delta[8], gen[24], engine[16];
     snprintf(started, sizeof started, "%lld", (long long)ob->started_ms);
     snprintf(exit_code, sizeof exit_code, "%d", ob->exit_code);
     snprintf(delta, sizeof delta, "%d", ob->restarts_delta);
     snprintf(gen, sizeof gen, "%lld", b->generation);
-    const char *p[11] = {b->id, ob->status, ob->handle ? ob->handle : "", started,
+    int same = ob->seen && strcmp(ob->seen->run_id, b->run) == 0;
+    snprintf(engine, sizeof engine, "%d", same ? ob->seen->restarts : 0);
+    const char *p[13] = {b->id, ob->status, ob->handle ? ob->handle : "", started,
                          ob->stopped ? "true" : "false", ob->message,
                          ob->has_exit ? exit_code : NULL, ob->oom ? "true" : "false", delta, gen,
-                         o->be.ops->name};
+                         o->be.ops->name, engine, same ? ob->seen->node : NULL};
     return q0(c, &st_observe, p);
 }
 
@@ -273,7 +280,8 @@ static void run_failed(orch *o, sathd_pg_conn *c, redisContext **rc, bot_row *b,
         q0(c, &st_desire_stop, p);
         observation ob = {.status = "failed", .stopped = 1, .message = msg,
                           .has_exit = obs && obs->state == SATHD_BOT_OBS_EXITED,
-                          .exit_code = obs ? obs->exit_code : 0, .oom = obs && obs->oom_killed};
+                          .exit_code = obs ? obs->exit_code : 0, .oom = obs && obs->oom_killed,
+                          .seen = obs};
         observe(o, c, b, &ob);
         sathd_log(SATHD_LOG_WARN, "msg=\"bot failed\" user=%s run=%s failures=%d", b->user, b->run,
                   failures);
@@ -342,7 +350,8 @@ static void start_current(orch *o, sathd_pg_conn *c, redisContext **rc, bot_row 
     }
     if (obs.state == SATHD_BOT_OBS_PENDING) {
         /* the engine has it but runs it later (no node fits yet, image pulling) */
-        observation ob = {.status = "starting", .handle = obs.handle, .message = obs.error};
+        observation ob = {.status = "starting", .handle = obs.handle, .message = obs.error,
+                          .seen = &obs};
         observe(o, c, b, &ob);
         sathd_log(SATHD_LOG_INFO, "msg=\"bot scheduled, pending\" user=%s run=%s reason=\"%s\"",
                   b->user, b->run, obs.error);
@@ -351,7 +360,7 @@ static void start_current(orch *o, sathd_pg_conn *c, redisContext **rc, bot_row 
     const char *p2[2] = {b->run, obs.handle};
     q0(c, &st_run_running, p2);
     observation ob = {.status = "running", .handle = obs.handle, .started_ms = obs.started_at_ms,
-                      .message = ""};
+                      .message = "", .seen = &obs};
     observe(o, c, b, &ob);
     sathd_log(SATHD_LOG_INFO, "msg=\"bot started\" user=%s run=%s backend=%s handle=%s attempt=%d",
               b->user, b->run, o->be.ops->name, obs.handle, b->attempts + 1);
@@ -399,10 +408,11 @@ static void reconcile_locked(orch *o, sathd_pg_conn *c, redisContext **rc, bot_r
             const char *p2[2] = {b->run, obs.handle};
             q0(c, &st_run_running, p2);
             observation ob = {.status = "running", .handle = obs.handle,
-                              .started_ms = obs.started_at_ms, .message = ""};
+                              .started_ms = obs.started_at_ms, .message = "", .seen = &obs};
             observe(o, c, b, &ob);
         } else {
-            observation ob = {.status = "running", .handle = obs.handle};
+            /* a task the engine restarted runs again: only the restarts and node move */
+            observation ob = {.status = "running", .handle = obs.handle, .seen = &obs};
             observe(o, c, b, &ob);
         }
         return;
@@ -410,7 +420,8 @@ static void reconcile_locked(orch *o, sathd_pg_conn *c, redisContext **rc, bot_r
     int managed = (o->be.ops->flags & SATHD_BOT_BE_ENGINE_MANAGED) != 0;
     if (same && obs.state == SATHD_BOT_OBS_PENDING && managed) {
         /* scheduled, not placed (or between the engine's restarts): say why, wait */
-        observation ob = {.status = "starting", .handle = obs.handle, .message = obs.error};
+        observation ob = {.status = "starting", .handle = obs.handle, .message = obs.error,
+                          .seen = &obs};
         observe(o, c, b, &ob);
         return;
     }

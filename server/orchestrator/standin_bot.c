@@ -4,7 +4,7 @@
  * by scripts/run until sath-bot exists.  It never prints the token, only its length.
  *
  *   sath-bot-standin [--interval-ms N] [--crash-after-ms N [--exit-code C]]
- *                    [--ignore-term] [--burst N]
+ *                    [--ignore-term] [--burst N] [--alloc-mb N]
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -25,13 +25,14 @@ static void on_term(int sig)
 
 int main(int argc, char **argv)
 {
-    long interval = 1000, crash_after = -1, burst = 0;
+    long interval = 1000, crash_after = -1, burst = 0, alloc_mb = 0;
     int code = 3, ignore_term = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--interval-ms") == 0 && i + 1 < argc) interval = atol(argv[++i]);
         else if (strcmp(argv[i], "--crash-after-ms") == 0 && i + 1 < argc) crash_after = atol(argv[++i]);
         else if (strcmp(argv[i], "--exit-code") == 0 && i + 1 < argc) code = atoi(argv[++i]);
         else if (strcmp(argv[i], "--burst") == 0 && i + 1 < argc) burst = atol(argv[++i]);
+        else if (strcmp(argv[i], "--alloc-mb") == 0 && i + 1 < argc) alloc_mb = atol(argv[++i]);
         else if (strcmp(argv[i], "--ignore-term") == 0) ignore_term = 1;
     }
     char token[1024] = "";
@@ -56,6 +57,19 @@ int main(int argc, char **argv)
     fprintf(stderr, "standin: pid %d uid %d\n", (int)getpid(), (int)getuid());
     for (long i = 0; i < burst; i++)
         printf("burst line %ld\n", i);
+    /* grows by 1 MiB steps, each written to (resident), and keeps it: past a memory limit
+     * this is the bot the limit is about (the process backend's tests) */
+    static char *held[4096]; /* reachable: not a leak to LeakSanitizer */
+    for (long mb = 0; mb < alloc_mb && mb < 4096; mb++) {
+        char *p = held[mb] = malloc(1 << 20);
+        if (!p) {
+            fprintf(stderr, "standin: allocation failed after %ld MiB\n", mb);
+            return 12;
+        }
+        memset(p, (int)(mb & 0x7f) + 1, 1 << 20);
+        if (mb % 16 == 0)
+            fprintf(stderr, "standin: %ld MiB allocated\n", mb + 1);
+    }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long tick = 0; !term; tick++) {

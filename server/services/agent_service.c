@@ -3,6 +3,7 @@
  * (sathd/botagent.h).  Every method is SATHD_METHOD_RUN_TOKEN, so the authenticate hook
  * has already turned the run token into identity->run; a call without it cannot get here.
  */
+#include "bot_plan.h"
 #include "sathd/botagent.h"
 #include "sathd/services.h"
 #include "sath/v1/bot_agent.sath-server.h"
@@ -23,7 +24,7 @@ static int get_run_config(sathd_call *call, const Sath__V1__GetRunConfigRequest 
 {
     (void)req;
     NEED_RUN(call, run);
-    return sathd_agent_run_config(call, run, resp);
+    return sathd_agent_run_config(call, run, sathd__services_bot_plan, resp);
 }
 
 static int heartbeat(sathd_call *call, const Sath__V1__BotReport *req, Sath__V1__AgentAck *resp)

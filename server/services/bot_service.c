@@ -3,8 +3,10 @@
  *
  * sathd never spawns a bot or talks to Docker: the handlers validate and hand over to
  * the bots domain (sathd/bot_store.h), which writes the desired state and answers from
- * what sath-orchestrator observed, together with what was requested.
+ * what sath-orchestrator observed, together with what was requested.  Plan limits are
+ * billing's effective plan (bot_plan.c).
  */
+#include "bot_plan.h"
 #include "sathd/bot_store.h"
 #include "sathd/botagent.h"
 #include "sathd/services.h"
@@ -30,19 +32,20 @@ static int bot_get_config(sathd_call *call, const Sath__V1__GetBotConfigRequest 
 static int bot_update_config(sathd_call *call, const Sath__V1__UpdateBotConfigRequest *req,
                              Sath__V1__BotConfig *resp)
 {
-    return sathd_bot_config_update(call, req, resp);
+    return sathd_bot_config_update(call, req, sathd__services_bot_plan, resp);
 }
 
 static int bot_start(sathd_call *call, const Sath__V1__StartBotRequest *req, Sath__V1__BotStatus *resp)
 {
-    return sathd_bot_request_run(call, req->mode, 0, resp);
+    return sathd_bot_request_run(call, req->mode, 0, sathd__services_bot_plan, resp);
 }
 
 static int bot_restart(sathd_call *call, const Sath__V1__RestartBotRequest *req,
                        Sath__V1__BotStatus *resp)
 {
     (void)req;
-    return sathd_bot_request_run(call, SATH__V1__BOT_MODE__BOT_MODE_UNSPECIFIED, 1, resp);
+    return sathd_bot_request_run(call, SATH__V1__BOT_MODE__BOT_MODE_UNSPECIFIED, 1,
+                                 sathd__services_bot_plan, resp);
 }
 
 static int bot_stop(sathd_call *call, const Sath__V1__StopBotRequest *req, Sath__V1__BotStatus *resp)

@@ -179,8 +179,8 @@ int main(int argc, char **argv)
         botuser u;
         if (botuser_new(&e, &u) != 0)
             return 1;
-        free(sathd_proc_sql(&e.sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
-                                      "WHERE id = $1::uuid", u.id));
+        if (sathd_proc_set_plan(&e.sathd, u.id, "pro") != 0)
+            return 1;
         if (botuser_config(&u, 2, 100000, 0) != 0)
             return 1;
         unsigned char r[24];

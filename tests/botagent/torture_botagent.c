@@ -67,9 +67,8 @@ static int setup(void **state)
         fprintf(stderr, "cannot register users\n");
         return -1;
     }
-    free(sathd_proc_sql(&f->e.sathd,
-                        "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
-                        "WHERE id = $1::uuid", f->a.id));
+    if (sathd_proc_set_plan(&f->e.sathd, f->a.id, "pro") != 0)
+        return -1;
     if (make_key_and_config(&f->a, f->key_id) != 0 || botuser_config(&f->b, 1, 100000, 0) != 0) {
         fprintf(stderr, "cannot store key/config: %s\n", sath_client_last_error_message(f->a.c));
         return -1;
@@ -355,11 +354,44 @@ static void test_reports_and_tags(void **state)
     sath_client_free(bot_b);
 }
 
+/* GetRunConfig follows the effective plan: a live run of a pro user is allowed; once the
+ * past-due grace period has run out (no webhook since: users.plan_id still says pro) the
+ * same run is refused live trading, and the free plan is written. */
+static void test_run_config_effective_plan(void **state)
+{
+    fx *f = *state;
+    char tok[64], run[37];
+    token(tok);
+    assert_int_equal(seed_run(&f->e.sathd, f->a.id, tok, run), 0);
+    free(sathd_proc_sql(&f->e.sathd, "UPDATE bot_runs SET mode = 'live' WHERE id = $1::uuid", run));
+    sath_client *bot = token_client(f->e.sathd.target, tok);
+    Sath__V1__RunConfig *cfg = NULL;
+    assert_int_equal(run_config(bot, &cfg), SATH_OK);
+    assert_int_equal(cfg->mode, SATH__V1__BOT_MODE__BOT_MODE_LIVE);
+    assert_true(cfg->live_allowed);
+    sath__v1__run_config__free_unpacked(cfg, NULL);
+    char *n = sathd_proc_sql(&f->e.sathd,
+                             "WITH s AS (UPDATE subscriptions SET status = 'past_due', "
+                             "past_due_since = now() - interval '8 days' WHERE user_id = $1::uuid "
+                             "AND status = 'active' RETURNING 1) SELECT count(*) FROM s", f->a.id);
+    assert_string_equal(n, "1");
+    free(n);
+    cfg = NULL;
+    assert_int_equal(run_config(bot, &cfg), SATH_FAILED_PRECONDITION);
+    n = sathd_proc_sql(&f->e.sathd, "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
+                                    "WHERE u.id = $1::uuid", f->a.id);
+    assert_string_equal(n, "free");
+    free(n);
+    sath_client_free(bot);
+    assert_int_equal(sathd_proc_set_plan(&f->e.sathd, f->a.id, "pro"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth_rules),
         cmocka_unit_test(test_reports_and_tags),
+        cmocka_unit_test(test_run_config_effective_plan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

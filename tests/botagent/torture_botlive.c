@@ -33,9 +33,8 @@ typedef struct fx {
 
 static int live_config(fx *f)
 {
-    free(sathd_proc_sql(&f->run.e.sathd,
-                        "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
-                        "WHERE id = $1::uuid", f->run.u.id));
+    if (sathd_proc_set_plan(&f->run.e.sathd, f->run.u.id, "pro") != 0)
+        return -1;
     char key_id[37];
     if (botuser_exchange_key(&f->run.u, "live", KEY, SECRET, 1, key_id) != SATH_OK)
         return -1;

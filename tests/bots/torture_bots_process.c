@@ -19,6 +19,7 @@
 
 #include "botcalls.h"
 #include "botenv.h"
+#include "proc_internal.h" /* the process backend's memory cgroup names */
 
 #define WAIT_MS 15000
 
@@ -222,6 +223,51 @@ static void crash_backoff_failed(void **state)
     botuser_free(&u);
 }
 
+static const char *const oom_env[] = {"SATH_BOT_ARGS=--alloc-mb 1024", "SATH_BOT_MEMORY_BYTES=67108864",
+                                      "SATH_BOT_RESTART_MAX=1", NULL};
+
+/* A bot that grows past its 64 MiB limit.  The supervisor's log says how the limit is
+ * applied; as root with a memory controller it is a memory cgroup, and the bot is killed
+ * by the kernel's OOM killer: FAILED, exit 137, oom_killed.  Otherwise it is RLIMIT_AS:
+ * the allocation fails (the stand-in exits 12) and nothing claims an OOM kill. */
+static void memory_limit_oom(void **state)
+{
+    botenv *e = *state;
+    botuser u;
+    botcall_new_started_user(e, &u);
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 60000);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    assert_true(botcall_log_line(&u, "memory limit 67108864 bytes", NULL, 0, 5000));
+    if (botcall_log_line(&u, "memory limit 67108864 bytes (cgroup", NULL, 0, 0)) {
+        print_message("memory limit applied as a memory cgroup: expecting an OOM kill\n");
+        assert_int_equal(st->last_exit_code, 137);
+        assert_true(st->oom_killed);
+        assert_non_null(strstr(st->message, "out-of-memory"));
+        assert_true(botcall_log_line(&u, "killed by the out-of-memory killer", NULL, 0, 2000));
+        char *oom = sathd_proc_sql(&e->sathd, "SELECT oom_killed FROM bot_runs WHERE user_id = $1::uuid", u.id);
+        assert_string_equal(oom, "t");
+        free(oom);
+        /* the cgroup went with the bot */
+        char dir[SATHD_PROC_MEMCG_PATH], name[96];
+        int version;
+        snprintf(name, sizeof name, SATHD_PROC_MEMCG_PREFIX "%s", u.id);
+        assert_int_equal(sathd_proc_memcg_path(name, dir, sizeof dir, &version), 0);
+        int gone = 0;
+        for (int i = 0; i < 50 && !gone; i++, sleep_ms(100))
+            gone = access(dir, F_OK) != 0;
+        assert_true(gone);
+    } else {
+        print_message("memory limit applied as RLIMIT_AS: expecting a failed allocation\n");
+        assert_true(botcall_log_line(&u, "memory limit 67108864 bytes (RLIMIT_AS", NULL, 0, 0));
+        assert_int_equal(st->last_exit_code, 12);
+        assert_false(st->oom_killed);
+        assert_true(botcall_log_line(&u, "allocation failed", NULL, 0, 2000));
+    }
+    botcall_free_status(st);
+    botuser_free(&u);
+}
+
 /* SIGKILL the orchestrator while 3 bots run; one bot dies meanwhile.  The new one adopts
  * the live ones (same pids, none doubled), restarts the dead one, and no log line of the
  * adopted bots is lost. */
@@ -350,22 +396,40 @@ static void plan_limits(void **state)
     assert_int_equal(config_err(&u, 1, 100001, 0, "max_capital"), SATH_FAILED_PRECONDITION);
     assert_int_equal(config_err(&u, 1, 50000, 1, "exchange_key_id"), SATH_INVALID_ARGUMENT);
     assert_int_equal(config_err(&u, 1, 0, 0, "capital_cents"), SATH_INVALID_ARGUMENT);
-    /* on pro: 3 symbols, live-capable */
-    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
-                                   "WHERE id = $1", u.id));
+    /* on pro (an active subscription): 3 symbols, live-capable */
+    assert_int_equal(sathd_proc_set_plan(&e->sathd, u.id, "pro"), 0);
     assert_int_equal(config_err(&u, 3, 5000000, 0, NULL), SATH_OK);
-    /* downgraded to free: the stored config no longer fits, start refuses */
-    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'free') "
-                                   "WHERE id = $1", u.id));
+    /* the payment failed 8 days ago and no webhook came since: past due, the 7-day grace
+     * over, users.plan_id still pro as the last webhook left it.  The effective plan is
+     * free: the stored config no longer fits, start refuses */
+    char *n = sathd_proc_sql(&e->sathd,
+                             "WITH s AS (UPDATE subscriptions SET status = 'past_due', "
+                             "past_due_since = now() - interval '8 days' WHERE user_id = $1::uuid "
+                             "AND status = 'active' RETURNING 1) SELECT count(*) FROM s", u.id);
+    assert_string_equal(n, "1");
+    free(n);
     sath_call_opts *o = NULL;
     sath_call_opts_new(&o);
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
     Sath__V1__BotStatus *st = NULL;
     rc = sath_bot_start_bot(u.c, &req, &st, o);
     assert_int_equal(rc, SATH_FAILED_PRECONDITION);
-    assert_non_null(strstr(sath_call_opts_status_message(o), "max_symbols"));
+    assert_non_null(strstr(sath_call_opts_status_message(o), "plan free allows 1 symbols"));
     sath_call_opts_free(o);
     botcall_free_status(st);
+    /* ... and the refusal kept the plan billing recomputed */
+    static const char plan_sql[] = "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
+                                   "WHERE u.id = $1::uuid";
+    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    assert_string_equal(n, "free");
+    free(n);
+    /* a stale users.plan_id (pro) does not let a config past the free plan either */
+    free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
+                                   "WHERE id = $1::uuid", u.id));
+    assert_int_equal(config_err(&u, 3, 50000, 0, "plan free allows 1 symbols"), SATH_FAILED_PRECONDITION);
+    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    assert_string_equal(n, "free");
+    free(n);
     /* live mode asked at start on a paper-only plan */
     assert_int_equal(config_err(&u, 1, 50000, 0, NULL), SATH_OK);
     req.mode = SATH__V1__BOT_MODE__BOT_MODE_LIVE;
@@ -701,6 +765,7 @@ int main(void)
         cmocka_unit_test_prestate_setup_teardown(lifecycle, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(idempotent_and_race, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, botenv_setup, botenv_teardown, (void *)crash_env),
+        cmocka_unit_test_prestate_setup_teardown(memory_limit_oom, botenv_setup, botenv_teardown, (void *)oom_env),
         cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(sathd_restart_keeps_state, botenv_setup, botenv_teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(plan_limits, botenv_setup, botenv_teardown, NULL),

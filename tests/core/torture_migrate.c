@@ -1,7 +1,8 @@
 /*
  * torture_migrate.c - migrations and the schema on a fresh database per test:
  * applying, idempotence, schema_migrations bookkeeping, seeded plans, constraints the
- * database itself enforces, and the refusal to serve a schema newer than the binary.
+ * database itself enforces, the refusal to serve a schema newer than the binary, and
+ * released files staying byte for byte what installs recorded.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "sathd/migrate.h"
 #include "testdb.h"
@@ -390,10 +392,47 @@ static void test_concurrent_migrators(void **state)
     assert_string_equal(value(f, "SELECT count(*) FROM plans"), "4");
 }
 
+/* Every install records the SHA-256 of each file it applied (schema_migrations.checksum)
+ * and sathd refuses to start when an embedded file no longer matches.  So a released file
+ * never changes, even to remove a harmless duplicate (004_billing.sql re-adds
+ * plans.live_trading with IF NOT EXISTS after 003_bots.sql added it: a no-op, kept):
+ * fixes go into a new file.  Append a file here when it is released. */
+static void test_released_migrations_unchanged(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *sha256;
+    } released[] = {
+        {"001_init.sql", "c7da30ae9baed1b7e6d1653125de958aa6fda7b9c43a63ce9ee2e67fe98a3be5"},
+        {"002_keys.sql", "8aa953519fca1f27cadd58329cf059c1ca106f47211e8d42dc14b69383763e1c"},
+        {"003_bots.sql", "40bdef12cdcd667996b07db9f3e72a4e9c724c48596f4706dbcf3d6e971909d1"},
+        {"004_billing.sql", "d5a01114235b379640b7eeeb6f1ded4a3444bda10430637413cdcf5d67afb09f"},
+        {"005_botagent.sql", "1e4f10799bde806286372f6a162297b16c6730dbc6c14c591974edb6c3a13d0b"},
+        {"006_user_change_notify.sql",
+         "53f4f4e52c8adebae8c626632951332550e1bccfb91c8cae01771beca3cbf307"},
+        {"007_bot_node.sql", "ee18b7073f645ca7e5d3c444ae86fca0b26d378dd3c2a339e69f4f419819a272"},
+    };
+    size_t n = 0;
+    const sathd_migration *m = sathd_migrations(&n);
+    assert_true(n >= sizeof released / sizeof *released);
+    for (size_t i = 0; i < sizeof released / sizeof *released; i++) {
+        unsigned char h[crypto_hash_sha256_BYTES];
+        char hex[2 * crypto_hash_sha256_BYTES + 1];
+        assert_string_equal(m[i].name, released[i].name);
+        crypto_hash_sha256(h, (const unsigned char *)m[i].sql, strlen(m[i].sql));
+        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        if (strcmp(hex, released[i].sha256) != 0)
+            fail_msg("%s was edited after its release (installs recorded %s, it is now %s): "
+                     "restore it and put the change in a new migration",
+                     released[i].name, released[i].sha256, hex);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_embedded_files),
+        cmocka_unit_test(test_released_migrations_unchanged),
         cmocka_unit_test_setup_teardown(test_fresh_database_migrates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_run_is_a_noop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_migrations_rows, setup, teardown),

@@ -26,7 +26,7 @@
 static const sathd_docker_defaults defs = {
     .image = "sath-bot:latest", .network_mode = "bridge", .memory_bytes = 256 << 20,
     .nano_cpus = 0, .pids_limit = 128, .open_files = 1024, .stop_grace_s = 10, .tmpfs_mb = 16,
-    .log_max_size = "10m", .log_max_files = 3,
+    .log_max_size = "10m", .log_max_files = 3, .engine_nproc = 4096,
 };
 
 static const char *const env_ok[] = {"SATH_BOT_ID=" BOT, "SATH_RUN_ID=" RUN,
@@ -91,7 +91,8 @@ static void create_body(void **state)
                             "max-file"), "3");
     json_decref(b);
 
-    /* the spec's own values win over the defaults; podman: no Ulimits */
+    /* the spec's own values win over the defaults; podman: nofile, and nproc at the
+     * host's limit so that podman does not add its own (which runc cannot set) */
     s.memory_bytes = 64 << 20;
     s.nano_cpus = 250000000;
     s.pids_limit = 32;
@@ -111,7 +112,20 @@ static void create_body(void **state)
     assert_int_equal(json_integer_value(json_object_get(b, "StopTimeout")), 3);
     assert_string_equal(str(hc, "NetworkMode"), "none");
     assert_null(json_object_get(hc, "Binds"));
-    assert_null(json_object_get(hc, "Ulimits"));
+    json_t *ul = json_object_get(hc, "Ulimits");
+    assert_int_equal(json_array_size(ul), 2);
+    assert_string_equal(str(json_array_get(ul, 0), "Name"), "nofile");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(ul, 0), "Hard")), 1024);
+    assert_string_equal(str(json_array_get(ul, 1), "Name"), "nproc");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(ul, 1), "Hard")),
+                     defs.engine_nproc);
+    /* podman whose own limit we cannot see: no Ulimits (its nproc default would fail) */
+    sathd_docker_defaults blind = defs;
+    blind.engine_nproc = -2;
+    json_t *b2 = sathd_docker_create_body(&s, &blind, NULL, 1, err, sizeof err);
+    assert_non_null(b2);
+    assert_null(json_object_get(json_object_get(b2, "HostConfig"), "Ulimits"));
+    json_decref(b2);
     assert_string_equal(str(json_object_get(json_object_get(hc, "LogConfig"), "Config"),
                             "max-size"), "10m");
     json_decref(b);

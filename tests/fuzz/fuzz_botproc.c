@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sathd_proc_status_format(&st, rec);
         sathd_proc_status back;
         /* what we format we can read (the formatter is what the supervisor writes) */
-        if (sathd_proc_status_parse(rec, sizeof rec, &back) != 0 || back.exited != st.exited)
+        if (sathd_proc_status_parse(rec, sizeof rec, &back) != 0 || back.exited != st.exited ||
+            back.oom != st.oom)
             abort();
     }
     if (!nul)

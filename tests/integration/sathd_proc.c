@@ -285,6 +285,34 @@ char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1)
     return out;
 }
 
+int sathd_proc_set_plan(const sathd_proc *p, const char *user_id, const char *plan)
+{
+    static const char *const steps[] = {
+        "UPDATE subscriptions SET status = 'canceled', canceled_at = now(), past_due_since = NULL "
+        "WHERE user_id = $1::uuid AND status <> 'canceled' AND $2 <> ''",
+        "INSERT INTO subscriptions (user_id, plan_id, status) SELECT $1::uuid, id, 'active' "
+        "FROM plans WHERE name = $2 AND name <> 'free'",
+        "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = $2) WHERE id = $1::uuid "
+        "AND EXISTS (SELECT 1 FROM plans WHERE name = $2)",
+    };
+    PGconn *c = PQconnectdb(p->conninfo);
+    int rc = PQstatus(c) == CONNECTION_OK ? 0 : -1;
+    const char *params[] = {user_id, plan};
+    for (size_t i = 0; rc == 0 && i < sizeof steps / sizeof *steps; i++) {
+        PGresult *r = PQexecParams(c, steps[i], 2, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "fixture set_plan failed: %s\n", PQerrorMessage(c));
+            rc = -1;
+        } else if (i == 2 && strcmp(PQcmdTuples(r), "1") != 0) {
+            fprintf(stderr, "fixture set_plan: no user %s or no plan %s\n", user_id, plan);
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    return rc;
+}
+
 int sathd_proc_restart(sathd_proc *p, const char *const *extra_env)
 {
     if (p->pid > 0) {

@@ -42,5 +42,10 @@ int sathd_proc_restart(sathd_proc *p, const char *const *extra_env);
 /* Runs one SQL statement on the test database (for fixtures that seed or inspect rows);
  * returns the first cell of the first row as a malloc'd string ("" if none), or NULL on error. */
 char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1);
+/* Puts user `user_id` on plan `plan` (a plans.name) the way billing would leave it: any
+ * live subscription canceled, then for a paid plan a new ACTIVE one, and users.plan_id
+ * set.  (sathd recomputes the effective plan from the subscription, so writing
+ * users.plan_id alone does not last.)  0, or -1. */
+int sathd_proc_set_plan(const sathd_proc *p, const char *user_id, const char *plan);
 
 #endif

@@ -6,12 +6,13 @@
  *
  * The life-cycle scenarios are tests/bots/botscenario.c's, shared with the docker backend;
  * this file says what the engine must show at each step, and adds what only a swarm does.
- * Covered: start -> RUNNING with the service id, one service labelled for the user and
- * run, the token a secret (absent from the service's inspect), logs through Redis; restart
- * -> the same service ForceUpdated to the new run; stop -> scaled to 0, STOPPED exit 0;
- * a crashing bot restarted by the ENGINE (several tasks) and FAILED with its exit code once
- * the engine's policy gives up; the orchestrator SIGKILLed -> the next one adopts the same
- * service; a constraint no node satisfies -> STARTING with the engine's reason.
+ * Covered: start -> RUNNING with the service id and the node's host name, one service
+ * labelled for the user and run, the token a secret (absent from the service's inspect),
+ * logs through Redis; restart -> the same service ForceUpdated to the new run; stop ->
+ * scaled to 0, STOPPED exit 0, no node; a crashing bot restarted by the ENGINE (several
+ * tasks, counted as the bot's restarts) and FAILED with its exit code once the engine's
+ * policy gives up; the orchestrator SIGKILLed -> the next one adopts the same service; a
+ * constraint no node satisfies -> STARTING with the engine's reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,6 +99,21 @@ static int tasks_of(const char *service_id, int *running)
     return n;
 }
 
+/* Host name of the swarm's one node, as the engine knows it (GET /nodes). */
+static void node_hostname(char *out, size_t len)
+{
+    char err[256];
+    json_t *list = NULL;
+    assert_int_equal(sathd_docker_json(g_api, "GET", "/nodes", NULL, 0, &list, err, sizeof err), 200);
+    assert_int_equal(json_array_size(list), 1);
+    const char *h = json_string_value(
+        json_object_get(json_object_get(json_array_get(list, 0), "Description"), "Hostname"));
+    assert_non_null(h);
+    assert_true(*h);
+    snprintf(out, len, "%s", h);
+    json_decref(list);
+}
+
 static json_t *spec_get(json_t *service, const char *key)
 {
     return json_object_get(json_object_get(service, "Spec"), key);
@@ -113,10 +129,16 @@ static json_t *inspect(const char *user, const char *sid, json_t **labels)
     return j;
 }
 
-/* limited, hardened, restarted by the engine, the token a secret; its task runs */
+/* placed on the node it reports; limited, hardened, restarted by the engine, the token a
+ * secret; its task runs */
 static void running_hardened(const Sath__V1__BotStatus *st, json_t *service)
 {
     const char *sid = st->container_id;
+    /* the node the engine placed the task on, by its host name */
+    char host[256];
+    node_hostname(host, sizeof host);
+    assert_non_null(st->node);
+    assert_string_equal(st->node, host);
     json_t *tt = spec_get(service, "TaskTemplate");
     json_t *cs = json_object_get(tt, "ContainerSpec");
     assert_true(json_is_true(json_object_get(cs, "ReadOnly")));
@@ -170,7 +192,7 @@ static void restarted(botuser *u, const char *old_run, const char *sid)
 /* stopped: scaled to 0 or removed, never running */
 static void stopped(const Sath__V1__BotStatus *st, const char *user, const char *sid)
 {
-    (void)st;
+    assert_string_equal(st->node, ""); /* not running anywhere */
     json_t *j = service_of(user);
     if (j) {
         assert_int_equal(json_integer_value(json_object_get(
@@ -187,6 +209,9 @@ static void stopped(const Sath__V1__BotStatus *st, const char *user, const char 
 static void failed(botuser *u, const Sath__V1__BotStatus *st)
 {
     assert_non_null(strstr(st->message, "engine"));
+    /* the engine's restarts of the run are the bot's restarts (MaxAttempts 3: its tasks
+     * beyond the first, at least two of which the orchestrator saw) */
+    assert_true(st->restarts >= 2);
     char sid[32];
     snprintf(sid, sizeof sid, "%s", st->container_id);
     json_t *j = service_of(u->id);

@@ -138,8 +138,10 @@ static void observed(void **state)
     assert_int_equal(sathd_swarm_observed(svc, tasks, &o, NULL), 0);
     assert_int_equal(o.state, SATHD_BOT_OBS_PENDING);
     json_array_append_new(tasks, task("2026-11-28T10:00:04Z", "running", "", 0, R));
-    assert_int_equal(sathd_swarm_observed(svc, tasks, &o, NULL), 0);
+    assert_int_equal(sathd_swarm_observed(svc, tasks, &o, &restarts), 0);
     assert_int_equal(o.state, SATHD_BOT_OBS_RUNNING);
+    assert_string_equal(o.node, "node1"); /* the running task's NodeID */
+    assert_int_equal(restarts, 2);
 
     json_array_append_new(tasks, task("2026-11-28T10:00:09Z", "failed", "task: non-zero exit (7)", 7, R));
     assert_int_equal(sathd_swarm_observed(svc, tasks, &o, &restarts), 0);

@@ -28,6 +28,7 @@ function statusView(st) {
       st.desired_state ? ` (asked: ${STATE(st.desired_state)}${st.pending_change ? ', on its way' : ''})` : ''),
     h('p', { class: 'hint' }, `Mode: ${String(st.mode || '').replace('BOT_MODE_', '').toLowerCase() || '—'} · ` +
       `started ${when(st.started_at)} · restarts ${st.restarts || 0}` +
+      (st.node ? ` · node ${st.node}` : '') +
       (st.equity !== undefined ? ` · equity ${Number(st.equity).toFixed(2)}` : '') +
       (st.last_heartbeat_at ? ` · last heartbeat ${when(st.last_heartbeat_at)}` : '')),
     st.message ? h('p', { class: s === 'failed' ? 'error' : 'hint' }, st.message) : null);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sathd/bot_store.h"
 #include "sathd/call.h"
 #include "sathd/pg.h"
 #include "sath/v1/bot_agent.pb-c.h"
@@ -43,8 +44,11 @@ typedef struct sathd_agent_run {
  * run) or answers UNAUTHENTICATED.  Never logs the token. */
 int sathd_agent_authenticate(sathd_call *call, const char *token, sathd_identity *out);
 
-/* GetRunConfig: the run's configuration, decrypted keys and the state to resume from. */
-int sathd_agent_run_config(sathd_call *call, const sathd_agent_run *run, Sath__V1__RunConfig *out);
+/* GetRunConfig: the run's configuration, decrypted keys and the state to resume from;
+ * live_allowed and the live-mode refusal (FAILED_PRECONDITION) follow the effective plan
+ * plan_fn gives (sathd/bot_store.h). */
+int sathd_agent_run_config(sathd_call *call, const sathd_agent_run *run, sathd_bot_plan_fn plan_fn,
+                           Sath__V1__RunConfig *out);
 /* Heartbeat: validates, stores as the run's last state, queues points for InfluxDB. */
 int sathd_agent_heartbeat(sathd_call *call, const sathd_agent_run *run,
                           const Sath__V1__BotReport *r, Sath__V1__AgentAck *ack);

@@ -112,6 +112,12 @@ typedef struct sathd_bot_observed {
                                               by a signal (Docker's convention) */
     int oom_killed;                        /* 1 when the engine says the OOM killer ended it */
     char error[256];                       /* engine's reason, never a secret; "" if none */
+    int restarts;                          /* SATHD_BOT_BE_ENGINE_MANAGED backends: times the
+                                              engine restarted this run (its tasks beyond the
+                                              first that it still lists); 0 for the others,
+                                              whose restarts the orchestrator counts itself */
+    char node[128];                        /* cluster backends: host name of the node the
+                                              bot runs (or last ran) on; "" = one host */
 } sathd_bot_observed;
 
 /* One log line, without its newline.  Return non-zero to stop the walk (the cursor then

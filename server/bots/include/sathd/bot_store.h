@@ -34,13 +34,30 @@ typedef struct sathd_bot_cfg {
     const char *strategy;
 } sathd_bot_cfg;
 
-/* The caller's plan as limits (the free plan when the user has none). */
+/* A user's plan as limits. */
 typedef struct sathd_bot_plan {
     const char *name;
     int32_t max_symbols;
     int64_t max_capital_cents;
     bool live_trading;
 } sathd_bot_plan;
+
+/*
+ * Where the bots domain learns the plan in force for `user_id`: billing's effective plan
+ * (sathd_billing_effective_plan), recomputed from the subscription, so a past-due grace
+ * period that ran out since the last webhook counts now -- never users.plan_id as last
+ * written.  The caller supplies it because this library may not link sathd_billing: it is
+ * linked by sath-orchestrator too, which has no billing object (grace policy, plan
+ * catalogue), and billing already builds on the bots' SQL (sath_bot_desire()).  sathd's
+ * services layer, which links both, passes sathd__services_bot_plan.
+ *
+ * Called inside the caller's open transaction on `c` (it locks the user's row, and may
+ * move users.plan_id and stop a bot that no longer fits: that commits with the caller's
+ * work).  Fills *out (strings in the call's arena); on failure sets the call's status and
+ * returns it, the transaction then being unusable.
+ */
+typedef int (*sathd_bot_plan_fn)(sathd_call *call, sathd_pg_conn *c, const char *user_id,
+                                 sathd_bot_plan *out);
 
 /* The strategies sath-bot implements, NULL-terminated; the first is the default. */
 extern const char *const sathd_bot_strategies[];
@@ -57,9 +74,12 @@ char *sathd_bot_cfg_json(sathd_call *call, const sathd_bot_cfg *cfg);
 /* Back from stored JSON + mode column (lenient: it was validated when written). */
 int sathd_bot_cfg_from_json(sathd_call *call, const char *json, const char *mode,
                             sathd_bot_cfg *out);
-/* The caller's plan. */
-int sathd_bot_plan_load(sathd_call *call, sathd_pg_conn *c, const char *user_id,
-                        sathd_bot_plan *out);
+/* In c's open transaction: the plan `plan_fn` gives, then whether `cfg` run in `mode` fits
+ * it.  SATHD_OK with the transaction still open; or the refusal (FAILED_PRECONDITION) with
+ * the transaction committed, so the effective plan billing just recomputed is kept; or
+ * another failure with it rolled back. */
+int sathd_bot_plan_gate(sathd_call *call, sathd_pg_conn *c, const char *user_id,
+                        sathd_bot_plan_fn plan_fn, const sathd_bot_cfg *cfg, const char *mode);
 
 /* Desired-state write (the one place BotService, DeleteMe and billing's downgrade go
  * through): runs sath_bot_desire() on `c`, inside the caller's transaction if any.
@@ -74,14 +94,15 @@ int sathd_bot_desire(sathd_call *call, sathd_pg_conn *c, const char *user_id, co
 int sathd_bot_status_get(sathd_call *call, Sath__V1__BotStatus *resp);
 /* The stored configuration; NOT_FOUND before the first one. */
 int sathd_bot_config_get(sathd_call *call, Sath__V1__BotConfig *resp);
-/* Validates (INVALID_ARGUMENT), checks the plan (FAILED_PRECONDITION), stores a new
- * configuration version. */
+/* Validates (INVALID_ARGUMENT), checks the effective plan from plan_fn
+ * (FAILED_PRECONDITION), stores a new configuration version. */
 int sathd_bot_config_update(sathd_call *call, const Sath__V1__UpdateBotConfigRequest *req,
-                            Sath__V1__BotConfig *resp);
+                            sathd_bot_plan_fn plan_fn, Sath__V1__BotConfig *resp);
 /* Start (restart 0: idempotent, a wanted run is left alone) or restart (a new run);
- * the plan is checked again with the run's mode (mode_override or the configured one). */
+ * the effective plan (plan_fn) is checked again with the run's mode (mode_override or
+ * the configured one), in the same transaction as the desired-state write. */
 int sathd_bot_request_run(sathd_call *call, Sath__V1__BotMode mode_override, int restart,
-                          Sath__V1__BotStatus *resp);
+                          sathd_bot_plan_fn plan_fn, Sath__V1__BotStatus *resp);
 /* Stop (idempotent). */
 int sathd_bot_request_stop(sathd_call *call, Sath__V1__BotStatus *resp);
 
