@@ -136,6 +136,9 @@ void botscenario_crash_failed(void **state)
     botuser u;
     botcall_new_started_user(s->env, &u);
     Sath__V1__BotStatus *failed = botcall_wait_failed(&u, 7, s->be->fail_ms);
+    /* restarted at least twice before it was given up, whoever restarts it (the
+     * orchestrator with backoff, or a swarm's engine) */
+    assert_true(failed->restarts >= 2);
     sleep_ms(1000); /* FAILED stays FAILED: nobody starts the bot again */
     Sath__V1__BotStatus *st = botuser_status(&u);
     assert_non_null(st);

@@ -79,8 +79,8 @@ int botscenario_teardown(void **state);
  * bot), logs shipped, restart -> a new run replacing the old one, stop -> STOPPED exit 0,
  * every token revoked. */
 void botscenario_lifecycle(void **state);
-/* A bot exiting 7 each time (the case's environment makes it crash) ends FAILED with code
- * 7, stays FAILED, and its last words reached the logs. */
+/* A bot exiting 7 each time (the case's environment makes it crash) is restarted at least
+ * twice, ends FAILED with code 7, stays FAILED, and its last words reached the logs. */
 void botscenario_crash_failed(void **state);
 /* SIGKILL the orchestrator while a bot runs: the bot keeps running; the next orchestrator
  * adopts the same run and object, never a second one, and logs keep flowing. */

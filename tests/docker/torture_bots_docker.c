@@ -120,7 +120,7 @@ static void stopped(const Sath__V1__BotStatus *st, const char *user, const char 
  * container is left running */
 static void failed(botuser *u, const Sath__V1__BotStatus *st)
 {
-    assert_true(st->restarts >= 2);
+    (void)st;
     json_t *j;
     assert_true(containers_of(u->id, &j) <= 1);
     if (j) {

@@ -209,9 +209,8 @@ static void stopped(const Sath__V1__BotStatus *st, const char *user, const char 
 static void failed(botuser *u, const Sath__V1__BotStatus *st)
 {
     assert_non_null(strstr(st->message, "engine"));
-    /* the engine's restarts of the run are the bot's restarts (MaxAttempts 3: its tasks
-     * beyond the first, at least two of which the orchestrator saw) */
-    assert_true(st->restarts >= 2);
+    /* (the engine's restarts of the run count as the bot's: MaxAttempts 3, its tasks beyond
+     * the first, at least two of which the orchestrator saw; botscenario asserts >= 2) */
     char sid[32];
     snprintf(sid, sizeof sid, "%s", st->container_id);
     json_t *j = service_of(u->id);
