@@ -244,6 +244,15 @@ static const char *task_run(const json_t *task)
     return r ? r : "";
 }
 
+/* 1 when the manager still wants `task` running (its DesiredState is not yet shutdown or
+ * remove): a task that ended in that state has not been through the restart policy yet.
+ * A task without the field (older engines, hand-made input) counts as decided. */
+static int undecided(const json_t *task)
+{
+    const char *d = json_string_value(json_object_get(task, "DesiredState"));
+    return d && (strcmp(d, "running") == 0 || strcmp(d, "ready") == 0);
+}
+
 int sathd_swarm_observed(const json_t *service, const json_t *tasks, sathd_bot_observed *out,
                          int *restarts)
 {
@@ -308,6 +317,14 @@ int sathd_swarm_observed(const json_t *service, const json_t *tasks, sathd_bot_o
         snprintf(out->error, sizeof out->error, "%s: %s%s%s", state,
                  err && *err ? err : (msg ? msg : ""), node && *node ? " on node " : "",
                  node && *node ? node : "");
+    } else if (replicas > 0 && undecided(newest)) {
+        /* The task ended but the manager has not handled it yet: when it does, it marks the
+         * task's desired state shutdown and, in the same store transaction, creates the
+         * replacement its restart policy allows.  Until then this is not the policy giving
+         * up (on a loaded manager that gap outlasts a poll). */
+        out->state = SATHD_BOT_OBS_PENDING;
+        snprintf(out->error, sizeof out->error, "task %s (exit %d), the engine has not handled it yet",
+                 state, (int)json_integer_value(json_object_get(cst, "ExitCode")));
     } else {
         out->state = SATHD_BOT_OBS_EXITED;
         out->exit_code = (int)json_integer_value(json_object_get(cst, "ExitCode"));

@@ -143,7 +143,17 @@ static void observed(void **state)
     assert_string_equal(o.node, "node1"); /* the running task's NodeID */
     assert_int_equal(restarts, 2);
 
-    json_array_append_new(tasks, task("2026-11-28T10:00:09Z", "failed", "task: non-zero exit (7)", 7, R));
+    /* it failed, and the manager has not run it through the restart policy yet (desired
+     * state still running): not given up, a replacement may come */
+    json_t *t9 = task("2026-11-28T10:00:09Z", "failed", "task: non-zero exit (7)", 7, R);
+    json_object_set_new(t9, "DesiredState", json_string("running"));
+    json_array_append(tasks, t9);
+    assert_int_equal(sathd_swarm_observed(svc, tasks, &o, &restarts), 0);
+    assert_int_equal(o.state, SATHD_BOT_OBS_PENDING);
+    assert_non_null(strstr(o.error, "not handled it yet"));
+    /* handled, with no replacement (desired shutdown): the policy gave up */
+    json_object_set_new(t9, "DesiredState", json_string("shutdown"));
+    json_decref(t9);
     assert_int_equal(sathd_swarm_observed(svc, tasks, &o, &restarts), 0);
     assert_int_equal(o.state, SATHD_BOT_OBS_EXITED);
     assert_int_equal(o.exit_code, 7);
