@@ -102,6 +102,18 @@ static void emit_desc(strbuf *sb, const gen_service *s, const gen_method *gm)
                   gm->opt.success_code);
 }
 
+/* Every adapter's first lines: a method the service's table leaves NULL answers
+ * UNIMPLEMENTED (a service may be bound before all its methods are written). */
+static void emit_unimplemented_guard(strbuf *sb, const gen_model *m, const gen_service *s,
+                                     const gen_method *gm)
+{
+    strbuf_printf(sb, "    const %s_%s_impl *table = impl;\n", m->prefix, s->snake);
+    strbuf_printf(sb, "    if (table == NULL || table->%s == NULL)\n", gm->member);
+    strbuf_printf(sb, "        return sathd_call_error(call, SATHD_UNIMPLEMENTED, \"%%s\",\n"
+                      "                                \"%s/%s is not implemented yet\");\n",
+                  s->full_name, gm->name);
+}
+
 /* The adapter checks the message types because it is the last place where a generic
  * message becomes a typed one: a runtime bug must give INTERNAL, not memory corruption. */
 static void emit_stream_adapter(strbuf *sb, const gen_model *m, const gen_service *s,
@@ -110,11 +122,7 @@ static void emit_stream_adapter(strbuf *sb, const gen_model *m, const gen_servic
     strbuf_printf(sb, "\nstatic int %s_%s_%s_adapter(sathd_call *call, const void *impl,\n"
                       "    const ProtobufCMessage *req, sathd_writer *out)\n{\n",
                   m->prefix, s->snake, gm->snake);
-    strbuf_printf(sb, "    const %s_%s_impl *table = impl;\n", m->prefix, s->snake);
-    strbuf_printf(sb, "    if (table == NULL || table->%s == NULL)\n", gm->member);
-    strbuf_printf(sb, "        return sathd_call_error(call, SATHD_UNIMPLEMENTED, \"%%s\",\n"
-                      "                                \"%s/%s is not implemented yet\");\n",
-                  s->full_name, gm->name);
+    emit_unimplemented_guard(sb, m, s, gm);
     strbuf_printf(sb, "    if (req == NULL || out == NULL || req->descriptor != &%s__descriptor)\n",
                   gm->input_lower);
     strbuf_printf(sb, "        return sathd_call_error(call, SATHD_INTERNAL, \"%%s\",\n"
@@ -133,11 +141,7 @@ static void emit_adapter(strbuf *sb, const gen_model *m, const gen_service *s, c
     strbuf_printf(sb, "\nstatic int %s_%s_%s_adapter(sathd_call *call, const void *impl,\n"
                       "    const ProtobufCMessage *req, ProtobufCMessage *resp)\n{\n",
                   m->prefix, s->snake, gm->snake);
-    strbuf_printf(sb, "    const %s_%s_impl *table = impl;\n", m->prefix, s->snake);
-    strbuf_printf(sb, "    if (table == NULL || table->%s == NULL)\n", gm->member);
-    strbuf_printf(sb, "        return sathd_call_error(call, SATHD_UNIMPLEMENTED, \"%%s\",\n"
-                      "                                \"%s/%s is not implemented yet\");\n",
-                  s->full_name, gm->name);
+    emit_unimplemented_guard(sb, m, s, gm);
     strbuf_printf(sb, "    if (req == NULL || resp == NULL || req->descriptor != &%s__descriptor ||\n"
                       "        resp->descriptor != &%s__descriptor)\n",
                   gm->input_lower, gm->output_lower);

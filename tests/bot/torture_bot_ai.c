@@ -33,6 +33,7 @@
 #include "engine.h"
 #include "fake_proc.h"
 #include "http.h"
+#include "paperrun.h"
 
 #define KEY "sk-test-4f9d2c7a1b8e6f3d0a5c9b2e7d4f1a8c"
 
@@ -234,24 +235,15 @@ static void test_backoff_after_a_failure(void **state)
     bot_ai_filter_free(f);
 }
 
-/* Fills of a 500-tick paper run of sma_crossover on seed 42 (torture_bot_core's run). */
+/* Fills of 500 ticks of the reference paper run (torture_bot_core's run). */
 static int64_t paper_run(bot_ai_filter *ai)
 {
-    const char *syms[] = {"BTCUSDT"};
-    bot_sim_params p = {42, 0.0, 0.01};
-    bot_market *m = bot_market_sim_new(syms, 1, &p);
-    bot_strategy *s = bot_strategy_new("sma_crossover", 1);
-    bot_wallet w;
-    assert_int_equal(bot_wallet_init(&w, syms, 1, 1000.0), 0);
-    bot_exec *ex = bot_exec_paper_new(&w, 0.001, 0.0005, NULL, NULL);
-    bot_engine e = {m, s, ex, &w, 100, 0.0015, 0, 0, ai, "sma_crossover"};
+    paperrun r;
+    assert_int_equal(paperrun_init(&r, NULL, NULL, ai), 0);
     for (int t = 0; t < 500; t++)
-        bot_engine_tick(&e, 1);
-    int64_t trades = w.trades;
-    ex->ops->free(ex);
-    bot_strategy_free(s);
-    m->ops->free(m);
-    bot_wallet_free(&w);
+        bot_engine_tick(&r.engine, 1);
+    int64_t trades = r.wallet.trades;
+    paperrun_free(&r);
     return trades;
 }
 

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "exec.h"
 #include "market.h"
+#include "paperrun.h"
 #include "report_queue.h"
 #include "strategy.h"
 #include "wallet.h"
@@ -66,19 +67,14 @@ static void keep(void *arg, const bot_fill *f)
 static void test_paper_run_exact_trades(void **state)
 {
     (void)state;
-    const char *syms[] = {"BTCUSDT"};
-    bot_sim_params p = {42, 0.0, 0.01};
-    bot_market *m = bot_market_sim_new(syms, 1, &p);
-    bot_strategy *s = bot_strategy_new("sma_crossover", 1);
-    bot_wallet w;
-    assert_int_equal(bot_wallet_init(&w, syms, 1, 1000.0), 0);
     rec r = {0};
-    bot_exec *ex = bot_exec_paper_new(&w, 0.001, 0.0005, keep, &r);
-    bot_engine e = {m, s, ex, &w, 100, 0.0015, 0, 0, NULL, NULL};
+    paperrun run;
+    assert_int_equal(paperrun_init(&run, keep, &r, NULL), 0);
+    const bot_wallet *w = &run.wallet;
     for (int t = 0; t < 500; t++) {
-        bot_engine_tick(&e, 1);
-        assert_true(w.cash >= 0); /* never more than the capital */
-        assert_true(w.pos[0].qty * w.pos[0].avg_price <= 1000.0);
+        bot_engine_tick(&run.engine, 1);
+        assert_true(w->cash >= 0); /* never more than the capital */
+        assert_true(w->pos[0].qty * w->pos[0].avg_price <= 1000.0);
     }
     assert_int_equal(r.n, 29);
     static const struct { int side; double qty, price, fee; } want[4] = {
@@ -95,16 +91,13 @@ static void test_paper_run_exact_trades(void **state)
     }
     /* the sell's realised PnL is qty * (sell - entry) - sell fee */
     NEAR(r.f[1].realized, 0.012198 * (39765.99335369541 - 41010.23790841325) - 0.48506558692837665);
-    NEAR(bot_wallet_equity(&w), 1022.9326104791393);
-    NEAR(w.realized, 33.177332403407895);
-    assert_int_equal(w.trades, 29);
-    assert_int_equal(w.wins, 5);
-    assert_int_equal(w.losses, 9);
-    NEAR(w.max_drawdown, 0.09059297640506009);
-    ex->ops->free(ex);
-    bot_strategy_free(s);
-    m->ops->free(m);
-    bot_wallet_free(&w);
+    NEAR(bot_wallet_equity(w), 1022.9326104791393);
+    NEAR(w->realized, 33.177332403407895);
+    assert_int_equal(w->trades, 29);
+    assert_int_equal(w->wins, 5);
+    assert_int_equal(w->losses, 9);
+    NEAR(w->max_drawdown, 0.09059297640506009);
+    paperrun_free(&run);
 }
 
 static void test_wallet_round_trip(void **state)

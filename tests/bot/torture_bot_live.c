@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "exec.h"
+#include "fakex.h"
 #include "http.h"
 #include "wallet.h"
 
@@ -33,9 +34,7 @@
 #define SECRET "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 
 typedef struct fx {
-    pid_t pid;
-    char base[64];
-    char dir[64];
+    fakex fake;
     bot_wallet w;
     bot_fill fills[16];
     size_t n_fills;
@@ -53,49 +52,18 @@ static int setup(void **state)
     fx *x = calloc(1, sizeof *x);
     *state = x;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    snprintf(x->dir, sizeof x->dir, "/tmp/sath-fakex-XXXXXX");
-    if (!mkdtemp(x->dir))
+    static const char *const opts[] = {"--fill-after", "2", "--slow-posts", "2", "--slow-ms", "1500",
+                                       NULL};
+    if (fakex_start(&x->fake, KEY, SECRET, opts) != 0)
         return -1;
-    char pf[128];
-    snprintf(pf, sizeof pf, "%s/port", x->dir);
-    const char *script = getenv("SATH_FAKE_EXCHANGE");
-    const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    if (!script)
-        return -1;
-    x->pid = fork();
-    if (x->pid == 0) {
-        execlp(py, py, script, "--port-file", pf, "--key", KEY, "--secret", SECRET, "--fill-after",
-               "2", "--slow-posts", "2", "--slow-ms", "1500", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100; i++) {
-        FILE *f = fopen(pf, "r");
-        int port = 0;
-        if (f && fscanf(f, "%d", &port) == 1 && port > 0) {
-            fclose(f);
-            snprintf(x->base, sizeof x->base, "http://127.0.0.1:%d", port);
-            break;
-        }
-        if (f)
-            fclose(f);
-        struct timespec ts = {0, 100000000L};
-        nanosleep(&ts, NULL);
-    }
     const char *syms[] = {"BTCUSDT", "ETHUSDT"};
-    return x->base[0] && bot_wallet_init(&x->w, syms, 2, 10000.0) == 0 ? 0 : -1;
+    return bot_wallet_init(&x->w, syms, 2, 10000.0) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     fx *x = *state;
-    if (x->pid > 0) {
-        kill(x->pid, SIGTERM);
-        waitpid(x->pid, NULL, 0);
-    }
-    char pf[128];
-    snprintf(pf, sizeof pf, "%s/port", x->dir);
-    unlink(pf);
-    rmdir(x->dir);
+    fakex_stop(&x->fake);
     bot_wallet_free(&x->w);
     free(x);
     curl_global_cleanup();
@@ -105,7 +73,7 @@ static int teardown(void **state)
 static json_t *state_of(fx *x)
 {
     char url[128], err[128];
-    snprintf(url, sizeof url, "%s/_fake/state", x->base);
+    snprintf(url, sizeof url, "%s/_fake/state", x->fake.base);
     bot_http_resp r;
     if (bot_http_do("GET", url, NULL, NULL, 3000, &r, err, sizeof err) != 0)
         return NULL;
@@ -129,7 +97,7 @@ static json_t *order_by_suffix(json_t *st, const char *suffix)
 
 static bot_exec *live(fx *x, const char *secret)
 {
-    bot_live_params p = {x->base, KEY, secret, "t1abcdef-42", 500, 4, 5000};
+    bot_live_params p = {x->fake.base, KEY, secret, "t1abcdef-42", 500, 4, 5000};
     return bot_exec_live_new(&x->w, &p, 0.001, on_fill, x);
 }
 

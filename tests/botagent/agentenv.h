@@ -36,7 +36,8 @@ void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args);
 
 /* The usual fixture of a test running the real sath-bot: sathd + sath-orchestrator with
  * botrun_env (InfluxDB when with_influx) and one registered user, logged in, without a
- * bot config yet.  botrun_fx_start: 0 or -1; botrun_fx_stop undoes what started. */
+ * bot config yet.  botrun_fx_start: 0 or -1; botrun_fx_stop undoes what started.  Keep
+ * it where it was started (botenv holds pointers into env). */
 typedef struct botrun_fx {
     botenv e;
     botrun_env env;

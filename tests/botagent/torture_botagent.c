@@ -38,33 +38,13 @@ typedef struct fx {
 
 static int make_key_and_config(botuser *u, char key_id[37])
 {
-    Sath__V1__CreateExchangeKeyRequest kr = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
-    kr.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
-    kr.label = (char *)"main";
-    kr.api_key = (char *)"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
-    kr.api_secret = (char *)"NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
-    Sath__V1__ExchangeKey *k = NULL;
-    if (sath_keys_create_exchange_key(u->c, &kr, &k, NULL) != SATH_OK)
+    if (botuser_exchange_key(u, "main", "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+                             "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j", 0,
+                             key_id) != SATH_OK)
         return -1;
-    snprintf(key_id, 37, "%s", k->id);
-    sath__v1__exchange_key__free_unpacked(k, NULL);
-    static char s1[] = "BTCUSDT", s2[] = "ETHUSDT";
-    char *syms[] = {s1, s2};
-    Sath__V1__BotConfig cfg = SATH__V1__BOT_CONFIG__INIT;
-    cfg.symbols = syms;
-    cfg.n_symbols = 2;
-    cfg.mode = SATH__V1__BOT_MODE__BOT_MODE_PAPER;
-    cfg.capital_cents = 1000000;
-    cfg.risk_per_trade_bps = 100;
-    cfg.strategy = (char *)"ema_crossover";
-    cfg.exchange_key_id = key_id;
-    Sath__V1__UpdateBotConfigRequest req = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
-    req.config = &cfg;
-    Sath__V1__BotConfig *out = NULL;
-    int rc = sath_bot_update_bot_config(u->c, &req, &out, NULL);
-    if (out)
-        sath__v1__bot_config__free_unpacked(out, NULL);
-    return rc;
+    botcfg cfg = {.n_symbols = 2, .capital_cents = 1000000, .risk_bps = 100,
+                  .strategy = "ema_crossover", .exchange_key_id = key_id};
+    return botuser_store_config(u, &cfg, NULL);
 }
 
 static int setup(void **state)
@@ -123,11 +103,15 @@ static int run_config(sath_client *c, Sath__V1__RunConfig **out)
     return sath_bot_agent_get_run_config(c, &req, out, NULL);
 }
 
-static void now_ts(Google__Protobuf__Timestamp *t, int64_t offset_ms)
+static int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + offset_ms;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ts_at_ms(Google__Protobuf__Timestamp *t, int64_t ms)
+{
     t->seconds = ms / 1000;
     t->nanos = (int32_t)(ms % 1000) * 1000000;
 }
@@ -135,7 +119,7 @@ static void now_ts(Google__Protobuf__Timestamp *t, int64_t offset_ms)
 static int heartbeat(sath_client *c, int64_t seq, double equity, const char *pos_symbol)
 {
     Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    now_ts(&ts, 0);
+    ts_at_ms(&ts, now_ms());
     Sath__V1__BotReport r = SATH__V1__BOT_REPORT__INIT;
     r.time = &ts;
     r.seq = seq;
@@ -167,13 +151,9 @@ static int trade(sath_client *c, const char *symbol, const char *order_id, int64
 {
     static int64_t base_s;
     Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    if (!base_s) {
-        now_ts(&ts, 0);
-        base_s = ts.seconds; /* a fixed base: a retried trade carries the same time */
-    }
-    int64_t ms = base_s * 1000 + offset_ms;
-    ts.seconds = ms / 1000;
-    ts.nanos = (int32_t)(ms % 1000) * 1000000;
+    if (!base_s)
+        base_s = now_ms() / 1000; /* a fixed base: a retried trade carries the same time */
+    ts_at_ms(&ts, base_s * 1000 + offset_ms);
     Sath__V1__BotTrade t = SATH__V1__BOT_TRADE__INIT, *tp = &t;
     t.time = &ts;
     t.symbol = (char *)symbol;

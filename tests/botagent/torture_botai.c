@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "agentenv.h"
-#include "botenv.h"
+#include "botcalls.h"
 #include "fake_proc.h"
 
 #define KEY "sk-proj-e2e-7c1f0a9d3b6e4f2a8c5d1e7b0a3f6c9d"
@@ -139,10 +139,7 @@ static void test_entries_need_the_providers_yes(void **state)
 {
     fx *f = *state;
     answer(f, "NO");
-    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
-    Sath__V1__BotStatus *st = NULL;
-    assert_int_equal(sath_bot_start_bot(f->b.u.c, &req, &st, NULL), SATH_OK);
-    sath__v1__bot_status__free_unpacked(st, NULL);
+    botcall_free_status(botcall(&f->b.u, "start"));
 
     /* at least three questions, all with the user's key, about the run's symbol */
     size_t n = 0;
@@ -175,18 +172,12 @@ static void test_entries_need_the_providers_yes(void **state)
     }
     assert_true(trades >= 1);
 
-    Sath__V1__StopBotRequest sr = SATH__V1__STOP_BOT_REQUEST__INIT;
-    assert_int_equal(sath_bot_stop_bot(f->b.u.c, &sr, &st, NULL), SATH_OK);
-    sath__v1__bot_status__free_unpacked(st, NULL);
-    st = botuser_wait(&f->b.u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
-    assert_non_null(st);
+    Sath__V1__BotStatus *st = botcall_stop_wait(&f->b.u, 20000);
     assert_int_equal(st->last_exit_code, 0);
-    sath__v1__bot_status__free_unpacked(st, NULL);
+    botcall_free_status(st);
 
-    Sath__V1__GetBotLogsRequest lr = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
-    lr.tail = 2000;
-    Sath__V1__GetBotLogsResponse *logs = NULL;
-    assert_int_equal(sath_bot_get_bot_logs(f->b.u.c, &lr, &logs, NULL), SATH_OK);
+    Sath__V1__GetBotLogsResponse *logs = botcall_logs(&f->b.u, 2000, 0);
+    assert_non_null(logs);
     int on = 0, vetoed = 0;
     for (size_t k = 0; k < logs->n_lines; k++) {
         const char *t = logs->lines[k]->text;

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "agentenv.h"
-#include "botenv.h"
+#include "botcalls.h"
 
 #define BOT_ARGS "--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01"
 
@@ -33,9 +33,7 @@ typedef struct fill {
 } fill;
 
 typedef struct fx {
-    botenv e;
-    botrun_env env;
-    botuser u;
+    botrun_fx run;
     fill offline[4000];
     size_t n_offline;
 } fx;
@@ -73,16 +71,14 @@ static int setup(void **state)
         return -1;
     fx *f = calloc(1, sizeof *f);
     *state = f;
-    botrun_env_init(&f->env, 1, BOT_ARGS);
     f->n_offline = offline_fills(f->offline, 4000);
     if (f->n_offline < 10) {
         fprintf(stderr, "sath-bot --offline made %zu fills\n", f->n_offline);
         return -1;
     }
-    if (botenv_start2(&f->e, f->env.orch, f->env.sathd) != 0 || botuser_new(&f->e, &f->u) != 0 ||
-        botuser_config(&f->u, 1, 100000, 0) != 0)
-        return -1;
-    return 0;
+    return botrun_fx_start(&f->run, 1, BOT_ARGS) == 0 && botuser_config(&f->run.u, 1, 100000, 0) == 0
+               ? 0
+               : -1;
 }
 
 static int teardown(void **state)
@@ -90,18 +86,14 @@ static int teardown(void **state)
     fx *f = *state;
     if (!f)
         return 0;
-    botuser_free(&f->u);
-    botenv_stop(&f->e);
+    botrun_fx_stop(&f->run);
     free(f);
     return 0;
 }
 
 static Sath__V1__BotStatus *start(botuser *u)
 {
-    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
-    Sath__V1__BotStatus *st = NULL;
-    assert_int_equal(sath_bot_start_bot(u->c, &req, &st, NULL), SATH_OK);
-    sath__v1__bot_status__free_unpacked(st, NULL);
+    botcall_free_status(botcall(u, "start"));
     return botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, 20000);
 }
 
@@ -114,10 +106,8 @@ static void dump_logs(botuser *u)
                 st->last_exit_code, st->restarts, st->message);
         sath__v1__bot_status__free_unpacked(st, NULL);
     }
-    Sath__V1__GetBotLogsRequest lr = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
-    lr.tail = 30;
-    Sath__V1__GetBotLogsResponse *logs = NULL;
-    if (sath_bot_get_bot_logs(u->c, &lr, &logs, NULL) == SATH_OK) {
+    Sath__V1__GetBotLogsResponse *logs = botcall_logs(u, 30, 0);
+    if (logs) {
         for (size_t i = 0; i < logs->n_lines; i++)
             fprintf(stderr, "bot log: %s\n", logs->lines[i]->text);
         sath__v1__get_bot_logs_response__free_unpacked(logs, NULL);
@@ -146,7 +136,7 @@ static size_t check_prefix(fx *f, const char *run_id, size_t *stored)
     char q[400];
     snprintf(q, sizeof q, "SELECT side, qty, price FROM bot_trade WHERE run_id = '%s' ORDER BY time ASC",
              run_id);
-    json_t *j = influx_query(f->env.db, q);
+    json_t *j = influx_query(f->run.env.db, q);
     json_t *vals = json_object_get(
         json_array_get(json_object_get(json_array_get(json_object_get(j, "results"), 0), "series"), 0),
         "values");
@@ -171,14 +161,14 @@ static size_t check_prefix(fx *f, const char *run_id, size_t *stored)
 static void test_paper_run(void **state)
 {
     fx *f = *state;
-    Sath__V1__BotStatus *st = start(&f->u);
+    Sath__V1__BotStatus *st = start(&f->run.u);
     assert_non_null(st);
     char run[37];
     snprintf(run, sizeof run, "%s", st->run_id);
     sath__v1__bot_status__free_unpacked(st, NULL);
 
     /* within 30 s: heartbeat and equity */
-    st = wait_heartbeat(&f->u, 0, 30000);
+    st = wait_heartbeat(&f->run.u, 0, 30000);
     assert_non_null(st);
     assert_true(st->equity > 900 && st->equity < 1100);
     sath__v1__bot_status__free_unpacked(st, NULL);
@@ -186,16 +176,14 @@ static void test_paper_run(void **state)
     /* trades: the offline run's, in order */
     char q[300];
     snprintf(q, sizeof q, "SELECT qty FROM bot_trade WHERE run_id = '%s'", run);
-    assert_true(influx_wait_rows(f->env.db, q, 4, 30000) >= 4);
+    assert_true(influx_wait_rows(f->run.env.db, q, 4, 30000) >= 4);
     size_t stored = 0, ok = check_prefix(f, run, &stored);
     assert_true(stored >= 4);
     assert_int_equal(ok, stored);
 
     /* JSON log lines, without the token */
-    Sath__V1__GetBotLogsRequest lr = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
-    lr.tail = 200;
-    Sath__V1__GetBotLogsResponse *logs = NULL;
-    assert_int_equal(sath_bot_get_bot_logs(f->u.c, &lr, &logs, NULL), SATH_OK);
+    Sath__V1__GetBotLogsResponse *logs = botcall_logs(&f->run.u, 200, 0);
+    assert_non_null(logs);
     size_t json_lines = 0;
     for (size_t i = 0; i < logs->n_lines; i++) {
         assert_null(strstr(logs->lines[i]->text, "sathrt_"));
@@ -212,7 +200,7 @@ static void test_paper_run(void **state)
 
     Sath__V1__GetBotPerformanceRequest pr = SATH__V1__GET_BOT_PERFORMANCE_REQUEST__INIT;
     Sath__V1__BotPerformance *perf = NULL;
-    assert_int_equal(sath_bot_get_bot_performance(f->u.c, &pr, &perf, NULL), SATH_OK);
+    assert_int_equal(sath_bot_get_bot_performance(f->run.u.c, &pr, &perf, NULL), SATH_OK);
     assert_true(perf->n_points >= 1);
     assert_true(perf->n_trades >= 1);
     /* no range given: it starts at this user's first run of the day (seconds ago), not 24 h
@@ -225,47 +213,36 @@ static void test_paper_run(void **state)
 
     /* sathd restarted under the running bot (same port) */
     size_t before = stored;
-    assert_int_equal(botenv_sathd_restart(&f->e), 0);
-    sath_client_free(f->u.c);
-    f->u.c = NULL;
-    assert_int_equal(sath_client_new(f->e.sathd.target, NULL, &f->u.c), SATH_OK);
-    assert_int_equal(sath_client_login(f->u.c, f->u.email, "correct horse battery", NULL), SATH_OK);
+    assert_int_equal(botenv_sathd_restart(&f->run.e), 0);
+    assert_int_equal(botuser_reconnect(&f->run.e, &f->run.u), 0);
     int64_t restarted = (int64_t)time(NULL);
-    st = wait_heartbeat(&f->u, restarted, 30000);
+    st = wait_heartbeat(&f->run.u, restarted, 30000);
     assert_non_null(st); /* reports resumed */
     assert_string_equal(st->run_id, run);
     sath__v1__bot_status__free_unpacked(st, NULL);
-    assert_true(influx_wait_rows(f->env.db, q, before + 2, 30000) >= before + 2);
+    assert_true(influx_wait_rows(f->run.env.db, q, before + 2, 30000) >= before + 2);
     ok = check_prefix(f, run, &stored);
     assert_int_equal(ok, stored); /* no gap, nothing out of order */
 
     /* stop: exit 0 and a final report */
-    Sath__V1__StopBotRequest sr = SATH__V1__STOP_BOT_REQUEST__INIT;
-    assert_int_equal(sath_bot_stop_bot(f->u.c, &sr, &st, NULL), SATH_OK);
-    sath__v1__bot_status__free_unpacked(st, NULL);
-    st = botuser_wait(&f->u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
-    assert_non_null(st);
+    st = botcall_stop_wait(&f->run.u, 20000);
     assert_int_equal(st->last_exit_code, 0);
     int64_t trades_then = st->trades;
     assert_true(trades_then >= (int64_t)stored);
     sath__v1__bot_status__free_unpacked(st, NULL);
     snprintf(q, sizeof q, "SELECT equity FROM bot_equity WHERE run_id = '%s' AND final = 1", run);
-    assert_int_equal(influx_wait_rows(f->env.db, q, 1, 10000), 1);
+    assert_int_equal(influx_wait_rows(f->run.env.db, q, 1, 10000), 1);
 
     /* a new run resumes from the last reported state (trade count carried over) */
-    st = start(&f->u);
+    st = start(&f->run.u);
     assert_non_null(st);
     assert_string_not_equal(st->run_id, run);
     sath__v1__bot_status__free_unpacked(st, NULL);
-    st = wait_heartbeat(&f->u, 0, 30000);
+    st = wait_heartbeat(&f->run.u, 0, 30000);
     assert_non_null(st);
     assert_true(st->trades >= trades_then);
     sath__v1__bot_status__free_unpacked(st, NULL);
-    assert_int_equal(sath_bot_stop_bot(f->u.c, &sr, &st, NULL), SATH_OK);
-    sath__v1__bot_status__free_unpacked(st, NULL);
-    st = botuser_wait(&f->u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
-    assert_non_null(st);
-    sath__v1__bot_status__free_unpacked(st, NULL);
+    botcall_free_status(botcall_stop_wait(&f->run.u, 20000));
 }
 
 int main(void)

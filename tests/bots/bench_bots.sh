@@ -17,12 +17,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build/dev}" && pwd)
 n=${2:-100}
-orch=$build/server/orchestrator/sath-orchestrator
-standin=$build/server/orchestrator/sath-bot-standin
-sathd=$build/server/main/sathd
-for b in "$orch" "$standin" "$sathd" "$build/server/orchestrator/sath-bot-supervisor"; do
-  [ -x "$b" ] || { echo "missing $b (build it first)" >&2; exit 1; }
-done
+. "$root/tests/fixtures/orchbench.sh"
+orchbench_bins "$build" "$build/server/orchestrator/sath-bot-supervisor"
 work=$(mktemp -d /tmp/sath-bench-bots.XXXXXX)
 chmod 755 "$work"
 orch_pid=""
@@ -37,23 +33,12 @@ cleanup() {
     fi
   done
   sleep 0.5
-  SATH_TEST_PG_PORT=$port "$root/tests/fixtures/services.sh" stop "$work/svc" || true
+  orchbench_db_stop "$work/svc"
   rm -rf "$work"
 }
-port=$(( 20000 + RANDOM % 20000 ))
 trap cleanup EXIT
-eval "$(SATH_TEST_PG_PORT=$port "$root/tests/fixtures/services.sh" start "$work/svc")"
-export SATH_DATABASE_URL=$SATH_TEST_DATABASE_URL SATH_REDIS_URL=$SATH_TEST_REDIS_URL
-export SATH_JWT_ED25519_KEY=$(head -c32 /dev/urandom | base64 -w0)
-export SATH_ENCRYPTION_KEYS="k1:$(head -c32 /dev/urandom | base64 -w0)"
-"$sathd" migrate 2>/dev/null
-psql -q "$SATH_DATABASE_URL" >/dev/null <<SQL
-WITH u AS (INSERT INTO users (email, password_hash)
-           SELECT 'bench' || g || '@example.com', 'x' FROM generate_series(1, $n) g RETURNING id)
-INSERT INTO bot_instances (user_id, config, config_version) SELECT id, '{"symbols":["BTCUSDT"]}', 0 FROM u;
-SELECT count(sath_bot_desire(user_id, 'running', true, 'paper', '')) FROM bot_instances;
-SQL
-count() { psql -qtA "$SATH_DATABASE_URL" -c "SELECT count(*) FROM bot_instances WHERE status = '$1'"; }
+orchbench_db_start "$work/svc"
+orchbench_seed "$n" bench
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -66,7 +51,7 @@ t0=$(now_ms)
 orch_pid=$!
 peak_rss=0
 while :; do
-  r=$(count running)
+  r=$(orchbench_count running)
   rss=$(rss_kb "$orch_pid"); [ "$rss" -gt "$peak_rss" ] && peak_rss=$rss
   [ "$r" -ge "$n" ] && break
   [ $(( $(now_ms) - t0 )) -gt 20000 ] && { echo "timeout: $r of $n running" >&2; tail -5 "$work/orch.log" >&2; exit 1; }
@@ -93,8 +78,8 @@ for f in "$work"/bots/bot_user_*/pid; do
 done
 echo "memory per bot (PSS):         bot $(( bot_pss / seen )) KiB + supervisor $(( sup_pss / seen )) KiB ($seen bots)"
 t2=$(now_ms)
-psql -qtA "$SATH_DATABASE_URL" -c "SELECT count(sath_bot_desire(user_id, 'stopped', false, NULL, 'bench')) FROM bot_instances" >/dev/null
-while [ "$(count stopped)" -lt "$n" ]; do
+orchbench_stop_all
+while [ "$(orchbench_count stopped)" -lt "$n" ]; do
   [ $(( $(now_ms) - t2 )) -gt 120000 ] && { echo "timeout stopping" >&2; exit 1; }
   sleep 0.05
 done

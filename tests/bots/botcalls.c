@@ -48,30 +48,59 @@ void botcall_new_started_user(botenv *e, botuser *u)
     botcall_free_status(botcall(u, "start"));
 }
 
+Sath__V1__BotStatus *botcall_new_running_user(botenv *e, botuser *u, int timeout_ms)
+{
+    botcall_new_started_user(e, u);
+    Sath__V1__BotStatus *st = botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, timeout_ms);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
+    return st;
+}
+
+Sath__V1__BotStatus *botcall_stop_wait(botuser *u, int timeout_ms)
+{
+    botcall_free_status(botcall(u, "stop"));
+    Sath__V1__BotStatus *st = botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, timeout_ms);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
+    return st;
+}
+
+Sath__V1__GetBotLogsResponse *botcall_logs(botuser *u, int tail, int64_t since_ms)
+{
+    Sath__V1__GetBotLogsRequest req = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
+    Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    req.tail = tail;
+    if (since_ms) {
+        ts.seconds = since_ms / 1000;
+        ts.nanos = (int32_t)(since_ms % 1000) * 1000000;
+        req.since = &ts;
+    }
+    Sath__V1__GetBotLogsResponse *r = NULL;
+    return sath_bot_get_bot_logs(u->c, &req, &r, NULL) == SATH_OK ? r : NULL;
+}
+
 /* The first log line containing `text` (copied into out), waiting up to timeout_ms. */
 int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms)
 {
-    for (int waited = 0; waited <= timeout_ms; waited += 200) {
-        Sath__V1__GetBotLogsRequest req = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
-        req.tail = 5000;
-        Sath__V1__GetBotLogsResponse *r = NULL;
+    for (int waited = 0; waited <= timeout_ms; waited += 100) {
+        Sath__V1__GetBotLogsResponse *r = botcall_logs(u, 5000, 0);
         int found = 0;
-        if (sath_bot_get_bot_logs(u->c, &req, &r, NULL) == SATH_OK) {
-            for (size_t i = 0; i < r->n_lines && !found; i++) {
-                if (strstr(r->lines[i]->text, text)) {
+        for (size_t i = 0; r && i < r->n_lines && !found; i++) {
+            if (strstr(r->lines[i]->text, text)) {
+                if (out)
                     snprintf(out, outlen, "%s", r->lines[i]->text);
-                    found = 1;
-                }
+                found = 1;
             }
-            sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
         }
+        if (r)
+            sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
         if (found)
             return 1;
-        sleep_ms(200);
+        sleep_ms(100);
     }
     return 0;
 }
-
 
 const char *botcall_engine_image(const char *host_var, const char *image)
 {

@@ -1,12 +1,13 @@
 /*
- * botcalls.h - BotService calls the container-backend end-to-end tests share
- * (tests/docker/torture_bots_docker.c, tests/swarm/torture_bots_swarm.c); cmocka asserts
- * inside, so only for tests.
+ * botcalls.h - BotService calls the bot control plane's end-to-end tests share
+ * (tests/bots/torture_bots_process.c, the container-backend scenarios of botscenario.c,
+ * tests/botagent); cmocka asserts inside, so only for tests.
  */
 #ifndef SATH_TEST_BOTCALLS_H
 #define SATH_TEST_BOTCALLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "botenv.h"
 
@@ -15,7 +16,15 @@ void botcall_free_status(Sath__V1__BotStatus *st);
 Sath__V1__BotStatus *botcall(botuser *u, const char *what);
 /* A new user with a valid paper config whose bot was asked to start. */
 void botcall_new_started_user(botenv *e, botuser *u);
-/* 1 when a log line containing `text` arrives within timeout_ms (copied into out). */
+/* The same, then waits up to timeout_ms for RUNNING (asserted); the status (caller frees). */
+Sath__V1__BotStatus *botcall_new_running_user(botenv *e, botuser *u, int timeout_ms);
+/* StopBot (asserts SATH_OK), then waits up to timeout_ms for STOPPED (asserted); the
+ * status (caller frees). */
+Sath__V1__BotStatus *botcall_stop_wait(botuser *u, int timeout_ms);
+/* GetBotLogs: the last `tail` lines, after since_ms (0: any); NULL when the call failed. */
+Sath__V1__GetBotLogsResponse *botcall_logs(botuser *u, int tail, int64_t since_ms);
+/* 1 when a log line containing `text` arrives within timeout_ms (copied into out, which
+ * may be NULL). */
 int botcall_log_line(botuser *u, const char *text, char *out, size_t outlen, int timeout_ms);
 
 /* RUNNING with a handle (container / service id) of handle_len characters, in a run other

@@ -224,10 +224,43 @@ int botuser_new(botenv *e, botuser *u)
     return sath_client_login(u->c, u->email, "correct horse battery", NULL) == SATH_OK ? 0 : -1;
 }
 
+int botuser_reconnect(botenv *e, botuser *u)
+{
+    botuser_free(u);
+    if (sath_client_new(e->sathd.target, NULL, &u->c) != SATH_OK)
+        return -1;
+    return sath_client_login(u->c, u->email, "correct horse battery", NULL) == SATH_OK ? 0 : -1;
+}
+
 void botuser_free(botuser *u)
 {
     sath_client_free(u->c);
     u->c = NULL;
+}
+
+int botuser_store_config(botuser *u, const botcfg *c, sath_call_opts *opts)
+{
+    static char s1[] = "BTCUSDT", s2[] = "ETHUSDT", s3[] = "SOLUSDT", s4[] = "BNBUSDT";
+    char *syms[] = {s1, s2, s3, s4};
+    Sath__V1__BotConfig cfg = SATH__V1__BOT_CONFIG__INIT;
+    cfg.symbols = syms;
+    cfg.n_symbols = (size_t)c->n_symbols;
+    cfg.mode = c->live ? SATH__V1__BOT_MODE__BOT_MODE_LIVE : SATH__V1__BOT_MODE__BOT_MODE_PAPER;
+    cfg.capital_cents = c->capital_cents;
+    cfg.risk_per_trade_bps = c->risk_bps;
+    if (c->strategy)
+        cfg.strategy = (char *)c->strategy;
+    if (c->exchange_key_id)
+        cfg.exchange_key_id = (char *)c->exchange_key_id;
+    if (c->ai_key_id)
+        cfg.ai_key_id = (char *)c->ai_key_id;
+    Sath__V1__UpdateBotConfigRequest req = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
+    req.config = &cfg;
+    Sath__V1__BotConfig *out = NULL;
+    int rc = sath_bot_update_bot_config(u->c, &req, &out, opts);
+    if (out)
+        sath__v1__bot_config__free_unpacked(out, NULL);
+    return rc;
 }
 
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live)
@@ -237,22 +270,28 @@ int botuser_config(botuser *u, int n_symbols, int64_t capital, int live)
 
 int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id)
 {
-    static char s1[] = "BTCUSDT", s2[] = "ETHUSDT", s3[] = "SOLUSDT", s4[] = "BNBUSDT";
-    char *syms[] = {s1, s2, s3, s4};
-    Sath__V1__BotConfig cfg = SATH__V1__BOT_CONFIG__INIT;
-    cfg.symbols = syms;
-    cfg.n_symbols = (size_t)n_symbols;
-    cfg.mode = live ? SATH__V1__BOT_MODE__BOT_MODE_LIVE : SATH__V1__BOT_MODE__BOT_MODE_PAPER;
-    cfg.capital_cents = capital;
-    cfg.risk_per_trade_bps = 100;
-    cfg.strategy = (char *)"sma_crossover";
-    cfg.ai_key_id = (char *)(ai_key_id ? ai_key_id : "");
-    Sath__V1__UpdateBotConfigRequest req = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
-    req.config = &cfg;
-    Sath__V1__BotConfig *out = NULL;
-    int rc = sath_bot_update_bot_config(u->c, &req, &out, NULL);
-    if (out)
-        sath__v1__bot_config__free_unpacked(out, NULL);
+    botcfg c = {.n_symbols = n_symbols, .capital_cents = capital, .live = live, .risk_bps = 100,
+                .strategy = "sma_crossover", .ai_key_id = ai_key_id};
+    return botuser_store_config(u, &c, NULL);
+}
+
+int botuser_exchange_key(botuser *u, const char *label, const char *api_key,
+                         const char *api_secret, int testnet, char id[37])
+{
+    Sath__V1__CreateExchangeKeyRequest kr = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
+    kr.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
+    if (label)
+        kr.label = (char *)label;
+    kr.api_key = (char *)api_key;
+    kr.api_secret = (char *)api_secret;
+    kr.is_testnet = testnet;
+    Sath__V1__ExchangeKey *k = NULL;
+    id[0] = '\0';
+    int rc = sath_keys_create_exchange_key(u->c, &kr, &k, NULL);
+    if (k) {
+        snprintf(id, 37, "%s", k->id);
+        sath__v1__exchange_key__free_unpacked(k, NULL);
+    }
     return rc;
 }
 

@@ -46,11 +46,32 @@ int botenv_sathd_restart(botenv *e);
 
 /* A registered, logged-in user (on the free plan). */
 int botuser_new(botenv *e, botuser *u);
+/* A new client for `u`, logged in to e's sathd again (after botenv_sathd_restart). */
+int botuser_reconnect(botenv *e, botuser *u);
 void botuser_free(botuser *u);
-/* Stores a paper config with `n` symbols and `capital` cents. */
+/* A bot config for botuser_store_config: the first n_symbols of BTCUSDT ETHUSDT SOLUSDT
+ * BNBUSDT, paper (or live) mode; strategy, exchange_key_id and ai_key_id NULL leave them
+ * unset. */
+typedef struct botcfg {
+    int n_symbols;
+    int64_t capital_cents;
+    int live;
+    int risk_bps;
+    const char *strategy;
+    const char *exchange_key_id;
+    const char *ai_key_id;
+} botcfg;
+/* UpdateBotConfig with `cfg`; returns its status.  `opts` (may be NULL) receives the
+ * call's status message for tests that check why a config was refused. */
+int botuser_store_config(botuser *u, const botcfg *cfg, sath_call_opts *opts);
+/* Stores a config with `n` symbols and `capital` cents, risk 1%, sma_crossover, no key. */
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live);
 /* The same naming the AI key `ai_key_id` (NULL: none). */
 int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id);
+/* CreateExchangeKey (binance) with the given label (may be NULL), key and secret; the new
+ * key's id goes to id[37].  Returns the call's status. */
+int botuser_exchange_key(botuser *u, const char *label, const char *api_key,
+                         const char *api_secret, int testnet, char id[37]);
 /* Polls GetBotStatus until state == want (or timeout_ms); returns the last status
  * (caller frees) or NULL. */
 Sath__V1__BotStatus *botuser_wait(botuser *u, Sath__V1__BotState want, int timeout_ms);

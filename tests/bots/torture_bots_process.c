@@ -17,74 +17,34 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "botcalls.h"
 #include "botenv.h"
 #include "proc_internal.h" /* the process backend's memory cgroup names */
 
 #define WAIT_MS 15000
 
-static Sath__V1__BotStatus *start(botuser *u, int *rc)
-{
-    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
-    Sath__V1__BotStatus *st = NULL;
-    *rc = sath_bot_start_bot(u->c, &req, &st, NULL);
-    return st;
-}
-
-static Sath__V1__BotStatus *stop(botuser *u, int *rc)
-{
-    Sath__V1__StopBotRequest req = SATH__V1__STOP_BOT_REQUEST__INIT;
-    Sath__V1__BotStatus *st = NULL;
-    *rc = sath_bot_stop_bot(u->c, &req, &st, NULL);
-    return st;
-}
-
-static Sath__V1__BotStatus *restart(botuser *u, int *rc)
-{
-    Sath__V1__RestartBotRequest req = SATH__V1__RESTART_BOT_REQUEST__INIT;
-    Sath__V1__BotStatus *st = NULL;
-    *rc = sath_bot_restart_bot(u->c, &req, &st, NULL);
-    return st;
-}
-
-static void free_status(Sath__V1__BotStatus *st)
-{
-    if (st)
-        sath__v1__bot_status__free_unpacked(st, NULL);
-}
-
-static Sath__V1__GetBotLogsResponse *logs(botuser *u, int tail, int64_t since_ms)
-{
-    Sath__V1__GetBotLogsRequest req = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
-    Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    req.tail = tail;
-    if (since_ms) {
-        ts.seconds = since_ms / 1000;
-        ts.nanos = (int32_t)(since_ms % 1000) * 1000000;
-        req.since = &ts;
-    }
-    Sath__V1__GetBotLogsResponse *r = NULL;
-    return sath_bot_get_bot_logs(u->c, &req, &r, NULL) == SATH_OK ? r : NULL;
-}
-
-static int logs_have(botuser *u, const char *text, int timeout_ms)
-{
-    for (int waited = 0; waited <= timeout_ms; waited += 100) {
-        Sath__V1__GetBotLogsResponse *r = logs(u, 5000, 0);
-        int found = 0;
-        for (size_t i = 0; r && i < r->n_lines && !found; i++)
-            found = strstr(r->lines[i]->text, text) != NULL;
-        if (r)
-            sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
-        if (found)
-            return 1;
-        sleep_ms(100);
-    }
-    return 0;
-}
-
 static pid_t running_pid(const Sath__V1__BotStatus *st)
 {
     return st && st->container_id ? (pid_t)atoi(st->container_id) : 0;
+}
+
+/* The user's processes are a supervisor and exactly one bot, `pid`. */
+static void assert_one_bot(const char *user_id, pid_t pid)
+{
+    pid_t bots[4];
+    int nb = 0;
+    assert_int_equal(count_user_procs(user_id, bots, 4, &nb), 2);
+    assert_int_equal(nb, 1);
+    assert_int_equal(bots[0], pid);
+}
+
+/* A new user whose bot runs; its pid. */
+static pid_t new_running_bot(botenv *e, botuser *u)
+{
+    Sath__V1__BotStatus *st = botcall_new_running_user(e, u, WAIT_MS);
+    pid_t pid = running_pid(st);
+    botcall_free_status(st);
+    return pid;
 }
 
 /* config, start -> RUNNING with a real pid, logs, restart -> new run and pid, stop. */
@@ -96,20 +56,19 @@ static void lifecycle(void **state)
     Sath__V1__BotStatus *st = botuser_status(&u);
     assert_non_null(st);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_UNSPECIFIED);
-    free_status(st);
-    int rc;
-    st = start(&u, &rc);
-    assert_int_equal(rc, SATH_FAILED_PRECONDITION); /* no config yet */
-    free_status(st);
+    botcall_free_status(st);
+    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
+    st = NULL;
+    assert_int_equal(sath_bot_start_bot(u.c, &req, &st, NULL), SATH_FAILED_PRECONDITION); /* no config yet */
+    botcall_free_status(st);
     assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
 
-    st = start(&u, &rc);
-    assert_int_equal(rc, SATH_OK);
+    st = botcall(&u, "start");
     assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
     assert_int_equal(strlen(st->run_id), 36);
     char run1[37];
     snprintf(run1, sizeof run1, "%s", st->run_id);
-    free_status(st);
+    botcall_free_status(st);
 
     st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
     assert_non_null(st);
@@ -119,52 +78,41 @@ static void lifecycle(void **state)
     assert_non_null(st->started_at);
     pid_t pid1 = running_pid(st);
     assert_true(pid1 > 0);
-    free_status(st);
-    pid_t bots[4];
-    int nb = 0;
-    assert_int_equal(count_user_procs(u.id, bots, 4, &nb), 2); /* supervisor + bot */
-    assert_int_equal(nb, 1);
-    assert_int_equal(bots[0], pid1);
-    assert_true(logs_have(&u, "standin bot started", WAIT_MS));
-    assert_true(logs_have(&u, "tick 1", WAIT_MS));
+    botcall_free_status(st);
+    assert_one_bot(u.id, pid1);
+    assert_true(botcall_log_line(&u, "standin bot started", NULL, 0, WAIT_MS));
+    assert_true(botcall_log_line(&u, "tick 1", NULL, 0, WAIT_MS));
 
-    st = restart(&u, &rc);
-    assert_int_equal(rc, SATH_OK);
+    st = botcall(&u, "restart");
     assert_string_not_equal(st->run_id, run1);
     char run2[37];
     snprintf(run2, sizeof run2, "%s", st->run_id);
-    free_status(st);
+    botcall_free_status(st);
     pid_t pid2 = 0;
     for (int i = 0; i < WAIT_MS / 50 && !pid2; i++) {
         st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
         if (st && strcmp(st->run_id, run2) == 0 && running_pid(st) != pid1)
             pid2 = running_pid(st);
-        free_status(st);
+        botcall_free_status(st);
         sleep_ms(50);
     }
     assert_true(pid2 > 0);
-    assert_int_equal(count_user_procs(u.id, bots, 4, &nb), 2);
-    assert_int_equal(nb, 1);
-    assert_int_equal(bots[0], pid2);
+    assert_one_bot(u.id, pid2);
     assert_int_not_equal(kill(pid2, 0), -1);
     /* the first run said goodbye on SIGTERM and its log says so */
-    assert_true(logs_have(&u, "standin bot stopping on SIGTERM", WAIT_MS));
+    assert_true(botcall_log_line(&u, "standin bot stopping on SIGTERM", NULL, 0, WAIT_MS));
 
-    st = stop(&u, &rc);
-    assert_int_equal(rc, SATH_OK);
+    st = botcall(&u, "stop");
     assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    free_status(st);
+    botcall_free_status(st);
     st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
     assert_int_equal(st->last_exit_code, 0); /* the standin exits 0 on SIGTERM */
     assert_non_null(st->stopped_at);
-    free_status(st);
+    botcall_free_status(st);
+    int nb;
     assert_int_equal(count_user_procs(u.id, NULL, 0, &nb), 0);
-    /* the run's token was revoked, every run's */
-    char *live = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1 "
-                                            "AND (token_hash IS NOT NULL OR ended_at IS NULL)", u.id);
-    assert_string_equal(live, "0");
-    free(live);
+    botcall_assert_runs_ended(e, u.id); /* the run's token was revoked, every run's */
     botuser_free(&u);
 }
 
@@ -189,7 +137,7 @@ static void *race_start(void *arg)
     r->rc = sath_bot_start_bot(c, &req, &st, NULL);
     if (st)
         snprintf(r->run, sizeof r->run, "%s", st->run_id);
-    free_status(st);
+    botcall_free_status(st);
     sath_client_free(c);
     return NULL;
 }
@@ -219,31 +167,22 @@ static void idempotent_and_race(void **state)
     Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
     pid_t pid = running_pid(st);
-    free_status(st);
-    int rc;
-    st = start(&u, &rc); /* again: the running bot, untouched */
-    assert_int_equal(rc, SATH_OK);
+    botcall_free_status(st);
+    st = botcall(&u, "start"); /* again: the running bot, untouched */
     assert_string_equal(st->run_id, r[0].run);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
     assert_int_equal(running_pid(st), pid);
-    free_status(st);
+    botcall_free_status(st);
     sleep_ms(600); /* a few polls */
-    int nb = 0;
-    pid_t bots[4];
-    assert_int_equal(count_user_procs(u.id, bots, 4, &nb), 2);
-    assert_int_equal(nb, 1);
-    assert_int_equal(bots[0], pid);
+    assert_one_bot(u.id, pid);
 
-    st = stop(&u, &rc);
-    assert_int_equal(rc, SATH_OK);
-    free_status(st);
-    st = stop(&u, &rc);
-    assert_int_equal(rc, SATH_OK);
+    botcall_free_status(botcall(&u, "stop"));
+    st = botcall(&u, "stop");
     assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    free_status(st);
+    botcall_free_status(st);
     st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    free_status(st);
+    botcall_free_status(st);
     char *gen = sathd_proc_sql(&e->sathd, "SELECT generation FROM bot_instances WHERE user_id = $1", u.id);
     assert_string_equal(gen, "2"); /* one start, one stop: the repeats changed nothing */
     free(gen);
@@ -252,32 +191,18 @@ static void idempotent_and_race(void **state)
 
 static const char *const crash_env[] = {"SATH_BOT_ARGS=--crash-after-ms 150 --exit-code 7", NULL};
 
-/* A new user's 1-symbol paper bot, started and waited for until FAILED. */
-static Sath__V1__BotStatus *start_until_failed(botenv *e, botuser *u, int timeout_ms)
-{
-    assert_int_equal(botuser_new(e, u), 0);
-    assert_int_equal(botuser_config(u, 1, 50000, 0), SATH_OK);
-    int rc;
-    free_status(start(u, &rc));
-    assert_int_equal(rc, SATH_OK);
-    Sath__V1__BotStatus *st = botuser_wait(u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, timeout_ms);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
-    return st;
-}
-
 /* exits 7 each time: restarted with growing delays, FAILED after 3 within the window. */
 static void crash_backoff_failed(void **state)
 {
     botenv *e = *state;
     botuser u;
-    Sath__V1__BotStatus *st = start_until_failed(e, &u, 30000);
+    botcall_new_started_user(e, &u);
+    Sath__V1__BotStatus *st = botcall_wait_failed(&u, 7, 30000);
     assert_int_equal(st->desired_state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    assert_int_equal(st->last_exit_code, 7);
     assert_int_equal(st->restarts, 2);
     assert_non_null(strstr(st->message, "giving up"));
     assert_non_null(strstr(st->message, "exited with code 7"));
-    free_status(st);
+    botcall_free_status(st);
     char *att = sathd_proc_sql(&e->sathd, "SELECT attempts || ' ' || state || ' ' || exit_code || ' ' || "
                                            "(token_hash IS NULL) FROM bot_runs WHERE user_id = $1", u.id);
     assert_string_equal(att, "3 failed 7 true");
@@ -293,8 +218,8 @@ static void crash_backoff_failed(void **state)
     sleep_ms(1000); /* FAILED stays FAILED */
     st = botuser_status(&u);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
-    free_status(st);
-    assert_true(logs_have(&u, "crashing with code 7", 2000));
+    botcall_free_status(st);
+    assert_true(botcall_log_line(&u, "crashing with code 7", NULL, 0, 2000));
     botuser_free(&u);
 }
 
@@ -309,14 +234,17 @@ static void memory_limit_oom(void **state)
 {
     botenv *e = *state;
     botuser u;
-    Sath__V1__BotStatus *st = start_until_failed(e, &u, 60000);
-    assert_true(logs_have(&u, "memory limit 67108864 bytes", 5000));
-    if (logs_have(&u, "memory limit 67108864 bytes (cgroup", 0)) {
+    botcall_new_started_user(e, &u);
+    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_FAILED, 60000);
+    assert_non_null(st);
+    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
+    assert_true(botcall_log_line(&u, "memory limit 67108864 bytes", NULL, 0, 5000));
+    if (botcall_log_line(&u, "memory limit 67108864 bytes (cgroup", NULL, 0, 0)) {
         print_message("memory limit applied as a memory cgroup: expecting an OOM kill\n");
         assert_int_equal(st->last_exit_code, 137);
         assert_true(st->oom_killed);
         assert_non_null(strstr(st->message, "out-of-memory"));
-        assert_true(logs_have(&u, "killed by the out-of-memory killer", 2000));
+        assert_true(botcall_log_line(&u, "killed by the out-of-memory killer", NULL, 0, 2000));
         char *oom = sathd_proc_sql(&e->sathd, "SELECT oom_killed FROM bot_runs WHERE user_id = $1::uuid", u.id);
         assert_string_equal(oom, "t");
         free(oom);
@@ -331,12 +259,12 @@ static void memory_limit_oom(void **state)
         assert_true(gone);
     } else {
         print_message("memory limit applied as RLIMIT_AS: expecting a failed allocation\n");
-        assert_true(logs_have(&u, "memory limit 67108864 bytes (RLIMIT_AS", 0));
+        assert_true(botcall_log_line(&u, "memory limit 67108864 bytes (RLIMIT_AS", NULL, 0, 0));
         assert_int_equal(st->last_exit_code, 12);
         assert_false(st->oom_killed);
-        assert_true(logs_have(&u, "allocation failed", 2000));
+        assert_true(botcall_log_line(&u, "allocation failed", NULL, 0, 2000));
     }
-    free_status(st);
+    botcall_free_status(st);
     botuser_free(&u);
 }
 
@@ -348,18 +276,14 @@ static void orchestrator_killed_readopts(void **state)
     botenv *e = *state;
     botuser u[3];
     pid_t pids[3];
-    int rc, nb;
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(botuser_new(e, &u[i]), 0);
-        assert_int_equal(botuser_config(&u[i], 1, 50000, 0), SATH_OK);
-        free_status(start(&u[i], &rc));
-        assert_int_equal(rc, SATH_OK);
-    }
+    int nb;
+    for (int i = 0; i < 3; i++)
+        botcall_new_started_user(e, &u[i]);
     for (int i = 0; i < 3; i++) {
         Sath__V1__BotStatus *st = botuser_wait(&u[i], SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
         assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
         pids[i] = running_pid(st);
-        free_status(st);
+        botcall_free_status(st);
     }
     botenv_orch_kill(e, SIGKILL);
     sleep_ms(300);
@@ -374,11 +298,8 @@ static void orchestrator_killed_readopts(void **state)
         assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
         assert_int_equal(running_pid(st), pids[i]); /* adopted, not restarted */
         assert_int_equal(st->restarts, 0);
-        free_status(st);
-        pid_t bots[4];
-        assert_int_equal(count_user_procs(u[i].id, bots, 4, &nb), 2);
-        assert_int_equal(nb, 1);
-        assert_int_equal(bots[0], pids[i]);
+        botcall_free_status(st);
+        assert_one_bot(u[i].id, pids[i]);
     }
     /* the killed one was seen dead (exit 137) and restarted: a new pid */
     pid_t p3 = 0;
@@ -389,7 +310,7 @@ static void orchestrator_killed_readopts(void **state)
             assert_int_equal(st->restarts, 1);
             assert_int_equal(st->last_exit_code, 137);
         }
-        free_status(st);
+        botcall_free_status(st);
         sleep_ms(100);
     }
     assert_true(p3 > 0);
@@ -397,7 +318,7 @@ static void orchestrator_killed_readopts(void **state)
     assert_int_equal(nb, 1);
     /* no tick of bot 0 is missing in its stream, across the orchestrator's absence */
     sleep_ms(600);
-    Sath__V1__GetBotLogsResponse *r = logs(&u[0], 5000, 0);
+    Sath__V1__GetBotLogsResponse *r = botcall_logs(&u[0], 5000, 0);
     assert_non_null(r);
     int max = -1;
     static unsigned char seen[100000];
@@ -423,27 +344,21 @@ static void sathd_restart_keeps_state(void **state)
 {
     botenv *e = *state;
     botuser u;
-    int rc;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(start(&u, &rc));
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
+    Sath__V1__BotStatus *st = botcall_new_running_user(e, &u, WAIT_MS);
     pid_t pid = running_pid(st);
     char run[37];
     snprintf(run, sizeof run, "%s", st->run_id);
-    free_status(st);
+    botcall_free_status(st);
     assert_int_equal(botenv_sathd_restart(e), 0);
-    botuser_free(&u);
-    assert_int_equal(sath_client_new(e->sathd.target, NULL, &u.c), SATH_OK);
-    assert_int_equal(sath_client_login(u.c, u.email, "correct horse battery", NULL), SATH_OK);
+    assert_int_equal(botuser_reconnect(e, &u), 0);
     st = botuser_status(&u);
     assert_non_null(st);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
     assert_string_equal(st->run_id, run);
     assert_int_equal(running_pid(st), pid);
-    free_status(st);
+    botcall_free_status(st);
     assert_int_equal(kill(pid, 0), 0);
-    assert_true(logs_have(&u, "tick", 2000));
+    assert_true(botcall_log_line(&u, "tick", NULL, 0, 2000));
     Sath__V1__GetBotConfigRequest gq = SATH__V1__GET_BOT_CONFIG_REQUEST__INIT;
     Sath__V1__BotConfig *cfg = NULL;
     assert_int_equal(sath_bot_get_bot_config(u.c, &gq, &cfg, NULL), SATH_OK);
@@ -454,24 +369,13 @@ static void sathd_restart_keeps_state(void **state)
     botuser_free(&u);
 }
 
+/* UpdateBotConfig's status, or -999 when want_in_msg is not in its message. */
 static int config_err(botuser *u, int n, int64_t capital, int live, const char *want_in_msg)
 {
-    Sath__V1__BotConfig cfg = SATH__V1__BOT_CONFIG__INIT;
-    static char s1[] = "BTCUSDT", s2[] = "ETHUSDT", s3[] = "SOLUSDT";
-    char *syms[] = {s1, s2, s3};
-    cfg.symbols = syms;
-    cfg.n_symbols = (size_t)n;
-    cfg.mode = live ? SATH__V1__BOT_MODE__BOT_MODE_LIVE : SATH__V1__BOT_MODE__BOT_MODE_PAPER;
-    cfg.capital_cents = capital;
-    cfg.risk_per_trade_bps = 100;
-    Sath__V1__UpdateBotConfigRequest req = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
-    req.config = &cfg;
-    Sath__V1__BotConfig *out = NULL;
+    botcfg cfg = {.n_symbols = n, .capital_cents = capital, .live = live, .risk_bps = 100};
     sath_call_opts *o = NULL;
     sath_call_opts_new(&o);
-    int rc = sath_bot_update_bot_config(u->c, &req, &out, o);
-    if (out)
-        sath__v1__bot_config__free_unpacked(out, NULL);
+    int rc = botuser_store_config(u, &cfg, o);
     const char *m = sath_call_opts_status_message(o);
     if (want_in_msg && (!m || !strstr(m, want_in_msg))) {
         fprintf(stderr, "message \"%s\" lacks \"%s\"\n", m ? m : "", want_in_msg);
@@ -512,7 +416,7 @@ static void plan_limits(void **state)
     assert_int_equal(rc, SATH_FAILED_PRECONDITION);
     assert_non_null(strstr(sath_call_opts_status_message(o), "plan free allows 1 symbols"));
     sath_call_opts_free(o);
-    free_status(st);
+    botcall_free_status(st);
     /* ... and the refusal kept the plan billing recomputed */
     static const char plan_sql[] = "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
                                    "WHERE u.id = $1::uuid";
@@ -534,7 +438,7 @@ static void plan_limits(void **state)
     assert_int_equal(rc, SATH_FAILED_PRECONDITION);
     assert_non_null(strstr(sath_call_opts_status_message(o), "live_trading"));
     sath_call_opts_free(o);
-    free_status(st);
+    botcall_free_status(st);
     char *runs = sathd_proc_sql(&e->sathd, "SELECT count(*) FROM bot_runs WHERE user_id = $1", u.id);
     assert_string_equal(runs, "0");
     free(runs);
@@ -559,28 +463,10 @@ static void plan_limits(void **state)
 static int config_with_key(botuser *owner, botuser *as_user, const char *api_key,
                            const char *api_secret)
 {
-    Sath__V1__CreateExchangeKeyRequest kq = SATH__V1__CREATE_EXCHANGE_KEY_REQUEST__INIT;
-    kq.exchange = SATH__V1__EXCHANGE__EXCHANGE_BINANCE;
-    kq.api_key = (char *)api_key;
-    kq.api_secret = (char *)api_secret;
-    Sath__V1__ExchangeKey *k = NULL;
-    assert_int_equal(sath_keys_create_exchange_key(owner->c, &kq, &k, NULL), SATH_OK);
-    Sath__V1__BotConfig c2 = SATH__V1__BOT_CONFIG__INIT;
-    char s1[] = "BTCUSDT";
-    char *syms[] = {s1};
-    c2.symbols = syms;
-    c2.n_symbols = 1;
-    c2.capital_cents = 1000;
-    c2.risk_per_trade_bps = 10;
-    c2.exchange_key_id = k->id;
-    Sath__V1__UpdateBotConfigRequest uq = SATH__V1__UPDATE_BOT_CONFIG_REQUEST__INIT;
-    uq.config = &c2;
-    Sath__V1__BotConfig *cfg = NULL;
-    int rc = sath_bot_update_bot_config(as_user->c, &uq, &cfg, NULL);
-    if (cfg)
-        sath__v1__bot_config__free_unpacked(cfg, NULL);
-    sath__v1__exchange_key__free_unpacked(k, NULL);
-    return rc;
+    char key_id[37];
+    assert_int_equal(botuser_exchange_key(owner, NULL, api_key, api_secret, 0, key_id), SATH_OK);
+    botcfg cfg = {.n_symbols = 1, .capital_cents = 1000, .risk_bps = 10, .exchange_key_id = key_id};
+    return botuser_store_config(as_user, &cfg, NULL);
 }
 
 /* Another user sees nothing of A's bot, cannot stop it, cannot use A's key. */
@@ -588,24 +474,17 @@ static void cross_user(void **state)
 {
     botenv *e = *state;
     botuser a, b;
-    int rc;
-    assert_int_equal(botuser_new(e, &a), 0);
+    pid_t pid = new_running_bot(e, &a);
     assert_int_equal(botuser_new(e, &b), 0);
-    assert_int_equal(botuser_config(&a, 1, 50000, 0), SATH_OK);
-    free_status(start(&a, &rc));
-    Sath__V1__BotStatus *st = botuser_wait(&a, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
-    pid_t pid = running_pid(st);
-    free_status(st);
-    assert_true(logs_have(&a, "tick", WAIT_MS));
+    assert_true(botcall_log_line(&a, "tick", NULL, 0, WAIT_MS));
 
-    st = botuser_status(&b);
+    Sath__V1__BotStatus *st = botuser_status(&b);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_UNSPECIFIED);
     assert_string_equal(st->id, "");
     assert_string_equal(st->container_id, "");
-    free_status(st);
-    free_status(stop(&b, &rc));
-    assert_int_equal(rc, SATH_OK);
-    Sath__V1__GetBotLogsResponse *r = logs(&b, 100, 0);
+    botcall_free_status(st);
+    botcall_free_status(botcall(&b, "stop"));
+    Sath__V1__GetBotLogsResponse *r = botcall_logs(&b, 100, 0);
     assert_non_null(r);
     assert_int_equal(r->n_lines, 0);
     sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
@@ -621,7 +500,7 @@ static void cross_user(void **state)
     assert_int_equal(kill(pid, 0), 0); /* B's stop did nothing to A */
     st = botuser_status(&a);
     assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_RUNNING);
-    free_status(st);
+    botcall_free_status(st);
     botuser_free(&a);
     botuser_free(&b);
 }
@@ -632,16 +511,15 @@ static void no_secrets(void **state)
 {
     botenv *e = *state;
     botuser u;
-    int rc;
     assert_int_equal(botuser_new(e, &u), 0);
     assert_int_equal(config_with_key(&u, &u, "AKEYzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
                                      "TOPSECRETqqqqqqqqqqqqqqqqqqqqqqq"), SATH_OK);
-    free_status(start(&u, &rc));
+    botcall_free_status(botcall(&u, "start"));
     Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
     pid_t pid = running_pid(st);
-    free_status(st);
+    botcall_free_status(st);
     assert_true(pid > 0);
-    assert_true(logs_have(&u, "\"token_bytes\":50", WAIT_MS)); /* sathrt_ + 43 */
+    assert_true(botcall_log_line(&u, "\"token_bytes\":50", NULL, 0, WAIT_MS)); /* sathrt_ + 43 */
     pid_t procs[2] = {pid, 0};
     char path[512], buf[256];
     snprintf(path, sizeof path, "%s/bot_user_%s/pid", e->state_dir, u.id);
@@ -663,7 +541,7 @@ static void no_secrets(void **state)
     assert_int_equal(file_contains(path, "SATH_RUN_ID="), 1);
     for (int s = 0; s < 3; s++)
         assert_int_equal(file_contains(e->orch_log, secrets[s]), 0);
-    Sath__V1__GetBotLogsResponse *r = logs(&u, 5000, 0);
+    Sath__V1__GetBotLogsResponse *r = botcall_logs(&u, 5000, 0);
     for (size_t i = 0; i < r->n_lines; i++)
         for (int s = 0; s < 3; s++)
             assert_null(strstr(r->lines[i]->text, secrets[s]));
@@ -680,12 +558,8 @@ static void delete_me_stops_bot(void **state)
 {
     botenv *e = *state;
     botuser u;
-    int rc, nb;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(start(&u, &rc));
-    Sath__V1__BotStatus *st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
-    free_status(st);
+    int nb;
+    botcall_free_status(botcall_new_running_user(e, &u, WAIT_MS));
     Sath__V1__DeleteMeRequest dq = SATH__V1__DELETE_ME_REQUEST__INIT;
     dq.password = (char *)"correct horse battery";
     Sath__V1__DeleteMeResponse *dr = NULL;
@@ -718,12 +592,9 @@ static void logs_rotation_tail_since(void **state)
 {
     botenv *e = *state;
     botuser u;
-    int rc;
-    assert_int_equal(botuser_new(e, &u), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(start(&u, &rc));
-    assert_true(logs_have(&u, "burst line 2999", WAIT_MS));
-    Sath__V1__GetBotLogsResponse *r = logs(&u, 5000, 0);
+    botcall_new_started_user(e, &u);
+    assert_true(botcall_log_line(&u, "burst line 2999", NULL, 0, WAIT_MS));
+    Sath__V1__GetBotLogsResponse *r = botcall_logs(&u, 5000, 0);
     int next = 0;
     for (size_t i = 0; i < r->n_lines; i++) {
         int n;
@@ -734,13 +605,13 @@ static void logs_rotation_tail_since(void **state)
     }
     assert_int_equal(next, 3000);
     sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
-    r = logs(&u, 10, 0);
+    r = botcall_logs(&u, 10, 0);
     assert_int_equal(r->n_lines, 10);
     assert_string_equal(r->lines[0]->stream, "stdout");
     int64_t last_ms = r->lines[9]->time->seconds * 1000 + r->lines[9]->time->nanos / 1000000;
     sath__v1__get_bot_logs_response__free_unpacked(r, NULL);
     sleep_ms(500);
-    r = logs(&u, 5000, last_ms + 1);
+    r = botcall_logs(&u, 5000, last_ms + 1);
     assert_true(r->n_lines >= 2 && r->n_lines < 30);
     for (size_t i = 0; i < r->n_lines; i++)
         assert_true(r->lines[i]->time->seconds * 1000 + r->lines[i]->time->nanos / 1000000 > last_ms);
@@ -782,13 +653,9 @@ static void follow_until_run_ends(void **state)
 {
     botenv *e = *state;
     botuser u, b;
-    int rc;
-    assert_int_equal(botuser_new(e, &u), 0);
+    botcall_free_status(botcall_new_running_user(e, &u, WAIT_MS));
     assert_int_equal(botuser_new(e, &b), 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(start(&u, &rc));
-    free_status(botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS));
-    assert_true(logs_have(&u, "tick 2", WAIT_MS));
+    assert_true(botcall_log_line(&u, "tick 2", NULL, 0, WAIT_MS));
     follower f = {.u = &u};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, follow_main, &f), 0);
@@ -797,7 +664,7 @@ static void follow_until_run_ends(void **state)
     if (f.ticks < 6)
         fprintf(stderr, "follow: rc %d lines %zu ticks %d (sathd log %s)\n", f.rc, f.lines, f.ticks, e->sathd.log_path);
     assert_true(f.ticks >= 6); /* live lines, not just the tail of 1 */
-    free_status(stop(&u, &rc));
+    botcall_free_status(botcall(&u, "stop"));
     pthread_join(th, NULL);
     assert_int_equal(f.rc, SATH_OK);
     assert_true(f.saw_stop);
@@ -834,8 +701,12 @@ static size_t on_body(char *p, size_t sz, size_t n, void *arg)
     for (const char *q = f->buf; (q = strstr(q, "\"text\":\"tick ")) != NULL; q++)
         ticks++;
     if (!f->stopped && ticks >= f->stop_after_ticks) {
-        int rc;
-        free_status(stop(f->u, &rc)); /* the run ends: the stream must end too */
+        /* the run ends: the stream must end too (no cmocka assert in here: it would
+         * longjmp out of libcurl; a stop that failed shows as a stream that never ends) */
+        Sath__V1__StopBotRequest req = SATH__V1__STOP_BOT_REQUEST__INIT;
+        Sath__V1__BotStatus *st = NULL;
+        sath_bot_stop_bot(f->u->c, &req, &st, NULL);
+        botcall_free_status(st);
         f->stopped = 1;
     }
     return sz * n;
@@ -847,12 +718,8 @@ static void rest_follow_ndjson(void **state)
 {
     botenv *e = *state;
     botuser u;
-    int rc;
-    assert_int_equal(botuser_new(e, &u), 0);
     assert_true(e->sathd.http_port > 0);
-    assert_int_equal(botuser_config(&u, 1, 50000, 0), SATH_OK);
-    free_status(start(&u, &rc));
-    free_status(botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS));
+    botcall_free_status(botcall_new_running_user(e, &u, WAIT_MS));
     Sath__V1__LoginRequest lq = SATH__V1__LOGIN_REQUEST__INIT;
     lq.email = u.email;
     lq.password = (char *)"correct horse battery";

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +23,7 @@
 #include <jansson.h>
 
 #include "child_run.h"
+#include "fake_proc.h"
 
 typedef struct fixture {
     pid_t server_pid;
@@ -50,31 +50,8 @@ static void run(const fixture *f, const char *input, result *r, ...)
 
 static int start_server(fixture *f)
 {
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
     char *argv[] = {(char *)"/usr/bin/python3", (char *)SATH_FAKE_SERVER, NULL};
-    char *envp[] = {NULL};
-    int rc = posix_spawn(&f->server_pid, argv[0], &fa, NULL, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0)
-        return -1;
-    f->to_server = in[1];
-    FILE *r = fdopen(out[0], "r");
-    int port = 0;
-    if (!r || fscanf(r, "PORT %d", &port) != 1)
-        return -1;
-    fclose(r);
-    snprintf(f->target, sizeof f->target, "127.0.0.1:%d", port);
-    return 0;
+    return fake_proc_start(argv, &f->server_pid, &f->to_server, f->target, sizeof f->target);
 }
 
 static int group_setup(void **state)

@@ -27,7 +27,7 @@
 #include <jansson.h>
 
 #include "agentenv.h"
-#include "botenv.h"
+#include "botcalls.h"
 #include "child_run.h"
 
 #define BOT_ARGS "--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01"
@@ -101,21 +101,14 @@ static int teardown(void **state)
  * waits for its final report; returns the stopped status (caller frees). */
 static Sath__V1__BotStatus *run_until_trades(fx *f, size_t trades)
 {
-    Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
-    Sath__V1__BotStatus *st = NULL;
-    assert_int_equal(sath_bot_start_bot(f->b.u.c, &req, &st, NULL), SATH_OK);
+    Sath__V1__BotStatus *st = botcall(&f->b.u, "start");
     char run[37], q[300];
     snprintf(run, sizeof run, "%s", st->run_id);
     sath__v1__bot_status__free_unpacked(st, NULL);
     snprintf(q, sizeof q, "SELECT qty FROM bot_trade WHERE run_id = '%s'", run);
     assert_true(influx_wait_rows(f->b.env.db, q, trades, 40000) >= trades);
 
-    Sath__V1__StopBotRequest sr = SATH__V1__STOP_BOT_REQUEST__INIT;
-    assert_int_equal(sath_bot_stop_bot(f->b.u.c, &sr, &st, NULL), SATH_OK);
-    sath__v1__bot_status__free_unpacked(st, NULL);
-    st = botuser_wait(&f->b.u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, 20000);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
+    st = botcall_stop_wait(&f->b.u, 20000);
     assert_int_equal(st->last_exit_code, 0);
     /* the final report's equity point is the last thing the run writes */
     snprintf(q, sizeof q, "SELECT equity FROM bot_equity WHERE run_id = '%s' AND final = 1", run);

@@ -23,25 +23,19 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build/dev}" && pwd)
 n=${2:-20}
 engine=${3:-docker}
-orch=$build/server/orchestrator/sath-orchestrator
-standin=$build/server/orchestrator/sath-bot-standin
-sathd=$build/server/main/sathd
-for b in "$orch" "$standin" "$sathd"; do
-  [ -x "$b" ] || { echo "missing $b (build it first)" >&2; exit 1; }
-done
-
+. "$root/tests/fixtures/orchbench.sh"
+orchbench_bins "$build"
 work=$(mktemp -d /tmp/sath-bench-docker.XXXXXX)
 chmod 755 "$work"
-port=$(( 20000 + RANDOM % 20000 ))
 orch_pid=""
 finish() {
   [ -n "$orch_pid" ] && { kill -TERM "$orch_pid" 2>/dev/null || true; wait "$orch_pid" 2>/dev/null || true; }
   "$root/tests/fixtures/engines.sh" stop "$work/engines" || true
-  SATH_TEST_PG_PORT=$port "$root/tests/fixtures/services.sh" stop "$work/svc" || true
+  orchbench_db_stop "$work/svc"
   rm -rf "$work"
 }
 trap finish EXIT
-eval "$(SATH_TEST_PG_PORT=$port "$root/tests/fixtures/services.sh" start "$work/svc")"
+orchbench_db_start "$work/svc"
 eval "$("$root/tests/fixtures/engines.sh" start "$work/engines")"
 backend=docker network=none
 case "$engine" in
@@ -53,19 +47,7 @@ sock=${host#unix://}
 api() { curl -sS --unix-socket "$sock" "http://localhost/v1.41$1"; }
 SATH_DOCKER_HOST=$host SATH_BOT_IMAGE=sath-standin:bench "$root/scripts/bot-image.sh" \
   --program "$standin" >&2
-
-export SATH_DATABASE_URL=$SATH_TEST_DATABASE_URL SATH_REDIS_URL=$SATH_TEST_REDIS_URL
-export SATH_JWT_ED25519_KEY=$(head -c32 /dev/urandom | base64 -w0)
-export SATH_ENCRYPTION_KEYS="k1:$(head -c32 /dev/urandom | base64 -w0)"
-"$sathd" migrate 2>/dev/null
-psql -q "$SATH_DATABASE_URL" >/dev/null <<SQL
-WITH u AS (INSERT INTO users (email, password_hash)
-           SELECT 'dbench' || g || '@example.com', 'x' FROM generate_series(1, $n) g RETURNING id)
-INSERT INTO bot_instances (user_id, config, config_version)
-SELECT id, '{"symbols":["BTCUSDT"]}', 0 FROM u;
-SELECT count(sath_bot_desire(user_id, 'running', true, 'paper', '')) FROM bot_instances;
-SQL
-n_status() { psql -qtA "$SATH_DATABASE_URL" -c "SELECT count(*) FROM bot_instances WHERE status = '$1'"; }
+orchbench_seed "$n" dbench
 ms() { date +%s%3N; }
 tree_rss_kb() { # RSS of the processes whose command matches $1 (pgrep -f pattern), summed
   local t=0 p r
@@ -87,7 +69,7 @@ t0=$(ms)
 orch_pid=$!
 peak=0
 while :; do
-  up=$(n_status running)
+  up=$(orchbench_count running)
   r=$(awk '/^VmRSS/ {print $2}' "/proc/$orch_pid/status")
   [ "$r" -gt "$peak" ] && peak=$r
   [ "$up" -ge "$n" ] && break
@@ -111,8 +93,8 @@ sleep 10
 steady=$(awk -v c0="$c0" -v k="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15 - c0) / k / 10 * 100}' "/proc/$orch_pid/stat")
 
 t2=$(ms)
-psql -q "$SATH_DATABASE_URL" -c "SELECT count(sath_bot_desire(user_id, 'stopped', true, 'paper', '')) FROM bot_instances" >/dev/null
-while [ "$(n_status stopped)" -lt "$n" ]; do
+orchbench_stop_all
+while [ "$(orchbench_count stopped)" -lt "$n" ]; do
   if [ $(( $(ms) - t2 )) -gt 300000 ]; then echo "timeout stopping" >&2; exit 1; fi
   sleep 0.1
 done

@@ -6,15 +6,15 @@
  * sath-bot-standin, packed into an image by scripts/bot-image.sh --program (the binary and
  * the libraries ldd finds; no registry), so the image path operators use is the one tested.
  *
- * Covered: config -> start -> RUNNING with a container id, logs shipped through Redis, the
- * run token read by the bot from its file and absent from `docker inspect`, restart -> a
- * new container replaces the old one (never two), stop -> STOPPED with exit 0, token
- * revoked; a crashing bot restarted with backoff and then FAILED with its exit code; the
- * orchestrator SIGKILLed while a bot runs -> restarted -> the same container adopted,
- * none duplicated.
+ * The scenarios are tests/bots/botscenario.c's, shared with the swarm backend; this file
+ * says what the engine must show at each step.  Covered: config -> start -> RUNNING with a
+ * container id, logs shipped through Redis, the run token read by the bot from its file
+ * and absent from `docker inspect`, restart -> a new container replaces the old one (never
+ * two), stop -> STOPPED with exit 0, token revoked; a crashing bot restarted with backoff
+ * by the orchestrator and then FAILED with its exit code; the orchestrator SIGKILLed while
+ * a bot runs -> restarted -> the same container adopted, none duplicated.
  */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,8 +27,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "botcalls.h"
-#include "botenv.h"
+#include "botscenario.h"
 #include "docker_api.h"
 
 #define WAIT_MS 30000
@@ -78,164 +77,94 @@ static int containers_of(const char *user, json_t **first)
     return n;
 }
 
-/* RUNNING with a container id, in a run other than `not_run` and a container other than
- * `not_cid` (NULL: any), within WAIT_MS.  (Right after a restart the status may already
- * name the new run while the old container is still being replaced.) */
-static Sath__V1__BotStatus *wait_running_run(botuser *u, const char *not_run, const char *not_cid)
+static json_t *container_status(json_t *container, const char *key)
 {
-    return botcall_wait_running(u, 64, not_run, not_cid, WAIT_MS);
+    return json_object_get(json_object_get(container, "State"), key);
 }
 
-static void lifecycle(void **state)
+static json_t *inspect(const char *user, const char *cid, json_t **labels)
 {
-    botenv *e = *state;
-    botuser u;
-    botcall_new_started_user(e, &u);
-    Sath__V1__BotStatus *st = wait_running_run(&u, NULL, NULL);
-    assert_non_null(st);
-    assert_string_equal(st->backend, "docker");
-    char run1[37], cid1[65];
-    snprintf(run1, sizeof run1, "%s", st->run_id);
-    snprintf(cid1, sizeof cid1, "%s", st->container_id);
-    botcall_free_status(st);
-
-    /* the engine has exactly that container, labelled for the user and the run */
     json_t *j;
-    assert_int_equal(containers_of(u.id, &j), 1);
-    assert_string_equal(json_string_value(json_object_get(j, "Id")), cid1);
-    json_t *labels = json_object_get(json_object_get(j, "Config"), "Labels");
-    assert_string_equal(json_string_value(json_object_get(labels, "sath.run")), run1);
-    assert_string_equal(json_string_value(json_object_get(labels, "sath.mode")), "paper");
-    char *all = json_dumps(j, JSON_COMPACT);
-    assert_null(strstr(all, "sathrt_")); /* no run token anywhere in inspect */
-    assert_non_null(strstr(all, "SATH_RUN_TOKEN_FILE=/run/secrets/sath_run_token"));
-    free(all);
-    json_decref(j);
-
-    /* the bot read its token (it logs only the length), and its lines reached sathd */
-    char line[512];
-    assert_true(botcall_log_line(&u, "standin bot started", line, sizeof line, WAIT_MS));
-    assert_non_null(strstr(line, run1));
-    assert_null(strstr(line, "\"token_bytes\":0"));
-    assert_non_null(strstr(line, "\"token_bytes\":"));
-    assert_true(botcall_log_line(&u, "tick 1", line, sizeof line, WAIT_MS));
-
-    /* restart: a new run in a new container, the old one gone */
-    st = botcall(&u, "restart");
-    assert_string_not_equal(st->run_id, run1);
-    botcall_free_status(st);
-    st = wait_running_run(&u, run1, cid1);
-    assert_non_null(st);
-    assert_string_not_equal(st->container_id, cid1);
-    botcall_free_status(st);
-    assert_int_equal(containers_of(u.id, NULL), 1);
-    assert_true(botcall_log_line(&u, "standin bot stopping on SIGTERM", line, sizeof line, WAIT_MS));
-
-    /* stop: STOPPED, exit 0, the container kept for its status, tokens revoked */
-    botcall_free_status(botcall(&u, "stop"));
-    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    assert_int_equal(st->last_exit_code, 0);
-    botcall_free_status(st);
-    assert_true(containers_of(u.id, &j) <= 1);
-    if (j) {
-        const char *status = json_string_value(json_object_get(json_object_get(j, "State"), "Status"));
-        assert_string_not_equal(status, "running");
-        json_decref(j);
-    }
-    botcall_assert_runs_ended(e, u.id);
-    botuser_free(&u);
-}
-
-/* exits 7 each time: restarted with growing delays, FAILED after the limit. */
-static void crash_backoff_failed(void **state)
-{
-    botuser u;
-    botcall_new_started_user(*state, &u);
-    Sath__V1__BotStatus *st = botcall_wait_failed(&u, 7, 60000);
-    assert_true(st->restarts >= 2);
-    botcall_free_status(st);
-    sleep_ms(1000); /* FAILED stays FAILED, and no container is left running */
-    st = botuser_status(&u);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_FAILED);
-    botcall_free_status(st);
-    json_t *j;
-    assert_true(containers_of(u.id, &j) <= 1);
-    if (j) {
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "State"), "ExitCode")),
-                         7);
-        json_decref(j);
-    }
-    char line[512];
-    assert_true(botcall_log_line(&u, "crashing with code 7", line, sizeof line, 5000));
-    botuser_free(&u);
-}
-
-/* SIGKILL the orchestrator while the bot runs: the bot keeps running; the next
- * orchestrator adopts the same container, never a second one. */
-static void orchestrator_killed_readopts(void **state)
-{
-    botenv *e = *state;
-    botuser u;
-    botcall_new_started_user(e, &u);
-    Sath__V1__BotStatus *st = wait_running_run(&u, NULL, NULL);
-    assert_non_null(st);
-    char run[37], cid[65];
-    snprintf(run, sizeof run, "%s", st->run_id);
-    snprintf(cid, sizeof cid, "%s", st->container_id);
-    botcall_free_status(st);
-
-    botenv_orch_kill(e, SIGKILL);
-    sleep_ms(1000);
-    json_t *j;
-    assert_int_equal(containers_of(u.id, &j), 1);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "State"), "Status")), "running");
-    json_decref(j);
-
-    assert_int_equal(botenv_orch_start(e), 0);
-    sleep_ms(2000); /* several polls */
-    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
-    assert_non_null(st);
-    assert_string_equal(st->run_id, run);
-    assert_string_equal(st->container_id, cid);
-    botcall_free_status(st);
-    assert_int_equal(containers_of(u.id, &j), 1);
+    assert_int_equal(containers_of(user, &j), 1);
     assert_string_equal(json_string_value(json_object_get(j, "Id")), cid);
-    json_decref(j);
-    char line[512];
-    assert_true(botcall_log_line(&u, "tick 5", line, sizeof line, WAIT_MS)); /* still shipping */
-
-    botcall_free_status(botcall(&u, "stop"));
-    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    botcall_free_status(st);
-    botuser_free(&u);
+    *labels = json_object_get(json_object_get(j, "Config"), "Labels");
+    return j;
 }
+
+/* restart: a new run in a new container, the old one gone after its goodbye */
+static void restarted(botuser *u, const char *old_run, const char *old_cid)
+{
+    Sath__V1__BotStatus *st = botcall_wait_running(u, 64, old_run, old_cid, WAIT_MS);
+    assert_non_null(st);
+    assert_string_not_equal(st->container_id, old_cid);
+    botcall_free_status(st);
+    assert_int_equal(containers_of(u->id, NULL), 1);
+    char line[512];
+    assert_true(botcall_log_line(u, "standin bot stopping on SIGTERM", line, sizeof line, WAIT_MS));
+}
+
+/* stopped: the container kept for its status (or gone), never running */
+static void stopped(const Sath__V1__BotStatus *st, const char *user, const char *cid)
+{
+    (void)st;
+    (void)cid;
+    json_t *j;
+    assert_true(containers_of(user, &j) <= 1);
+    if (j) {
+        assert_string_not_equal(json_string_value(container_status(j, "Status")), "running");
+        json_decref(j);
+    }
+}
+
+/* exits 7 each time: the orchestrator restarted it with growing delays, then gave up; no
+ * container is left running */
+static void failed(botuser *u, const Sath__V1__BotStatus *st)
+{
+    (void)st;
+    json_t *j;
+    assert_true(containers_of(u->id, &j) <= 1);
+    if (j) {
+        assert_int_equal(json_integer_value(container_status(j, "ExitCode")), 7);
+        json_decref(j);
+    }
+}
+
+/* exactly the one container, running; the container id itself is what proves it was
+ * adopted rather than recreated */
+static int alive(const char *user, const char *cid)
+{
+    json_t *labels, *j = inspect(user, cid, &labels);
+    assert_string_equal(json_string_value(container_status(j, "Status")), "running");
+    json_decref(j);
+    return 1;
+}
+
+static const botscenario_backend docker_backend = {
+    .name = "docker",
+    .handle_len = 64,
+    .wait_ms = WAIT_MS,
+    .fail_ms = 60000,
+    .inspect = inspect,
+    .restarted = restarted,
+    .stopped = stopped,
+    .failed = failed,
+    .alive = alive,
+};
 
 int main(int argc, char **argv)
 {
     g_engine = argc > 1 ? argv[1] : "docker";
     const char *var = strcmp(g_engine, "podman") == 0 ? "SATH_TEST_PODMAN_HOST"
                                                       : "SATH_TEST_DOCKER_HOST";
-    if (!(g_host = botcall_engine_image(var, IMAGE)))
+    if (!(g_api = botscenario_engine(var, IMAGE, &g_host)))
         return 1;
-    char err[256];
-    if (sathd_docker_open(g_host, &g_api, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", g_host, err);
-        return 1;
-    }
     make_env();
+    const botscenario_case normal = {&docker_backend, orch_env};
+    const botscenario_case crashing = {&docker_backend, crash_env};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_prestate_setup_teardown(lifecycle, botenv_setup, botenv_teardown, (void *)orch_env),
-        cmocka_unit_test_prestate_setup_teardown(crash_backoff_failed, botenv_setup, botenv_teardown,
-                                                 (void *)crash_env),
-        cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, botenv_setup, botenv_teardown,
-                                                 (void *)orch_env),
+        BOTSCENARIO_TESTS(&normal, &crashing, "crash_backoff_failed"),
     };
     int rc = cmocka_run_group_tests_name(g_engine, tests, NULL, NULL);
-    sathd_docker_close(g_api);
-    curl_global_cleanup();
+    botscenario_engine_close(g_api);
     return rc;
 }

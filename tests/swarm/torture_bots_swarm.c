@@ -4,6 +4,8 @@
  * on the one-node swarm of tests/fixtures/engines.sh (SATH_TEST_SWARM_HOST).  The bot is
  * sath-bot-standin packed by scripts/bot-image.sh --program.
  *
+ * The life-cycle scenarios are tests/bots/botscenario.c's, shared with the docker backend;
+ * this file says what the engine must show at each step, and adds what only a swarm does.
  * Covered: start -> RUNNING with the service id and the node's host name, one service
  * labelled for the user and run, the token a secret (absent from the service's inspect),
  * logs through Redis; restart -> the same service ForceUpdated to the new run; stop ->
@@ -13,7 +15,6 @@
  * constraint no node satisfies -> STARTING with the engine's reason.
  */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,8 +27,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "botcalls.h"
-#include "botenv.h"
+#include "botscenario.h"
 #include "docker_api.h"
 
 #define WAIT_MS 40000
@@ -114,39 +114,32 @@ static void node_hostname(char *out, size_t len)
     json_decref(list);
 }
 
-static Sath__V1__BotStatus *wait_running_run(botuser *u, const char *not_run)
+static json_t *spec_get(json_t *service, const char *key)
 {
-    return botcall_wait_running(u, 25, not_run, NULL, WAIT_MS);
+    return json_object_get(json_object_get(service, "Spec"), key);
 }
 
-static void lifecycle(void **state)
+static json_t *inspect(const char *user, const char *sid, json_t **labels)
 {
-    botenv *e = *state;
-    botuser u;
-    botcall_new_started_user(e, &u);
-    Sath__V1__BotStatus *st = wait_running_run(&u, NULL);
-    assert_non_null(st);
-    assert_string_equal(st->backend, "swarm");
+    assert_int_equal(services_of(user), 1);
+    json_t *j = service_of(user);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "ID")), sid);
+    *labels = spec_get(j, "Labels");
+    return j;
+}
+
+/* placed on the node it reports; limited, hardened, restarted by the engine, the token a
+ * secret; its task runs */
+static void running_hardened(const Sath__V1__BotStatus *st, json_t *service)
+{
+    const char *sid = st->container_id;
     /* the node the engine placed the task on, by its host name */
     char host[256];
     node_hostname(host, sizeof host);
     assert_non_null(st->node);
     assert_string_equal(st->node, host);
-    char run1[37], sid[32];
-    snprintf(run1, sizeof run1, "%s", st->run_id);
-    snprintf(sid, sizeof sid, "%s", st->container_id);
-    botcall_free_status(st);
-
-    /* exactly that service, labelled, limited, hardened, the token a secret */
-    assert_int_equal(services_of(u.id), 1);
-    json_t *j = service_of(u.id);
-    assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "ID")), sid);
-    json_t *spec = json_object_get(j, "Spec");
-    json_t *labels = json_object_get(spec, "Labels");
-    assert_string_equal(json_string_value(json_object_get(labels, "sath.run")), run1);
-    assert_string_equal(json_string_value(json_object_get(labels, "sath.mode")), "paper");
-    json_t *tt = json_object_get(spec, "TaskTemplate");
+    json_t *tt = spec_get(service, "TaskTemplate");
     json_t *cs = json_object_get(tt, "ContainerSpec");
     assert_true(json_is_true(json_object_get(cs, "ReadOnly")));
     assert_string_equal(json_string_value(json_array_get(json_object_get(cs, "CapabilityDrop"), 0)),
@@ -158,36 +151,23 @@ static void lifecycle(void **state)
                                                           "Condition")),
                         "on-failure");
     assert_int_equal(json_array_size(json_object_get(cs, "Secrets")), 1);
-    char *all = json_dumps(j, JSON_COMPACT);
-    assert_null(strstr(all, "sathrt_"));
-    assert_non_null(strstr(all, "SATH_RUN_TOKEN_FILE=/run/secrets/sath_run_token"));
-    free(all);
-    json_decref(j);
+    int n_running;
+    assert_true(tasks_of(sid, &n_running) >= 1);
+    assert_int_equal(n_running, 1);
+}
 
-    /* the task runs; the bot read its token from the secret; its lines reached sathd */
-    int running;
-    assert_true(tasks_of(sid, &running) >= 1);
-    assert_int_equal(running, 1);
-    char line[512];
-    assert_true(botcall_log_line(&u, "standin bot started", line, sizeof line, WAIT_MS));
-    assert_non_null(strstr(line, run1));
-    assert_null(strstr(line, "\"token_bytes\":0"));
-    assert_true(botcall_log_line(&u, "tick 1", line, sizeof line, WAIT_MS));
-
-    /* restart: the same service, ForceUpdated to the new run */
-    st = botcall(&u, "restart");
-    assert_string_not_equal(st->run_id, run1);
-    botcall_free_status(st);
+/* restart: the same service, ForceUpdated to the new run; the old task goes */
+static void restarted(botuser *u, const char *old_run, const char *sid)
+{
     /* (right after RestartBot the status names the new run while the orchestrator has not
      * acted yet: wait for the service itself to carry it) */
     char run2[37] = "";
     for (int waited = 0; waited < WAIT_MS && !*run2; waited += 200) {
-        st = wait_running_run(&u, run1);
+        Sath__V1__BotStatus *st = botcall_wait_running(u, 25, old_run, NULL, WAIT_MS);
         assert_non_null(st);
         assert_string_equal(st->container_id, sid);
-        j = service_of(u.id);
-        const char *lab = json_string_value(json_object_get(
-            json_object_get(json_object_get(j, "Spec"), "Labels"), "sath.run"));
+        json_t *j = service_of(u->id);
+        const char *lab = json_string_value(json_object_get(spec_get(j, "Labels"), "sath.run"));
         if (lab && strcmp(lab, st->run_id) == 0)
             snprintf(run2, sizeof run2, "%s", lab);
         json_decref(j);
@@ -196,106 +176,78 @@ static void lifecycle(void **state)
             sleep_ms(200);
     }
     assert_true(*run2);
-    assert_int_equal(services_of(u.id), 1);
-    j = service_of(u.id);
-    assert_true(json_integer_value(json_object_get(
-                    json_object_get(json_object_get(j, "Spec"), "TaskTemplate"), "ForceUpdate")) >= 1);
+    assert_int_equal(services_of(u->id), 1);
+    json_t *j = service_of(u->id);
+    assert_true(json_integer_value(json_object_get(spec_get(j, "TaskTemplate"), "ForceUpdate")) >= 1);
     json_decref(j);
-    for (int waited = 0; waited < WAIT_MS; waited += 200) { /* the old task goes */
-        if (tasks_of(sid, &running) >= 2 && running == 1)
+    int n_running = 0;
+    for (int waited = 0; waited < WAIT_MS; waited += 200) {
+        if (tasks_of(sid, &n_running) >= 2 && n_running == 1)
             break;
         sleep_ms(200);
     }
-    assert_int_equal(running, 1);
-
-    /* stop: scaled to 0, STOPPED with exit 0, tokens revoked */
-    botcall_free_status(botcall(&u, "stop"));
-    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
-    assert_non_null(st);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    assert_int_equal(st->last_exit_code, 0);
-    assert_string_equal(st->node, ""); /* not running anywhere */
-    assert_int_equal(st->restarts, 0);  /* it never crashed */
-    botcall_free_status(st);
-    j = service_of(u.id);
-    if (j) { /* kept at 0 or removed: never running */
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
-                             json_object_get(j, "Spec"), "Mode"), "Replicated"), "Replicas")), 0);
-        json_decref(j);
-        tasks_of(sid, &running);
-        assert_int_equal(running, 0);
-    }
-    botcall_assert_runs_ended(e, u.id);
-    botuser_free(&u);
+    assert_int_equal(n_running, 1);
 }
 
-/* exits 7 each time: the ENGINE restarts it (several tasks), and once its policy gives up
- * the bot is FAILED with the exit code, not restarted again by the orchestrator. */
-static void crash_engine_restarts(void **state)
+/* stopped: scaled to 0 or removed, never running */
+static void stopped(const Sath__V1__BotStatus *st, const char *user, const char *sid)
 {
-    botuser u;
-    botcall_new_started_user(*state, &u);
-    Sath__V1__BotStatus *st = botcall_wait_failed(&u, 7, 90000);
+    assert_string_equal(st->node, ""); /* not running anywhere */
+    json_t *j = service_of(user);
+    if (j) {
+        assert_int_equal(json_integer_value(json_object_get(
+                             json_object_get(spec_get(j, "Mode"), "Replicated"), "Replicas")), 0);
+        json_decref(j);
+        int n_running;
+        tasks_of(sid, &n_running);
+        assert_int_equal(n_running, 0);
+    }
+}
+
+/* exits 7 each time: the ENGINE restarted it (several tasks), and once its policy gave up
+ * the bot is FAILED, not restarted again by the orchestrator */
+static void failed(botuser *u, const Sath__V1__BotStatus *st)
+{
     assert_non_null(strstr(st->message, "engine"));
-    /* the engine's restarts of the run are the bot's restarts (MaxAttempts 3: its tasks
-     * beyond the first, at least two of which the orchestrator saw) */
-    assert_true(st->restarts >= 2);
+    /* (the engine's restarts of the run count as the bot's: MaxAttempts 3, its tasks beyond
+     * the first, at least two of which the orchestrator saw; botscenario asserts >= 2) */
     char sid[32];
     snprintf(sid, sizeof sid, "%s", st->container_id);
-    botcall_free_status(st);
-    json_t *j = service_of(u.id);
+    json_t *j = service_of(u->id);
     if (j) {
         snprintf(sid, sizeof sid, "%s", json_string_value(json_object_get(j, "ID")));
         json_decref(j);
     }
-    int running;
+    int n_running;
     if (*sid && j) {
-        assert_true(tasks_of(sid, &running) >= 3); /* MaxAttempts 3: the engine retried */
-        assert_int_equal(running, 0);
+        assert_true(tasks_of(sid, &n_running) >= 3); /* MaxAttempts 3: the engine retried */
+        assert_int_equal(n_running, 0);
     }
-    char line[512];
-    assert_true(botcall_log_line(&u, "crashing with code 7", line, sizeof line, 5000));
-    botuser_free(&u);
 }
 
-static void orchestrator_killed_readopts(void **state)
+/* exactly the one service, its one task running; the count of tasks is the generation
+ * (a recreated bot would be a new task) */
+static int alive(const char *user, const char *sid)
 {
-    botenv *e = *state;
-    botuser u;
-    botcall_new_started_user(e, &u);
-    Sath__V1__BotStatus *st = wait_running_run(&u, NULL);
-    assert_non_null(st);
-    char run[37], sid[32];
-    snprintf(run, sizeof run, "%s", st->run_id);
-    snprintf(sid, sizeof sid, "%s", st->container_id);
-    botcall_free_status(st);
-    int running, tasks = tasks_of(sid, &running);
-
-    botenv_orch_kill(e, SIGKILL);
-    sleep_ms(1000);
-    assert_int_equal(services_of(u.id), 1);
-    tasks_of(sid, &running);
-    assert_int_equal(running, 1);
-
-    assert_int_equal(botenv_orch_start(e), 0);
-    sleep_ms(2000);
-    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_RUNNING, WAIT_MS);
-    assert_non_null(st);
-    assert_string_equal(st->run_id, run);
-    assert_string_equal(st->container_id, sid);
-    botcall_free_status(st);
-    assert_int_equal(services_of(u.id), 1);
-    assert_int_equal(tasks_of(sid, &running), tasks); /* the same task: nothing recreated */
-    assert_int_equal(running, 1);
-    char line[512];
-    assert_true(botcall_log_line(&u, "tick 5", line, sizeof line, WAIT_MS));
-
-    botcall_free_status(botcall(&u, "stop"));
-    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    botcall_free_status(st);
-    botuser_free(&u);
+    json_t *labels, *j = inspect(user, sid, &labels);
+    json_decref(j);
+    int n_running, tasks = tasks_of(sid, &n_running);
+    assert_int_equal(n_running, 1);
+    return tasks;
 }
+
+static const botscenario_backend swarm_backend = {
+    .name = "swarm",
+    .handle_len = 25,
+    .wait_ms = WAIT_MS,
+    .fail_ms = 90000,
+    .inspect = inspect,
+    .running = running_hardened,
+    .restarted = restarted,
+    .stopped = stopped,
+    .failed = failed,
+    .alive = alive,
+};
 
 /* A constraint no node satisfies: the service exists, its task stays pending, and
  * GetBotStatus says STARTING with the engine's reason; stop still works. */
@@ -324,34 +276,23 @@ static void placement_unsatisfiable(void **state)
     botcall_free_status(st);
     assert_int_equal(services_of(u.id), 1);
 
-    botcall_free_status(botcall(&u, "stop"));
-    st = botuser_wait(&u, SATH__V1__BOT_STATE__BOT_STATE_STOPPED, WAIT_MS);
-    assert_int_equal(st->state, SATH__V1__BOT_STATE__BOT_STATE_STOPPED);
-    botcall_free_status(st);
+    botcall_free_status(botcall_stop_wait(&u, WAIT_MS));
     botuser_free(&u);
 }
 
 int main(void)
 {
-    if (!(g_host = botcall_engine_image("SATH_TEST_SWARM_HOST", IMAGE)))
+    if (!(g_api = botscenario_engine("SATH_TEST_SWARM_HOST", IMAGE, &g_host)))
         return 1;
-    char err[256];
-    if (sathd_docker_open(g_host, &g_api, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", g_host, err);
-        return 1;
-    }
     make_env();
+    const botscenario_case normal = {&swarm_backend, orch_env};
+    const botscenario_case crashing = {&swarm_backend, crash_env};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_prestate_setup_teardown(lifecycle, botenv_setup, botenv_teardown, (void *)orch_env),
-        cmocka_unit_test_prestate_setup_teardown(crash_engine_restarts, botenv_setup, botenv_teardown,
-                                                 (void *)crash_env),
-        cmocka_unit_test_prestate_setup_teardown(orchestrator_killed_readopts, botenv_setup,
-                                                 botenv_teardown, (void *)orch_env),
+        BOTSCENARIO_TESTS(&normal, &crashing, "crash_engine_restarts"),
         cmocka_unit_test_prestate_setup_teardown(placement_unsatisfiable, botenv_setup,
                                                  botenv_teardown, (void *)placement_env),
     };
     int rc = cmocka_run_group_tests_name("swarm", tests, NULL, NULL);
-    sathd_docker_close(g_api);
-    curl_global_cleanup();
+    botscenario_engine_close(g_api);
     return rc;
 }
