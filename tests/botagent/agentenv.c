@@ -3,14 +3,11 @@
  */
 #include "agentenv.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,10 +110,7 @@ size_t influx_wait_rows(const char *db, const char *q, size_t want, int timeout_
 void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args)
 {
     memset(e, 0, sizeof *e);
-    int port = free_port();
     size_t k = 0;
-    snprintf(e->grpc, sizeof e->grpc, "SATH_GRPC_ADDR=127.0.0.1:%d", port);
-    e->sathd[k++] = e->grpc;
     if (with_influx && influx_url()) {
         influx_db_name(e->db);
         snprintf(e->influx, sizeof e->influx, "SATH_INFLUX_URL=%s", influx_url());
@@ -125,12 +119,10 @@ void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args)
         e->sathd[k++] = e->db_env;
     }
     snprintf(e->prog, sizeof e->prog, "SATH_BOT_PROGRAM=%s", getenv("SATH_BOT_BIN"));
-    snprintf(e->addr, sizeof e->addr, "SATH_BOT_SATHD_ADDR=127.0.0.1:%d", port);
     snprintf(e->args, sizeof e->args, "SATH_BOT_ARGS=%s", bot_args);
     e->orch[0] = e->prog;
-    e->orch[1] = e->addr;
-    e->orch[2] = e->args;
-    e->orch[3] = "SATH_BOT_MEMORY_BYTES=0";
+    e->orch[1] = e->args;
+    e->orch[2] = "SATH_BOT_MEMORY_BYTES=0";
 }
 
 int botrun_fx_start(botrun_fx *x, int with_influx, const char *bot_args)
@@ -143,20 +135,6 @@ void botrun_fx_stop(botrun_fx *x)
 {
     botuser_free(&x->u);
     botenv_stop(&x->e);
-}
-
-int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof a;
-    int port = -1;
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &l) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
 }
 
 int seed_run(const sathd_proc *p, const char *user_id, const char *token, char run_id[37])

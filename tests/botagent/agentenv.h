@@ -22,15 +22,16 @@ size_t influx_rows(const char *db, const char *q);
 /* Polls until influx_rows(q) >= want or timeout; returns the last count. */
 size_t influx_wait_rows(const char *db, const char *q, size_t want, int timeout_ms);
 
-/* The environment of sathd and sath-orchestrator for a run of the real sath-bot: sathd on
- * a fixed free port (so a restarted sathd is where the bot looks), InfluxDB when
- * with_influx (database `db`), sath-bot as the program with `bot_args`, and no
- * address-space limit (ASan builds of the bot reserve terabytes of shadow). */
+/* The environment of sathd and sath-orchestrator for a run of the real sath-bot: InfluxDB
+ * when with_influx (database `db`), sath-bot as the program with `bot_args`, and no
+ * address-space limit (ASan builds of the bot reserve terabytes of shadow).  sathd binds
+ * port 0; botenv gives the orchestrator the address it got, and botenv_sathd_restart
+ * binds the same one again, where the running bot looks. */
 typedef struct botrun_env {
     char db[32];
-    char grpc[64], influx[300], db_env[64];
-    char prog[600], addr[64], args[400];
-    const char *sathd[4], *orch[5];
+    char influx[300], db_env[64];
+    char prog[600], args[400];
+    const char *sathd[3], *orch[4];
 } botrun_env;
 void botrun_env_init(botrun_env *e, int with_influx, const char *bot_args);
 
@@ -45,9 +46,6 @@ typedef struct botrun_fx {
 } botrun_fx;
 int botrun_fx_start(botrun_fx *x, int with_influx, const char *bot_args);
 void botrun_fx_stop(botrun_fx *x);
-
-/* A port on 127.0.0.1 free right now. */
-int free_port(void);
 
 /* Makes a new current run of the user's bot with run token `token` (valid 1 h) and
  * returns its id in run_id[37]; 0 or -1. */

@@ -33,15 +33,17 @@ int botenv_orch_start(botenv *e)
         fprintf(stderr, "SATH_ORCH_BIN / SATH_BOT_STANDIN not set (run through ctest)\n");
         return -1;
     }
-    static char db[1200], redis[512], state[300], prog[600];
+    static char db[1200], redis[512], state[300], prog[600], addr[96];
     snprintf(db, sizeof db, "SATH_DATABASE_URL=%s", e->sathd.conninfo);
     snprintf(redis, sizeof redis, "SATH_REDIS_URL=%s", getenv("SATH_TEST_REDIS_URL"));
     snprintf(state, sizeof state, "SATH_BOT_STATE_DIR=%s", e->state_dir);
     snprintf(prog, sizeof prog, "SATH_BOT_PROGRAM=%s", standin);
+    /* where sathd is (it bound port 0); a restart binds the same address again */
+    snprintf(addr, sizeof addr, "SATH_BOT_SATHD_ADDR=%s", e->sathd.target);
     const char *fixed[] = {db, redis, state, prog, "SATH_ORCH_POLL_MS=200",
                            "SATH_BOT_BACKOFF_BASE_MS=200", "SATH_BOT_BACKOFF_MAX_MS=800",
                            "SATH_BOT_RESTART_MAX=3", "SATH_BOT_STOP_GRACE_S=3",
-                           "SATH_BOT_MEMORY_BYTES=536870912", "SATH_BOT_SATHD_ADDR=127.0.0.1:1",
+                           "SATH_BOT_MEMORY_BYTES=536870912", addr,
                            "SATH_BOT_ARGS=--interval-ms 100",
                            NULL};
     const char *envp[64];
@@ -200,7 +202,18 @@ int botenv_teardown(void **state)
 
 int botenv_sathd_restart(botenv *e)
 {
-    return sathd_proc_restart(&e->sathd, sathd_env(e));
+    /* the same address: the orchestrator and the running bots know only this one (the
+     * first SATH_GRPC_ADDR of the environment wins over sathd_proc's port 0) */
+    char addr[96];
+    snprintf(addr, sizeof addr, "SATH_GRPC_ADDR=%s", e->sathd.target);
+    const char *const *base = sathd_env(e);
+    const char *envp[32];
+    size_t k = 0;
+    envp[k++] = addr;
+    for (size_t i = 0; base[i] && k < 31; i++)
+        envp[k++] = base[i];
+    envp[k] = NULL;
+    return sathd_proc_restart(&e->sathd, envp);
 }
 
 int botuser_new(botenv *e, botuser *u)
