@@ -51,7 +51,13 @@ export async function botPage(main) {
                         maxCap !== null ? `Your plan allows up to ${maxCap.toFixed(2)} ${limits.maxCapital.currency || ''}.` : null);
   const risk = field('Risk per trade (basis points, 100 = 1%)', { name: 'risk', type: 'number', min: 1, max: 10000,
                      value: cfg.risk_per_trade_bps || 100 });
-  const strategy = field('Strategy', { name: 'strategy', value: cfg.strategy || '' }, 'Empty: the default strategy.');
+  // The strategies sathd accepts (server/bots/bot_config.c, sathd_bot_strategies); a
+  // stored one this page does not know yet is kept as an extra choice, not lost.
+  const known = [['sma_crossover', 'SMA crossover (trend)'], ['ema_crossover', 'EMA crossover (trend, faster)'],
+                 ['rsi_reversion', 'RSI mean reversion'], ['grid', 'Grid']];
+  if (cfg.strategy && !known.some(([v]) => v === cfg.strategy)) known.push([cfg.strategy, cfg.strategy]);
+  const strategy = field('Strategy', { tag: 'select', name: 'strategy', options: known });
+  strategy.input.value = cfg.strategy || 'sma_crossover';
   const liveOk = !limits || limits.live !== false;
   const mode = field('Mode', { tag: 'select', name: 'mode',
                      options: [['BOT_MODE_PAPER', 'Paper (simulated money)']].concat(liveOk ? [['BOT_MODE_LIVE', 'Live (real money)']] : []) });
@@ -110,9 +116,20 @@ export async function botPage(main) {
   const logs = h('pre', { class: 'logs', id: 'bot-logs', tabindex: 0, 'aria-label': 'Bot logs', 'aria-live': 'off' });
   const logState = h('p', { class: 'hint', id: 'log-state' }, '');
   let ctl = null, retry = null, gone = false;
+  // sath-bot writes one JSON object a line (time, level, msg, fields): shown as
+  // "LEVEL msg key=value ..."; any other line (a crash, another program) as it came.
+  function render(text) {
+    let o = null;
+    try { o = text.startsWith('{') ? JSON.parse(text) : null; } catch { o = null; }
+    if (!o || typeof o.msg !== 'string') return text;
+    const f = o.fields && typeof o.fields === 'object'
+      ? Object.entries(o.fields).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(8) : typeof v === 'object' ? JSON.stringify(v) : v}`).join(' ')
+      : '';
+    return `${String(o.level || 'info').toUpperCase().padEnd(5)} ${o.msg}${f ? ' ' + f : ''}`;
+  }
   function append(l) {
     const t = l.time ? new Date(l.time).toLocaleTimeString() : '';
-    logs.append(`${t} ${l.stream === 'stderr' ? '!' : ' '} ${l.text}\n`);
+    logs.append(`${t} ${l.stream === 'stderr' ? '!' : ' '} ${render(l.text)}\n`);
     while (logs.childNodes.length > 1000) logs.firstChild.remove();
     logs.scrollTop = logs.scrollHeight;
   }
