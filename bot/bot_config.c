@@ -12,7 +12,7 @@
 #include "jlog.h"
 
 static const char usage[] =
-    "usage: sath-bot [--tick-ms N] [--heartbeat-ms N] [--market sim|binance] [--seed N]\n"
+    "usage: sath-bot [--tick-ms N] [--heartbeat-ms N] [--status-ms N] [--market sim|binance] [--seed N]\n"
     "                [--drift X] [--volatility X] [--fee-bps N] [--slippage-bps N] [--queue N]\n"
     "                [--ticks N] [--grace-ms N] [--log-level debug|info|warn|error]\n"
     "                [--binance-url URL] [--http-timeout-ms N]\n"
@@ -35,6 +35,7 @@ int bot_opts_parse(bot_opts *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     o->tick_ms = 1000;
     o->heartbeat_ms = 5000;
+    o->status_ms = 60000;
     o->grace_ms = 5000;
     o->volatility = 0.004;
     o->fee_bps = 10;
@@ -63,6 +64,8 @@ int bot_opts_parse(bot_opts *o, int argc, char **argv)
             o->tick_ms = (long)d;
         } else if (strcmp(a, "--heartbeat-ms") == 0 && num(v, 10, 3600000, &d) == 0) {
             o->heartbeat_ms = (long)d;
+        } else if (strcmp(a, "--status-ms") == 0 && num(v, 0, 86400000, &d) == 0) {
+            o->status_ms = (long)d;
         } else if (strcmp(a, "--grace-ms") == 0 && num(v, 0, 3600000, &d) == 0) {
             o->grace_ms = (long)d;
         } else if (strcmp(a, "--market") == 0 && (!strcmp(v, "sim") || !strcmp(v, "binance"))) {

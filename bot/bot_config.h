@@ -2,7 +2,7 @@
  * bot_config.h - sath-bot's command line and environment (never secrets: those come
  * from sathd through BotAgentService).
  *
- *   sath-bot [--tick-ms N] [--heartbeat-ms N] [--market sim|binance] [--seed N]
+ *   sath-bot [--tick-ms N] [--heartbeat-ms N] [--status-ms N] [--market sim|binance] [--seed N]
  *            [--drift X] [--volatility X] [--fee-bps N] [--slippage-bps N]
  *            [--queue N] [--ticks N] [--grace-ms N] [--log-level L]
  *            [--binance-url URL] [--http-timeout-ms N]
@@ -25,6 +25,7 @@
 
 typedef struct bot_opts {
     long tick_ms, heartbeat_ms, grace_ms;
+    long status_ms; /* a "status" log line (equity, PnL, trades) this often; 0: none */
     const char *market; /* NULL: sim in paper mode, binance in live mode */
     int has_seed;
     uint64_t seed;

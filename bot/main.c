@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,11 +92,17 @@ static void summary(const run *r, const char *msg)
 static void trade(run *r, bot_engine *e)
 {
     int64_t next_hb = bot_now_ms() + r->o.heartbeat_ms;
+    /* a line in the user's log now and then, so a bot between trades is seen alive there */
+    int64_t next_status = r->o.status_ms > 0 ? bot_now_ms() + r->o.status_ms : INT64_MAX;
     if (r->agent)
         bot_agent_queue_report(r->agent, &r->w, 0); /* first heartbeat at once */
     while (!stopping && (r->o.max_ticks == 0 || e->ticks < r->o.max_ticks)) {
         int64_t t0 = bot_now_ms();
         bot_engine_tick(e, 1);
+        if (t0 >= next_status) {
+            summary(r, "status");
+            next_status = t0 + r->o.status_ms;
+        }
         if (r->agent) {
             if (r->heartbeat_on_fill || t0 >= next_hb) {
                 bot_agent_queue_report(r->agent, &r->w, 0);
