@@ -4,7 +4,9 @@
 import * as api from './api.js';
 import { h, field, say, errorText, card } from './ui.js';
 
-const RANGES = [['3600', 'Last hour'], ['21600', 'Last 6 hours'], ['86400', 'Last 24 hours'],
+// '' asks sathd for its default range: from the first run of the last 24 h, so a bot
+// started minutes ago gets a curve of 1 s steps rather than one point.
+const RANGES = [['', 'Today\'s runs'], ['3600', 'Last hour'], ['21600', 'Last 6 hours'], ['86400', 'Last 24 hours'],
                 ['604800', 'Last 7 days'], ['2592000', 'Last 30 days']];
 const num = (o, a, b) => Number(o[a] ?? o[b] ?? 0);
 const secs = (t) => Math.floor(new Date(t).getTime() / 1000);
@@ -68,15 +70,18 @@ export function drawChart(el, points, trades) {
 
 export async function perfPage(main) {
   const range = field('Range', { tag: 'select', name: 'range', options: RANGES });
-  range.input.value = '3600';
+  range.input.value = '';
   const box = h('div', { id: 'perf' });
   const chartEl = h('div', { class: 'chart', id: 'equity-chart', role: 'img', 'aria-label': 'Equity curve with trades' });
   let chart = null, timer = null;
   async function load() {
-    const since = new Date(Date.now() - Number(range.input.value) * 1000).toISOString();
-    let perf;
-    const step = `${Math.max(1, Math.floor(Number(range.input.value) / 200))}s`; // ~200 points
-    try { perf = await api.call('GET', `/api/v1/bot/performance?since=${encodeURIComponent(since)}&step=${step}`); }
+    let perf, query = '';
+    if (range.input.value) {
+      const since = new Date(Date.now() - Number(range.input.value) * 1000).toISOString();
+      const step = `${Math.max(1, Math.floor(Number(range.input.value) / 200))}s`; // ~200 points
+      query = `?since=${encodeURIComponent(since)}&step=${step}`;
+    }
+    try { perf = await api.call('GET', `/api/v1/bot/performance${query}`); }
     catch (e) { box.replaceChildren(h('p', { class: 'na' }, errorText(e))); chartEl.hidden = true; return; }
     const points = perf.points || [], trades = perf.trades || [];
     const f = figures(points, trades);
