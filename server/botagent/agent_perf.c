@@ -2,7 +2,7 @@
  * agent_perf.c - GetBotPerformance: the caller's equity curve and trades read back from
  * InfluxDB (see botagent.h).  One request, two InfluxQL statements, both filtered by the
  * caller's user id (from the access token; a UUID, checked before it is spliced in):
- *   SELECT mean(equity), mean(realized_pnl), mean(unrealized_pnl) FROM bot_equity
+ *   SELECT last(equity), last(realized_pnl), last(unrealized_pnl) FROM bot_equity
  *     WHERE user_id = '<u>' AND time >= <since>ms GROUP BY time(<step>ms) fill(none)
  *   SELECT ... FROM bot_trade WHERE user_id = '<u>' AND time >= <since>ms
  *     ORDER BY time DESC LIMIT 1000
@@ -186,7 +186,7 @@ int sathd_bot_performance(sathd_call *call, const Sath__V1__GetBotPerformanceReq
         step = (range + MAX_POINTS - 1) / MAX_POINTS;
     char q[1024];
     snprintf(q, sizeof q,
-             "SELECT mean(equity), mean(realized_pnl), mean(unrealized_pnl) FROM bot_equity "
+             "SELECT last(equity), last(realized_pnl), last(unrealized_pnl) FROM bot_equity "
              "WHERE user_id = '%s' AND time >= %lldms GROUP BY time(%lldms) fill(none); "
              "SELECT qty, price, fee, order_id, run_id, symbol, side, mode FROM bot_trade "
              "WHERE user_id = '%s' AND time >= %lldms ORDER BY time DESC LIMIT %d",

@@ -229,9 +229,20 @@ static void test_paper_run(void **state)
     assert_int_equal(st->last_exit_code, 0);
     int64_t trades_then = st->trades;
     assert_true(trades_then >= (int64_t)stored);
-    sath__v1__bot_status__free_unpacked(st, NULL);
+    double final_equity = st->equity, final_realized = st->realized_pnl;
     snprintf(q, sizeof q, "SELECT equity FROM bot_equity WHERE run_id = '%s' AND final = 1", run);
     assert_int_equal(influx_wait_rows(f->run.env.db, q, 1, 10000), 1);
+    /* the curve's last point is the last report (a close, not a mean over its step), so
+     * it ends where the bot ended */
+    Sath__V1__GetBotPerformanceRequest pr2 = SATH__V1__GET_BOT_PERFORMANCE_REQUEST__INIT;
+    Sath__V1__BotPerformance *perf2 = NULL;
+    assert_int_equal(sath_bot_get_bot_performance(f->run.u.c, &pr2, &perf2, NULL), SATH_OK);
+    assert_true(perf2->n_points >= 1);
+    const Sath__V1__EquityPoint *lastp = perf2->points[perf2->n_points - 1];
+    assert_true(fabs(lastp->equity - final_equity) < 1e-6);
+    assert_true(fabs(lastp->realized_pnl - final_realized) < 1e-6);
+    sath__v1__bot_performance__free_unpacked(perf2, NULL);
+    sath__v1__bot_status__free_unpacked(st, NULL);
 
     /* a new run resumes from the last reported state (trade count carried over) */
     st = start(&f->run.u);
