@@ -23,37 +23,13 @@ static int billing_get_subscription(sathd_call *call, const Sath__V1__GetSubscri
     return sathd_billing_get_subscription(call, resp);
 }
 
-static int billing_subscribe(sathd_call *call, const Sath__V1__SubscribeRequest *req,
-                             Sath__V1__SubscribeResponse *resp)
-{
-    return sathd_billing_subscribe(call, req, resp);
-}
-
-static int billing_cancel(sathd_call *call, const Sath__V1__CancelSubscriptionRequest *req,
-                          Sath__V1__Subscription *resp)
-{
-    return sathd_billing_cancel(call, req, resp);
-}
-
-static int billing_list_invoices(sathd_call *call, const Sath__V1__ListInvoicesRequest *req,
-                                 Sath__V1__ListInvoicesResponse *resp)
-{
-    return sathd_billing_list_invoices(call, req, resp);
-}
-
-static int billing_stripe_webhook(sathd_call *call, const Google__Api__HttpBody *req,
-                                  Google__Api__HttpBody *resp)
-{
-    return sathd_billing_webhook(call, req, resp);
-}
-
 static const sath_v1_billing_service_impl billing_impl = {
     .list_plans = billing_list_plans,
     .get_subscription = billing_get_subscription,
-    .subscribe = billing_subscribe,
-    .cancel_subscription = billing_cancel,
-    .list_invoices = billing_list_invoices,
-    .stripe_webhook = billing_stripe_webhook,
+    .subscribe = sathd_billing_subscribe, /* the domain functions have the slots' types */
+    .cancel_subscription = sathd_billing_cancel,
+    .list_invoices = sathd_billing_list_invoices,
+    .stripe_webhook = sathd_billing_webhook,
 };
 
 int sathd_services_bind_billing(sathd_registry *reg)

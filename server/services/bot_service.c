@@ -54,18 +54,6 @@ static int bot_stop(sathd_call *call, const Sath__V1__StopBotRequest *req, Sath_
     return sathd_bot_request_stop(call, resp);
 }
 
-static int bot_get_logs(sathd_call *call, const Sath__V1__GetBotLogsRequest *req,
-                        Sath__V1__GetBotLogsResponse *resp)
-{
-    return sathd_bot_logs_get(call, req, resp);
-}
-
-static int bot_follow_logs(sathd_call *call, const Sath__V1__FollowBotLogsRequest *req,
-                           sathd_writer *out)
-{
-    return sathd_bot_logs_follow(call, req, out);
-}
-
 static const sath_v1_bot_service_impl bot_impl = {
     .start_bot = bot_start,
     .stop_bot = bot_stop,
@@ -73,8 +61,8 @@ static const sath_v1_bot_service_impl bot_impl = {
     .get_bot_config = bot_get_config,
     .update_bot_config = bot_update_config,
     .restart_bot = bot_restart,
-    .get_bot_logs = bot_get_logs,
-    .follow_bot_logs = bot_follow_logs,
+    .get_bot_logs = sathd_bot_logs_get,
+    .follow_bot_logs = sathd_bot_logs_follow,
     .get_bot_performance = sathd_bot_performance, /* server/botagent */
 };
 
