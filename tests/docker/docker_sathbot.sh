@@ -35,26 +35,26 @@ db=dsb_${engine}_$$_$RANDOM
 image=sath-bot-e2e-$engine-$$:latest
 sathd_pid="" orch_pid=""
 engine_api() { curl -sS --unix-socket "$sock" "$@"; }
+# Ids of the containers (services, on swarm) made from this test's image.
+ours() {
+  local what='containers/json?all=1' py='for c in json.load(sys.stdin):
+    if c["Image"].startswith(sys.argv[1]): print(c["Id"])'
+  if [ "$engine" = swarm ]; then
+    what=services py='for s in json.load(sys.stdin):
+    if s["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"].startswith(sys.argv[1]): print(s["ID"])'
+  fi
+  engine_api "http://localhost/$what" | python3 -c "import json,sys
+$py" "${image%:*}"
+}
 cleanup() {
   rc=$?
   set +e
   if [ -n "$orch_pid" ]; then kill -TERM "$orch_pid" 2>/dev/null; wait "$orch_pid"; fi
   # the orchestrator leaves bots running by design: remove this test's containers/services
-  if [ "$engine" = swarm ]; then
-    for s in $(engine_api "http://localhost/services" | python3 -c '
-import json,sys
-for s in json.load(sys.stdin):
-    if s["Spec"].get("TaskTemplate",{}).get("ContainerSpec",{}).get("Image","").startswith(sys.argv[1]): print(s["ID"])' "${image%:*}"); do
-      engine_api -X DELETE "http://localhost/services/$s" >/dev/null
-    done
-  else
-    for c in $(engine_api "http://localhost/containers/json?all=1" | python3 -c '
-import json,sys
-for c in json.load(sys.stdin):
-    if c["Image"].startswith(sys.argv[1]): print(c["Id"])' "${image%:*}"); do
-      engine_api -X DELETE "http://localhost/containers/$c?force=1" >/dev/null
-    done
-  fi
+  for id in $(ours); do
+    if [ "$engine" = swarm ]; then engine_api -X DELETE "http://localhost/services/$id" >/dev/null
+    else engine_api -X DELETE "http://localhost/containers/$id?force=1" >/dev/null; fi
+  done
   if [ -n "$sathd_pid" ]; then kill -TERM "$sathd_pid" 2>/dev/null; wait "$sathd_pid"; fi
   if [ $rc -ne 0 ]; then
     echo "--- sathd log"; tail -n 30 "$work/sathd.log" 2>/dev/null
@@ -145,14 +145,6 @@ for _ in $(seq 240); do
   sleep 0.25
 done
 [ "$(jget "$st" 'd.get("state")')" = BOT_STATE_STOPPED ] || fail "not stopped within 60 s: $st"
-if [ "$engine" = swarm ]; then
-  left=$(engine_api "http://localhost/services" | python3 -c '
-import json,sys
-print(sum(1 for s in json.load(sys.stdin) if s["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"].startswith(sys.argv[1])))' "${image%:*}")
-else
-  left=$(engine_api "http://localhost/containers/json?all=1" | python3 -c '
-import json,sys
-print(sum(1 for c in json.load(sys.stdin) if c["Image"].startswith(sys.argv[1])))' "${image%:*}")
-fi
+left=$(ours | wc -l)
 [ "$left" = 0 ] || fail "$left containers/services of the stopped bot are left on $engine"
 echo "$engine: stopped, nothing left on the engine"
