@@ -26,7 +26,7 @@ typedef struct bot_engine {
     const char *strategy_name; /* for the AI's question */
 } bot_engine;
 
-/* Warms the strategy up on the feed's history (binance; sim has none). */
+/* Warms the strategy up on the feed's history (binance's klines, the sim's past path). */
 void bot_engine_warm_up(bot_engine *e, size_t n);
 
 /* One step.  `opening` = 0 stops new positions (SIGTERM received) but still marks

@@ -206,6 +206,7 @@ static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
         double cost_rate = (1.0 + fee) * (1.0 + (live ? 0 : slip)) - 1.0;
         bot_engine e = {m, st, ex, &r->w, cfg->risk_per_trade_bps, cost_rate, 0, 0, ai, cfg->strategy};
         bot_engine_warm_up(&e, 50);
+        bot_strategy_join_trend(st);
         trade(r, &e);
         rc = shutdown_run(r, &e);
     } else if (!st) {

@@ -2,7 +2,8 @@
  * market.h - where sath-bot gets prices, behind one small table of functions.
  *
  *   sim      deterministic geometric Brownian motion per (seed, symbol): the same seed
- *            gives the same prices, so the same trades; the default in paper mode.
+ *            gives the same prices (and the same past, for warming up), so the same
+ *            trades; the default in paper mode.
  *   binance  Binance's public REST endpoints (/api/v3/ticker/price, /api/v3/klines) at
  *            SATH_BINANCE_URL (default the spot testnet), with timeouts and retries.
  *

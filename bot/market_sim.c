@@ -19,6 +19,8 @@ typedef struct sim_symbol {
     double price;
     double spare;
     int has_spare;
+    double start;       /* the price at tick 0 */
+    uint64_t past_seed; /* seeds the history's generator (sim_history) */
 } sim_symbol;
 
 typedef struct sim_market {
@@ -103,13 +105,27 @@ static int sim_next(bot_market *m, size_t i, double *price, char *err, size_t er
     return 0;
 }
 
+/* The path before the run: a walk backwards from the start price on a generator of its
+ * own (the forward path's generator is untouched, so the run's prices stay a function of
+ * (seed, symbol, tick) alone), rebuilt on each call, so the same (seed, symbol) always has
+ * the same past.  A strategy warmed up on it trades from the first ticks, as a bot on a
+ * real exchange does after reading recent candles, instead of waiting out its windows. */
 static size_t sim_history(bot_market *m, size_t i, double *out, size_t n)
 {
-    (void)m;
-    (void)i;
-    (void)out;
-    (void)n;
-    return 0; /* the path starts now: strategies warm up on the first ticks */
+    sim_market *s = (sim_market *)m;
+    if (i >= s->n || n == 0)
+        return 0;
+    sim_symbol back = {.price = s->sym[i].start};
+    uint64_t x = s->sym[i].past_seed;
+    for (int k = 0; k < 4; k++)
+        back.s[k] = splitmix64(&x);
+    double sig = s->p.volatility, price = back.price;
+    for (size_t k = n; k-- > 0;) {
+        /* out[k] is the close one step before out[k + 1] (the start price after the end) */
+        price /= exp((s->p.drift - sig * sig / 2.0) + sig * normal(&back));
+        out[k] = price;
+    }
+    return n;
 }
 
 static void sim_free(bot_market *m)
@@ -137,7 +153,8 @@ bot_market *bot_market_sim_new(const char *const *symbols, size_t n, const bot_s
         uint64_t x = p->seed ^ bot_fnv1a(symbols[i]);
         for (int k = 0; k < 4; k++)
             s->sym[i].s[k] = splitmix64(&x);
-        s->sym[i].price = bot_sim_start_price(symbols[i]);
+        s->sym[i].past_seed = splitmix64(&x);
+        s->sym[i].price = s->sym[i].start = bot_sim_start_price(symbols[i]);
     }
     return &s->base;
 }

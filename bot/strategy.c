@@ -18,6 +18,7 @@ typedef struct sym_state {
     size_t count;       /* prices seen */
     double ema_f, ema_s; /* EMA crossover */
     int prev_rel;       /* sign of fast - slow at the previous tick (0: unknown) */
+    int join;           /* bot_strategy_join_trend: buy an uptrend already under way */
     double avg_gain, avg_loss, last; /* RSI */
     double ref;         /* grid reference */
 } sym_state;
@@ -86,6 +87,16 @@ static bot_signal cross(sym_state *y, double fast, double slow)
     return sig;
 }
 
+/* A crossover's signal, or BUY on the first ready tick after bot_strategy_join_trend when
+ * the fast average is already above the slow one (no cross comes until the trend turns). */
+static bot_signal joined(sym_state *y, bot_signal sig)
+{
+    if (!y->join)
+        return sig;
+    y->join = 0;
+    return sig == BOT_HOLD && y->prev_rel > 0 ? BOT_BUY : sig;
+}
+
 static bot_signal rsi(sym_state *y, double p)
 {
     const double n = 14;
@@ -134,7 +145,7 @@ bot_signal bot_strategy_update(bot_strategy *s, size_t i, double price)
     y->count++;
     switch (s->k) {
     case K_SMA:
-        return y->count < 20 ? BOT_HOLD : cross(y, sma(y, 5), sma(y, 20));
+        return y->count < 20 ? BOT_HOLD : joined(y, cross(y, sma(y, 5), sma(y, 20)));
     case K_EMA: {
         double af = 2.0 / (9 + 1), as = 2.0 / (21 + 1);
         if (y->count == 1) {
@@ -143,8 +154,8 @@ bot_signal bot_strategy_update(bot_strategy *s, size_t i, double price)
         }
         y->ema_f += af * (price - y->ema_f);
         y->ema_s += as * (price - y->ema_s);
-        return y->count < 21 ? (cross(y, y->ema_f, y->ema_s), BOT_HOLD)
-                             : cross(y, y->ema_f, y->ema_s);
+        bot_signal sig = cross(y, y->ema_f, y->ema_s);
+        return y->count < 21 ? BOT_HOLD : joined(y, sig);
     }
     case K_RSI:
         return rsi(y, price);
@@ -152,4 +163,10 @@ bot_signal bot_strategy_update(bot_strategy *s, size_t i, double price)
         return grid(y, price);
     }
     return BOT_HOLD;
+}
+
+void bot_strategy_join_trend(bot_strategy *s)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        s->st[i].join = 1;
 }

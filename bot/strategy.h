@@ -30,4 +30,10 @@ bot_signal bot_strategy_update(bot_strategy *s, size_t i, double price);
 /* 1 when `name` is a strategy this bot runs. */
 int bot_strategy_known(const char *name);
 
+/* Called once after warming up on the feed's history: on its first ready tick a crossover
+ * buys when the fast average is already above the slow one, so a bot started during an
+ * uptrend joins it instead of sitting out until the next up-cross; after that tick, and
+ * for the other strategies (whose signals are states, not crosses), nothing changes. */
+void bot_strategy_join_trend(bot_strategy *s);
+
 #endif

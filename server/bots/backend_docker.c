@@ -144,7 +144,18 @@ static int inspect_ref(docker_backend *b, const char *ref, sathd_bot_observed *o
     char path[160];
     snprintf(path, sizeof path, "/containers/%s/json", ref);
     json_t *j = NULL;
-    int st = sathd_docker_json(b->api, "GET", path, NULL, 0, &j, err, errlen);
+    int st;
+    /* Podman 4 answers 500 "read /proc/PID/cgroup: no such process" when the inspect meets
+     * a container whose process is exiting right then (a bot that ends at once after its
+     * start); the inspect is a read, so a few tries shortly after see the settled state. */
+    for (int attempt = 0;; attempt++) {
+        st = sathd_docker_json(b->api, "GET", path, NULL, 0, &j, err, errlen);
+        if (st < 500 || attempt == 4 || !strstr(err, "no such process"))
+            break;
+        json_decref(j);
+        j = NULL;
+        usleep((useconds_t)(20000 * (attempt + 1)));
+    }
     if (st < 0)
         return st;
     if (st == 404) {

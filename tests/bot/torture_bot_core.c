@@ -1,6 +1,8 @@
 /*
  * torture_bot_core.c - sath-bot's deterministic core, without a server:
- *   - the sim feed: same (seed, symbol) -> same path; symbols independent of each other
+ *   - the sim feed: same (seed, symbol) -> same path; symbols independent of each other;
+ *     its history is fixed by (seed, symbol), ends next to the start, leaves the path be
+ *   - join_trend: a crossover started in an uptrend buys at once, once
  *   - a paper run of sma_crossover on seed 42 makes exactly the expected trades (values
  *     recorded from this implementation and reviewed: a change in the feed, strategy,
  *     sizing, fee or slippage shows up here), and never spends more than the capital
@@ -50,6 +52,81 @@ static void test_sim_deterministic(void **state)
     a->ops->free(a);
     b->ops->free(b);
     c->ops->free(c);
+}
+
+/* The sim's past: the same for the same (seed, symbol), joined to the start price, and
+ * reading it leaves the run's own path as it was. */
+static void test_sim_history(void **state)
+{
+    (void)state;
+    const char *one[] = {"BTCUSDT"};
+    bot_sim_params p = {42, 0.0, 0.01};
+    bot_market *a = bot_market_sim_new(one, 1, &p), *b = bot_market_sim_new(one, 1, &p);
+    double h1[50], h2[50], h3[50];
+    assert_int_equal(a->ops->history(a, 0, h1, 50), 50);
+    assert_int_equal(a->ops->history(a, 0, h2, 50), 50);
+    assert_int_equal(a->ops->history(a, 1, h3, 50), 0); /* no such symbol */
+    assert_memory_equal(h1, h2, sizeof h1);
+    double start = bot_sim_start_price("BTCUSDT");
+    int moves = 0;
+    for (int k = 0; k < 50; k++) {
+        double next = k < 49 ? h1[k + 1] : start;
+        assert_true(h1[k] > 0 && isfinite(h1[k]));
+        assert_true(fabs(log(next / h1[k])) < 0.01 * 6); /* one step of sigma 0.01 */
+        moves += h1[k] != next;
+    }
+    assert_int_equal(moves, 50);
+    char err[64];
+    for (int t = 0; t < 100; t++) {
+        double pa, pb;
+        assert_int_equal(a->ops->next(a, 0, &pa, err, sizeof err), 0);
+        assert_int_equal(b->ops->next(b, 0, &pb, err, sizeof err), 0);
+        assert_true(pa == pb); /* b never read its history */
+    }
+    assert_int_equal(a->ops->history(a, 0, h3, 50), 50);
+    assert_memory_equal(h1, h3, sizeof h1); /* the past does not move with the run */
+    a->ops->free(a);
+    b->ops->free(b);
+}
+
+/* join_trend: a crossover started in an uptrend buys on its first ready tick; in a
+ * downtrend it waits for the up-cross; without the call it waits in both. */
+static void test_strategy_join_trend(void **state)
+{
+    (void)state;
+    const char *names[] = {"sma_crossover", "ema_crossover"};
+    for (int k = 0; k < 2; k++) {
+        bot_strategy *up = bot_strategy_new(names[k], 1), *plain = bot_strategy_new(names[k], 1),
+                     *down = bot_strategy_new(names[k], 1);
+        double px = 100;
+        for (int t = 0; t < 40; t++, px *= 1.001) {
+            bot_strategy_update(up, 0, px);
+            bot_strategy_update(plain, 0, px);
+            bot_strategy_update(down, 0, 200 - px);
+        }
+        bot_strategy_join_trend(up);
+        bot_strategy_join_trend(down);
+        assert_int_equal(bot_strategy_update(up, 0, px), BOT_BUY);
+        assert_int_equal(bot_strategy_update(plain, 0, px), BOT_HOLD);
+        assert_int_equal(bot_strategy_update(down, 0, 200 - px), BOT_HOLD);
+        px *= 1.001;
+        assert_int_equal(bot_strategy_update(up, 0, px), BOT_HOLD); /* once only */
+        /* the falling one turns up: its buy comes with the cross, as without the call */
+        bot_signal sig = BOT_HOLD;
+        double q = 200 - px;
+        for (int t = 0; t < 40 && sig == BOT_HOLD; t++, q *= 1.01)
+            sig = bot_strategy_update(down, 0, q);
+        assert_int_equal(sig, BOT_BUY);
+        bot_strategy_free(up);
+        bot_strategy_free(plain);
+        bot_strategy_free(down);
+    }
+    /* the other strategies' signals are states already: nothing changes */
+    bot_strategy *g = bot_strategy_new("grid", 1);
+    bot_strategy_update(g, 0, 100);
+    bot_strategy_join_trend(g);
+    assert_int_equal(bot_strategy_update(g, 0, 100.5), BOT_HOLD);
+    bot_strategy_free(g);
 }
 
 typedef struct rec {
@@ -155,6 +232,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_deterministic),
+        cmocka_unit_test(test_sim_history),
+        cmocka_unit_test(test_strategy_join_trend),
         cmocka_unit_test(test_paper_run_exact_trades),
         cmocka_unit_test(test_wallet_round_trip),
         cmocka_unit_test(test_report_queue_bound),
