@@ -150,6 +150,16 @@ static int print_status(sathctl *ctx, const char *what, int rc, Sath__V1__BotSta
             json_object_set_new(o, "stopped_at", json_string(stopped));
         if (st->node && *st->node)
             json_object_set_new(o, "node", json_string(st->node));
+        if (st->last_heartbeat_at) { /* the bot's last report: absent before the first */
+            char hb[32];
+            sathctl_timestamp_text(st->last_heartbeat_at, hb, sizeof hb);
+            json_object_update_new(o, json_pack("{s:s, s:f, s:f, s:f, s:f, s:I}", "heartbeat_at",
+                                                hb, "equity", st->equity, "realized_pnl",
+                                                st->realized_pnl, "unrealized_pnl",
+                                                st->unrealized_pnl, "max_drawdown",
+                                                st->max_drawdown, "trades",
+                                                (json_int_t)st->trades));
+        }
         json_dumpf(o, stdout, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', stdout);
         json_decref(o);

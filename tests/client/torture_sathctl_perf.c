@@ -8,6 +8,7 @@
  *     high/low, realised and unrealised PnL, trades and fees, the newest trade), and
  *     --json the same points and trades, value for value; the trade count is the one
  *     the run's final report gave GetBotStatus
+ *   - `sathctl bot status` (text and --json) shows the final report's equity and trades
  *   - a user whose bot never ran: a clear message on stderr and exit 1 (--json: the
  *     empty lists, exit 1)
  *   - a sathd without InfluxDB: UNAVAILABLE with the reason, exit 4
@@ -217,6 +218,7 @@ static void test_summary_matches_get_bot_performance(void **state)
     int64_t since = (int64_t)time(NULL) - 5;
     Sath__V1__BotStatus *st = run_until_trades(f, 4);
     int64_t reported_trades = st->trades;
+    double reported_equity = st->equity;
     sath__v1__bot_status__free_unpacked(st, NULL);
 
     Sath__V1__BotPerformance *p = api_performance(&f->b.u, since, 1);
@@ -244,6 +246,27 @@ static void test_summary_matches_get_bot_performance(void **state)
     assert_int_equal(r.code, 0);
     check_json(r.out, p);
     sath__v1__bot_performance__free_unpacked(p, NULL);
+
+    /* bot status carries the last report's figures, in text and in JSON */
+    sathctl(target, f->home, NULL, &r, "bot", "status", NULL);
+    assert_int_equal(r.code, 0);
+    char want[64];
+    snprintf(want, sizeof want, "trades:     %lld\n", (long long)reported_trades);
+    assert_non_null(strstr(r.out, want));
+    snprintf(want, sizeof want, "equity:     %.2f (", reported_equity);
+    assert_non_null(strstr(r.out, want));
+    sathctl(target, f->home, NULL, &r, "--json", "bot", "status", NULL);
+    assert_int_equal(r.code, 0);
+    json_error_t jerr;
+    json_t *j = json_loads(r.out, 0, &jerr);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "STOPPED");
+    assert_non_null(json_string_value(json_object_get(j, "heartbeat_at")));
+    assert_int_equal(json_integer_value(json_object_get(j, "trades")), reported_trades);
+    assert_true(json_real_value(json_object_get(j, "equity")) == reported_equity);
+    assert_non_null(json_object_get(j, "realized_pnl"));
+    assert_non_null(json_object_get(j, "max_drawdown"));
+    json_decref(j);
 }
 
 static void test_no_runs(void **state)
