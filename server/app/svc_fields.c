@@ -1,5 +1,6 @@
 /*
- * svc_fields.c - response fields built in the call's arena from SQL text (see sathd/svc.h).
+ * svc_fields.c - message fields: response fields built in the call's arena from SQL text, and
+ * request timestamps checked into milliseconds (see sathd/svc.h).
  */
 #include "sathd/svc.h"
 
@@ -27,6 +28,15 @@ Google__Protobuf__Timestamp *sathd_svc_timestamp_us(sathd_call *call, const char
     ts->seconds = sec;
     ts->nanos = (int32_t)(rem * 1000);
     return ts;
+}
+
+int sathd_svc_timestamp_ms(const Google__Protobuf__Timestamp *t, int64_t *ms)
+{
+    if (!t || t->seconds < -62135596800LL || t->seconds > 253402300799LL || t->nanos < 0 ||
+        t->nanos > 999999999)
+        return -1;
+    *ms = t->seconds * 1000 + t->nanos / 1000000;
+    return 0;
 }
 
 char *sathd_svc_cell(sathd_call *call, const PGresult *res, int row, int col)

@@ -161,9 +161,10 @@ int sathd_bot_performance(sathd_call *call, const Sath__V1__GetBotPerformanceReq
         return sathd_call_error(call, SATHD_INTERNAL, "caller id is not a UUID");
     int64_t now = sathd_svc_now() * 1000, since = now - DAY_MS;
     if (req->since) {
-        if (req->since->nanos < 0 || req->since->nanos > 999999999)
-            return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "since: nanos out of range");
-        since = req->since->seconds * 1000 + req->since->nanos / 1000000;
+        if (sathd_svc_timestamp_ms(req->since, &since) != 0)
+            return sathd_call_error(call, SATHD_INVALID_ARGUMENT,
+                                    "since is not a valid time (years 0001-9999, nanos "
+                                    "0-999999999)");
         if (since < now - 31 * DAY_MS || since > now)
             return sathd_call_error(call, SATHD_INVALID_ARGUMENT,
                                     "since must be within the last 31 days");
@@ -174,8 +175,9 @@ int sathd_bot_performance(sathd_call *call, const Sath__V1__GetBotPerformanceReq
     }
     int64_t range = now - since, step = range / 200;
     if (req->step) {
-        if (req->step->seconds < 0 || req->step->nanos < 0 || req->step->seconds > 31 * 86400)
-            return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "step must be positive");
+        if (req->step->seconds < 0 || req->step->nanos < 0 || req->step->nanos > 999999999 ||
+            req->step->seconds > 31 * 86400)
+            return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "step must be positive and at most 31 days");
         step = req->step->seconds * 1000 + req->step->nanos / 1000000;
         if (step < 1000)
             return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "step must be at least 1s");

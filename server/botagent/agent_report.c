@@ -50,9 +50,9 @@ static int known_symbol(const sathd_agent_run *run, const char *s)
 /* Unix ms of a bot timestamp, or -1 when absent or out of the accepted window. */
 static int64_t bot_time_ms(const Google__Protobuf__Timestamp *t)
 {
-    if (!t || t->nanos < 0 || t->nanos > 999999999)
+    int64_t ms, now = sathd_svc_now() * 1000;
+    if (sathd_svc_timestamp_ms(t, &ms) != 0)
         return -1;
-    int64_t ms = t->seconds * 1000 + t->nanos / 1000000, now = sathd_svc_now() * 1000;
     return ms < now - PAST_MS || ms > now + FUTURE_MS ? -1 : ms;
 }
 

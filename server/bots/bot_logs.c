@@ -65,9 +65,10 @@ static int tail_since(sathd_call *call, int32_t tail_in, const Google__Protobuf_
     *tail = tail_in ? tail_in : TAIL_DEFAULT;
     *since_ms = 0;
     if (since) {
-        if (since->seconds < 0 || since->nanos < 0 || since->nanos > 999999999)
+        int64_t ms;
+        if (since->seconds < 0 || sathd_svc_timestamp_ms(since, &ms) != 0)
             return sathd_call_error(call, SATHD_INVALID_ARGUMENT, "since is not a valid time");
-        *since_ms = (long long)since->seconds * 1000 + since->nanos / 1000000;
+        *since_ms = (long long)ms;
     }
     return SATHD_OK;
 }

@@ -147,15 +147,11 @@ static int heartbeat(sath_client *c, int64_t seq, double equity, const char *pos
     return rc;
 }
 
-static int trade(sath_client *c, const char *symbol, const char *order_id, int64_t offset_ms)
+static int trade_at(sath_client *c, const char *symbol, const char *order_id,
+                    Google__Protobuf__Timestamp *ts)
 {
-    static int64_t base_s;
-    Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    if (!base_s)
-        base_s = now_ms() / 1000; /* a fixed base: a retried trade carries the same time */
-    ts_at_ms(&ts, base_s * 1000 + offset_ms);
     Sath__V1__BotTrade t = SATH__V1__BOT_TRADE__INIT, *tp = &t;
-    t.time = &ts;
+    t.time = ts;
     t.symbol = (char *)symbol;
     t.side = (char *)"BUY";
     t.qty = 0.25;
@@ -170,6 +166,16 @@ static int trade(sath_client *c, const char *symbol, const char *order_id, int64
     if (ack)
         sath__v1__agent_ack__free_unpacked(ack, NULL);
     return rc;
+}
+
+static int trade(sath_client *c, const char *symbol, const char *order_id, int64_t offset_ms)
+{
+    static int64_t base_s;
+    Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    if (!base_s)
+        base_s = now_ms() / 1000; /* a fixed base: a retried trade carries the same time */
+    ts_at_ms(&ts, base_s * 1000 + offset_ms);
+    return trade_at(c, symbol, order_id, &ts);
 }
 
 /* Run tokens open BotAgentService only; user tokens never do; stale/revoked/expired no. */
@@ -268,6 +274,12 @@ static void test_reports_and_tags(void **state)
     assert_int_equal(trade(bot_a, "ETHUSDT", "paper-2", -5), SATH_OK); /* retried: stored once */
     /* out-of-window times are refused */
     assert_int_equal(trade(bot_a, "ETHUSDT", "old", -2LL * 86400 * 1000), SATH_INVALID_ARGUMENT);
+    /* and so are times no Timestamp can hold (seconds * 1000 would overflow) */
+    Google__Protobuf__Timestamp huge = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    huge.seconds = INT64_MAX;
+    assert_int_equal(trade_at(bot_a, "ETHUSDT", "huge", &huge), SATH_INVALID_ARGUMENT);
+    huge.seconds = INT64_MIN;
+    assert_int_equal(trade_at(bot_a, "ETHUSDT", "tiny", &huge), SATH_INVALID_ARGUMENT);
 
     char q[512];
     snprintf(q, sizeof q, "SELECT * FROM bot_trade WHERE user_id = '%s'", f->a.id);
@@ -327,6 +339,17 @@ static void test_reports_and_tags(void **state)
     step.nanos = 5000000;
     pr.step = &step;
     assert_int_equal(sath_bot_get_bot_performance(f->a.c, &pr, &perf, NULL), SATH_INVALID_ARGUMENT);
+    pr.step = NULL;
+    Google__Protobuf__Timestamp since = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    pr.since = &since;
+    since.seconds = INT64_MAX; /* seconds * 1000 would overflow: refused, not wrapped */
+    assert_int_equal(sath_bot_get_bot_performance(f->a.c, &pr, &perf, NULL), SATH_INVALID_ARGUMENT);
+    since.seconds = INT64_MIN;
+    assert_int_equal(sath_bot_get_bot_performance(f->a.c, &pr, &perf, NULL), SATH_INVALID_ARGUMENT);
+    since.seconds = now_ms() / 1000 - 60;
+    since.nanos = 1000000000;
+    assert_int_equal(sath_bot_get_bot_performance(f->a.c, &pr, &perf, NULL), SATH_INVALID_ARGUMENT);
+    pr.since = NULL;
 
     /* REST: GET /api/v1/bot/performance?step=60s with A's access token */
     char *access = NULL;

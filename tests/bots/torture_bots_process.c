@@ -619,6 +619,12 @@ static void logs_rotation_tail_since(void **state)
     Sath__V1__GetBotLogsRequest bad = SATH__V1__GET_BOT_LOGS_REQUEST__INIT;
     bad.tail = 5001;
     assert_int_equal(sath_bot_get_bot_logs(u.c, &bad, &r, NULL), SATH_INVALID_ARGUMENT);
+    /* a since no Timestamp can hold (seconds * 1000 would overflow): refused, not wrapped */
+    Google__Protobuf__Timestamp huge = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    huge.seconds = INT64_MAX;
+    bad.tail = 0;
+    bad.since = &huge;
+    assert_int_equal(sath_bot_get_bot_logs(u.c, &bad, &r, NULL), SATH_INVALID_ARGUMENT);
     botuser_free(&u);
 }
 

@@ -53,6 +53,10 @@ int sathd_svc_session_error(sathd_call *call, sathd_session_rc rc, const char *w
 /* A Timestamp in the call's arena from microseconds since the epoch (as our SQL selects
  * them: `(extract(epoch from t) * 1e6)::bigint`); NULL text (SQL NULL) gives NULL. */
 Google__Protobuf__Timestamp *sathd_svc_timestamp_us(sathd_call *call, const char *us_text);
+/* Milliseconds since the epoch of a Timestamp a caller sent, into *ms: 0, or -1 when its
+ * fields are outside what a Timestamp may hold (seconds within years 0001-9999, nanos
+ * 0-999999999).  Checking first keeps seconds * 1000 from overflowing on wire input. */
+int sathd_svc_timestamp_ms(const Google__Protobuf__Timestamp *t, int64_t *ms);
 /* Rows an INSERT/UPDATE/DELETE result touched (PQcmdTuples as a number; 0 for others). */
 long sathd_svc_affected(const PGresult *res);
 /* Copy of a result cell into the arena ("" for SQL NULL). */
