@@ -42,8 +42,11 @@ import sys
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from json_http import JsonHandler  # noqa: E402  (tests/fixtures/json_http.py)
 
 API_VERSION = "2024-06-20"
 SECRET_KEY = os.environ.get("FAKE_STRIPE_SECRET_KEY", "sk_test_fake_0123456789")
@@ -171,28 +174,9 @@ def send_event(etype, obj, event_id=None, bad_signature=False, age_s=0, times=1,
     return {"id": ev["id"], "results": codes}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def reply(self, status, obj, extra=None):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(JsonHandler):
     def error(self, e):
         self.reply(e.status, {"error": {"type": e.etype, "code": e.code, "message": e.message}})
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
 
     # ---- Stripe API ----
     def api(self, method):

@@ -23,12 +23,14 @@ answers in their shapes:
 """
 import argparse
 import json
+import os
 import sys
 import threading
 import time
 from http.server import ThreadingHTTPServer
 
-from json_http import JsonHandler  # next to this file
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from json_http import JsonHandler  # noqa: E402  (tests/fixtures/json_http.py)
 
 LOCK = threading.Lock()
 CONF = {"answer": "YES", "status": 200, "delay_ms": 0}
@@ -39,15 +41,15 @@ KEY = None
 class H(JsonHandler):
     def do_GET(self):
         if self.path != "/_fake/state":
-            return self.send(404, {"error": {"message": "not found"}})
+            return self.reply(404, {"error": {"message": "not found"}})
         with LOCK:
-            return self.send(200, {"calls": list(CALLS)})
+            return self.reply(200, {"calls": list(CALLS)})
 
     def refuse(self, call, code, reason, obj):
         call["ok"], call["reason"] = False, reason
         with LOCK:
             CALLS.append(call)
-        return self.send(code, obj)
+        return self.reply(code, obj)
 
     def check_body(self, raw, anthropic):
         """The parsed request, or (None, reason)."""
@@ -82,10 +84,10 @@ class H(JsonHandler):
         if self.path == "/_fake/config":
             with LOCK:
                 CONF.update(json.loads(raw))
-            return self.send(200, CONF)
+            return self.reply(200, CONF)
         anthropic = self.path == "/v1/messages"
         if self.path != "/v1/chat/completions" and not anthropic:
-            return self.send(404, {"error": {"message": "not found"}})
+            return self.reply(404, {"error": {"message": "not found"}})
         call = {"path": self.path, "ok": True, "reason": "", "model": "", "question": ""}
         if anthropic:
             if self.headers.get("x-api-key") != KEY:
@@ -113,13 +115,13 @@ class H(JsonHandler):
             time.sleep(conf["delay_ms"] / 1000.0)
         if conf["status"] != 200:
             err = {"type": "api_error", "message": "overloaded"}
-            return self.send(conf["status"], {"type": "error", "error": err} if anthropic else {"error": err})
+            return self.reply(conf["status"], {"type": "error", "error": err} if anthropic else {"error": err})
         if anthropic:
-            return self.send(200, {"id": "msg_fake", "type": "message", "role": "assistant",
+            return self.reply(200, {"id": "msg_fake", "type": "message", "role": "assistant",
                                    "model": req["model"], "stop_reason": "end_turn",
                                    "content": [{"type": "text", "text": conf["answer"]}],
                                    "usage": {"input_tokens": 50, "output_tokens": 1}})
-        return self.send(200, {"id": "chatcmpl-fake", "object": "chat.completion", "model": req["model"],
+        return self.reply(200, {"id": "chatcmpl-fake", "object": "chat.completion", "model": req["model"],
                                "choices": [{"index": 0, "finish_reason": "stop",
                                             "message": {"role": "assistant", "content": conf["answer"]}}],
                                "usage": {"prompt_tokens": 50, "completion_tokens": 1, "total_tokens": 51}})

@@ -17,10 +17,11 @@ engine tests.  It checks what Binance checks and keeps order state:
 
   fake_exchange.py --port-file F --key K --secret S [--fill-after N] [--slow-posts 1,3]
 """
-import argparse, hashlib, hmac, threading, time, urllib.parse
+import argparse, hashlib, hmac, os, sys, threading, time, urllib.parse
 from http.server import ThreadingHTTPServer
 
-from json_http import JsonHandler  # next to this file
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from json_http import JsonHandler  # noqa: E402  (tests/fixtures/json_http.py)
 
 A = None
 LOCK = threading.Lock()
@@ -42,7 +43,7 @@ class H(JsonHandler):
     def err(self, http, code, msg):
         with LOCK:
             BAD.append(msg)
-        self.send(http, {"code": code, "msg": msg})
+        self.reply(http, {"code": code, "msg": msg})
 
     def signed(self, method):
         """Returns the parameters when the request is correctly signed, else None (answered)."""
@@ -78,22 +79,22 @@ class H(JsonHandler):
     def public(self, url):
         q = dict(urllib.parse.parse_qsl(url.query))
         if url.path == "/api/v3/ping":
-            return self.send(200, {})
+            return self.reply(200, {})
         if url.path == "/api/v3/ticker/price":
             with LOCK:
                 i = POLLS.setdefault("__ticks__" + q.get("symbol", ""), 0)
                 POLLS["__ticks__" + q.get("symbol", "")] = i + 1
-            return self.send(200, {"symbol": q.get("symbol"), "price": "%.2f" % price_of(q.get("symbol", ""), i)})
+            return self.reply(200, {"symbol": q.get("symbol"), "price": "%.2f" % price_of(q.get("symbol", ""), i)})
         if url.path == "/api/v3/klines":
             n = min(int(q.get("limit", "500")), 1000)
             t0 = now_ms() - n * 60000
             rows = [[t0 + k * 60000, "1", "1", "1", "%.2f" % price_of(q.get("symbol", ""), k), "1",
                      t0 + k * 60000 + 59999, "1", 1, "1", "1", "0"] for k in range(n)]
-            return self.send(200, rows)
+            return self.reply(200, rows)
         if url.path == "/_fake/state":
             with LOCK:
-                return self.send(200, {"orders": list(ORDERS.values()), "bad": BAD})
-        return self.send(404, {"code": -1, "msg": "not found"})
+                return self.reply(200, {"orders": list(ORDERS.values()), "bad": BAD})
+        return self.reply(404, {"code": -1, "msg": "not found"})
 
     def view(self, o):
         return dict(o)
@@ -107,23 +108,23 @@ class H(JsonHandler):
             return
         with LOCK:
             if url.path == "/api/v3/openOrders":
-                return self.send(200, [o for o in ORDERS.values()
+                return self.reply(200, [o for o in ORDERS.values()
                                        if o["status"] == "NEW" and o["symbol"] == p.get("symbol")])
             o = ORDERS.get(p.get("origClientOrderId", ""))
             if not o or o["symbol"] != p.get("symbol"):
-                return self.send(400, {"code": -2013, "msg": "Order does not exist."})
+                return self.reply(400, {"code": -2013, "msg": "Order does not exist."})
             cid = o["clientOrderId"]
             POLLS[cid] = POLLS.get(cid, 0) + 1
             if o["status"] == "NEW" and POLLS[cid] >= A.fill_after:
                 o["status"] = "FILLED"
                 o["executedQty"] = o["origQty"]
                 o["cummulativeQuoteQty"] = "%.8f" % (float(o["origQty"]) * float(o["price"]))
-            return self.send(200, self.view(o))
+            return self.reply(200, self.view(o))
 
     def do_POST(self):
         url = urllib.parse.urlsplit(self.path)
         if url.path != "/api/v3/order":
-            return self.send(404, {"code": -1, "msg": "not found"})
+            return self.reply(404, {"code": -1, "msg": "not found"})
         p = self.signed("POST")
         if p is None:
             return
@@ -134,9 +135,9 @@ class H(JsonHandler):
         slow = False
         with LOCK:
             if cid in ORDERS and ORDERS[cid]["status"] == "NEW":
-                return self.send(400, {"code": -2010, "msg": "Duplicate order sent."})
+                return self.reply(400, {"code": -2010, "msg": "Duplicate order sent."})
             if cid in ORDERS:
-                return self.send(400, {"code": -2010, "msg": "Duplicate order sent."})
+                return self.reply(400, {"code": -2010, "msg": "Duplicate order sent."})
             NEXT_ID[0] += 1
             o = {"symbol": p["symbol"], "orderId": NEXT_ID[0], "clientOrderId": cid,
                  "price": p["price"], "origQty": p["quantity"], "executedQty": "0",
@@ -150,23 +151,23 @@ class H(JsonHandler):
         if slow:
             time.sleep(A.slow_ms / 1000.0)
         with LOCK:
-            return self.send(200, self.view(o))
+            return self.reply(200, self.view(o))
 
     def do_DELETE(self):
         url = urllib.parse.urlsplit(self.path)
         if url.path != "/api/v3/order":
-            return self.send(404, {"code": -1, "msg": "not found"})
+            return self.reply(404, {"code": -1, "msg": "not found"})
         p = self.signed("DELETE")
         if p is None:
             return
         with LOCK:
             o = ORDERS.get(p.get("origClientOrderId", ""))
             if not o or o["symbol"] != p.get("symbol"):
-                return self.send(400, {"code": -2011, "msg": "Unknown order sent."})
+                return self.reply(400, {"code": -2011, "msg": "Unknown order sent."})
             if o["status"] != "NEW":
-                return self.send(400, {"code": -2011, "msg": "Unknown order sent."})
+                return self.reply(400, {"code": -2011, "msg": "Unknown order sent."})
             o["status"] = "CANCELED"
-            return self.send(200, self.view(o))
+            return self.reply(200, self.view(o))
 
 def main():
     global A

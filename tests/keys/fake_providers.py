@@ -20,13 +20,15 @@ when its parent (the test) goes away.
 """
 import hashlib
 import hmac
-import json
 import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from json_http import JsonHandler  # noqa: E402  (tests/fixtures/json_http.py)
 
 SECRETS = {
     "good-binance-key-0001": "binance-secret-good-0001",
@@ -45,20 +47,7 @@ def now_ms(key):
     return int(time.time() * 1000) + skew
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):  # keep the test output clean
-        pass
-
-    def reply(self, status, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(JsonHandler):
     def slow(self, key):
         if key.startswith("slow-"):
             time.sleep(3)
