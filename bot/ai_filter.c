@@ -16,7 +16,8 @@
 #include "http.h"
 #include "jlog.h"
 
-#define HISTORY 16 /* prices shown per question */
+#define HISTORY 16     /* prices shown per question */
+#define VETO_PRICES 16 /* a NO holds until this many more prices have been seen */
 
 enum { AI_OPENAI, AI_ANTHROPIC };
 
@@ -65,8 +66,12 @@ bot_ai_filter *bot_ai_filter_new(const bot_ai_params *p, char *err, size_t errle
                  p->provider ? p->provider : "");
         return NULL;
     }
-    if (!p->api_key || !*p->api_key || p->n_symbols == 0) {
+    if (!p->api_key || !*p->api_key) {
         snprintf(err, errlen, "no AI key");
+        return NULL;
+    }
+    if (p->n_symbols == 0) {
+        snprintf(err, errlen, "no symbols to confirm entries for");
         return NULL;
     }
     if (p->base_url && *p->base_url)
@@ -232,7 +237,9 @@ bot_ai_outcome bot_ai_filter_ask(bot_ai_filter *f, size_t i, const char *symbol,
         f->stats.confirmed++;
     } else if (o == BOT_AI_VETOED) {
         f->stats.vetoed++;
-        f->vetoed_until[i] = f->seen[i] + HISTORY;
+        f->vetoed_until[i] = f->seen[i] + VETO_PRICES;
+        bot_log(BOT_INFO, "entry vetoed by the AI filter",
+                json_pack("{s:s, s:f}", "symbol", symbol, "price", price));
     } else {
         f->stats.failed++;
         f->quiet_until_ms = mono_ms() + f->backoff_ms;

@@ -4,7 +4,7 @@
  * symbol, the signal and the recent prices, and asks for one word, YES or NO.  NO skips
  * that entry; exits (SELL) are never asked about, so the filter can only make the bot
  * trade less, never hold a position longer.  After a NO the symbol's entries stay
- * vetoed for the next 16 prices without asking again.
+ * vetoed, without asking again, for the next 15 prices; the 16th may ask again.
  *
  * The provider is a third party the bot cannot trust to answer, so every failure falls
  * back to the strategy's own signal: a timeout, a transport error, an HTTP error, an

@@ -14,8 +14,11 @@ void bot_engine_warm_up(bot_engine *e, size_t n)
         return;
     for (size_t i = 0; i < e->wallet->n; i++) {
         size_t k = e->market->ops->history(e->market, i, buf, n);
-        for (size_t j = 0; j < k; j++)
+        for (size_t j = 0; j < k; j++) {
             bot_strategy_update(e->strategy, i, buf[j]);
+            if (e->ai) /* the AI's questions show this past too */
+                bot_ai_filter_observe(e->ai, i, buf[j]);
+        }
         if (k)
             bot_wallet_mark(e->wallet, i, buf[k - 1]);
     }
@@ -25,15 +28,8 @@ void bot_engine_warm_up(bot_engine *e, size_t n)
 /* 1 when the entry into symbol i at px may go ahead: no filter, or the filter allows it. */
 static int confirmed(bot_engine *e, size_t i, double px)
 {
-    if (!e->ai)
-        return 1;
-    const char *sym = e->wallet->pos[i].symbol;
-    int64_t asked = bot_ai_filter_stats(e->ai)->asked;
-    bot_ai_outcome o = bot_ai_filter_ask(e->ai, i, sym, e->strategy_name ? e->strategy_name : "", px);
-    if (o == BOT_AI_VETOED && bot_ai_filter_stats(e->ai)->asked > asked) /* not the cached NOs */
-        bot_log(BOT_INFO, "entry vetoed by the AI filter",
-                json_pack("{s:s, s:f}", "symbol", sym, "price", px));
-    return bot_ai_allows(o);
+    return !e->ai || bot_ai_allows(bot_ai_filter_ask(e->ai, i, e->wallet->pos[i].symbol,
+                                                     bot_strategy_name(e->strategy), px));
 }
 
 void bot_engine_tick(bot_engine *e, int opening)

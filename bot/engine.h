@@ -23,7 +23,6 @@ typedef struct bot_engine {
     int64_t ticks;        /* steps taken */
     int64_t price_errors; /* prices the feed could not give */
     bot_ai_filter *ai;    /* borrowed, NULL: entries are not confirmed (ai_filter.h) */
-    const char *strategy_name; /* for the AI's question */
 } bot_engine;
 
 /* Warms the strategy up on the feed's history (binance's klines, the sim's past path). */

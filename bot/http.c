@@ -4,6 +4,7 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,9 @@ int bot_http_do(const char *method, const char *url, const char *const *headers,
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    /* curl_slist_append copied each header, an API key among them: wipe the copies too */
+    for (struct curl_slist *n = hl; n; n = n->next)
+        sodium_memzero(n->data, strlen(n->data));
     curl_slist_free_all(hl);
     curl_easy_cleanup(h);
     if (rc != CURLE_OK) {

@@ -162,6 +162,19 @@ static bot_ai_filter *entry_filter(const bot_opts *o, const Sath__V1__RunConfig 
     return f;
 }
 
+/* Logs what the filter did over the run and frees it (NULL: nothing). */
+static void entry_filter_done(bot_ai_filter *ai)
+{
+    if (!ai)
+        return;
+    const bot_ai_stats *as = bot_ai_filter_stats(ai);
+    bot_log(BOT_INFO, "AI filter",
+            json_pack("{s:I, s:I, s:I, s:I, s:I}", "asked", (json_int_t)as->asked, "confirmed",
+                      (json_int_t)as->confirmed, "vetoed", (json_int_t)as->vetoed, "failed",
+                      (json_int_t)as->failed, "skipped", (json_int_t)as->skipped));
+    bot_ai_filter_free(ai);
+}
+
 static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
 {
     bot_opts *o = &r->o;
@@ -194,9 +207,9 @@ static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
     } else {
         ex = bot_exec_paper_new(&r->w, fee, slip, on_fill, r);
     }
-    bot_ai_filter *ai = entry_filter(o, cfg);
     int rc = 1;
     if (m && st && ex) {
+        bot_ai_filter *ai = entry_filter(o, cfg); /* only for a run that trades */
         bot_log(BOT_INFO, "trading",
                 json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:i, s:i}", "run_id", cfg->run_id, "mode",
                           live ? "live" : "paper", "strategy", cfg->strategy, "market", mk, "seed",
@@ -204,21 +217,14 @@ static int run_bot(run *r, const Sath__V1__RunConfig *cfg)
                           (int)cfg->n_symbols, "tick_ms", (int)o->tick_ms));
         /* sizing covers what a fill costs: price * (1 + slippage) * qty * (1 + fee) */
         double cost_rate = (1.0 + fee) * (1.0 + (live ? 0 : slip)) - 1.0;
-        bot_engine e = {m, st, ex, &r->w, cfg->risk_per_trade_bps, cost_rate, 0, 0, ai, cfg->strategy};
+        bot_engine e = {m, st, ex, &r->w, cfg->risk_per_trade_bps, cost_rate, 0, 0, ai};
         bot_engine_warm_up(&e, 50);
         bot_strategy_join_trend(st);
         trade(r, &e);
         rc = shutdown_run(r, &e);
+        entry_filter_done(ai);
     } else if (!st) {
         bot_log(BOT_ERROR, "unknown strategy", json_pack("{s:s}", "strategy", cfg->strategy));
-    }
-    if (ai) {
-        const bot_ai_stats *as = bot_ai_filter_stats(ai);
-        bot_log(BOT_INFO, "AI filter",
-                json_pack("{s:I, s:I, s:I, s:I, s:I}", "asked", (json_int_t)as->asked, "confirmed",
-                          (json_int_t)as->confirmed, "vetoed", (json_int_t)as->vetoed, "failed",
-                          (json_int_t)as->failed, "skipped", (json_int_t)as->skipped));
-        bot_ai_filter_free(ai);
     }
     if (ex)
         ex->ops->free(ex);

@@ -43,6 +43,14 @@ int bot_strategy_known(const char *name)
     return 0;
 }
 
+const char *bot_strategy_name(const bot_strategy *s)
+{
+    for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
+        if (names[i].k == s->k)
+            return names[i].name;
+    return "";
+}
+
 bot_strategy *bot_strategy_new(const char *name, size_t n_symbols)
 {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

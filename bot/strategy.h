@@ -27,6 +27,9 @@ void bot_strategy_free(bot_strategy *s);
 /* Feeds the next price of symbol i; returns the signal at this tick. */
 bot_signal bot_strategy_update(bot_strategy *s, size_t i, double price);
 
+/* The strategy's name as in the configuration (static storage). */
+const char *bot_strategy_name(const bot_strategy *s);
+
 /* 1 when `name` is a strategy this bot runs. */
 int bot_strategy_known(const char *name);
 

@@ -19,8 +19,7 @@ int paperrun_init(paperrun *r, bot_fill_fn on_fill, void *arg, bot_ai_filter *ai
         bot_wallet_free(&r->wallet);
         goto fail;
     }
-    r->engine = (bot_engine){r->market, r->strategy, r->exec, &r->wallet, 100, 0.0015, 0, 0, ai,
-                             "sma_crossover"};
+    r->engine = (bot_engine){r->market, r->strategy, r->exec, &r->wallet, 100, 0.0015, 0, 0, ai};
     return 0;
 fail:
     if (r->strategy)
