@@ -51,7 +51,8 @@ static const sathctl_command sub_logs = {"bot logs", "show the bot's log",
 static const sathctl_command sub_perf = {"bot performance", "equity and trades over time",
     "usage: sathctl bot performance [--since TIME] [--step SECONDS]\n"
     "Equity curve and trades of the bot's runs since TIME (unix seconds or RFC 3339; default\n"
-    "24 hours ago), averaged per step (default: about 200 steps), from InfluxDB.\n"
+    "the start of its first run in the last 24 hours), each step's last report (default:\n"
+    "about 200 steps), from InfluxDB.\n"
     "Exits 1 when the range holds no report of the bot (with --json after printing the\n"
     "empty lists), 4 when sathd keeps no metrics (runs without InfluxDB).\n", NULL};
 

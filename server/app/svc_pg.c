@@ -73,6 +73,20 @@ void sathd_svc_pg_close(sathd_call *call, sathd_pg_conn *c)
         sathd_call_defer_run(call, release_conn, c);
 }
 
+int sathd_svc_pg_begin(sathd_call *call, sathd_pg_conn *c)
+{
+    if (sathd_pg_begin(c) != 0)
+        return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
+    return SATHD_OK;
+}
+
+int sathd_svc_pg_commit(sathd_call *call, sathd_pg_conn *c)
+{
+    if (sathd_pg_commit(c) != 0)
+        return sathd_call_error(call, SATHD_ABORTED, "concurrent change, try again");
+    return SATHD_OK;
+}
+
 int sathd_svc_pg_query(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *st,
                        const char *const *params, const PGresult **res)
 {

@@ -88,12 +88,11 @@ int sathd__billing_begin(sathd_call *call, sathd_pg_conn **c)
     int rc = sathd_svc_pg_open(call, c);
     if (rc != SATHD_OK)
         return rc;
-    if (sathd_pg_begin(*c) != 0) {
+    if ((rc = sathd_svc_pg_begin(call, *c)) != SATHD_OK) {
         sathd_svc_pg_close(call, *c);
         *c = NULL;
-        return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
     }
-    return SATHD_OK;
+    return rc;
 }
 
 int sathd__billing_end(sathd_call *call, sathd_pg_conn *c, int rc)

@@ -114,13 +114,12 @@ int sathd_agent_run_config(sathd_call *call, const sathd_agent_run *run, sathd_b
     sathd_pg_conn *c = NULL;
     sathd_bot_plan plan;
     int rc = sathd_svc_pg_open(call, &c);
-    if (rc == SATHD_OK && sathd_pg_begin(c) != 0)
-        rc = sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
-    else if (rc == SATHD_OK && (rc = plan_fn(call, c, run->user_id, &plan)) != SATHD_OK)
-        sathd_pg_rollback(c);
-    /* the effective plan billing recomputed (and a bot it stopped) stands */
-    else if (rc == SATHD_OK && sathd_pg_commit(c) != 0)
-        rc = sathd_call_error(call, SATHD_ABORTED, "concurrent change, try again");
+    if (rc == SATHD_OK && (rc = sathd_svc_pg_begin(call, c)) == SATHD_OK) {
+        if ((rc = plan_fn(call, c, run->user_id, &plan)) != SATHD_OK)
+            sathd_pg_rollback(c);
+        else /* the effective plan billing recomputed (and a bot it stopped) stands */
+            rc = sathd_svc_pg_commit(call, c);
+    }
     sathd_svc_pg_close(call, c);
     if (rc != SATHD_OK)
         return rc;

@@ -200,9 +200,12 @@ static int observe_dir(const char *dir, const char *user_id, sathd_bot_observed 
     out->exit_code = st.code;
     out->finished_at_ms = st.finished_ms;
     out->oom_killed = st.oom;
-    if (st.oom)
+    if (st.oom && st.sig)
         snprintf(out->error, sizeof out->error,
                  "killed by the out-of-memory killer: over its memory limit (signal %d)", st.sig);
+    else if (st.oom) /* a process of the bot's was killed; the bot itself exited */
+        snprintf(out->error, sizeof out->error,
+                 "out-of-memory kill in its memory limit, then exited with code %d", st.code);
     else if (st.sig)
         snprintf(out->error, sizeof out->error, "killed by signal %d%s", st.sig,
                  st.sig == SIGKILL ? " (SIGKILL: stop timeout, or the kernel's OOM killer)" : "");

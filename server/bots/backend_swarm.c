@@ -158,18 +158,17 @@ static int observe(swarm_backend *b, const char *name, sathd_bot_observed *out, 
 {
     json_t *svc, *tasks = NULL;
     memset(out, 0, sizeof *out);
-    int restarts = 0;
     int rc = get_service(b, name, &svc, err, errlen);
     if (rc == 0)
         rc = get_tasks(b, json_string_value(json_object_get(svc, "ID")), &tasks, err, errlen);
-    if (rc == 0 && sathd_swarm_observed(svc, tasks, out, &restarts) != 0) {
+    if (rc == 0 && sathd_swarm_observed(svc, tasks, out, &out->restarts) != 0) {
         snprintf(err, errlen, "unexpected service or task answer");
         rc = -EPROTO;
     }
-    if (rc == 0) {
-        out->restarts = restarts;
+    if (rc == 0 && out->state == SATHD_BOT_OBS_RUNNING)
         name_node(b, out);
-    }
+    else /* only a running bot has a node worth a lookup (reconcile.c keeps no other) */
+        out->node[0] = '\0';
     json_decref(tasks);
     if (svc_out && rc == 0)
         *svc_out = svc;

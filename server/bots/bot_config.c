@@ -187,23 +187,6 @@ int sathd_bot_cfg_from_json(sathd_call *call, const char *json, const char *mode
     return SATHD_OK;
 }
 
-int sathd_bot_plan_gate(sathd_call *call, sathd_pg_conn *c, const char *user_id,
-                        sathd_bot_plan_fn plan_fn, const sathd_bot_cfg *cfg, const char *mode)
-{
-    sathd_bot_plan plan;
-    int rc = plan_fn(call, c, user_id, &plan);
-    if (rc != SATHD_OK) {
-        sathd_pg_rollback(c);
-        return rc;
-    }
-    rc = sathd_bot_cfg_check_plan(call, cfg, mode, &plan);
-    /* refused: what billing changed on the way (the plan now in force, a bot it stopped)
-     * stands; a failed commit only loses that recomputation, which the next call redoes */
-    if (rc != SATHD_OK && sathd_pg_commit(c) != 0)
-        sathd_pg_rollback(c);
-    return rc;
-}
-
 int sathd_bot_desire(sathd_call *call, sathd_pg_conn *c, const char *user_id, const char *state,
                      bool new_run, const char *mode, const char *reason, int *found)
 {

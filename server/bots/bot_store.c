@@ -175,18 +175,25 @@ static int txq(sathd_call *call, sathd_pg_conn *c, const sathd_pg_stmt *st, cons
     return rc;
 }
 
-static int begin(sathd_call *call, sathd_pg_conn *c)
+/* In c's open transaction: the plan `plan_fn` gives, then whether `cfg` run in `mode` fits
+ * it.  SATHD_OK with the transaction still open; or the refusal (FAILED_PRECONDITION) with
+ * the transaction committed, so the effective plan billing just recomputed is kept; or
+ * another failure with it rolled back. */
+static int plan_gate(sathd_call *call, sathd_pg_conn *c, const char *user_id,
+                     sathd_bot_plan_fn plan_fn, const sathd_bot_cfg *cfg, const char *mode)
 {
-    if (sathd_pg_begin(c) != 0)
-        return sathd_call_error(call, SATHD_UNAVAILABLE, "database unavailable, try again later");
-    return SATHD_OK;
-}
-
-static int commit(sathd_call *call, sathd_pg_conn *c)
-{
-    if (sathd_pg_commit(c) != 0)
-        return sathd_call_error(call, SATHD_ABORTED, "concurrent change, try again");
-    return SATHD_OK;
+    sathd_bot_plan plan;
+    int rc = plan_fn(call, c, user_id, &plan);
+    if (rc != SATHD_OK) {
+        sathd_pg_rollback(c);
+        return rc;
+    }
+    rc = sathd_bot_cfg_check_plan(call, cfg, mode, &plan);
+    /* refused: what billing changed on the way (the plan now in force, a bot it stopped)
+     * stands; a failed commit only loses that recomputation, which the next call redoes */
+    if (rc != SATHD_OK && sathd_pg_commit(c) != 0)
+        sathd_pg_rollback(c);
+    return rc;
 }
 
 int sathd_bot_config_update(sathd_call *call, const Sath__V1__UpdateBotConfigRequest *req,
@@ -207,8 +214,8 @@ int sathd_bot_config_update(sathd_call *call, const Sath__V1__UpdateBotConfigReq
     }
     const char *p1[1] = {uid};
     const PGresult *res = NULL;
-    if ((rc = begin(call, c)) != SATHD_OK ||
-        (rc = sathd_bot_plan_gate(call, c, uid, plan_fn, &cfg, cfg.mode)) != SATHD_OK ||
+    if ((rc = sathd_svc_pg_begin(call, c)) != SATHD_OK ||
+        (rc = plan_gate(call, c, uid, plan_fn, &cfg, cfg.mode)) != SATHD_OK ||
         (rc = txq(call, c, &st_bot_ensure, p1, NULL)) != SATHD_OK ||
         (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
@@ -219,7 +226,8 @@ int sathd_bot_config_update(sathd_call *call, const Sath__V1__UpdateBotConfigReq
         goto out;
     char *updated = sathd_svc_cell(call, res, 0, 0);
     const char *p3[4] = {bot_id, json, cfg.mode, ver};
-    if ((rc = txq(call, c, &st_config_set, p3, NULL)) != SATHD_OK || (rc = commit(call, c)) != SATHD_OK)
+    if ((rc = txq(call, c, &st_config_set, p3, NULL)) != SATHD_OK ||
+        (rc = sathd_svc_pg_commit(call, c)) != SATHD_OK)
         goto out;
     rc = fill_config(call, &cfg, updated, resp);
 out:
@@ -262,8 +270,8 @@ int sathd_bot_request_run(sathd_call *call, Sath__V1__BotMode mode_override, int
     const char *mode = mode_name(mode_override) ? mode_name(mode_override) : cfg.mode;
     const char *p1[1] = {uid};
     const PGresult *res = NULL;
-    if ((rc = begin(call, c)) != SATHD_OK ||
-        (rc = sathd_bot_plan_gate(call, c, uid, plan_fn, &cfg, mode)) != SATHD_OK ||
+    if ((rc = sathd_svc_pg_begin(call, c)) != SATHD_OK ||
+        (rc = plan_gate(call, c, uid, plan_fn, &cfg, mode)) != SATHD_OK ||
         (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
     int wanted = strcmp(PQgetvalue(res, 0, 2), "running") == 0 && *PQgetvalue(res, 0, 3);
@@ -273,7 +281,7 @@ int sathd_bot_request_run(sathd_call *call, Sath__V1__BotMode mode_override, int
             goto out;
         }
     }
-    if ((rc = commit(call, c)) != SATHD_OK)
+    if ((rc = sathd_svc_pg_commit(call, c)) != SATHD_OK)
         goto out;
     if (!wanted || restart)
         sathd_log(SATHD_LOG_INFO, "msg=\"bot %s requested\" request_id=%s user=%s mode=%s",
@@ -295,7 +303,8 @@ int sathd_bot_request_stop(sathd_call *call, Sath__V1__BotStatus *resp)
         return rc;
     const char *p1[1] = {uid};
     const PGresult *res = NULL;
-    if ((rc = begin(call, c)) != SATHD_OK || (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
+    if ((rc = sathd_svc_pg_begin(call, c)) != SATHD_OK ||
+        (rc = txq(call, c, &st_bot_lock, p1, &res)) != SATHD_OK)
         goto out;
     int running = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "running") == 0;
     if (running && (rc = sathd_bot_desire(call, c, uid, "stopped", false, NULL, "stopped by the user",
@@ -303,7 +312,7 @@ int sathd_bot_request_stop(sathd_call *call, Sath__V1__BotStatus *resp)
         sathd_pg_rollback(c);
         goto out;
     }
-    if ((rc = commit(call, c)) != SATHD_OK)
+    if ((rc = sathd_svc_pg_commit(call, c)) != SATHD_OK)
         goto out;
     if (running)
         sathd_log(SATHD_LOG_INFO, "msg=\"bot stop requested\" request_id=%s user=%s",

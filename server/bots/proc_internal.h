@@ -83,7 +83,6 @@ int sathd_proc_memcg_open(sathd_proc_memcg *cg, const char *name, long long byte
 int sathd_proc_memcg_enter(sathd_proc_memcg *cg, pid_t pid);
 /* OOM kills counted in it so far (compare with oom_before), or -1 when unknown. */
 long long sathd_proc_memcg_oom_kills(const sathd_proc_memcg *cg);
-void sathd_proc_memcg_close(sathd_proc_memcg *cg);
 /* Removes cgroup `name` once nothing runs in it (the backend, as root, when it forgets
  * the bot).  0 also when there is none; -errno (EBUSY: still in use, EACCES: not root). */
 int sathd_proc_memcg_remove(const char *name);

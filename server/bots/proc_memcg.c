@@ -190,13 +190,6 @@ long long sathd_proc_memcg_oom_kills(const sathd_proc_memcg *cg)
                             : read_key(cg->dir, "memory.events", "oom_kill");
 }
 
-void sathd_proc_memcg_close(sathd_proc_memcg *cg)
-{
-    if (cg->procs_fd >= 0)
-        close(cg->procs_fd);
-    cg->procs_fd = -1;
-}
-
 int sathd_proc_memcg_remove(const char *name)
 {
     char dir[SATHD_PROC_MEMCG_PATH];

@@ -502,7 +502,8 @@ static void record_end(int statusfd, logw *lg, int wstatus, const sathd_proc_mem
             say(lg, "sath-bot-supervisor: bot killed by signal %d", st.sig);
     } else {
         st.code = WEXITSTATUS(wstatus);
-        say(lg, "sath-bot-supervisor: bot exited with code %d", st.code);
+        say(lg, "sath-bot-supervisor: bot exited with code %d%s", st.code,
+            st.oom ? " after an out-of-memory kill in its memory limit" : "");
     }
     status_write(statusfd, &st);
 }
@@ -576,6 +577,5 @@ int main(int argc, char **argv)
     close(ready[1]);
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
     record_end(statusfd, &lg, watch(&o, sfd, bot, &lg, &out, &errs), &cg);
-    sathd_proc_memcg_close(&cg);
-    return 0;
+    return 0; /* cg's cgroup.procs was closed by sathd_proc_memcg_enter */
 }

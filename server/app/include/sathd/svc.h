@@ -31,6 +31,11 @@
 int sathd_svc_pg_open(sathd_call *call, sathd_pg_conn **out);
 /* Gives it back now (before a slow step that needs no database); NULL is fine. */
 void sathd_svc_pg_close(sathd_call *call, sathd_pg_conn *c);
+/* BEGIN on c: SATHD_OK, or UNAVAILABLE ("database unavailable, try again later"). */
+int sathd_svc_pg_begin(sathd_call *call, sathd_pg_conn *c);
+/* COMMIT on c: SATHD_OK, or ABORTED ("concurrent change, try again"): a serialization
+ * failure or a lost connection, either way the caller's request did not happen. */
+int sathd_svc_pg_commit(sathd_call *call, sathd_pg_conn *c);
 /* Runs a prepared statement bounded by the call's deadline.  On success *res is the
  * result, owned by the call: it is cleared when the call ends (hence const; never
  * PQclear it).  Copy what the response needs into the arena (sathd_svc_cell).  On

@@ -117,7 +117,7 @@ typedef struct sathd_bot_observed {
                                               first that it still lists); 0 for the others,
                                               whose restarts the orchestrator counts itself */
     char node[128];                        /* cluster backends: host name of the node the
-                                              bot runs (or last ran) on; "" = one host */
+                                              bot runs on (while running); "" = one host */
 } sathd_bot_observed;
 
 /* One log line, without its newline.  Return non-zero to stop the walk (the cursor then

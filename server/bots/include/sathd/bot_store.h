@@ -74,12 +74,6 @@ char *sathd_bot_cfg_json(sathd_call *call, const sathd_bot_cfg *cfg);
 /* Back from stored JSON + mode column (lenient: it was validated when written). */
 int sathd_bot_cfg_from_json(sathd_call *call, const char *json, const char *mode,
                             sathd_bot_cfg *out);
-/* In c's open transaction: the plan `plan_fn` gives, then whether `cfg` run in `mode` fits
- * it.  SATHD_OK with the transaction still open; or the refusal (FAILED_PRECONDITION) with
- * the transaction committed, so the effective plan billing just recomputed is kept; or
- * another failure with it rolled back. */
-int sathd_bot_plan_gate(sathd_call *call, sathd_pg_conn *c, const char *user_id,
-                        sathd_bot_plan_fn plan_fn, const sathd_bot_cfg *cfg, const char *mode);
 
 /* Desired-state write (the one place BotService, DeleteMe and billing's downgrade go
  * through): runs sath_bot_desire() on `c`, inside the caller's transaction if any.
