@@ -393,16 +393,10 @@ static void test_run_config_effective_plan(void **state)
     assert_int_equal(cfg->mode, SATH__V1__BOT_MODE__BOT_MODE_LIVE);
     assert_true(cfg->live_allowed);
     sath__v1__run_config__free_unpacked(cfg, NULL);
-    char *n = sathd_proc_sql(&f->e.sathd,
-                             "WITH s AS (UPDATE subscriptions SET status = 'past_due', "
-                             "past_due_since = now() - interval '8 days' WHERE user_id = $1::uuid "
-                             "AND status = 'active' RETURNING 1) SELECT count(*) FROM s", f->a.id);
-    assert_string_equal(n, "1");
-    free(n);
+    assert_int_equal(sathd_proc_set_past_due(&f->e.sathd, f->a.id, 8), 0);
     cfg = NULL;
     assert_int_equal(run_config(bot, &cfg), SATH_FAILED_PRECONDITION);
-    n = sathd_proc_sql(&f->e.sathd, "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
-                                    "WHERE u.id = $1::uuid", f->a.id);
+    char *n = sathd_proc_plan_name(&f->e.sathd, f->a.id);
     assert_string_equal(n, "free");
     free(n);
     sath_client_free(bot);

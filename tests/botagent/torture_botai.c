@@ -107,7 +107,9 @@ static int setup(void **state)
         fprintf(stderr, "CreateAiKey: %s: %s\n", sath_err_name(rc), sath_client_last_error_message(f->b.u.c));
         return -1;
     }
-    rc = botuser_config_ai(&f->b.u, 1, 100000, 0, key->id);
+    botcfg cfg = {.n_symbols = 1, .capital_cents = 100000, .risk_bps = 100,
+                  .strategy = "sma_crossover", .ai_key_id = key->id};
+    rc = botuser_store_config(&f->b.u, &cfg, NULL);
     sath__v1__ai_key__free_unpacked(key, NULL);
     return rc == SATH_OK ? 0 : -1;
 }

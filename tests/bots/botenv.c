@@ -202,18 +202,8 @@ int botenv_teardown(void **state)
 
 int botenv_sathd_restart(botenv *e)
 {
-    /* the same address: the orchestrator and the running bots know only this one (the
-     * first SATH_GRPC_ADDR of the environment wins over sathd_proc's port 0) */
-    char addr[96];
-    snprintf(addr, sizeof addr, "SATH_GRPC_ADDR=%s", e->sathd.target);
-    const char *const *base = sathd_env(e);
-    const char *envp[32];
-    size_t k = 0;
-    envp[k++] = addr;
-    for (size_t i = 0; base[i] && k < 31; i++)
-        envp[k++] = base[i];
-    envp[k] = NULL;
-    return sathd_proc_restart(&e->sathd, envp);
+    /* sathd_proc_restart keeps the gRPC address the orchestrator and the bots know */
+    return sathd_proc_restart(&e->sathd, sathd_env(e));
 }
 
 int botuser_new(botenv *e, botuser *u)
@@ -278,13 +268,8 @@ int botuser_store_config(botuser *u, const botcfg *c, sath_call_opts *opts)
 
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live)
 {
-    return botuser_config_ai(u, n_symbols, capital, live, NULL);
-}
-
-int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id)
-{
     botcfg c = {.n_symbols = n_symbols, .capital_cents = capital, .live = live, .risk_bps = 100,
-                .strategy = "sma_crossover", .ai_key_id = ai_key_id};
+                .strategy = "sma_crossover"};
     return botuser_store_config(u, &c, NULL);
 }
 

@@ -66,8 +66,6 @@ typedef struct botcfg {
 int botuser_store_config(botuser *u, const botcfg *cfg, sath_call_opts *opts);
 /* Stores a config with `n` symbols and `capital` cents, risk 1%, sma_crossover, no key. */
 int botuser_config(botuser *u, int n_symbols, int64_t capital, int live);
-/* The same naming the AI key `ai_key_id` (NULL: none). */
-int botuser_config_ai(botuser *u, int n_symbols, int64_t capital, int live, const char *ai_key_id);
 /* CreateExchangeKey (binance) with the given label (may be NULL), key and secret; the new
  * key's id goes to id[37].  Returns the call's status. */
 int botuser_exchange_key(botuser *u, const char *label, const char *api_key,

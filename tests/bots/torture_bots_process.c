@@ -402,12 +402,7 @@ static void plan_limits(void **state)
     /* the payment failed 8 days ago and no webhook came since: past due, the 7-day grace
      * over, users.plan_id still pro as the last webhook left it.  The effective plan is
      * free: the stored config no longer fits, start refuses */
-    char *n = sathd_proc_sql(&e->sathd,
-                             "WITH s AS (UPDATE subscriptions SET status = 'past_due', "
-                             "past_due_since = now() - interval '8 days' WHERE user_id = $1::uuid "
-                             "AND status = 'active' RETURNING 1) SELECT count(*) FROM s", u.id);
-    assert_string_equal(n, "1");
-    free(n);
+    assert_int_equal(sathd_proc_set_past_due(&e->sathd, u.id, 8), 0);
     sath_call_opts *o = NULL;
     sath_call_opts_new(&o);
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
@@ -418,16 +413,14 @@ static void plan_limits(void **state)
     sath_call_opts_free(o);
     botcall_free_status(st);
     /* ... and the refusal kept the plan billing recomputed */
-    static const char plan_sql[] = "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
-                                   "WHERE u.id = $1::uuid";
-    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    char *n = sathd_proc_plan_name(&e->sathd, u.id);
     assert_string_equal(n, "free");
     free(n);
     /* a stale users.plan_id (pro) does not let a config past the free plan either */
     free(sathd_proc_sql(&e->sathd, "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = 'pro') "
                                    "WHERE id = $1::uuid", u.id));
     assert_int_equal(config_err(&u, 3, 50000, 0, "plan free allows 1 symbols"), SATH_FAILED_PRECONDITION);
-    n = sathd_proc_sql(&e->sathd, plan_sql, u.id);
+    n = sathd_proc_plan_name(&e->sathd, u.id);
     assert_string_equal(n, "free");
     free(n);
     /* live mode asked at start on a paper-only plan */

@@ -287,19 +287,24 @@ char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1)
 
 int sathd_proc_set_plan(const sathd_proc *p, const char *user_id, const char *plan)
 {
-    static const char *const steps[] = {
-        "UPDATE subscriptions SET status = 'canceled', canceled_at = now(), past_due_since = NULL "
-        "WHERE user_id = $1::uuid AND status <> 'canceled' AND $2 <> ''",
-        "INSERT INTO subscriptions (user_id, plan_id, status) SELECT $1::uuid, id, 'active' "
-        "FROM plans WHERE name = $2 AND name <> 'free'",
-        "UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = $2) WHERE id = $1::uuid "
-        "AND EXISTS (SELECT 1 FROM plans WHERE name = $2)",
+    static const struct {
+        const char *sql;
+        int nparams;
+    } steps[] = {
+        {"UPDATE subscriptions SET status = 'canceled', canceled_at = now(), past_due_since = "
+         "NULL WHERE user_id = $1::uuid AND status <> 'canceled'", 1},
+        {"INSERT INTO subscriptions (user_id, plan_id, status) SELECT $1::uuid, id, 'active' "
+         "FROM plans WHERE name = $2 AND name <> 'free'", 2},
+        {"UPDATE users SET plan_id = (SELECT id FROM plans WHERE name = $2) WHERE id = $1::uuid "
+         "AND EXISTS (SELECT 1 FROM plans WHERE name = $2)", 2},
     };
     PGconn *c = PQconnectdb(p->conninfo);
     int rc = PQstatus(c) == CONNECTION_OK ? 0 : -1;
     const char *params[] = {user_id, plan};
+    if (rc == 0) /* all or nothing: an unknown plan leaves the subscriptions alone */
+        PQclear(PQexec(c, "BEGIN"));
     for (size_t i = 0; rc == 0 && i < sizeof steps / sizeof *steps; i++) {
-        PGresult *r = PQexecParams(c, steps[i], 2, NULL, params, NULL, NULL, 0);
+        PGresult *r = PQexecParams(c, steps[i].sql, steps[i].nparams, NULL, params, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             fprintf(stderr, "fixture set_plan failed: %s\n", PQerrorMessage(c));
             rc = -1;
@@ -309,8 +314,33 @@ int sathd_proc_set_plan(const sathd_proc *p, const char *user_id, const char *pl
         }
         PQclear(r);
     }
+    if (PQstatus(c) == CONNECTION_OK) {
+        PGresult *r = PQexec(c, rc == 0 ? "COMMIT" : "ROLLBACK");
+        if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = -1;
+        PQclear(r);
+    }
     PQfinish(c);
     return rc;
+}
+
+int sathd_proc_set_past_due(const sathd_proc *p, const char *user_id, int days)
+{
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "WITH s AS (UPDATE subscriptions SET status = 'past_due', past_due_since = now() - "
+             "interval '%d days' WHERE user_id = $1::uuid AND status = 'active' RETURNING 1) "
+             "SELECT count(*) FROM s", days);
+    char *n = sathd_proc_sql(p, sql, user_id);
+    int rc = n && strcmp(n, "1") == 0 ? 0 : -1;
+    free(n);
+    return rc;
+}
+
+char *sathd_proc_plan_name(const sathd_proc *p, const char *user_id)
+{
+    return sathd_proc_sql(p, "SELECT p.name FROM users u JOIN plans p ON p.id = u.plan_id "
+                             "WHERE u.id = $1::uuid", user_id);
 }
 
 int sathd_proc_restart(sathd_proc *p, const char *const *extra_env)
@@ -326,8 +356,18 @@ int sathd_proc_restart(sathd_proc *p, const char *const *extra_env)
     char seed_b64[64];
     randombytes_buf(seed, sizeof seed);
     sodium_bin2base64(seed_b64, sizeof seed_b64, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
-    truncate(p->log_path, 0); /* the port is read from the new serving line */
-    char **envp = build_env(p, extra_env, getenv("SATH_TEST_REDIS_URL"), seed_b64);
+    truncate(p->log_path, 0); /* the ports are read from the new serving line */
+    /* the same gRPC address: the first SATH_GRPC_ADDR of the environment wins over
+     * build_env's port 0 */
+    char addr[96];
+    snprintf(addr, sizeof addr, "SATH_GRPC_ADDR=%s", p->target);
+    const char *pinned[40];
+    size_t k = 0;
+    pinned[k++] = addr;
+    for (size_t i = 0; extra_env && extra_env[i] && k < 39; i++)
+        pinned[k++] = extra_env[i];
+    pinned[k] = NULL;
+    char **envp = build_env(p, pinned, getenv("SATH_TEST_REDIS_URL"), seed_b64);
     if (!envp)
         return -1;
     int rc = run_sathd(p, "serve", envp, &p->pid, 0);

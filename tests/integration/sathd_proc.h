@@ -37,7 +37,8 @@ int sathd_proc_start_peer(sathd_proc *p, const sathd_proc *first, const char *co
 int sathd_proc_stop(sathd_proc *p);
 /* Stops sathd (SIGTERM) and serves again on the same database, with `extra_env` (as for
  * sathd_proc_start; pass the same SATH_JWT_ED25519_KEY there to keep tokens valid).
- * The port changes.  0, or -1. */
+ * gRPC keeps its address (p->target), so clients and bots that know only it reconnect;
+ * the HTTP port changes.  0, or -1. */
 int sathd_proc_restart(sathd_proc *p, const char *const *extra_env);
 /* Runs one SQL statement on the test database (for fixtures that seed or inspect rows);
  * returns the first cell of the first row as a malloc'd string ("" if none), or NULL on error. */
@@ -47,5 +48,11 @@ char *sathd_proc_sql(const sathd_proc *p, const char *sql, const char *param1);
  * set.  (sathd recomputes the effective plan from the subscription, so writing
  * users.plan_id alone does not last.)  0, or -1. */
 int sathd_proc_set_plan(const sathd_proc *p, const char *user_id, const char *plan);
+/* Makes user `user_id`'s active subscription past due since `days` days ago, as a failed
+ * payment with no webhook since would leave it (users.plan_id untouched).  0 when exactly
+ * one subscription changed, else -1. */
+int sathd_proc_set_past_due(const sathd_proc *p, const char *user_id, int days);
+/* The name of the plan in users.plan_id of `user_id`, malloc'd; NULL on error. */
+char *sathd_proc_plan_name(const sathd_proc *p, const char *user_id);
 
 #endif
