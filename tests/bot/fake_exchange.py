@@ -15,7 +15,8 @@ engine tests.  It checks what Binance checks and keeps order state:
     --slow-posts is accepted but answered after --slow-ms (longer than the bot's timeout).
   - GET /_fake/state: every order and every signature failure, for the test to inspect.
 
-  fake_exchange.py --port-file F --key K --secret S [--fill-after N] [--slow-posts 1,3]
+  fake_exchange.py --key K --secret S [--fill-after N] [--slow-posts 1,3]
+      prints "PORT <n>" once it listens on 127.0.0.1 and exits when its stdin closes.
 """
 import argparse, hashlib, hmac, os, sys, threading, time, urllib.parse
 from http.server import ThreadingHTTPServer
@@ -172,7 +173,6 @@ class H(JsonHandler):
 def main():
     global A
     ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
     ap.add_argument("--key", required=True)
     ap.add_argument("--secret", required=True)
     ap.add_argument("--fill-after", type=int, default=2)
@@ -181,11 +181,11 @@ def main():
     A = ap.parse_args()
     A.slow_posts = set(x for x in A.slow_posts.split(",") if x)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-    with open(A.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    import os
-    os.rename(A.port_file + ".tmp", A.port_file)
-    srv.serve_forever()
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    print("PORT %d" % srv.server_address[1], flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+    srv.shutdown()
 
 if __name__ == "__main__":
     main()

@@ -1,69 +1,131 @@
 /*
- * fakex.c - the fake exchange process of the live-engine tests (fakex.h).
+ * fakex.c - the fake exchange and the fake AI provider as child processes (fakex.h).
+ * Requests to their control endpoints go through libcurl directly, so the tests with
+ * and without sath-bot's core use the same fixture.
  */
 #include "fakex.h"
 
-#include <signal.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "fake_proc.h"
+
+static int start(fakex *x, const char *env, const char *const *args)
+{
+    memset(x, 0, sizeof *x);
+    x->to_fake = -1;
+    const char *script = getenv(env);
+    if (!script) {
+        fprintf(stderr, "%s not set (run through ctest)\n", env);
+        return -1;
+    }
+    char *argv[32] = {(char *)"/usr/bin/python3", (char *)script};
+    size_t k = 2;
+    for (size_t i = 0; args && args[i] && k < 31; i++)
+        argv[k++] = (char *)args[i];
+    argv[k] = NULL;
+    char target[64];
+    if (fake_proc_start(argv, &x->pid, &x->to_fake, target, sizeof target) != 0)
+        return -1;
+    snprintf(x->base, sizeof x->base, "http://%s", target);
+    return 0;
+}
 
 int fakex_start(fakex *x, const char *key, const char *secret, const char *const *extra)
 {
-    memset(x, 0, sizeof *x);
-    const char *script = getenv("SATH_FAKE_EXCHANGE");
-    if (!script) {
-        fprintf(stderr, "SATH_FAKE_EXCHANGE not set (run through ctest)\n");
-        return -1;
-    }
-    snprintf(x->dir, sizeof x->dir, "/tmp/sath-fakex-XXXXXX");
-    if (!mkdtemp(x->dir)) {
-        x->dir[0] = '\0';
-        return -1;
-    }
-    char pf[128];
-    snprintf(pf, sizeof pf, "%s/port", x->dir);
-    const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    const char *argv[32] = {py, script, "--port-file", pf, "--key", key, "--secret", secret};
-    size_t k = 8;
+    const char *args[32] = {"--key", key, "--secret", secret};
+    size_t k = 4;
     for (size_t i = 0; extra && extra[i] && k < 31; i++)
-        argv[k++] = extra[i];
-    argv[k] = NULL;
-    x->pid = fork();
-    if (x->pid == 0) {
-        execvp(py, (char *const *)argv);
-        _exit(127);
-    }
-    for (int i = 0; i < 100 && x->pid > 0 && !x->base[0]; i++) {
-        FILE *f = fopen(pf, "r");
-        int port = 0;
-        if (f && fscanf(f, "%d", &port) == 1 && port > 0)
-            snprintf(x->base, sizeof x->base, "http://127.0.0.1:%d", port);
-        if (f)
-            fclose(f);
-        if (!x->base[0]) {
-            struct timespec ts = {0, 100000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
-    return x->base[0] ? 0 : -1;
+        args[k++] = extra[i];
+    args[k] = NULL;
+    return start(x, "SATH_FAKE_EXCHANGE", args);
+}
+
+int fakeai_start(fakex *x, const char *key)
+{
+    const char *args[] = {"--key", key, NULL};
+    return start(x, "SATH_FAKE_AI", args);
 }
 
 void fakex_stop(fakex *x)
 {
-    if (x->pid > 0) {
-        kill(x->pid, SIGTERM);
+    if (x->to_fake >= 0)
+        close(x->to_fake); /* the fake exits when its stdin closes */
+    x->to_fake = -1;
+    if (x->pid > 0)
         waitpid(x->pid, NULL, 0);
-        x->pid = 0;
-    }
-    if (x->dir[0]) {
-        char pf[128];
-        snprintf(pf, sizeof pf, "%s/port", x->dir);
-        unlink(pf);
-        rmdir(x->dir);
-        x->dir[0] = '\0';
-    }
+    x->pid = 0;
+}
+
+typedef struct buf {
+    char *p;
+    size_t n;
+} buf;
+
+static size_t on_body(char *d, size_t sz, size_t nm, void *arg)
+{
+    buf *b = arg;
+    char *p = realloc(b->p, b->n + sz * nm + 1);
+    if (!p)
+        return 0;
+    memcpy(p + b->n, d, sz * nm);
+    b->n += sz * nm;
+    p[b->n] = '\0';
+    b->p = p;
+    return sz * nm;
+}
+
+/* `method` on base + path (body: JSON or NULL); the parsed answer of a 200, else NULL. */
+static json_t *call(const fakex *x, const char *method, const char *path, const char *body)
+{
+    char url[160];
+    snprintf(url, sizeof url, "%s%s", x->base, path);
+    CURL *h = curl_easy_init();
+    if (!h)
+        return NULL;
+    buf b = {0};
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    if (body)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    long status = 0;
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+    json_t *j = rc == CURLE_OK && status == 200 && b.p ? json_loads(b.p, 0, NULL) : NULL;
+    free(b.p);
+    return j;
+}
+
+json_t *fakex_state(const fakex *x)
+{
+    return call(x, "GET", "/_fake/state", NULL);
+}
+
+int fakeai_configure(const fakex *x, const char *answer, int status, int delay_ms)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"answer\":\"%s\",\"status\":%d,\"delay_ms\":%d}", answer,
+             status, delay_ms);
+    json_t *j = call(x, "POST", "/_fake/config", body);
+    json_decref(j);
+    return j ? 0 : -1;
+}
+
+json_t *fakeai_calls(const fakex *x)
+{
+    json_t *j = fakex_state(x);
+    json_t *c = json_incref(json_object_get(j, "calls"));
+    json_decref(j);
+    return c;
 }

@@ -21,9 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -31,16 +29,13 @@
 
 #include "ai_filter.h"
 #include "engine.h"
-#include "fake_proc.h"
-#include "http.h"
+#include "fakex.h"
 #include "paperrun.h"
 
 #define KEY "sk-test-4f9d2c7a1b8e6f3d0a5c9b2e7d4f1a8c"
 
 typedef struct fx {
-    pid_t pid;
-    int to_fake;
-    char base[96];
+    fakex ai; /* tests/bot/fake_ai.py */
 } fx;
 
 static int setup(void **state)
@@ -48,24 +43,14 @@ static int setup(void **state)
     fx *x = calloc(1, sizeof *x);
     *state = x;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    const char *script = getenv("SATH_FAKE_AI");
-    if (!x || !script)
-        return -1;
-    char target[64];
-    char *argv[] = {(char *)"/usr/bin/python3", (char *)script, (char *)"--key", (char *)KEY, NULL};
-    if (fake_proc_start(argv, &x->pid, &x->to_fake, target, sizeof target) != 0)
-        return -1;
-    snprintf(x->base, sizeof x->base, "http://%s", target);
-    return 0;
+    return x && fakeai_start(&x->ai, KEY) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     fx *x = *state;
-    if (x && x->pid > 0) {
-        close(x->to_fake); /* the fake exits when its stdin closes */
-        waitpid(x->pid, NULL, 0);
-    }
+    if (x)
+        fakex_stop(&x->ai);
     free(x);
     curl_global_cleanup();
     return 0;
@@ -74,28 +59,14 @@ static int teardown(void **state)
 /* What the fake answers from now on. */
 static void configure(fx *x, const char *answer, int status, int delay_ms)
 {
-    char url[128], body[256], err[128];
-    snprintf(url, sizeof url, "%s/_fake/config", x->base);
-    snprintf(body, sizeof body, "{\"answer\":\"%s\",\"status\":%d,\"delay_ms\":%d}", answer, status, delay_ms);
-    const char *h[] = {"Content-Type: application/json", NULL};
-    bot_http_resp r;
-    assert_int_equal(bot_http_do("POST", url, h, body, 3000, &r, err, sizeof err), 0);
-    assert_int_equal(r.status, 200);
-    bot_http_resp_free(&r);
+    assert_int_equal(fakeai_configure(&x->ai, answer, status, delay_ms), 0);
 }
 
 /* The requests the fake has seen (json_decref it). */
 static json_t *calls(fx *x)
 {
-    char url[128], err[128];
-    snprintf(url, sizeof url, "%s/_fake/state", x->base);
-    bot_http_resp r;
-    assert_int_equal(bot_http_do("GET", url, NULL, NULL, 3000, &r, err, sizeof err), 0);
-    json_t *j = json_loads(r.body, 0, NULL);
-    bot_http_resp_free(&r);
-    assert_non_null(j);
-    json_t *c = json_incref(json_object_get(j, "calls"));
-    json_decref(j);
+    json_t *c = fakeai_calls(&x->ai);
+    assert_non_null(c);
     return c;
 }
 
@@ -112,7 +83,7 @@ static json_t *last_call(fx *x, size_t *n)
 static bot_ai_filter *filter(fx *x, const char *provider, const char *key, const char *model,
                              long timeout_ms, long backoff_ms)
 {
-    bot_ai_params p = {provider, key, x->base, model, timeout_ms, backoff_ms, 2};
+    bot_ai_params p = {provider, key, x->ai.base, model, timeout_ms, backoff_ms, 2};
     char err[128];
     bot_ai_filter *f = bot_ai_filter_new(&p, err, sizeof err);
     if (!f)
@@ -253,7 +224,7 @@ static void test_engine_asks_before_entries(void **state)
     int64_t plain = paper_run(NULL);
     assert_int_equal(plain, 29); /* torture_bot_core's figure */
 
-    bot_ai_params p = {"openai", KEY, x->base, NULL, 3000, 0, 1};
+    bot_ai_params p = {"openai", KEY, x->ai.base, NULL, 3000, 0, 1};
     char err[64];
     bot_ai_filter *yes = bot_ai_filter_new(&p, err, sizeof err);
     configure(x, "YES", 200, 0);
@@ -273,11 +244,11 @@ static void test_engine_asks_before_entries(void **state)
 static void test_unsupported_provider(void **state)
 {
     fx *x = *state;
-    bot_ai_params p = {"openai_compatible", KEY, x->base, NULL, 3000, 0, 1};
+    bot_ai_params p = {"openai_compatible", KEY, x->ai.base, NULL, 3000, 0, 1};
     char err[128];
     assert_null(bot_ai_filter_new(&p, err, sizeof err));
     assert_non_null(strstr(err, "openai_compatible"));
-    bot_ai_params nokey = {"openai", "", x->base, NULL, 3000, 0, 1};
+    bot_ai_params nokey = {"openai", "", x->ai.base, NULL, 3000, 0, 1};
     assert_null(bot_ai_filter_new(&nokey, err, sizeof err));
 }
 

@@ -10,16 +10,13 @@
  *   - a wrong secret is refused by the exchange's signature check
  */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -27,7 +24,6 @@
 
 #include "exec.h"
 #include "fakex.h"
-#include "http.h"
 #include "wallet.h"
 
 #define KEY "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
@@ -68,18 +64,6 @@ static int teardown(void **state)
     free(x);
     curl_global_cleanup();
     return 0;
-}
-
-static json_t *state_of(fx *x)
-{
-    char url[128], err[128];
-    snprintf(url, sizeof url, "%s/_fake/state", x->fake.base);
-    bot_http_resp r;
-    if (bot_http_do("GET", url, NULL, NULL, 3000, &r, err, sizeof err) != 0)
-        return NULL;
-    json_t *j = json_loads(r.body, 0, NULL);
-    bot_http_resp_free(&r);
-    return j;
 }
 
 static json_t *order_by_suffix(json_t *st, const char *suffix)
@@ -125,7 +109,7 @@ static void test_live_orders(void **state)
      * not sent again */
     assert_int_equal(e->ops->submit(e, 1, 1, 1.0, 150.0, err, sizeof err), 0);
     assert_true(e->ops->busy(e, 1));
-    json_t *st = state_of(x);
+    json_t *st = fakex_state(&x->fake);
     assert_non_null(st);
     assert_int_equal(json_array_size(json_object_get(st, "orders")), 2);
     json_t *o2 = order_by_suffix(st, "-2");
@@ -139,7 +123,7 @@ static void test_live_orders(void **state)
     assert_false(e->ops->busy(e, 1));
     assert_true(x->w.reserved < 1e-9);
     assert_true(x->w.cash > cash_after_fill - 1e-6 && x->w.cash < cash_after_fill + 1e-6);
-    st = state_of(x);
+    st = fakex_state(&x->fake);
     o2 = order_by_suffix(st, "-2");
     assert_string_equal(json_string_value(json_object_get(o2, "status")), "CANCELED");
     json_decref(st);
@@ -153,7 +137,7 @@ static void test_wrong_secret_refused(void **state)
     char err[256] = "";
     assert_int_equal(e->ops->submit(e, 0, 1, 0.1, 100.0, err, sizeof err), -1);
     assert_non_null(strstr(err, "-1022"));
-    json_t *st = state_of(x);
+    json_t *st = fakex_state(&x->fake);
     assert_true(json_array_size(json_object_get(st, "bad")) >= 1);
     json_decref(st);
     e->ops->free(e);

@@ -19,14 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "agentenv.h"
 #include "botcalls.h"
-#include "fake_proc.h"
+#include "fakex.h"
 
 #define KEY "sk-proj-e2e-7c1f0a9d3b6e4f2a8c5d1e7b0a3f6c9d"
 /* a long AI timeout: a question that timed out on a loaded machine would let an entry
@@ -36,65 +34,35 @@
 
 typedef struct fx {
     botrun_fx b; /* sathd + orchestrator running sath-bot, and the user */
-    pid_t fake;
-    int to_fake;
-    char base[96];
+    fakex ai;    /* tests/bot/fake_ai.py */
 } fx;
 
 /* What the fake answers from now on. */
 static void answer(fx *f, const char *text)
 {
-    char url[128], body[128];
-    snprintf(url, sizeof url, "%s/_fake/config", f->base);
-    snprintf(body, sizeof body, "{\"answer\":\"%s\"}", text);
-    CURL *h = curl_easy_init();
-    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    long status = 0;
-    FILE *sink = fopen("/dev/null", "w"); /* the answer echoes the configuration */
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
-    CURLcode rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
-    if (sink)
-        fclose(sink);
-    assert_int_equal(rc, CURLE_OK);
-    assert_int_equal(status, 200);
+    assert_int_equal(fakeai_configure(&f->ai, text, 200, 0), 0);
 }
 
 /* The fake's requests (json_decref). */
 static json_t *calls(fx *f)
 {
-    char url[128];
-    snprintf(url, sizeof url, "%s/_fake/state", f->base);
-    long st = 0;
-    char *body = http_get(url, NULL, &st);
-    json_t *j = body && st == 200 ? json_loads(body, 0, NULL) : NULL;
-    free(body);
-    assert_non_null(j);
-    json_t *c = json_incref(json_object_get(j, "calls"));
-    json_decref(j);
+    json_t *c = fakeai_calls(&f->ai);
+    assert_non_null(c);
     return c;
 }
 
 static int setup(void **state)
 {
-    const char *script = getenv("SATH_FAKE_AI");
-    if (!script || !getenv("SATH_BOT_BIN"))
+    if (!getenv("SATH_FAKE_AI") || !getenv("SATH_BOT_BIN"))
         return -1;
     fx *f = calloc(1, sizeof *f);
     *state = f;
     if (!f)
         return -1;
-    char target[64], args[300];
-    char *argv[] = {(char *)"/usr/bin/python3", (char *)script, (char *)"--key", (char *)KEY, NULL};
-    if (fake_proc_start(argv, &f->fake, &f->to_fake, target, sizeof target) != 0)
+    char args[300];
+    if (fakeai_start(&f->ai, KEY) != 0)
         return -1;
-    snprintf(f->base, sizeof f->base, "http://%s", target);
-    snprintf(args, sizeof args, BOT_ARGS " --ai-url %s --ai-model gpt-e2e", f->base);
+    snprintf(args, sizeof args, BOT_ARGS " --ai-url %s --ai-model gpt-e2e", f->ai.base);
     if (botrun_fx_start(&f->b, 0, args) != 0)
         return -1;
     Sath__V1__CreateAiKeyRequest req = SATH__V1__CREATE_AI_KEY_REQUEST__INIT;
@@ -120,10 +88,7 @@ static int teardown(void **state)
     if (!f)
         return 0;
     botrun_fx_stop(&f->b);
-    if (f->fake > 0) {
-        close(f->to_fake);
-        waitpid(f->fake, NULL, 0);
-    }
+    fakex_stop(&f->ai);
     free(f);
     return 0;
 }

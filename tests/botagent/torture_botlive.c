@@ -6,16 +6,13 @@
  * bot placed is cancelled before it exits 0, and no secret reaches the bot's log.
  */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -69,17 +66,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static json_t *fake_state(fx *f)
-{
-    char url[128];
-    long code = 0;
-    snprintf(url, sizeof url, "%s/_fake/state", f->fake.base);
-    char *body = http_get(url, NULL, &code);
-    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
-    free(body);
-    return j;
-}
-
 static size_t count_status(json_t *st, const char *status)
 {
     size_t n = 0, i;
@@ -105,7 +91,7 @@ static void test_live_orders_cancelled_on_stop(void **state)
     json_t *fs = NULL;
     for (int waited = 0; waited < 60000; waited += 200) {
         json_decref(fs);
-        fs = fake_state(f);
+        fs = fakex_state(&f->fake);
         if (count_status(fs, "NEW") >= 1)
             break;
         sleep_ms(200);
@@ -118,7 +104,7 @@ static void test_live_orders_cancelled_on_stop(void **state)
     assert_int_equal(st->last_exit_code, 0);
     sath__v1__bot_status__free_unpacked(st, NULL);
 
-    fs = fake_state(f);
+    fs = fakex_state(&f->fake);
     size_t all = count_status(fs, NULL);
     assert_true(all >= 1);
     assert_int_equal(count_status(fs, "NEW"), 0); /* nothing left behind on the exchange */
