@@ -217,14 +217,14 @@ int botuser_new(botenv *e, botuser *u)
         return -1;
     Sath__V1__RegisterRequest req = SATH__V1__REGISTER_REQUEST__INIT;
     req.email = u->email;
-    req.password = (char *)"correct horse battery";
+    req.password = (char *)BOTUSER_PASSWORD;
     req.name = (char *)"Bot Owner";
     Sath__V1__RegisterResponse *resp = NULL;
     if (sath_auth_register(u->c, &req, &resp, NULL) != SATH_OK)
         return -1;
     snprintf(u->id, sizeof u->id, "%s", resp->user->id);
     sath__v1__register_response__free_unpacked(resp, NULL);
-    return sath_client_login(u->c, u->email, "correct horse battery", NULL) == SATH_OK ? 0 : -1;
+    return sath_client_login(u->c, u->email, BOTUSER_PASSWORD, NULL) == SATH_OK ? 0 : -1;
 }
 
 int botuser_reconnect(botenv *e, botuser *u)
@@ -232,7 +232,7 @@ int botuser_reconnect(botenv *e, botuser *u)
     botuser_free(u);
     if (sath_client_new(e->sathd.target, NULL, &u->c) != SATH_OK)
         return -1;
-    return sath_client_login(u->c, u->email, "correct horse battery", NULL) == SATH_OK ? 0 : -1;
+    return sath_client_login(u->c, u->email, BOTUSER_PASSWORD, NULL) == SATH_OK ? 0 : -1;
 }
 
 void botuser_free(botuser *u)

@@ -44,7 +44,10 @@ void botenv_orch_kill(botenv *e, int sig);
  * every given client... callers make new clients with botenv_client. */
 int botenv_sathd_restart(botenv *e);
 
-/* A registered, logged-in user (on the free plan). */
+/* The password of every botuser_new user. */
+#define BOTUSER_PASSWORD "correct horse battery"
+
+/* A registered, logged-in user (on the free plan), password BOTUSER_PASSWORD. */
 int botuser_new(botenv *e, botuser *u);
 /* A new client for `u`, logged in to e's sathd again (after botenv_sathd_restart). */
 int botuser_reconnect(botenv *e, botuser *u);

@@ -130,7 +130,7 @@ static void *race_start(void *arg)
     /* each racer its own connection, same user */
     r->rc = -1;
     if (sath_client_new(r->e->sathd.target, NULL, &c) != SATH_OK ||
-        sath_client_login(c, r->u->email, "correct horse battery", NULL) != SATH_OK)
+        sath_client_login(c, r->u->email, BOTUSER_PASSWORD, NULL) != SATH_OK)
         return NULL;
     Sath__V1__StartBotRequest req = SATH__V1__START_BOT_REQUEST__INIT;
     Sath__V1__BotStatus *st = NULL;
@@ -554,7 +554,7 @@ static void delete_me_stops_bot(void **state)
     int nb;
     botcall_free_status(botcall_new_running_user(e, &u, WAIT_MS));
     Sath__V1__DeleteMeRequest dq = SATH__V1__DELETE_ME_REQUEST__INIT;
-    dq.password = (char *)"correct horse battery";
+    dq.password = (char *)BOTUSER_PASSWORD;
     Sath__V1__DeleteMeResponse *dr = NULL;
     assert_int_equal(sath_user_delete_me(u.c, &dq, &dr, NULL), SATH_OK);
     sath__v1__delete_me_response__free_unpacked(dr, NULL);
@@ -721,7 +721,7 @@ static void rest_follow_ndjson(void **state)
     botcall_free_status(botcall_new_running_user(e, &u, WAIT_MS));
     Sath__V1__LoginRequest lq = SATH__V1__LOGIN_REQUEST__INIT;
     lq.email = u.email;
-    lq.password = (char *)"correct horse battery";
+    lq.password = (char *)BOTUSER_PASSWORD;
     Sath__V1__LoginResponse *lr = NULL;
     assert_int_equal(sath_auth_login(u.c, &lq, &lr, NULL), SATH_OK);
     char url[128], auth[1200];

@@ -32,7 +32,6 @@
 #include "child_run.h"
 
 #define BOT_ARGS "--tick-ms 40 --heartbeat-ms 300 --seed 42 --volatility 0.01"
-#define PASSWORD "correct horse battery" /* botuser_new's */
 
 typedef struct fx {
     botrun_fx b;   /* b.e: sathd + orchestrator, b.u: the user whose bot runs */
@@ -68,7 +67,7 @@ static void remove_home(const char *dir)
 static void login(const char *target, const char *home, const char *email)
 {
     child_result r;
-    sathctl(target, home, PASSWORD "\n", &r, "login", "--email", email, "--password-stdin", NULL);
+    sathctl(target, home, BOTUSER_PASSWORD "\n", &r, "login", "--email", email, "--password-stdin", NULL);
     if (r.code != 0)
         fprintf(stderr, "sathctl login: %s%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
@@ -307,7 +306,7 @@ static void test_no_influxdb(void **state)
     assert_int_equal(make_home(home, sizeof home), 0);
     snprintf(email, sizeof email, "perf.%ld@example.org", (long)getpid());
     child_result r;
-    sathctl(p.target, home, PASSWORD "\n", &r, "register", "--email", email, "--password-stdin", NULL);
+    sathctl(p.target, home, BOTUSER_PASSWORD "\n", &r, "register", "--email", email, "--password-stdin", NULL);
     assert_int_equal(r.code, 0);
     login(p.target, home, email);
     sathctl(p.target, home, NULL, &r, "bot", "performance", NULL);

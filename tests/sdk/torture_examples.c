@@ -4,9 +4,9 @@
  * and with CMake, and runs the examples against the real sathd started here (and, in the
  * plain build, under valgrind with the installed suppressions).  sathd comes with a
  * sath-orchestrator on the process backend running the real sath-bot on the sim feed
- * (tests/bots' botenv, tests/botagent's botrun_env), so bot_logs follows the log of a
- * bot that really runs.  The script's output is kept in a log that is printed when it
- * fails.
+ * (tests/botagent's botrun_fx, whose user the examples log in as), so bot_logs follows
+ * the log of a bot that really runs.  The script's output is kept in a log that is
+ * printed when it fails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,10 +27,7 @@
 #define BOT_ARGS "--tick-ms 40 --heartbeat-ms 300 --seed 7 --volatility 0.01"
 
 typedef struct fx {
-    botenv e;
-    botrun_env env;
-    char email[96];
-    char password[40];
+    botrun_fx run; /* sathd + orchestrator running sath-bot, and a user without a config */
 } fx;
 
 static int setup(void **state)
@@ -41,19 +38,7 @@ static int setup(void **state)
     }
     fx *f = calloc(1, sizeof *f);
     *state = f;
-    if (!f)
-        return -1;
-    botrun_env_init(&f->env, 0, BOT_ARGS);
-    if (botenv_start2(&f->e, f->env.orch, f->env.sathd) != 0)
-        return -1;
-    sath_client *c = NULL;
-    int rc = sath_client_new(f->e.sathd.target, NULL, &c);
-    if (rc == SATH_OK)
-        rc = sdk_register(c, f->email, sizeof f->email, f->password, sizeof f->password);
-    if (rc != SATH_OK)
-        fprintf(stderr, "register: %s: %s\n", sath_err_name(rc), c ? sath_client_last_error_message(c) : "");
-    sath_client_free(c);
-    return rc == SATH_OK ? 0 : -1;
+    return f && botrun_fx_start(&f->run, 0, BOT_ARGS) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -61,7 +46,7 @@ static int teardown(void **state)
     fx *f = *state;
     if (!f)
         return -1;
-    botenv_stop(&f->e);
+    botrun_fx_stop(&f->run);
     free(f);
     return 0;
 }
@@ -80,9 +65,9 @@ static void test_install_build_and_run_examples(void **state)
 {
     fx *f = *state;
     char server[96], email[160], password[96], cflags[160], valgrind[32], log[64];
-    snprintf(server, sizeof server, "SATH_SERVER=%s", f->e.sathd.target);
-    snprintf(email, sizeof email, "SATH_EMAIL=%s", f->email);
-    snprintf(password, sizeof password, "SATH_PASSWORD=%s", f->password);
+    snprintf(server, sizeof server, "SATH_SERVER=%s", f->run.e.sathd.target);
+    snprintf(email, sizeof email, "SATH_EMAIL=%s", f->run.u.email);
+    snprintf(password, sizeof password, "SATH_PASSWORD=%s", BOTUSER_PASSWORD);
     snprintf(cflags, sizeof cflags, "CFLAGS=%s", SATH_CONSUMER_CFLAGS);
     snprintf(valgrind, sizeof valgrind, "SATH_VALGRIND=%s", SATH_CONSUMER_VALGRIND);
     snprintf(log, sizeof log, "/tmp/sath-sdk-consumer-%d.log", (int)getpid());
