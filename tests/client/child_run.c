@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -137,4 +138,22 @@ int child_run_home(const char *home, const char *const *head, va_list rest, cons
     snprintf(home_env, sizeof home_env, "HOME=%s", home);
     char *envp[] = {xdg, home_env, (char *)"PATH=/usr/bin:/bin", NULL};
     return child_run(argv, envp, input, r);
+}
+
+int child_home_new(char *dir, size_t cap, const char *prefix)
+{
+    snprintf(dir, cap, "/tmp/%s-XXXXXX", prefix);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+int child_home_remove(const char *dir)
+{
+    if (strncmp(dir, "/tmp/", 5) != 0 || strstr(dir, ".."))
+        return -1; /* only what child_home_new made */
+    char *const argv[] = {(char *)"/bin/rm", (char *)"-rf", (char *)dir, NULL};
+    char *const envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
+    child_result *r = malloc(sizeof *r);
+    int rc = r && child_run(argv, envp, NULL, r) == 0 && r->code == 0 ? 0 : -1;
+    free(r);
+    return rc;
 }

@@ -32,4 +32,9 @@ int child_run(char *const argv[], char *const envp[], const char *input, child_r
 int child_run_home(const char *home, const char *const *head, va_list rest, const char *input,
                    child_result *r);
 
+/* A new empty HOME for child_run_home: /tmp/<prefix>-XXXXXX into `dir`.  0 or -1. */
+int child_home_new(char *dir, size_t cap, const char *prefix);
+/* Removes a child_home_new() directory and what the child left in it.  0 or -1. */
+int child_home_remove(const char *dir);
+
 #endif

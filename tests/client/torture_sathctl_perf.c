@@ -50,20 +50,6 @@ static void sathctl(const char *target, const char *home, const char *input, chi
     assert_true(r->out_total < sizeof r->out); /* nothing cut off */
 }
 
-static int make_home(char *dir, size_t cap)
-{
-    snprintf(dir, cap, "/tmp/sathctl-perf-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static void remove_home(const char *dir)
-{
-    char cmd[128];
-    if (strncmp(dir, "/tmp/sathctl-perf-", 18) == 0 && snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir) > 0 &&
-        system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
 static void login(const char *target, const char *home, const char *email)
 {
     child_result r;
@@ -81,7 +67,7 @@ static int setup(void **state)
     }
     fx *f = calloc(1, sizeof *f);
     *state = f;
-    if (!f || make_home(f->home, sizeof f->home) != 0)
+    if (!f || child_home_new(f->home, sizeof f->home, "sathctl-perf") != 0)
         return -1;
     return botrun_fx_start(&f->b, 1, BOT_ARGS) == 0 && botuser_config(&f->b.u, 1, 100000, 0) == 0 ? 0 : -1;
 }
@@ -92,7 +78,7 @@ static int teardown(void **state)
     if (!f)
         return 0;
     botrun_fx_stop(&f->b);
-    remove_home(f->home);
+    child_home_remove(f->home);
     free(f);
     return 0;
 }
@@ -281,7 +267,7 @@ static void test_no_runs(void **state)
     sath__v1__bot_performance__free_unpacked(p, NULL);
 
     char home[64];
-    assert_int_equal(make_home(home, sizeof home), 0);
+    assert_int_equal(child_home_new(home, sizeof home, "sathctl-perf"), 0);
     login(f->b.e.sathd.target, home, idle.email);
     child_result r;
     sathctl(f->b.e.sathd.target, home, NULL, &r, "bot", "performance", NULL);
@@ -292,7 +278,7 @@ static void test_no_runs(void **state)
     sathctl(f->b.e.sathd.target, home, NULL, &r, "--json", "bot", "performance", NULL);
     assert_int_equal(r.code, 1);
     assert_string_equal(r.out, "{\"points\":[],\"trades\":[]}\n");
-    remove_home(home);
+    child_home_remove(home);
     botuser_free(&idle);
 }
 
@@ -303,7 +289,7 @@ static void test_no_influxdb(void **state)
     const char *no_influx[] = {"SATH_INFLUX_URL=", NULL}; /* whatever the environment says */
     assert_int_equal(sathd_proc_start(&p, no_influx), 0);
     char home[64], email[64];
-    assert_int_equal(make_home(home, sizeof home), 0);
+    assert_int_equal(child_home_new(home, sizeof home, "sathctl-perf"), 0);
     snprintf(email, sizeof email, "perf.%ld@example.org", (long)getpid());
     child_result r;
     sathctl(p.target, home, BOTUSER_PASSWORD "\n", &r, "register", "--email", email, "--password-stdin", NULL);
@@ -314,7 +300,7 @@ static void test_no_influxdb(void **state)
     assert_string_equal(r.out, "");
     assert_non_null(strstr(r.err, "sathctl: bot performance: UNAVAILABLE: "));
     assert_non_null(strstr(r.err, "sathd runs without InfluxDB"));
-    remove_home(home);
+    child_home_remove(home);
     assert_int_equal(sathd_proc_stop(&p), 0);
 }
 

@@ -42,24 +42,11 @@ static void sathctl(const fixture *f, const char *input, child_result *r, ...)
         fprintf(stderr, "sathctl exit %d: %s%s\n", r->code, r->out, r->err);
 }
 
-static int make_dir(fixture *f, const char *prefix)
-{
-    snprintf(f->dir, sizeof f->dir, "/tmp/%s-XXXXXX", prefix);
-    return mkdtemp(f->dir) ? 0 : -1;
-}
-
-static int remove_dir(const fixture *f)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    return f->dir[0] && system(cmd) == 0 ? 0 : -1;
-}
-
 static int setup_plain(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     *state = f;
-    if (!f || sodium_init() < 0 || make_dir(f, "sathctl-real") != 0)
+    if (!f || sodium_init() < 0 || child_home_new(f->dir, sizeof f->dir, "sathctl-real") != 0)
         return -1;
     return sathd_proc_start(&f->proc, NULL);
 }
@@ -85,7 +72,7 @@ static int setup_tls(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     *state = f;
-    if (!f || sodium_init() < 0 || make_dir(f, "sathctl-tls") != 0 || make_certs(f) != 0)
+    if (!f || sodium_init() < 0 || child_home_new(f->dir, sizeof f->dir, "sathctl-tls") != 0 || make_certs(f) != 0)
         return -1;
     snprintf(f->ca, sizeof f->ca, "%s/ca.pem", f->dir);
     snprintf(f->other_ca, sizeof f->other_ca, "%s/other.pem", f->dir);
@@ -115,7 +102,7 @@ static int teardown(void **state)
     if (!f)
         return -1;
     int rc = f->proc.pid > 0 ? sathd_proc_stop(&f->proc) : -1;
-    if (remove_dir(f) != 0)
+    if (child_home_remove(f->dir) != 0)
         rc = -1;
     free(f);
     return rc;
