@@ -55,7 +55,7 @@ cleanup() {
     if [ "$engine" = swarm ]; then engine_api -X DELETE "http://localhost/services/$id" >/dev/null
     else engine_api -X DELETE "http://localhost/containers/$id?force=1" >/dev/null; fi
   done
-  if [ -n "$sathd_pid" ]; then kill -TERM "$sathd_pid" 2>/dev/null; wait "$sathd_pid"; fi
+  sathd_fixture_stop
   if [ $rc -ne 0 ]; then
     echo "--- sathd log"; tail -n 30 "$work/sathd.log" 2>/dev/null
     echo "--- orchestrator log"; tail -n 40 "$work/orch.log" 2>/dev/null

@@ -24,13 +24,10 @@ cleanup() {
       kill -TERM "$sup" 2>/dev/null
     fi
   done
-  if [ -n "$sathd_pid" ]; then
-    kill -TERM "$sathd_pid" 2>/dev/null
-    wait "$sathd_pid"
-    st=$?
-    # sathd must end cleanly on SIGTERM (under ASan a leak makes this non-zero)
-    [ $st -ne 0 ] && [ $rc -eq 0 ] && { echo "sathd exited with $st"; rc=1; }
-  fi
+  sathd_fixture_stop
+  st=$?
+  # sathd must end cleanly on SIGTERM (under ASan a leak makes this non-zero)
+  [ $st -ne 0 ] && [ $rc -eq 0 ] && { echo "sathd exited with $st"; rc=1; }
   if [ $rc -ne 0 ]; then
     echo "--- sathd log"; tail -n 30 "$work/sathd.log" 2>/dev/null
     echo "--- orchestrator log"; tail -n 30 "$work/orch.log" 2>/dev/null
