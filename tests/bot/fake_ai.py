@@ -27,10 +27,9 @@ import os
 import sys
 import threading
 import time
-from http.server import ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from json_http import JsonHandler  # noqa: E402  (tests/fixtures/json_http.py)
+from json_http import JsonHandler, serve_until_stdin_closes  # noqa: E402  (tests/fixtures/json_http.py)
 
 LOCK = threading.Lock()
 CONF = {"answer": "YES", "status": 200, "delay_ms": 0}
@@ -132,12 +131,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--key", required=True)
     KEY = ap.parse_args().key
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("PORT %d" % srv.server_address[1], flush=True)
-    sys.stdin.read()  # until the test closes our stdin
-    srv.shutdown()
+    serve_until_stdin_closes(H)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,9 @@ engine tests.  It checks what Binance checks and keeps order state:
       prints "PORT <n>" once it listens on 127.0.0.1 and exits when its stdin closes.
 """
 import argparse, hashlib, hmac, os, sys, threading, time, urllib.parse
-from http.server import ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from json_http import JsonHandler  # noqa: E402  (tests/fixtures/json_http.py)
+from json_http import JsonHandler, serve_until_stdin_closes  # noqa: E402  (tests/fixtures/json_http.py)
 
 A = None
 LOCK = threading.Lock()
@@ -180,12 +179,7 @@ def main():
     ap.add_argument("--slow-ms", type=int, default=1500)
     A = ap.parse_args()
     A.slow_posts = set(x for x in A.slow_posts.split(",") if x)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("PORT %d" % srv.server_address[1], flush=True)
-    sys.stdin.read()  # until the test closes our stdin
-    srv.shutdown()
+    serve_until_stdin_closes(H)
 
 if __name__ == "__main__":
     main()

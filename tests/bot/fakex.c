@@ -1,11 +1,10 @@
 /*
  * fakex.c - the fake exchange and the fake AI provider as child processes (fakex.h).
- * Requests to their control endpoints go through libcurl directly, so the tests with
- * and without sath-bot's core use the same fixture.
+ * Requests to their control endpoints go through test_http (tests/integration), so the
+ * tests with and without sath-bot's core use the same fixture.
  */
 #include "fakex.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "fake_proc.h"
+#include "test_http.h"
 
 static int start(fakex *x, const char *env, const char *const *args)
 {
@@ -61,49 +61,15 @@ void fakex_stop(fakex *x)
     x->pid = 0;
 }
 
-typedef struct buf {
-    char *p;
-    size_t n;
-} buf;
-
-static size_t on_body(char *d, size_t sz, size_t nm, void *arg)
-{
-    buf *b = arg;
-    char *p = realloc(b->p, b->n + sz * nm + 1);
-    if (!p)
-        return 0;
-    memcpy(p + b->n, d, sz * nm);
-    b->n += sz * nm;
-    p[b->n] = '\0';
-    b->p = p;
-    return sz * nm;
-}
-
 /* `method` on base + path (body: JSON or NULL); the parsed answer of a 200, else NULL. */
 static json_t *call(const fakex *x, const char *method, const char *path, const char *body)
 {
     char url[160];
     snprintf(url, sizeof url, "%s%s", x->base, path);
-    CURL *h = curl_easy_init();
-    if (!h)
-        return NULL;
-    buf b = {0};
-    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    if (body)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     long status = 0;
-    CURLcode rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
-    json_t *j = rc == CURLE_OK && status == 200 && b.p ? json_loads(b.p, 0, NULL) : NULL;
-    free(b.p);
+    char *text = test_http(method, url, NULL, body, &status);
+    json_t *j = text && status == 200 ? json_loads(text, 0, NULL) : NULL;
+    free(text);
     return j;
 }
 

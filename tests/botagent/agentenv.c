@@ -24,51 +24,6 @@ void influx_db_name(char out[32])
     snprintf(out, 32, "t_%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
 }
 
-typedef struct buf {
-    char *p;
-    size_t n;
-} buf;
-
-static size_t sink(char *d, size_t s, size_t m, void *arg)
-{
-    buf *b = arg;
-    char *q = realloc(b->p, b->n + s * m + 1);
-    if (!q)
-        return 0;
-    memcpy(q + b->n, d, s * m);
-    b->p = q;
-    b->n += s * m;
-    b->p[b->n] = '\0';
-    return s * m;
-}
-
-char *http_get(const char *url, const char *bearer, long *status)
-{
-    CURL *h = curl_easy_init();
-    buf b = {0};
-    struct curl_slist *hl = NULL;
-    char auth[2048];
-    if (bearer) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
-        hl = curl_slist_append(hl, auth);
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-    CURLcode rc = curl_easy_perform(h);
-    *status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
-    if (rc != CURLE_OK) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p ? b.p : calloc(1, 1);
-}
-
 json_t *influx_query(const char *db, const char *q)
 {
     CURL *h = curl_easy_init();
@@ -78,7 +33,7 @@ json_t *influx_query(const char *db, const char *q)
     curl_free(eq);
     curl_easy_cleanup(h);
     long st = 0;
-    char *body = http_get(url, NULL, &st);
+    char *body = test_http("GET", url, NULL, NULL, &st);
     json_t *j = body && st == 200 ? json_loads(body, 0, NULL) : NULL;
     free(body);
     return j;

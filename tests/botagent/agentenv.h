@@ -10,6 +10,7 @@
 #include "botenv.h"
 #include "sath/sath.h"
 #include "sathd_proc.h"
+#include "test_http.h"
 
 /* SATH_TEST_INFLUX_URL, or NULL (then the InfluxDB tests skip). */
 const char *influx_url(void);
@@ -54,7 +55,5 @@ int seed_run(const sathd_proc *p, const char *user_id, const char *token, char r
 /* A client at `target` holding `token` as its bearer token. */
 sath_client *token_client(const char *target, const char *token);
 
-/* GET url; body (malloc'd, free()) and *status; NULL on transport failure. */
-char *http_get(const char *url, const char *bearer, long *status);
 
 #endif

@@ -64,7 +64,7 @@ static double metric(const char *base, const char *name)
     char url[256];
     long code;
     snprintf(url, sizeof url, "%s/metrics", base);
-    char *body = http_get(url, NULL, &code);
+    char *body = test_http("GET", url, NULL, NULL, &code);
     double v = -1;
     char key[128];
     snprintf(key, sizeof key, "\n%s ", name);

@@ -214,7 +214,7 @@ static void test_auth_rules(void **state)
     char url[256];
     long code = 0;
     snprintf(url, sizeof url, "%s/api/v1/bot/status", f->e.sathd.http_base);
-    free(http_get(url, tok1, &code));
+    free(test_http("GET", url, tok1, NULL, &code));
     assert_int_equal(code, 401);
 
     /* a new run makes the first token stale */
@@ -357,7 +357,7 @@ static void test_reports_and_tags(void **state)
     char url[300];
     long code = 0;
     snprintf(url, sizeof url, "%s/api/v1/bot/performance?step=60s", f->e.sathd.http_base);
-    char *body = http_get(url, access, &code);
+    char *body = test_http("GET", url, access, NULL, &code);
     assert_int_equal(code, 200);
     json_t *pj = json_loads(body, 0, NULL);
     assert_int_equal(json_array_size(json_object_get(pj, "trades")), 2);
@@ -368,7 +368,7 @@ static void test_reports_and_tags(void **state)
 
     /* /metrics counts what was written */
     snprintf(url, sizeof url, "%s/metrics", f->e.sathd.http_base);
-    body = http_get(url, NULL, &code);
+    body = test_http("GET", url, NULL, NULL, &code);
     assert_non_null(strstr(body, "sathd_influx_points_written_total"));
     assert_null(strstr(body, "sathd_influx_points_written_total 0\n"));
     assert_non_null(strstr(body, "sathd_influx_up 1"));
